@@ -1,0 +1,39 @@
+"""The `massage-coach` command line.
+
+Each group of subcommands lives in its own module and registers itself on `main`; this module only
+builds the group and imports them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from coach import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="massage-coach")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """A hands-free, offline voice coach for massage routines."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    """Attach every subcommand module (imported here to keep `main` importable on its own)."""
+    import importlib
+
+    for name in ("routine_commands", "run_command", "voice_commands", "history_commands"):
+        try:
+            module = importlib.import_module(f"coach.cli.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"coach.cli.{name}":
+                continue  # that part is not built yet
+            raise
+        module.register(main)
+
+
+_register()

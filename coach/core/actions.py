@@ -1,0 +1,72 @@
+"""Actions: what the session asks the outside world to do.
+
+The engine only returns these; adapters carry them out (print or speak a line, play a cue, redraw
+the screen, write the history). `Say(urgent=True)` is the interruption frame: the speaker drops
+whatever is queued or playing and says this line next.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class CueKind(str, enum.Enum):
+    UNDERSTOOD = "understood"  # a soft blip when a command is accepted
+    HOLD_START = "hold_start"
+    HOLD_END = "hold_end"
+    TICK = "tick"  # final countdown
+    ATTENTION = "attention"  # a question is waiting for an answer
+
+
+class LineKind(str, enum.Enum):
+    INSTRUCTION = "instruction"  # part of the routine; "repeat" says the last one again
+    ANSWER = "answer"  # a reply to a command ("about two minutes left")
+    PROMPT = "prompt"  # a question waiting for yes/no or a choice
+    NOTICE = "notice"  # safety and housekeeping lines
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    kind: LineKind = LineKind.INSTRUCTION
+    urgent: bool = False  # cut off the current line and anything queued
+    utterance_id: int = 0
+
+
+@dataclass(frozen=True)
+class StopSpeaking:
+    """Silence the speaker now and drop the queue ("stop")."""
+
+
+@dataclass(frozen=True)
+class PlayCue:
+    cue: CueKind
+
+
+@dataclass(frozen=True)
+class AdjustVoice:
+    """Change the speech rate or volume by a number of steps (+1 faster/louder, -1 slower/quieter)."""
+
+    rate_steps: int = 0
+    volume_steps: int = 0
+
+
+@dataclass(frozen=True)
+class Record:
+    """Something worth keeping in the session history (a pressure change, a hold's real length)."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionOver:
+    """The session has ended; the runner may exit once queued speech is done."""
+
+    completed: bool
+    summary: str
+
+
+Action = Say | StopSpeaking | PlayCue | AdjustVoice | Record | SessionOver

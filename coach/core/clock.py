@@ -1,0 +1,51 @@
+"""Clocks the session reads time from.
+
+The engine never calls `time` itself: it asks a `Clock`. Production uses a monotonic clock
+(optionally sped up for demos), tests use `FakeClock` and advance it by hand.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything with a monotonic `now()` in seconds."""
+
+    def now(self) -> float: ...
+
+
+class MonotonicClock:
+    """Real time from `time.monotonic`, optionally running `speed` times faster.
+
+    Monotonic so that a wall-clock change (NTP, daylight saving) never stretches or cuts a hold.
+    """
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        self.speed = speed
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._origin) * self.speed
+
+    def real_seconds(self, session_seconds: float) -> float:
+        """How long to really wait for `session_seconds` of session time to pass."""
+        return session_seconds / self.speed
+
+
+class FakeClock:
+    """A clock that only moves when told to: for tests."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a clock cannot go backwards")
+        self._now += seconds

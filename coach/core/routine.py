@@ -1,0 +1,143 @@
+"""The in-memory form of a routine, as the engine uses it.
+
+`coach.core.routine_loader` builds these from YAML and reports every problem with file, line and
+column; nothing here parses text. A step that is done on each side is stored once with its
+`sides`; `Routine.expanded_steps()` gives the sequence the session walks through.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+PRESSURE_LEVELS = (1, 2, 3, 4, 5)
+PRESSURE_NAMES = {1: "very light", 2: "light", 3: "medium", 4: "firm", 5: "deep"}
+
+
+class Audience(str, enum.Enum):
+    PARTNER = "partner"
+    SELF = "self"
+
+
+class Side(str, enum.Enum):
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def other(self) -> "Side":
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    """A yes/no screening question; answering "yes" stops this routine from starting."""
+
+    question: str  # asked aloud, must be answerable with yes or no
+    reason: str  # said when the answer is yes: why this routine is not safe then
+
+
+@dataclass(frozen=True)
+class Hold:
+    """How long to stay in a step. Seconds throughout.
+
+    A fixed hold has minimum == default == maximum. A ranged hold starts at `default` and "more
+    time" extends it up to `maximum`. `until_softened` means the default is a check point: the coach
+    asks whether to move on or stay, rather than moving on by itself.
+    """
+
+    default: float
+    minimum: float
+    maximum: float
+    until_softened: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.minimum != self.maximum
+
+
+@dataclass(frozen=True)
+class HoldCues:
+    """What the coach says or plays during a hold."""
+
+    announce: bool = True  # say the length when the hold starts
+    halfway: bool = False  # say "halfway"
+    remaining: tuple[float, ...] = ()  # say the time left at these seconds before the end
+    countdown: int = 3  # spoken "3, 2, 1" ticks before the end (0 for none)
+    end_chime: bool = True  # play the hold-end cue
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    say: tuple[str, ...]  # the instruction, as short sentences; may use {side} and {other_side}
+    hold: Hold | None = None
+    cues: HoldCues = field(default_factory=HoldCues)
+    after: tuple[str, ...] = ()  # said when the hold ends ("lift and move an inch toward the knee")
+    pressure: dict[int, str] = field(default_factory=dict)  # level -> how to do this step at it
+    sides: tuple[Side, ...] = ()  # empty: done once; else once per side, in the session's order
+    check_in: str | None = None  # asked halfway through the hold ("how is the pressure?")
+    warning: str | None = None  # said once per session, before the first time this step is done
+    alternative: tuple[str, ...] = ()  # said on "other position"
+    line: int = 0  # where the step starts in its file, for messages
+
+    @property
+    def has_pressure(self) -> bool:
+        return bool(self.pressure)
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    title: str
+    audience: Audience
+    summary: str
+    equipment: tuple[str, ...]
+    setup: tuple[str, ...]  # spoken before the first step: surface, clothing, position
+    contraindications: tuple[Contraindication, ...]
+    cautions: tuple[str, ...]  # spoken once after screening (warning signs, what to avoid)
+    steps: tuple[Step, ...]
+    closing: tuple[str, ...]  # spoken at the end: water, rest
+    default_pressure: int = 3
+    source_path: str = ""
+
+    def expanded_steps(self, first_side: Side = Side.LEFT) -> list["StepRun"]:
+        """The steps in the order they are done, a two-sided step once per side."""
+        runs: list[StepRun] = []
+        for index, step in enumerate(self.steps):
+            if not step.sides:
+                runs.append(StepRun(step, index, None))
+                continue
+            order = list(step.sides)
+            if len(order) == 2 and order[0] is not first_side:
+                order.reverse()
+            runs.extend(StepRun(step, index, side) for side in order)
+        return runs
+
+    @property
+    def has_sides(self) -> bool:
+        return any(len(step.sides) > 1 for step in self.steps)
+
+    def total_seconds(self) -> tuple[float, float]:
+        """The shortest and longest time the timed holds take, both sides counted."""
+        low = high = 0.0
+        for run in self.expanded_steps():
+            if run.step.hold:
+                low += run.step.hold.minimum
+                high += run.step.hold.maximum
+        return low, high
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One pass through a step: the step and, for two-sided steps, which side."""
+
+    step: Step
+    step_index: int
+    side: Side | None
+
+    def render(self, text: str) -> str:
+        """Fill in {side} and {other_side}."""
+        if self.side is None:
+            return text
+        return text.replace("{side}", self.side.value).replace("{other_side}", self.side.other.value)

@@ -1,0 +1,1 @@
+"""Adapters around the pure core: speech out, audio in, recognition, devices."""

@@ -1,0 +1,1 @@
+"""Offline command recognizers behind one interface (`base.Recognizer`)."""

@@ -1,0 +1,62 @@
+"""The one interface every recognition engine implements.
+
+The listener (`coach.voice.listener`) owns voice-activity detection and endpointing: it decides
+where an utterance starts and ends, feeds the engine the audio in between, and applies per-command
+strictness and own-voice suppression to what comes back. An engine only has to turn one
+utterance's audio into its best command phrase (or nothing) with an honest confidence.
+
+Audio is always 16 kHz, mono, signed 16-bit little-endian PCM bytes.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """What an engine thinks one utterance said.
+
+    `text` is a phrase from `coach.core.commands.all_phrases()`, or "" when the engine rejects the
+    utterance as not a command (garbage, "[unk]", too unsure). `confidence` is in [0, 1] and
+    comparable across utterances of one engine (not across engines). `detail` carries
+    engine-specific scores for the benchmark and the history (e.g. {"llr": -2.1}).
+    """
+
+    text: str
+    confidence: float
+    is_final: bool
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+class Recognizer(abc.ABC):
+    """A streaming recognizer whose vocabulary is the command phrases."""
+
+    name: str = "base"
+
+    @abc.abstractmethod
+    def start_utterance(self) -> None:
+        """Begin a new utterance; forget anything from the previous one."""
+
+    @abc.abstractmethod
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        """Add audio to the current utterance; may return a partial hypothesis (is_final False)."""
+
+    @abc.abstractmethod
+    def end_utterance(self) -> Hypothesis:
+        """Close the utterance and return the final hypothesis for all audio fed since start."""
+
+    def reset(self) -> None:
+        """Drop any decoder state (called after the coach has spoken). Default: start afresh."""
+        self.start_utterance()
+
+    def describe(self) -> str:
+        """One line for logs, `doctor` and benchmark headers: engine, model, settings."""
+        return self.name
+
+
+class RecognizerUnavailable(RuntimeError):
+    """The engine or its model cannot be used here; the message says what to do."""
