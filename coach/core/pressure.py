@@ -1,0 +1,61 @@
+"""Pressure: a level from 1 (lightest) to 5, and what to say when it changes.
+
+Each change is acknowledged with the step's own guidance for the new level (how to do *this*
+movement lighter or deeper), so "softer" during the Thai sit says to shift weight onto your feet
+while "softer" on the foam roller says to take weight onto your hands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.core.routine import PRESSURE_LEVELS, PRESSURE_NAMES, Step
+
+LIGHTEST, FIRMEST = PRESSURE_LEVELS[0], PRESSURE_LEVELS[-1]
+
+
+@dataclass(frozen=True)
+class PressureChange:
+    old: int
+    new: int
+    requested: int  # the signed change asked for
+
+    @property
+    def at_limit(self) -> bool:
+        """True when the request could not be met in full."""
+        return self.new - self.old != self.requested
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old
+
+
+def change(level: int, delta: int) -> PressureChange:
+    new = min(FIRMEST, max(LIGHTEST, level + delta))
+    return PressureChange(level, new, delta)
+
+
+def describe(level: int) -> str:
+    """'level two, light'."""
+    from coach.core.timewords import number_words
+
+    return f"level {number_words(level)}, {PRESSURE_NAMES[level]}"
+
+
+def acknowledge(result: PressureChange, step: Step | None) -> str:
+    """The spoken reply to a pressure request, specific to the step where possible."""
+    if not result.changed:
+        if result.requested < 0:
+            return ("That's already the lightest pressure. If it still hurts, say stop, "
+                    "and we'll move off this spot.")
+        return "That's already the firmest pressure this routine uses."
+    direction = "Lighter" if result.new < result.old else "Firmer"
+    limit = " That's the lightest." if result.new == LIGHTEST and result.at_limit else ""
+    limit = limit or (" That's the firmest." if result.new == FIRMEST and result.at_limit else "")
+    if step is not None and step.pressure:
+        return f"{direction}: {describe(result.new)}. {step.pressure[result.new]}{limit}"
+    if step is not None:
+        gentle = "Ease off: go only as far as feels comfortable."
+        deeper = "Go a little further, only while it stays comfortable."
+        return f"{direction}. {gentle if result.new < result.old else deeper}{limit}"
+    return f"Starting pressure set to {describe(result.new)}.{limit}"

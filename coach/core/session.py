@@ -1,0 +1,812 @@
+"""The coaching session: a state machine driven by events and a clock.
+
+`Session.start()` opens the session, `Session.handle(event)` reacts to a command, a finished line
+or a device problem, and `Session.tick()` lets time pass (hold cues, the end of a hold). Each
+returns the actions the outside world should carry out. The session never sleeps, never reads
+the wall clock and never touches audio, so tests drive a whole routine with a `FakeClock`.
+
+Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
+-> set-up -> steps (each read aloud; a hold starts once its instruction has been spoken) ->
+closing and summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from coach.core import pressure as pressure_rules
+from coach.core.actions import (
+    Action,
+    AdjustVoice,
+    CueKind,
+    LineKind,
+    PlayCue,
+    Record,
+    Say,
+    SessionOver,
+    StopSpeaking,
+)
+from coach.core.clock import Clock
+from coach.core.commands import SPEC_BY_INTENT, Intent
+from coach.core.events import CommandHeard, DeviceProblem, Event, NotUnderstood, SpeechFinished
+from coach.core.hold import HoldTimer
+from coach.core.routine import Routine, Side, StepRun
+from coach.core.status import Phase, Status
+from coach.core.timewords import (
+    duration_words,
+    number_words,
+    range_words,
+    remaining_words,
+    rounded_words,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_MEDICAL_ADVICE = "This is general guidance, not medical advice."
+EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
+DECISION_RECHECK_SECONDS = 60.0  # an until-softened hold asks again after this long
+
+
+@dataclass
+class SessionOptions:
+    start_pressure: int | None = None  # from the receiver's profile; else the routine's default
+    first_side: Side | None = None  # skip the "which side first" question
+    greeting: tuple[str, ...] = ()  # extra lines after the welcome ("Last time Sam liked ...")
+    step_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # step id -> notes
+
+
+class Session:
+    def __init__(self, routine: Routine, clock: Clock, options: SessionOptions | None = None):
+        self.routine = routine
+        self.clock = clock
+        self.options = options or SessionOptions()
+        self.phase = Phase.WELCOME
+        self.pressure = self.options.start_pressure or routine.default_pressure
+        self.first_side = self.options.first_side or Side.LEFT
+        self.runs: list[StepRun] = routine.expanded_steps(self.first_side)
+        self.index = -1  # into self.runs
+        self.question_index = 0
+        self.hold: HoldTimer | None = None
+        self._hold_waits_for: int | None = None  # utterance id after which the hold starts
+        self._fired: set[str] = set()  # hold markers already acted on
+        self._paused_from: Phase | None = None
+        self._pending_checkin = False  # a yes/no about the pressure is waiting
+        self._ouch_check = False  # "is that better?" is waiting
+        self._warned: set[str] = set()
+        self._noted: set[str] = set()
+        self._last_instruction: tuple[str, ...] = ()
+        self._next_id = 0
+        self._started_at = 0.0
+        self._completed_steps = 0
+        self._skipped_steps = 0
+        self.last_heard = ""
+        self.last_understood = True
+
+    # ----- public API ----------------------------------------------------------------------
+
+    def start(self) -> list[Action]:
+        self._started_at = self.clock.now()
+        out: list[Action] = [Record("session_started", {"routine": self.routine.id,
+                                                        "pressure": self.pressure})]
+        out += self._say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
+        out += self._say(self.routine.summary, LineKind.NOTICE)
+        out += self._say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can say.",
+                         LineKind.NOTICE)
+        for line in self.options.greeting:
+            out += self._say(line, LineKind.NOTICE)
+        if self.routine.contraindications:
+            self.phase = Phase.SCREENING
+            out += self._say("First, a few safety questions. Please answer yes or no.",
+                             LineKind.NOTICE)
+            out += self._ask_question()
+        else:
+            out += self._after_screening()
+        return out
+
+    def handle(self, event: Event) -> list[Action]:
+        """React to one event. Unknown or out-of-place input never raises or corrupts state."""
+        if self.phase is Phase.ENDED:
+            return []
+        if isinstance(event, CommandHeard):
+            self.last_heard, self.last_understood = event.text, True
+            record = Record("heard", {"intent": event.intent.value, "text": event.text,
+                                      "confidence": event.confidence, "source": event.source,
+                                      "phase": self.phase.value})
+            return [record, *self._command(event.intent)]
+        if isinstance(event, NotUnderstood):
+            self.last_heard, self.last_understood = event.text, False
+            out: list[Action] = [Record("not_understood", {"text": event.text,
+                                                           "source": event.source})]
+            if event.source == "text":  # typed: the person is looking at us, so help them
+                out += self._say("Sorry, that's not a command I know. Type help to see them.",
+                                 LineKind.ANSWER)
+            return out
+        if isinstance(event, SpeechFinished):
+            return self._speech_finished(event)
+        if isinstance(event, DeviceProblem):
+            return self._device_problem(event)
+        log.warning("ignoring unknown event %r", event)
+        return []
+
+    def tick(self) -> list[Action]:
+        """Let time pass: fire hold cues that are due and end holds whose time is up."""
+        if self.hold is None or self.hold.paused or self.phase not in (Phase.HOLD,
+                                                                        Phase.HOLD_DECISION):
+            return []
+        now = self.clock.now()
+        run = self.current_run
+        hold_spec = run.step.hold
+        assert hold_spec is not None
+        out: list[Action] = []
+        if self.phase is Phase.HOLD_DECISION:
+            if self.hold.remaining_to_maximum(now) <= 0:
+                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
+                out += self._finish_hold()
+            elif self.hold.remaining(now) <= 0:
+                out += self._ask_hold_decision(again=True)
+            return out
+        remaining = self.hold.remaining(now)
+        for marker, at_remaining in self._markers():
+            if marker not in self._fired and remaining <= at_remaining:
+                self._fired.add(marker)
+                if remaining > 0 or marker.startswith("tick"):
+                    out += self._marker_actions(marker, remaining)
+        if remaining <= 0:
+            if hold_spec.until_softened and self.hold.remaining_to_maximum(now) > 0:
+                out += self._ask_hold_decision(again=False)
+            else:
+                out += self._finish_hold()
+        return out
+
+    def next_wakeup(self) -> float | None:
+        """The clock time of the next thing `tick` would do, so a runner can sleep until then."""
+        if self.hold is None or self.hold.paused:
+            return None
+        now = self.clock.now()
+        if self.phase is Phase.HOLD_DECISION:
+            return now + min(self.hold.remaining(now), self.hold.remaining_to_maximum(now))
+        if self.phase is not Phase.HOLD:
+            return None
+        remaining = self.hold.remaining(now)
+        due = [at for marker, at in self._markers() if marker not in self._fired and at < remaining]
+        return now + remaining - max(due, default=0.0)
+
+    @property
+    def current_run(self) -> StepRun:
+        return self.runs[self.index]
+
+    @property
+    def ended(self) -> bool:
+        return self.phase is Phase.ENDED
+
+    def status(self) -> Status:
+        now = self.clock.now()
+        in_step = 0 <= self.index < len(self.runs) and self.phase not in (Phase.CLOSING,
+                                                                           Phase.ENDED)
+        run = self.current_run if in_step else None
+        remaining = total = None
+        if self.hold is not None:
+            total = self.hold.target
+            remaining = (self.hold.remaining(now) if self._effective_phase() is not
+                         Phase.HOLD_DECISION else self.hold.remaining_to_maximum(now))
+        return Status(
+            phase=self.phase,
+            routine_title=self.routine.title,
+            step_number=self.index + 1 if run else 0,
+            step_count=len(self.runs),
+            step_title=run.step.title if run else "",
+            side=run.side.value if run and run.side else None,
+            hold_remaining=remaining,
+            hold_total=total,
+            pressure=self.pressure,
+            paused=self.phase is Phase.PAUSED,
+            last_heard=self.last_heard,
+            last_understood=self.last_understood,
+            can_say=self.can_say(),
+        )
+
+    def can_say(self) -> tuple[str, ...]:
+        """The commands that make sense now, first phrasing of each, most useful first."""
+        phase = self._effective_phase()
+        always = [Intent.REPEAT, Intent.HELP, Intent.STOP, Intent.END]
+        by_phase: dict[Phase, list[Intent]] = {
+            Phase.WELCOME: [],
+            Phase.SCREENING: [Intent.YES, Intent.NO, Intent.BACK],
+            Phase.CHOOSE_SIDE: [Intent.LEFT, Intent.RIGHT],
+            Phase.SETUP: [Intent.NEXT, Intent.SOFTER, Intent.HARDER],
+            Phase.STEP: [Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.SOFTER, Intent.HARDER,
+                         Intent.OUCH],
+            Phase.HOLD: [Intent.HOW_LONG, Intent.MORE_TIME, Intent.SOFTER, Intent.HARDER,
+                         Intent.OUCH, Intent.PAUSE, Intent.NEXT, Intent.BACK],
+            Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.HOW_LONG, Intent.SOFTER],
+            Phase.CLOSING: [],
+            Phase.ENDED: [],
+        }
+        intents = by_phase.get(phase, [])
+        if self.phase is Phase.PAUSED:
+            intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.HOW_LONG, Intent.SOFTER]
+        if self._pending_checkin or self._ouch_check:
+            intents = [Intent.YES, Intent.NO, *intents]
+        if self.phase in (Phase.STEP, Phase.HOLD) and self.current_run.step.alternative:
+            intents.append(Intent.OTHER_POSITION)
+        seen: list[Intent] = []
+        for intent in [*intents, *always]:
+            if intent not in seen:
+                seen.append(intent)
+        return tuple(SPEC_BY_INTENT[i].phrases[0] for i in seen)
+
+    # ----- speaking ------------------------------------------------------------------------
+
+    def _say(self, text: str, kind: LineKind = LineKind.INSTRUCTION,
+             urgent: bool = False) -> list[Action]:
+        self._next_id += 1
+        return [Say(text, kind, urgent, self._next_id)]
+
+    def _say_instruction(self, lines: tuple[str, ...]) -> list[Action]:
+        self._last_instruction = lines
+        out: list[Action] = []
+        for line in lines:
+            out += self._say(line, LineKind.INSTRUCTION)
+        return out
+
+    def _speech_finished(self, event: SpeechFinished) -> list[Action]:
+        if self._hold_waits_for is not None and event.utterance_id >= self._hold_waits_for:
+            self._hold_waits_for = None
+            if self.phase is Phase.STEP:
+                return self._start_hold()
+        return []
+
+    # ----- commands ------------------------------------------------------------------------
+
+    def _command(self, intent: Intent) -> list[Action]:
+        handler = _HANDLERS.get(intent)
+        if handler is None:  # pragma: no cover - every intent has a handler (tested)
+            return self._say("I can't do that yet.", LineKind.ANSWER)
+        return handler(self)
+
+    def _ack(self) -> list[Action]:
+        return [PlayCue(CueKind.UNDERSTOOD)]
+
+    def _on_next(self) -> list[Action]:
+        phase = self.phase
+        if phase is Phase.SCREENING:
+            return self._hint_question()
+        if phase is Phase.CHOOSE_SIDE:
+            return self._ack() + self._choose_side(self.first_side)
+        if phase is Phase.WELCOME:
+            return self._say("One moment, I'm still starting.", LineKind.ANSWER)
+        if phase is Phase.SETUP:
+            return self._ack() + self._enter_step(0)
+        if phase is Phase.PAUSED:
+            self._unpause()
+            return self._ack() + self._advance(skipped=False)
+        if phase is Phase.HOLD_DECISION:
+            return self._ack() + self._finish_hold()
+        if phase in (Phase.STEP, Phase.HOLD):
+            return self._ack() + self._advance(skipped=False)
+        return self._say("We're finishing up now.", LineKind.ANSWER)
+
+    def _on_skip(self) -> list[Action]:
+        if self.phase is Phase.SCREENING:
+            return self._say("The safety questions can't be skipped.", LineKind.ANSWER) + \
+                self._ask_question(repeat=True)
+        if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+            self._unpause()
+            return self._ack() + self._say("Skipping this step.", LineKind.ANSWER) + \
+                self._advance(skipped=True)
+        return self._on_next()
+
+    def _on_back(self) -> list[Action]:
+        phase = self.phase
+        if phase is Phase.SCREENING:
+            if self.question_index == 0:
+                return self._say("This is the first question.", LineKind.ANSWER) + \
+                    self._ask_question(repeat=True)
+            self.question_index -= 1
+            return self._ack() + self._ask_question()
+        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+            self._unpause()
+            out = self._ack() + self._close_hold("back")
+            if self.index == 0:
+                return out + self._say("This is the first step. Starting it again.",
+                                       LineKind.ANSWER) + self._enter_step(0)
+            return out + self._say("Going back a step.", LineKind.ANSWER) + \
+                self._enter_step(self.index - 1)
+        return self._say("There's no step to go back to yet.", LineKind.ANSWER)
+
+    def _on_repeat(self) -> list[Action]:
+        if self.phase is Phase.SCREENING:
+            return self._ask_question(repeat=True)
+        if self.phase is Phase.CHOOSE_SIDE:
+            return self._ask_side()
+        if self.phase is Phase.HOLD_DECISION:
+            return self._ask_hold_decision(again=True)
+        if not self._last_instruction:
+            return self._say("There's nothing to repeat yet.", LineKind.ANSWER)
+        out: list[Action] = []
+        for line in self._last_instruction:
+            out += self._say(line, LineKind.ANSWER)
+        return out
+
+    def _on_pause(self) -> list[Action]:
+        if self.phase is Phase.PAUSED:
+            return self._say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
+        if self.phase in (Phase.CLOSING, Phase.ENDED):
+            return []
+        self._pause()
+        return self._ack() + self._say("Paused. Say resume when you're ready.",
+                                       LineKind.ANSWER, urgent=True)
+
+    def _on_stop(self) -> list[Action]:
+        out: list[Action] = [StopSpeaking()]
+        if self.phase is not Phase.PAUSED:
+            self._pause()
+        return out + self._say("Stopped. Say resume to carry on, or end session to finish.",
+                               LineKind.ANSWER, urgent=True)
+
+    def _on_resume(self) -> list[Action]:
+        if self.phase is not Phase.PAUSED:
+            return self._say("We're not paused.", LineKind.ANSWER)
+        self._unpause()
+        out = self._ack() + self._say("Carrying on.", LineKind.ANSWER)
+        if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
+            out += self._start_hold()  # the stop came before the hold had started
+        elif self.phase is Phase.SCREENING:
+            out += self._ask_question(repeat=True)
+        elif self.phase is Phase.CHOOSE_SIDE:
+            out += self._ask_side()
+        elif self.hold is not None:
+            left = remaining_words(self.hold.remaining(self.clock.now()))
+            out += self._say(f"{_capital(left)} left.", LineKind.ANSWER)
+        return out
+
+    def _on_end(self) -> list[Action]:
+        self._unpause()
+        return [StopSpeaking()] + self._ack() + self._close_hold("ended") + \
+            self._say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
+            self._closing(completed=False)
+
+    def _on_softer(self) -> list[Action]:
+        return self._ack() + self._change_pressure(-1, urgent=True)
+
+    def _on_harder(self) -> list[Action]:
+        return self._ack() + self._change_pressure(+1, urgent=False)
+
+    def _on_ouch(self) -> list[Action]:
+        out: list[Action] = [StopSpeaking()]
+        if self.phase in (Phase.CLOSING, Phase.ENDED):
+            return out
+        if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+            return out + self._say("Sorry. Nothing has started yet. Say stop at any time.",
+                                   LineKind.ANSWER, urgent=True)
+        result = pressure_rules.change(self.pressure, -2)
+        self.pressure = result.new
+        out += [Record("pressure", {"from": result.old, "to": result.new, "why": "ouch"})]
+        if self.phase is not Phase.PAUSED:
+            self._pause()
+        self._ouch_check = True
+        easing = pressure_rules.acknowledge(result, self._step_or_none()) if result.changed \
+            else "Take all the pressure off this spot."
+        return out + self._say(f"Sorry. Easing off. {easing} Is that better?",
+                               LineKind.PROMPT, urgent=True)
+
+    def _on_good(self) -> list[Action]:
+        self._pending_checkin = False
+        return self._ack() + [Record("pressure_settled", {"level": self.pressure})] + \
+            self._say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.", LineKind.ANSWER)
+
+    def _on_how_long(self) -> list[Action]:
+        now = self.clock.now()
+        if self.hold is not None:
+            if self._effective_phase() is Phase.HOLD_DECISION:
+                held = rounded_words(self.hold.elapsed(now))
+                left = rounded_words(self.hold.remaining_to_maximum(now))
+                text = f"You've held about {held}. You can stay up to {left} more."
+            else:
+                text = f"{_capital(remaining_words(self.hold.remaining(now)))} left."
+            if self.hold.paused:
+                text += " The timer is paused."
+            return self._say(text, LineKind.ANSWER)
+        left = len(self.runs) - max(self.index, 0)
+        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED):
+            hold = self.current_run.step.hold
+            if hold is not None:
+                return self._say(f"No timer yet. This step holds for "
+                                 f"{range_words(hold.minimum, hold.maximum)}.", LineKind.ANSWER)
+        return self._say(f"No timer is running. {number_words(left).capitalize()} "
+                         f"step{'s' if left != 1 else ''} to go.", LineKind.ANSWER)
+
+    def _on_more_time(self) -> list[Action]:
+        if self.hold is None:
+            return self._say("There's no timer running to add time to.", LineKind.ANSWER)
+        now = self.clock.now()
+        if self._effective_phase() is Phase.HOLD_DECISION:
+            return self._ack() + self._stay_longer()
+        added = self.hold.extend(EXTEND_STEP_SECONDS)
+        if added <= 0:
+            return self._say("That's already the longest time for this step.", LineKind.ANSWER)
+        self._rearm_markers()
+        return self._ack() + [Record("hold_extended", {"added": added})] + self._say(
+            f"Adding {duration_words(added)}. "
+            f"{_capital(remaining_words(self.hold.remaining(now)))} left.", LineKind.ANSWER)
+
+    def _on_help(self) -> list[Action]:
+        phrases = self.can_say()
+        return self._say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
+
+    def _on_yes(self) -> list[Action]:
+        if self.phase is Phase.SCREENING:
+            return self._ack() + self._screening_yes()
+        if self._ouch_check:
+            self._ouch_check = False
+            return self._ack() + self._say("Good.", LineKind.ANSWER) + self._on_resume_quiet()
+        if self._pending_checkin:
+            self._pending_checkin = False
+            return self._ack() + self._say("Good. Carry on.", LineKind.ANSWER)
+        if self.phase is Phase.HOLD_DECISION:
+            return self._ack() + self._finish_hold()
+        if self.phase is Phase.CHOOSE_SIDE:
+            return self._ack() + self._choose_side(self.first_side)
+        return self._say("There's no question waiting. Say help to hear what you can say.",
+                         LineKind.ANSWER)
+
+    def _on_no(self) -> list[Action]:
+        if self.phase is Phase.SCREENING:
+            self.question_index += 1
+            return self._ack() + self._ask_question()
+        if self._ouch_check:
+            result = pressure_rules.change(self.pressure, -1)
+            self.pressure = result.new
+            if result.changed:
+                return self._ack() + [Record("pressure", {"from": result.old, "to": result.new,
+                                                          "why": "still hurts"})] + \
+                    self._say(pressure_rules.acknowledge(result, self._step_or_none()) +
+                              " Is that better?", LineKind.PROMPT)
+            self._ouch_check = False
+            return self._ack() + self._say(
+                "Then let's leave this spot. Say next to move on, or end session to finish.",
+                LineKind.PROMPT)
+        if self._pending_checkin:
+            self._pending_checkin = False
+            return self._ack() + self._say("Say softer or firmer to change the pressure.",
+                                           LineKind.ANSWER)
+        if self.phase is Phase.HOLD_DECISION:
+            return self._ack() + self._stay_longer()
+        return self._say("There's no question waiting. Say help to hear what you can say.",
+                         LineKind.ANSWER)
+
+    def _on_side(self, side: Side) -> list[Action]:
+        if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
+                                               self.routine.has_sides):
+            return self._ack() + self._choose_side(side)
+        if not self.routine.has_sides:
+            return self._say("This routine doesn't switch sides.", LineKind.ANSWER)
+        if self.index >= 0 and self.current_run.side:
+            return self._say(f"We're on the {self.current_run.side.value} side now.",
+                             LineKind.ANSWER)
+        return self._say(f"We started with the {self.first_side.value} side.", LineKind.ANSWER)
+
+    def _on_voice(self, rate: int, volume: int) -> list[Action]:
+        word = {(-1, 0): "Slower.", (1, 0): "Faster.", (0, 1): "Louder.", (0, -1): "Quieter."}
+        return [AdjustVoice(rate, volume)] + self._say(word[(rate, volume)], LineKind.ANSWER)
+
+    def _on_other_position(self) -> list[Action]:
+        if self.index >= 0 and self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
+                                              Phase.PAUSED):
+            run = self.current_run
+            if run.step.alternative:
+                out = self._ack()
+                for line in run.step.alternative:
+                    out += self._say(run.render(line), LineKind.ANSWER)
+                return out
+        return self._say("There's no other position for this step.", LineKind.ANSWER)
+
+    # ----- screening -----------------------------------------------------------------------
+
+    def _ask_question(self, repeat: bool = False) -> list[Action]:
+        questions = self.routine.contraindications
+        if self.question_index >= len(questions):
+            return self._say("Thank you.", LineKind.NOTICE) + self._after_screening()
+        question = questions[self.question_index].question
+        return [PlayCue(CueKind.ATTENTION)] + self._say(question, LineKind.PROMPT)
+
+    def _hint_question(self) -> list[Action]:
+        return self._say("Please answer yes or no first.", LineKind.ANSWER) + \
+            self._ask_question(repeat=True)
+
+    def _screening_yes(self) -> list[Action]:
+        item = self.routine.contraindications[self.question_index]
+        out: list[Action] = [Record("contraindication", {"question": item.question})]
+        out += self._say(item.reason, LineKind.NOTICE)
+        out += self._say("So we won't start this routine today. If you're unsure, ask a doctor "
+                         "or a qualified massage therapist.", LineKind.NOTICE)
+        self.phase = Phase.ENDED
+        return out + [SessionOver(False, "Stopped at the safety questions.")]
+
+    def _after_screening(self) -> list[Action]:
+        out: list[Action] = []
+        for line in self.routine.cautions:
+            out += self._say(line, LineKind.NOTICE)
+        if self.routine.has_sides and self.options.first_side is None:
+            self.phase = Phase.CHOOSE_SIDE
+            return out + self._ask_side()
+        return out + self._setup()
+
+    def _ask_side(self) -> list[Action]:
+        return [PlayCue(CueKind.ATTENTION)] + self._say(
+            "Which side do you want to start with, left or right?", LineKind.PROMPT)
+
+    def _choose_side(self, side: Side) -> list[Action]:
+        self.first_side = side
+        self.runs = self.routine.expanded_steps(side)
+        out = self._say(f"Starting with the {side.value} side.", LineKind.ANSWER)
+        if self.phase is Phase.CHOOSE_SIDE:
+            out += self._setup()
+        return out
+
+    def _setup(self) -> list[Action]:
+        self.phase = Phase.SETUP
+        lines = tuple(self.routine.setup) + ("Say next when you're ready to begin.",)
+        return self._say_instruction(lines)
+
+    # ----- steps and holds -----------------------------------------------------------------
+
+    def _step_or_none(self):
+        if 0 <= self.index < len(self.runs):
+            return self.current_run.step
+        return None
+
+    def _enter_step(self, index: int) -> list[Action]:
+        self.index = index
+        self.phase = Phase.STEP
+        self.hold = None
+        self._fired = set()
+        self._pending_checkin = self._ouch_check = False
+        run = self.current_run
+        step = run.step
+        out: list[Action] = [Record("step_started", {"index": index, "step": step.id,
+                                                     "title": step.title,
+                                                     "side": run.side.value if run.side else None})]
+        if step.warning and step.id not in self._warned:
+            self._warned.add(step.id)
+            out += self._say(run.render(step.warning), LineKind.NOTICE)
+        if step.id not in self._noted:
+            self._noted.add(step.id)
+            for note in self.options.step_notes.get(step.id, ()):
+                out += self._say(f"A note from last time: {note}", LineKind.NOTICE)
+        lines = tuple(run.render(line) for line in step.say)
+        hold = step.hold
+        if hold is not None:
+            if hold.until_softened:
+                lines += (f"Stay about {range_words(hold.minimum, hold.maximum)}, until the "
+                          f"tissue softens.",)
+            elif step.cues.announce:
+                lines += (f"Hold for {duration_words(hold.default)}.",)
+        else:
+            lines += ("Say next when you're done.",)
+        out += self._say_instruction(lines)
+        if hold is not None:
+            self._hold_waits_for = self._next_id
+        return out
+
+    def _start_hold(self) -> list[Action]:
+        hold = self.current_run.step.hold
+        assert hold is not None
+        self.phase = Phase.HOLD
+        self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
+        self._fired = set()
+        return [PlayCue(CueKind.HOLD_START),
+                Record("hold_started", {"step": self.current_run.step.id,
+                                        "planned": hold.default})]
+
+    def _markers(self) -> list[tuple[str, float]]:
+        """Hold cue markers as (name, seconds remaining when due)."""
+        assert self.hold is not None
+        step = self.current_run.step
+        cues = step.cues
+        target = self.hold.target
+        markers: list[tuple[str, float]] = []
+        if cues.halfway and target >= 20:
+            markers.append(("halfway", target / 2))
+        if step.check_in and target >= 20:
+            markers.append(("check_in", target / 2))
+        for seconds in cues.remaining:
+            if seconds < target:
+                markers.append((f"remaining_{seconds:g}", seconds))
+        for n in range(1, cues.countdown + 1):
+            if n < target:
+                markers.append((f"tick_{n}", float(n)))
+        return markers
+
+    def _rearm_markers(self) -> None:
+        """After the hold's target moved: re-arm the cues still ahead, never repeat "halfway".
+
+        A reminder whose moment is already past (or is now) stays fired, so adding a minute does
+        not make the coach say "about a minute left" straight away.
+        """
+        assert self.hold is not None
+        remaining = self.hold.remaining(self.clock.now())
+        self._fired = {name for name, at in self._markers()
+                       if name in ("halfway", "check_in") and name in self._fired
+                       or at >= remaining}
+
+    def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
+        step = self.current_run.step
+        if marker == "halfway":
+            return self._say("Halfway.", LineKind.NOTICE)
+        if marker == "check_in":
+            self._pending_checkin = True
+            return self._say(step.check_in or "", LineKind.PROMPT)
+        if marker.startswith("remaining_"):
+            return self._say(f"{_capital(remaining_words(remaining))} left.", LineKind.NOTICE)
+        if marker.startswith("tick_"):
+            return [PlayCue(CueKind.TICK)]
+        return []  # pragma: no cover
+
+    def _ask_hold_decision(self, again: bool) -> list[Action]:
+        assert self.hold is not None
+        self.phase = Phase.HOLD_DECISION
+        now = self.clock.now()
+        # The next check is a minute away, or at the maximum, whichever comes first.
+        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
+        held = rounded_words(self.hold.elapsed(now))
+        text = (f"That's about {held}. Has the tissue softened? Say next to move on, or more time "
+                f"to stay.")
+        return [PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
+
+    def _stay_longer(self) -> list[Action]:
+        assert self.hold is not None
+        now = self.clock.now()
+        left = self.hold.remaining_to_maximum(now)
+        self.phase = Phase.HOLD
+        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
+        self._rearm_markers()
+        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self._say(
+            f"Staying. I'll check again in {rounded_words(self.hold.remaining(now))}; "
+            f"you can stay up to {rounded_words(left)} more.",
+            LineKind.ANSWER)
+
+    def _close_hold(self, how: str) -> list[Action]:
+        """Record how long the current hold really lasted, and drop it."""
+        if self.hold is None:
+            self._hold_waits_for = None
+            return []
+        held = self.hold.elapsed(self.clock.now())
+        self.hold = None
+        self._hold_waits_for = None
+        return [Record("hold_done", {"step": self.current_run.step.id, "held": round(held, 2),
+                                     "how": how})]
+
+    def _finish_hold(self) -> list[Action]:
+        run = self.current_run
+        out: list[Action] = [PlayCue(CueKind.HOLD_END)] if run.step.cues.end_chime else []
+        out += self._close_hold("completed")
+        for line in run.step.after:
+            out += self._say(run.render(line), LineKind.INSTRUCTION)
+        self._completed_steps += 1
+        return out + self._next_or_close()
+
+    def _advance(self, skipped: bool) -> list[Action]:
+        run = self.current_run
+        out = self._close_hold("skipped" if skipped else "next")
+        if skipped:
+            self._skipped_steps += 1
+        else:
+            self._completed_steps += 1
+            if run.step.hold is not None:
+                for line in run.step.after:
+                    out += self._say(run.render(line), LineKind.INSTRUCTION)
+        return out + self._next_or_close()
+
+    def _next_or_close(self) -> list[Action]:
+        if self.index + 1 < len(self.runs):
+            return self._enter_step(self.index + 1)
+        return self._closing(completed=True)
+
+    def _closing(self, completed: bool) -> list[Action]:
+        self.phase = Phase.CLOSING
+        out: list[Action] = []
+        if completed or self.index >= 0:
+            for line in self.routine.closing:
+                out += self._say(line, LineKind.INSTRUCTION)
+        minutes = max(1, round((self.clock.now() - self._started_at) / 60))
+        done = self._completed_steps
+        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps in "
+                   f"about {duration_words(minutes * 60)}, finishing at "
+                   f"{pressure_rules.describe(self.pressure)}.")
+        out += self._say(summary, LineKind.NOTICE)
+        out += self._say("Thank you. Take it easy getting up.", LineKind.NOTICE)
+        self.phase = Phase.ENDED
+        return out + [Record("session_over", {"completed": completed, "steps_done": done,
+                                              "skipped": self._skipped_steps,
+                                              "pressure": self.pressure}),
+                      SessionOver(completed, summary)]
+
+    # ----- pausing, pressure, devices ------------------------------------------------------
+
+    def _effective_phase(self) -> Phase:
+        return self._paused_from if self.phase is Phase.PAUSED and self._paused_from else \
+            self.phase
+
+    def _pause(self) -> None:
+        if self.phase in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
+            return
+        self._paused_from = self.phase
+        self.phase = Phase.PAUSED
+        if self.hold is not None:
+            self.hold.pause(self.clock.now())
+
+    def _unpause(self) -> None:
+        if self.phase is not Phase.PAUSED:
+            return
+        self.phase = self._paused_from or Phase.STEP
+        self._paused_from = None
+        if self.hold is not None:
+            self.hold.resume(self.clock.now())
+
+    def _on_resume_quiet(self) -> list[Action]:
+        """Resume after an ouch check-in without the usual 'carrying on' chatter."""
+        if self.phase is Phase.PAUSED:
+            self._unpause()
+            if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
+                return self._start_hold()
+        return []
+
+    def _change_pressure(self, delta: int, urgent: bool) -> list[Action]:
+        if self.phase in (Phase.CLOSING, Phase.ENDED):
+            return []
+        result = pressure_rules.change(self.pressure, delta)
+        self.pressure = result.new
+        self._pending_checkin = False
+        out: list[Action] = []
+        if result.changed:
+            out.append(Record("pressure", {"from": result.old, "to": result.new,
+                                           "why": "softer" if delta < 0 else "harder"}))
+        step = self._step_or_none() if self.phase not in (Phase.SCREENING, Phase.CHOOSE_SIDE,
+                                                          Phase.SETUP, Phase.WELCOME) else None
+        return out + self._say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
+                               urgent=urgent)
+
+    def _device_problem(self, event: DeviceProblem) -> list[Action]:
+        out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
+                                               "detail": event.detail})]
+        if event.lost:
+            self._pause()
+            return out + self._say(f"I lost the audio device {event.device}. The timer is "
+                                   f"paused while I try to get it back.", LineKind.NOTICE,
+                                   urgent=True)
+        return out + self._say("The audio device is back. Say resume to carry on.",
+                               LineKind.NOTICE)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+_HANDLERS = {
+    Intent.NEXT: Session._on_next,
+    Intent.BACK: Session._on_back,
+    Intent.REPEAT: Session._on_repeat,
+    Intent.PAUSE: Session._on_pause,
+    Intent.RESUME: Session._on_resume,
+    Intent.SKIP: Session._on_skip,
+    Intent.STOP: Session._on_stop,
+    Intent.END: Session._on_end,
+    Intent.SOFTER: Session._on_softer,
+    Intent.OUCH: Session._on_ouch,
+    Intent.HARDER: Session._on_harder,
+    Intent.GOOD: Session._on_good,
+    Intent.HOW_LONG: Session._on_how_long,
+    Intent.MORE_TIME: Session._on_more_time,
+    Intent.HELP: Session._on_help,
+    Intent.YES: Session._on_yes,
+    Intent.NO: Session._on_no,
+    Intent.LEFT: lambda s: s._on_side(Side.LEFT),
+    Intent.RIGHT: lambda s: s._on_side(Side.RIGHT),
+    Intent.SLOWER: lambda s: s._on_voice(-1, 0),
+    Intent.FASTER: lambda s: s._on_voice(1, 0),
+    Intent.LOUDER: lambda s: s._on_voice(0, 1),
+    Intent.QUIETER: lambda s: s._on_voice(0, -1),
+    Intent.OTHER_POSITION: Session._on_other_position,
+}
