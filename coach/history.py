@@ -172,9 +172,10 @@ class SessionInfo:
 
     @property
     def outcome(self) -> str:
-        """"completed", "ended early", or "interrupted" (never ended: the program was killed)."""
+        """"completed", "ended early", or "unfinished": never ended, because it is running now or
+        the program was killed (the timeline still has everything up to that moment)."""
         if self.ended_at is None:
-            return "interrupted"
+            return "unfinished"
         return "completed" if self.completed else "ended early"
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,135 @@
+"""`massage-coach history`: past sessions, one session's timeline, and exports.
+
+`history` alone lists sessions (the common case needs no subcommand). The database is the one the
+coach writes (`coach.history.default_path()`, or `$MASSAGE_COACH_DATA`); `--db` points elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from coach.history import History, format_seconds
+
+
+def _open(db: Path | None, console: Console) -> History:
+    """Open the history, telling the user (on stderr) about any file that was moved aside."""
+    history = History.open(db)
+    for notice in history.notices:
+        console.print(f"[yellow]{notice}[/yellow]")
+    return history
+
+
+def _when(at: float) -> str:
+    """Short enough for an 80-column table; the year only when it is not this year."""
+    moment = _dt.datetime.fromtimestamp(at)
+    if moment.year == _dt.datetime.now().year:
+        return moment.strftime("%d %b %H:%M")
+    return moment.strftime("%d %b %Y %H:%M")
+
+
+def _list(db: Path | None, limit: int) -> None:
+    out, err = Console(), Console(stderr=True)
+    with _open(db, err) as history:
+        sessions = history.sessions(limit)
+    if not sessions:
+        out.print("No sessions yet. Start one with [bold]massage-coach run ROUTINE[/bold].")
+        return
+    table = Table(title="Past sessions", title_justify="left", box=None,
+                  header_style="bold underline",
+                  pad_edge=False)
+    table.add_column("ID", justify="right", style="bold")
+    table.add_column("When", no_wrap=True)
+    table.add_column("Routine", min_width=12)
+    table.add_column("Receiver")
+    table.add_column("Length", justify="right")
+    table.add_column("Steps", justify="right")
+    table.add_column("Outcome", no_wrap=True)
+    table.add_column("Engine", style="dim")
+    styles = {"completed": "green", "ended early": "yellow", "unfinished": "red"}
+    for info in sessions:
+        length = (format_seconds(info.ended_at - info.started_at)
+                  if info.ended_at is not None else "—")
+        table.add_row(str(info.id), _when(info.started_at), info.routine_title,
+                      info.receiver or "—", length, str(info.steps_done),
+                      f"[{styles[info.outcome]}]{info.outcome}[/]", info.engine)
+    out.print(table)
+
+
+def register(main: click.Group) -> None:
+    """Attach the `history` group to the main command."""
+
+    db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                             default=None, help="History file (default: the coach's own).")
+
+    @main.group("history", invoke_without_command=True)
+    @db_option
+    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @click.pass_context
+    def history_group(ctx: click.Context, db: Path | None, limit: int) -> None:
+        """Past sessions (newest first); see `history show ID` and `history export`."""
+        ctx.ensure_object(dict)
+        ctx.obj["db"] = db
+        if ctx.invoked_subcommand is None:
+            _list(db, limit)
+
+    @history_group.command("list")
+    @db_option
+    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @click.pass_context
+    def list_command(ctx: click.Context, db: Path | None, limit: int) -> None:
+        """Past sessions, newest first."""
+        _list(db or ctx.obj.get("db"), limit)
+
+    @history_group.command("show")
+    @click.argument("session_id", type=int)
+    @db_option
+    @click.pass_context
+    def show_command(ctx: click.Context, session_id: int, db: Path | None) -> None:
+        """The timeline of one session: steps, pressure, everything heard, notes."""
+        out, err = Console(), Console(stderr=True)
+        with _open(db or ctx.obj.get("db"), err) as history:
+            info = history.session(session_id)
+            if info is None:
+                raise click.ClickException(f"no session {session_id} (see `massage-coach history`)")
+            entries = history.timeline(session_id)
+        who = f" for {info.receiver}" if info.receiver else ""
+        out.print(f"[bold]Session {info.id}[/bold]: {info.routine_title}{who}, "
+                  f"{_when(info.started_at)}, {info.outcome} ({info.engine})")
+        table = Table(show_header=True, box=None, pad_edge=False)
+        table.add_column("Time", justify="right", style="dim")
+        table.add_column("What")
+        for entry in entries:
+            style = {"not_understood": "red", "pressure": "cyan", "note": "magenta",
+                     "step": "bold"}.get(entry.kind, "")
+            table.add_row(format_seconds(entry.at - info.started_at),
+                          f"[{style}]{entry.describe()}[/]" if style else entry.describe())
+        out.print(table)
+
+    @history_group.command("export")
+    @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+                  show_default=True)
+    @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+                  default=None, help="Write here instead of standard output.")
+    @click.option("--session", "session_ids", type=int, multiple=True,
+                  help="Only this session (repeatable). Default: all.")
+    @db_option
+    @click.pass_context
+    def export_command(ctx: click.Context, fmt: str, out_path: Path | None,
+                       session_ids: tuple[int, ...], db: Path | None) -> None:
+        """Every session with its timeline, as JSON or CSV (one row per event)."""
+        err = Console(stderr=True)
+        with _open(db or ctx.obj.get("db"), err) as history:
+            chosen = list(session_ids) or None
+            writer = history.export_json if fmt == "json" else history.export_csv
+            if out_path is None:
+                writer(sys.stdout, chosen)
+                return
+            with open(out_path, "w", encoding="utf-8", newline="") as handle:
+                count = writer(handle, chosen)
+        err.print(f"Wrote {count} session(s) to {out_path}")
