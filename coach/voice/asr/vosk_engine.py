@@ -303,7 +303,15 @@ class VoskRecognizer(Recognizer):
     # -- Recognizer interface ------------------------------------------------------------------
 
     def start_utterance(self) -> None:
-        """Forget everything from the previous utterance (including vosk's decoder state)."""
+        """Forget everything from the previous utterance (including vosk's decoder state).
+
+        vosk's `Reset()` alone is not enough in 0.3.45: audio already in the feature pipeline
+        but not yet decoded survives it and is decoded into the next utterance (measured: half
+        a word fed before `Reset()` came back as an extra word). Finalizing first, and throwing
+        the result away, drops the pipeline. It costs ~10 ms, so only when audio was fed.
+        """
+        if self._fed_bytes:
+            self._rec.FinalResult()
         self._rec.Reset()
         self._segments = []
         self._last_partial = ""
