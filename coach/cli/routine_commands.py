@@ -1,0 +1,237 @@
+"""`massage-coach check`, `list` and `show`: working with routine files from the command line.
+
+`check` is for people writing routines: it prints every problem in compiler style
+(`file:line:col: field: expected X, found Y`) so editors can jump to it, and exits 2 when there is
+any. `show` prints a routine as a guide that makes sense on paper, away from the coach.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import click
+
+from coach.core import library
+from coach.core.routine import PRESSURE_NAMES, Routine, Step
+from coach.core.routine_loader import Problem, check_routine, describe_duration, describe_hold
+
+EXIT_PROBLEMS = 2
+
+
+def register(main: click.Group) -> None:
+    """Attach the routine subcommands to the `massage-coach` group."""
+    main.add_command(check)
+    main.add_command(list_routines)
+    main.add_command(show)
+
+
+# --------------------------------------------------------------------------------------------
+# check
+
+
+@click.command()
+@click.argument("files", nargs=-1, metavar="FILE...")
+@click.option("--shipped", is_flag=True, help="Also check every routine that ships with the coach.")
+def check(files: tuple[str, ...], shipped: bool) -> None:
+    """Validate routine files and print every problem found.
+
+    FILE may be a path or the id of a shipped routine. Each problem is printed as
+    `file:line:column: field: expected ..., found ...` with a hint below it. Exits with status 2
+    if any file has a problem, 0 (and an "OK" line per file) if all are fine.
+    """
+    targets = [_check_target(name) for name in files]
+    if shipped:
+        directory = library.routines_dir()
+        targets += [directory / f"{rid}{library.ROUTINE_SUFFIX}" for rid in library.shipped_ids()]
+    if not targets:
+        raise click.UsageError("give at least one routine file (or --shipped)")
+    bad_files = total = 0
+    for path in targets:
+        routine, problems = check_routine(path)
+        if problems:
+            bad_files += 1
+            total += len(problems)
+            for problem in problems:
+                _echo_problem(problem)
+        elif routine is not None:
+            low, high = routine.total_seconds()
+            click.echo(f"OK {path}: {routine.id}, {len(routine.steps)} steps, "
+                       f"{_minutes_range(low, high)} of holds")
+    if bad_files:
+        click.echo(f"{total} problem{'s' if total != 1 else ''} in {bad_files} "
+                   f"file{'s' if bad_files != 1 else ''}", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+def _check_target(name: str) -> Path:
+    """A path as given, unless it does not exist and names a shipped routine."""
+    path = Path(name)
+    if path.exists():
+        return path
+    try:
+        return library.find(name)
+    except library.RoutineNotFound:
+        return path  # check_routine reports the missing file with its own message
+
+
+def _echo_problem(problem: Problem) -> None:
+    click.echo(f"{problem.location}: {click.style(problem.message(), bold=True)}")
+    if problem.hint:
+        click.echo(f"    hint: {problem.hint}")
+
+
+# --------------------------------------------------------------------------------------------
+# list
+
+
+@click.command(name="list")
+def list_routines() -> None:
+    """List the routines that ship with the coach: id, title, who it is for, time in holds."""
+    result = library.scan()
+    rows = [(info.id, info.title, info.audience.value, _minutes_range(*info.total_seconds))
+            for info in result.routines]
+    if not rows and not result.broken:
+        click.echo(f"No routines found in {library.routines_dir()}.")
+        return
+    header = ("ID", "TITLE", "FOR", "HOLDS")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    for error in result.broken:
+        path = error.problems[0].file if error.problems else "?"
+        click.echo(f"(skipped {path}: {len(error.problems)} problem(s); run "
+                   f"`massage-coach check {path}`)", err=True)
+
+
+# --------------------------------------------------------------------------------------------
+# show
+
+
+@click.command()
+@click.argument("routine", metavar="ROUTINE")
+@click.option("--width", type=click.IntRange(40, 200), default=None,
+              help="Wrap text at this many columns (default: the terminal width, at most 88).")
+def show(routine: str, width: int | None) -> None:
+    """Print a routine as a readable guide.
+
+    ROUTINE is the id of a shipped routine (see `massage-coach list`), a file name, or a path to
+    your own routine file.
+    """
+    try:
+        loaded = library.load(routine)
+    except library.RoutineNotFound as error:
+        raise click.ClickException(str(error)) from None
+    except library.RoutineError as error:
+        for problem in error.problems:
+            _echo_problem(problem)
+        raise click.ClickException(
+            f"{routine} has {len(error.problems)} problem(s); fix them before using it") from None
+    width = width or min(shutil.get_terminal_size((88, 24)).columns, 88)
+    click.echo(format_guide(loaded, width))
+
+
+def format_guide(routine: Routine, width: int = 88) -> str:
+    """The whole routine as plain text that reads well on its own, printed or on screen."""
+    out: list[str] = []
+
+    def para(text: str, indent: str = "", first: str | None = None) -> None:
+        out.append(textwrap.fill(text, width, initial_indent=first if first is not None else indent,
+                                 subsequent_indent=indent))
+
+    def heading(text: str) -> None:
+        out.extend(["", text.upper(), ""])
+
+    def bullets(items: tuple[str, ...] | list[str], indent: str = "") -> None:
+        for item in items:
+            para(_display(item), indent + "  ", indent + "- ")
+
+    low, high = routine.total_seconds()
+    out.append(routine.title)
+    out.append("=" * min(len(routine.title), width))
+    para(routine.summary)
+    who = "two people: a giver and a receiver" if routine.audience.value == "partner" \
+        else "one person, on your own"
+    out.append("")
+    para(f"For {who}. {len(routine.steps)} steps; {_minutes_range(low, high)} in holds. "
+         f"Starting pressure {routine.default_pressure} of 5 "
+         f"({PRESSURE_NAMES[routine.default_pressure]}).")
+
+    heading("You need")
+    bullets(routine.equipment or ("nothing special",))
+    heading("Do not start if")
+    if routine.contraindications:
+        for item in routine.contraindications:
+            para(item.question, "  ", "- ")
+            para(f"If yes: {item.reason}", "    ")
+    else:
+        para("No screening questions for this routine.")
+    if routine.cautions:
+        heading("Keep in mind")
+        bullets(routine.cautions)
+    if routine.setup:
+        heading("Set-up")
+        bullets(routine.setup)
+    heading("Steps")
+    if routine.has_sides:
+        para("[side] means the side being worked: the coach asks which side to start on and "
+             "repeats those steps for the other side.")
+        out.append("")
+    for number, step in enumerate(routine.steps, 1):
+        _format_step(step, number, para, bullets, out)
+    if routine.closing:
+        heading("Closing")
+        bullets(routine.closing)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _format_step(step: Step, number: int, para, bullets, out: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """One numbered step: title, what to do, how long, and the optional extras."""
+    out.append(f"{number}. {_display(step.title)}")
+    facts = []
+    if step.sides:
+        facts.append("each side: " + " then ".join(side.value for side in step.sides)
+                     if len(step.sides) > 1 else f"{step.sides[0].value} side only")
+    facts.append(f"hold {describe_hold(step.hold)}" if step.hold else "untimed: say next when done")
+    para("(" + "; ".join(facts) + ")", "   ")
+    if step.warning:
+        para(f"Warning: {_display(step.warning)}", "   ")
+    bullets(step.say, "   ")
+    if step.check_in:
+        para(f"Check in: {_display(step.check_in)}", "   ")
+    if step.after:
+        para("When the hold ends:", "   ")
+        bullets(step.after, "   ")
+    if step.pressure:
+        para("Pressure:", "   ")
+        for level, text in sorted(step.pressure.items()):
+            para(_display(text), "        ", f"   {level} {PRESSURE_NAMES[level]}: ".ljust(8))
+    if step.alternative:
+        para("Other position:", "   ")
+        bullets(step.alternative, "   ")
+    out.append("")
+
+
+def _display(text: str) -> str:
+    """Spoken text as printed: the side placeholders become readable markers."""
+    return text.replace("{other_side}", "[other side]").replace("{side}", "[side]")
+
+
+def _minutes_range(low: float, high: float) -> str:
+    """A total time range in words, e.g. "9 to 20 min" or "about 3 min"."""
+    if high == 0:
+        return "no timed holds"
+
+    def minutes(seconds: float) -> str:
+        if seconds < 60:
+            return describe_duration(seconds)
+        value = round(seconds / 60, 1)
+        return f"{value:g}"
+
+    if round(low / 60, 1) == round(high / 60, 1):
+        single = minutes(high)
+        return single if high < 60 else f"{single} min"
+    if high < 60:
+        return f"{int(low)} to {describe_duration(high)}"
+    return f"{minutes(low)} to {minutes(high)} min"
