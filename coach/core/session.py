@@ -153,9 +153,12 @@ class Session:
                 if remaining > 0 or marker.startswith("tick"):
                     out += self._marker_actions(marker, remaining)
         if remaining <= 0:
-            if hold_spec.until_softened and self.hold.remaining_to_maximum(now) > 0:
+            if not hold_spec.until_softened:
+                out += self._finish_hold()
+            elif self.hold.remaining_to_maximum(now) > 0:
                 out += self._ask_hold_decision(again=False)
             else:
+                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
                 out += self._finish_hold()
         return out
 
@@ -653,7 +656,9 @@ class Session:
         held = rounded_words(self.hold.elapsed(now))
         text = (f"That's about {held}. Has the tissue softened? Say next to move on, or more time "
                 f"to stay.")
-        return [PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
+        record = Record("hold_check", {"step": self.current_run.step.id,
+                                       "held": round(self.hold.elapsed(now), 2)})
+        return [record, PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
 
     def _stay_longer(self) -> list[Action]:
         assert self.hold is not None

@@ -1,0 +1,113 @@
+"""`massage-coach run`: a coaching session, by voice or typed (`--text`)."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from coach.core.clock import MonotonicClock
+from coach.core.events import Event
+from coach.core.routine import Routine
+from coach.core.session import Session, SessionOptions
+from coach.runner import PlainDisplay, QuietSpeaker, Runner, read_typed_commands
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ROUTINE = "thai-hamstring-sit"
+
+
+def load_routine_or_exit(name: str) -> Routine:
+    """Find and load a routine by id, file name or path; on failure print why and exit 2."""
+    from coach.core.library import RoutineNotFound, find
+    from coach.core.routine_loader import RoutineError, load_routine
+
+    try:
+        return load_routine(find(name))
+    except RoutineNotFound as error:
+        raise click.ClickException(str(error)) from None
+    except RoutineError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+
+
+def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
+                 volume: float | None, cues: bool, device: str | None, on_air=None):
+    """The real speaker, or a silent one with `--quiet` or when no audio output works."""
+    if quiet:
+        return QuietSpeaker(runner.speech_finished)
+    from coach.voice.on_air import OnAir
+    from coach.voice.speaker import Speaker
+
+    try:
+        return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
+                       device=device, on_finished=runner.speech_finished)
+    except Exception as error:  # no audio device, no espeak: keep coaching in print
+        log.warning("speech output unavailable (%s); printing only. Use --quiet to silence "
+                    "this warning.", error)
+        click.echo(f"note: cannot speak ({error}); printing only.", err=True)
+        return QuietSpeaker(runner.speech_finished)
+
+
+@click.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, required=False)
+@click.option("--text", "text_mode", is_flag=True,
+              help="Type commands instead of speaking them (no microphone needed).")
+@click.option("--quiet", is_flag=True, help="Print the coach's lines without speaking them.")
+@click.option("--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Run the clock this many times faster (demos and tests).")
+@click.option("--voice", help="Speech voice (id or part of its name, e.g. en-us).")
+@click.option("--rate", type=click.IntRange(80, 400), help="Speech rate in words per minute.")
+@click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Speech volume, 0 to 1.")
+@click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
+@click.option("--side", type=click.Choice(["left", "right"]),
+              help="Which side to start on (skips the question).")
+@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto",
+              show_default=True, help="Speech recognition engine (voice mode).")
+@click.option("--model", type=click.Path(path_type=Path), help="A vosk model directory.")
+@click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Listen to this WAV recording instead of the microphone.")
+@click.option("--input-device", help="Microphone (name or index; see `massage-coach doctor`).")
+@click.option("--output-device", help="Speaker (name or index).")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Save each heard utterance as a WAV with what was recognized (debugging).")
+@click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.")
+@click.option("--no-screen", is_flag=True, help="Plain log lines instead of the live screen.")
+def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | None,
+        rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
+        model: Path | None, audio_in: Path | None, input_device: str | None,
+        output_device: str | None, record_dir: Path | None, receiver: str | None,
+        no_screen: bool) -> None:
+    """Coach a massage ROUTINE (default: thai-hamstring-sit) out loud.
+
+    Say "help" at any time to hear what you can say. With --text, type the same commands.
+    """
+    from coach.core.routine import Side
+
+    loaded = load_routine_or_exit(routine)
+    clock = MonotonicClock(speed)
+    options = SessionOptions(first_side=Side(side) if side else None)
+    session = Session(loaded, clock, options)
+    events: queue.Queue[Event | None] = queue.Queue()
+    runner = Runner(session, clock, events, PlainDisplay())
+    if text_mode:
+        runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
+                                      output_device)
+        reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
+                                  name="typed-commands", daemon=True)
+        reader.start()
+        sys.exit(runner.run())
+    from coach.cli.voice_session import run_voice_session
+
+    sys.exit(run_voice_session(runner, quiet=quiet, voice=voice, rate=rate, volume=volume,
+                               cues=not no_cues, engine=engine, model=model, audio_in=audio_in,
+                               input_device=input_device, output_device=output_device,
+                               record_dir=record_dir, speed=speed, no_screen=no_screen))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(run)

@@ -1,0 +1,218 @@
+"""Runs a session in real time: one loop, one queue of events, actions handed to adapters.
+
+Every input (typed lines, the voice listener, the speaker saying a line is done, a device going
+away) is a producer that puts `Event`s on one queue. The loop takes them in order, lets the
+session react, ticks the clock, and hands the resulting actions to the speaker, the display and
+the history. Nothing here knows whether the input was typed or spoken.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, TextIO
+
+from coach.core.actions import (
+    Action,
+    AdjustVoice,
+    CueKind,
+    PlayCue,
+    Record,
+    Say,
+    SessionOver,
+    StopSpeaking,
+)
+from coach.core.clock import MonotonicClock
+from coach.core.commands import Intent, parse
+from coach.core.events import CommandHeard, Event, NotUnderstood, SpeechFinished
+from coach.core.session import Session
+from coach.core.status import Status
+
+log = logging.getLogger(__name__)
+
+MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
+DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
+
+
+class SpeakerLike(Protocol):
+    """What the runner needs from a speaker (`coach.voice.speaker.Speaker` and friends)."""
+
+    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None: ...
+    def stop(self) -> None: ...
+    def play_cue(self, cue: CueKind) -> None: ...
+    def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None: ...
+    @property
+    def busy(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class DisplayLike(Protocol):
+    def show_line(self, text: str) -> None: ...
+    def update(self, status: Status) -> None: ...
+
+
+class HistoryLike(Protocol):
+    def record(self, kind: str, data: dict[str, Any]) -> None: ...
+    def close(self, completed: bool, summary: str) -> None: ...
+
+
+class PlainDisplay:
+    """Prints what the coach says, one line each: text mode, pipes and CI."""
+
+    def __init__(self, stream: TextIO | None = None, prefix: str = "coach: ") -> None:
+        self.stream = stream or sys.stdout
+        self.prefix = prefix
+
+    def show_line(self, text: str) -> None:
+        print(f"{self.prefix}{text}", file=self.stream, flush=True)
+
+    def update(self, status: Status) -> None:
+        pass  # a plain log has no live view
+
+
+class QuietSpeaker:
+    """A speaker that says nothing and reports each line finished at once (`--quiet`)."""
+
+    def __init__(self, on_finished: Callable[[int, bool], None]) -> None:
+        self._on_finished = on_finished
+
+    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
+        self._on_finished(utterance_id, False)
+
+    def stop(self) -> None:
+        pass
+
+    def play_cue(self, cue: CueKind) -> None:
+        pass
+
+    def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None:
+        pass
+
+    @property
+    def busy(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def typed_event(line: str) -> Event:
+    """A typed line as the event a spoken one would produce."""
+    intent = parse(line)
+    if intent is None:
+        return NotUnderstood(line.strip(), source="text")
+    return CommandHeard(intent, line.strip(), 1.0, "text")
+
+
+def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]") -> None:
+    """Producer: each typed line becomes an event; end of input ends the session."""
+    for line in stream:
+        if line.strip():
+            events.put(typed_event(line))
+    events.put(CommandHeard(Intent.END, "(end of input)", 1.0, "text"))
+
+
+@dataclass
+class Runner:
+    session: Session
+    clock: MonotonicClock
+    events: "queue.Queue[Event | None]"
+    display: DisplayLike
+    speaker: SpeakerLike | None = None
+    history: HistoryLike | None = None
+    on_status: list[Callable[[Status], None]] = field(default_factory=list)
+    over: SessionOver | None = None
+
+    def speech_finished(self, utterance_id: int, interrupted: bool) -> None:
+        """Speaker callback (any thread): a line ended."""
+        self.events.put(SpeechFinished(utterance_id, interrupted))
+
+    def run(self) -> int:
+        """Run until the session ends, Ctrl-C or SIGTERM. Returns the process exit status."""
+        stop_requested = threading.Event()
+        previous = _install_sigterm(stop_requested)
+        interrupted = False
+        try:
+            self._dispatch(self.session.start())
+            while not self.session.ended and not stop_requested.is_set():
+                self._step()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            _restore_sigterm(previous)
+        interrupted = interrupted or stop_requested.is_set()
+        if self.over is None:
+            # Interrupted from outside: end the session properly so the log says so.
+            self._dispatch(self.session.handle(CommandHeard(Intent.END, "(interrupted)", 1.0,
+                                                            "signal")))
+        self._drain()
+        return 130 if interrupted else 0
+
+    def _step(self) -> None:
+        wakeup = self.session.next_wakeup()
+        wait = MAX_WAIT_SECONDS
+        if wakeup is not None:
+            wait = max(0.0, min(wait, self.clock.real_seconds(wakeup - self.clock.now())))
+        try:
+            event = self.events.get(timeout=wait)
+        except queue.Empty:
+            event = None
+        if event is not None:
+            self._dispatch(self.session.handle(event))
+        self._dispatch(self.session.tick())
+        status = self.session.status()
+        self.display.update(status)
+        for listener in self.on_status:
+            listener(status)
+
+    def _dispatch(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Say):
+                self.display.show_line(action.text)
+                if self.speaker is not None:
+                    self.speaker.say(action.text, action.utterance_id, action.urgent)
+            elif isinstance(action, StopSpeaking):
+                if self.speaker is not None:
+                    self.speaker.stop()
+            elif isinstance(action, PlayCue):
+                if self.speaker is not None:
+                    self.speaker.play_cue(action.cue)
+            elif isinstance(action, AdjustVoice):
+                if self.speaker is not None:
+                    self.speaker.adjust(action.rate_steps, action.volume_steps)
+            elif isinstance(action, Record):
+                if self.history is not None:
+                    self.history.record(action.kind, action.data)
+            elif isinstance(action, SessionOver):
+                self.over = action
+                if self.history is not None:
+                    self.history.close(action.completed, action.summary)
+
+    def _drain(self) -> None:
+        """Let the last lines finish speaking, then release the speaker."""
+        if self.speaker is None:
+            return
+        deadline = time.monotonic() + DRAIN_SECONDS
+        try:
+            while self.speaker.busy and time.monotonic() < deadline:
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            self.speaker.stop()
+        self.speaker.close()
+
+
+def _install_sigterm(flag: threading.Event) -> Any:
+    """SIGTERM ends the session like Ctrl-C does (only possible from the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda *_: flag.set())
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)

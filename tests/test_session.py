@@ -1,0 +1,331 @@
+"""The session engine on a fake clock: every command in every state, and the flows that matter."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.core.actions import LineKind, Say
+from coach.core.commands import COMMANDS, Intent
+from coach.core.events import DeviceProblem, NotUnderstood
+from coach.core.session import NOT_MEDICAL_ADVICE, SessionOptions
+from coach.core.status import Phase
+from tests.session_driver import Driver, sample_routine, to_phase
+
+PHASES = [Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.STEP, Phase.HOLD,
+          Phase.HOLD_DECISION, Phase.PAUSED, Phase.ENDED]
+
+
+@pytest.mark.parametrize("phase", PHASES, ids=lambda p: p.value)
+@pytest.mark.parametrize("intent", [spec.intent for spec in COMMANDS], ids=lambda i: i.value)
+def test_every_command_in_every_state_answers_and_keeps_state_sound(phase, intent):
+    driver = to_phase(phase)
+    replies = driver.command(intent)
+    session = driver.session
+    if phase is Phase.ENDED:
+        assert replies == []  # a finished session stays finished and silent
+        assert session.phase is Phase.ENDED
+        return
+    assert replies, f"{intent.value} in {phase.value} got no answer"
+    assert 1 <= session.pressure <= 5
+    assert session.index < len(session.runs)
+    status = session.status()  # must always be buildable
+    assert status.can_say
+    if session.hold is not None:
+        assert 0 <= session.hold.elapsed(driver.clock.now()) <= session.hold.maximum + 1e-6
+    # and the session still runs to its end afterwards
+    for _ in range(40):
+        if session.phase is Phase.ENDED:
+            break
+        if session.phase is Phase.PAUSED:
+            driver.say("resume")
+        elif session.phase is Phase.SCREENING:
+            driver.say("no")
+        elif session.phase is Phase.CHOOSE_SIDE:
+            driver.say("left")
+        else:
+            driver.say("next")
+    assert session.phase is Phase.ENDED
+
+
+def test_welcome_gives_the_medical_notice_once_and_asks_each_question():
+    driver = Driver(sample_routine())
+    assert any(NOT_MEDICAL_ADVICE in line for line in driver.said)
+    assert driver.said[-1] == "Does the receiver have a heart condition?"
+    assert driver.say("no")[-1] == "Is the receiver pregnant?"
+    driver.say("no")
+    driver.say("left")
+    driver.say("next")
+    driver.wait(2000)
+    assert sum(NOT_MEDICAL_ADVICE in line for line in driver.said) == 1
+
+
+def test_yes_to_a_contraindication_explains_and_does_not_start():
+    driver = Driver(sample_routine())
+    driver.say("no")
+    replies = driver.say("yes")
+    assert "Not during pregnancy." in replies
+    assert driver.phase is Phase.ENDED
+    assert driver.over() is not None and not driver.over().completed
+    assert not driver.records("step_started")
+
+
+def test_next_during_screening_is_a_hint_not_a_skip():
+    driver = Driver(sample_routine())
+    replies = driver.say("next")
+    assert "yes or no" in replies[0]
+    assert driver.phase is Phase.SCREENING and driver.session.question_index == 0
+    assert "can't be skipped" in driver.say("skip")[0]
+
+
+def test_back_during_screening_goes_to_the_previous_question():
+    driver = Driver(sample_routine())
+    driver.say("no")
+    assert driver.say("back")[-1] == "Does the receiver have a heart condition?"
+
+
+def test_side_choice_orders_the_steps():
+    driver = to_phase(Phase.CHOOSE_SIDE)
+    driver.say("right")
+    driver.say("next")
+    assert driver.said[-2] == "Sit on the centre of the right thigh."
+    driver.say("next")
+    assert "Sit on the centre of the left thigh." in driver.said
+
+
+def test_hold_starts_after_the_instruction_and_keeps_exact_time_while_speaking():
+    driver = to_phase(Phase.SETUP)
+    driver.say("next")
+    assert driver.phase is Phase.HOLD
+    started = driver.records("hold_started")[0]
+    assert started["planned"] == 180
+    hold = driver.session.hold
+    start = hold.started_at
+    # The coach talks during the hold (halfway, check-in, a minute left); time is unaffected.
+    driver.wait_for(Phase.HOLD_DECISION)
+    assert driver.records("hold_check")[0]["held"] == pytest.approx(180, abs=0.6)
+    assert hold.started_at == start
+    assert "Halfway." in driver.said and "How is the pressure?" in driver.said
+    assert "About a minute left." in driver.said
+    assert driver.cues().count("tick") == 3
+
+
+def test_until_softened_hold_asks_and_more_time_stays_until_the_maximum():
+    driver = to_phase(Phase.HOLD_DECISION)
+    assert "Has the tissue softened?" in driver.said[-1]
+    held = driver.session.hold.elapsed(driver.clock.now())
+    driver.say("more time")
+    assert driver.phase is Phase.HOLD
+    assert driver.session.hold.target == pytest.approx(held + 60)
+    driver.wait_for(Phase.HOLD_DECISION)
+    driver.say("stay here")
+    driver.wait(100)
+    held = driver.records("hold_done")[0]
+    assert held["held"] == pytest.approx(300, abs=1)  # never longer than the step's maximum
+    assert "That's the longest time for this spot." in driver.said
+    assert "Lift and move an inch toward the knee." in driver.said
+    assert driver.session.current_run.side.value == "right"
+
+
+def test_fixed_hold_moves_on_by_itself_and_more_time_stops_at_the_maximum():
+    driver = to_phase(Phase.STEP)  # "Breathe": no hold
+    driver.say("back")  # to the right calf press: 30 s, up to 60 s
+    assert driver.phase is Phase.HOLD and driver.session.current_run.step.id == "press"
+    assert "Adding thirty seconds" in driver.say("more time")[0]
+    assert "longest time" in driver.say("another minute")[0]
+    driver.wait(61)
+    assert driver.session.current_run.step.id == "breathe"
+    assert driver.records("hold_done")[-1]["held"] == pytest.approx(60, abs=0.6)
+
+
+def test_how_long_answers_in_natural_words():
+    driver = to_phase(Phase.HOLD)
+    assert driver.say("how long") == ["About three minutes left."]
+    driver.speak_time = False  # answers take no time, so the clock is exactly where we put it
+    hold = driver.session.hold
+    driver.wait(hold.remaining(driver.clock.now()) - 41)
+    assert driver.say("time left") == ["About forty seconds left."]
+    driver.wait(hold.remaining(driver.clock.now()) - 5)
+    assert driver.say("how long") == ["Five seconds left."]
+
+
+def test_pause_and_resume_freeze_the_hold():
+    driver = to_phase(Phase.HOLD)
+    driver.wait(30)
+    driver.say("pause")
+    remaining = driver.session.hold.remaining(driver.clock.now())
+    driver.wait(600)
+    assert driver.session.hold.remaining(driver.clock.now()) == pytest.approx(remaining)
+    assert driver.phase is Phase.PAUSED
+    assert "The timer is paused." in driver.say("how long")[0]
+    driver.say("resume")
+    assert driver.phase is Phase.HOLD
+
+
+def test_stop_silences_at_once_and_offers_resume_or_end():
+    driver = to_phase(Phase.HOLD)
+    stops = driver.stops()
+    replies = driver.say("stop")
+    assert driver.stops() == stops + 1
+    urgent = [a for a in driver.actions if isinstance(a, Say) and a.urgent]
+    assert urgent[-1].text == replies[0]
+    assert "resume" in replies[0] and "end session" in replies[0]
+    assert driver.phase is Phase.PAUSED
+
+
+def test_stop_while_the_instruction_is_read_starts_the_hold_on_resume():
+    driver = to_phase(Phase.SETUP)
+    driver.finish_speech = False  # "stop" comes before the instruction has been spoken
+    driver.say("next")
+    assert driver.phase is Phase.STEP and driver.session.hold is None
+    driver.say("stop")
+    assert driver.phase is Phase.PAUSED and driver.session.hold is None
+    driver.say("resume")
+    assert driver.phase is Phase.HOLD and driver.session.hold is not None
+
+
+def test_softer_and_harder_use_the_steps_guidance_and_respect_the_limits():
+    driver = to_phase(Phase.HOLD)
+    assert driver.session.pressure == 3
+    assert driver.say("softer") == ["Lighter: level two, light. Pressure guidance for level 2."]
+    driver.say("lighter")
+    assert "already the lightest" in driver.say("gentler")[0]
+    assert driver.session.pressure == 1
+    for _ in range(4):
+        driver.say("firmer")
+    assert driver.session.pressure == 5
+    assert "already the firmest" in driver.say("deeper")[0]
+    assert [r["to"] for r in driver.records("pressure")] == [2, 1, 2, 3, 4, 5]
+
+
+def test_ouch_eases_by_two_pauses_and_checks_in():
+    driver = to_phase(Phase.HOLD)
+    replies = driver.say("that hurts")
+    assert driver.session.pressure == 1
+    assert driver.phase is Phase.PAUSED
+    assert replies[-1].endswith("Is that better?")
+    urgent = [a for a in driver.actions if isinstance(a, Say) and a.urgent]
+    assert urgent[-1].kind is LineKind.PROMPT
+    driver.say("yes")
+    assert driver.phase is Phase.HOLD
+
+
+def test_ouch_then_no_at_the_lightest_offers_to_leave_the_spot():
+    driver = to_phase(Phase.HOLD)
+    driver.say("ouch")
+    assert "leave this spot" in driver.say("no")[0]
+
+
+def test_good_keeps_the_pressure_and_is_recorded():
+    driver = to_phase(Phase.HOLD)
+    driver.say("harder")
+    assert driver.say("that's good") == ["Good. Keeping level four, firm."]
+    assert driver.records("pressure_settled") == [{"level": 4}]
+
+
+def test_back_repeat_skip_and_other_position():
+    driver = to_phase(Phase.HOLD)
+    first = driver.session.current_run
+    assert driver.say("repeat")[0] == "Sit on the centre of the left thigh."
+    assert driver.say("other position") == ["Straddle the leg instead."]
+    driver.say("skip")
+    assert driver.session.current_run.side.value == "right"
+    assert driver.records("hold_done")[-1]["how"] == "skipped"
+    driver.say("back")
+    assert driver.session.current_run == first
+    assert "first step" in driver.say("previous")[0]
+
+
+def test_warning_is_said_once_per_session():
+    driver = to_phase(Phase.STEP)
+    assert driver.said.count("Never sit on the knee.") == 1
+    driver.say("back")
+    driver.say("back")
+    driver.say("back")
+    driver.say("back")
+    assert driver.said.count("Never sit on the knee.") == 1
+
+
+def test_voice_commands_adjust_the_speaker():
+    from coach.core.actions import AdjustVoice
+
+    driver = to_phase(Phase.HOLD)
+    for text in ("slower", "faster", "louder", "quieter"):
+        driver.say(text)
+    adjustments = [(a.rate_steps, a.volume_steps) for a in driver.actions
+                   if isinstance(a, AdjustVoice)]
+    assert adjustments == [(-1, 0), (1, 0), (0, 1), (0, -1)]
+
+
+def test_help_lists_what_fits_the_moment():
+    screening = to_phase(Phase.SCREENING).say("help")[0]
+    assert "yes" in screening and "how long" not in screening
+    hold = to_phase(Phase.HOLD).say("what can i say")[0]
+    assert "how long" in hold and "more time" in hold and "other position" in hold
+
+
+def test_heard_chatter_is_silent_but_typed_nonsense_gets_a_hint():
+    driver = to_phase(Phase.HOLD)
+    before = len(driver.said)
+    driver.feed(driver.session.handle(NotUnderstood("could you pass the oil", source="vosk")))
+    assert len(driver.said) == before
+    assert driver.records("not_understood")[-1]["text"] == "could you pass the oil"
+    driver.feed(driver.session.handle(NotUnderstood("nxet", source="text")))
+    assert "not a command" in driver.said[-1]
+
+
+def test_device_loss_pauses_and_says_so():
+    driver = to_phase(Phase.HOLD)
+    driver.feed(driver.session.handle(DeviceProblem("USB mic", lost=True)))
+    assert driver.phase is Phase.PAUSED and "USB mic" in driver.said[-1]
+    driver.feed(driver.session.handle(DeviceProblem("USB mic", lost=False)))
+    driver.say("resume")
+    assert driver.phase is Phase.HOLD
+
+
+def test_a_whole_session_runs_to_the_end_with_a_summary():
+    driver = to_phase(Phase.SETUP)
+    driver.say("next")
+    for _ in range(10):
+        if driver.phase is Phase.ENDED:
+            break
+        if driver.phase is Phase.STEP:
+            driver.say("next")
+        elif driver.phase is Phase.HOLD_DECISION:
+            driver.say("next")
+        else:
+            driver.wait(5)
+    while driver.phase is not Phase.ENDED:
+        driver.wait(5)
+        if driver.phase in (Phase.STEP, Phase.HOLD_DECISION):
+            driver.say("next")
+    over = driver.over()
+    assert over.completed
+    assert "Drink a glass of water." in driver.said
+    assert "six of six steps" in over.summary
+
+
+def test_profile_start_pressure_greeting_and_notes():
+    options = SessionOptions(start_pressure=2, greeting=("Last time you liked light pressure.",),
+                             step_notes={"sit": ("knot by the left hamstring",)})
+    driver = Driver(sample_routine(), options)
+    assert driver.session.pressure == 2
+    assert "Last time you liked light pressure." in driver.said
+    for command in ("no", "no", "left", "next"):
+        driver.say(command)
+    assert "A note from last time: knot by the left hamstring" in driver.said
+
+
+def test_status_reports_the_hold_for_the_screen():
+    driver = to_phase(Phase.HOLD)
+    driver.wait(65)
+    status = driver.session.status()
+    assert status.step_title == "Sit on the thigh" and status.side == "left"
+    assert status.hold_remaining == pytest.approx(115, abs=0.6)
+    assert status.step_number == 1 and status.step_count == 6
+    assert "how long" in status.can_say
+
+
+def test_intents_all_have_handlers():
+    from coach.core.session import _HANDLERS
+
+    assert set(_HANDLERS) == set(Intent)
