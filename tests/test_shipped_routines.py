@@ -1,0 +1,421 @@
+"""Content tests for the routine library in routines/*.yaml.
+
+These check what the loader cannot know: that the shipped routines match the facts in
+shared/notes/techniques.md (hold lengths, both legs, screening questions), that every spoken line
+can be said aloud as written, and that no line tells anyone to press, sit or lean on a joint or a
+bone.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coach.core.routine import PRESSURE_LEVELS, Audience, Routine, Side, Step
+from coach.core.routine_loader import load_routine
+
+ROUTINES_DIR = Path(__file__).resolve().parents[1] / "routines"
+FILES = sorted(ROUTINES_DIR.glob("*.yaml"))
+
+SHIPPED_IDS = {
+    "thai-hamstring-sit",
+    "back-effleurage",
+    "low-back-glutes",
+    "low-back-stretches",
+    "hamstring-foam-roller",
+    "hamstring-massage-ball",
+    "hamstring-massage-stick",
+    "hamstring-hands",
+}
+
+MIN, SEC = 60.0, 1.0
+
+# Routine.total_seconds() must fall inside these bounds: (lowest allowed minimum, highest allowed
+# maximum), in seconds, both legs counted. Each row names the fact (techniques.md) it comes from.
+TOTAL_SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
+    # §1: 2-5 min per spot, a second (and third) spot per leg, both legs: 2*2*2 min .. 3*2*5 min.
+    "thai-hamstring-sit": (2 * 2 * 2 * MIN, 3 * 2 * 5 * MIN),
+    # §4 foam roller: 1-2 min per leg, both legs.
+    "hamstring-foam-roller": (2 * 1 * MIN, 2 * 2 * MIN),
+    # §4 massage stick: 1-2 min per leg, both legs.
+    "hamstring-massage-stick": (2 * 1 * MIN, 2 * 2 * MIN),
+    # §4 hands: 1-2 min per leg, both legs.
+    "hamstring-hands": (2 * 1 * MIN, 2 * 2 * MIN),
+    # §4 massage ball: 20-30 s per spot; two to three spots per leg (seated, seated, lying), both
+    # legs: 2*2*20 s .. 3*2*30 s.
+    "hamstring-massage-ball": (2 * 2 * 20 * SEC, 3 * 2 * 30 * SEC),
+    # §2 gives no durations: seven techniques at an unhurried pace, our own choice of 5-30 min.
+    "back-effleurage": (5 * MIN, 30 * MIN),
+    # §3 gives no durations: a slow start, two techniques alternated twice; our choice 5-20 min.
+    "low-back-glutes": (5 * MIN, 20 * MIN),
+    # §3 stretches: "as long as it feels good"; three stretches, two of them per side; 2-15 min.
+    "low-back-stretches": (2 * MIN, 15 * MIN),
+}
+
+# Per-leg time for the self-massage tools (§4): (lowest allowed minimum, highest allowed maximum).
+PER_LEG_BOUNDS: dict[str, tuple[float, float]] = {
+    "hamstring-foam-roller": (1 * MIN, 2 * MIN),  # 1-2 min per leg
+    "hamstring-massage-stick": (1 * MIN, 2 * MIN),  # 1-2 min per leg
+    "hamstring-hands": (1 * MIN, 2 * MIN),  # 1-2 min per leg
+}
+
+# Every single hold in these routines must lie inside the fact's per-spot range.
+PER_HOLD_BOUNDS: dict[str, tuple[float, float]] = {
+    "thai-hamstring-sit": (2 * MIN, 5 * MIN),  # §1: 2-5 min per spot
+    "hamstring-massage-ball": (20 * SEC, 30 * SEC),  # §4: 20-30 s per trigger point
+}
+
+# Routines done on both legs (§1 "repeat on the other leg", §4 tools): every timed step is two-sided.
+BOTH_LEGS = {
+    "thai-hamstring-sit",
+    "hamstring-foam-roller",
+    "hamstring-massage-ball",
+    "hamstring-massage-stick",
+    "hamstring-hands",
+}
+
+# Screening topics: name -> pattern that one of the routine's questions must match.
+GENERAL_TOPICS = {  # "Cautions that apply to any massage here"
+    "fractures": r"broken bone|fracture",
+    "burns": r"\bburns?\b",
+    "healing wounds": r"wound",
+    "bleeding disorder": r"bleeding",
+    "blood thinners": r"blood thinner",
+    "deep vein thrombosis": r"blood clot|thrombosis",
+    "severe osteoporosis": r"osteoporosis",
+    "severe thrombocytopenia": r"platelet|thrombocytopenia",
+    "cancer": r"cancer",
+}
+THAI_TOPICS = {  # §1 "Do not use for"
+    "heart condition": r"heart",
+    "varicose veins": r"varicose",
+    "pregnancy": r"pregnan",
+}
+SELF_MASSAGE_TOPICS = {  # §4 "Avoid over ..." and "Pain that is intense or lasting"
+    "recent tears": r"pulled|torn|tear|hurt|injur",
+    "bruises": r"bruise",
+    "open wounds": r"wound",
+    "infections": r"infection",
+    "strong inflammation": r"inflam|swollen",
+    "intense or lasting pain": r"pain.*(intense|lasted|lasting)|(intense|lasting).*pain",
+}
+STRETCH_TOPICS = {  # stretching an injured or badly painful back needs a professional first
+    "recent injury": r"hurt|injur",
+    "intense or lasting pain": r"pain.*(intense|lasted|lasting)|(intense|lasting).*pain",
+}
+SELF_TOOLS = {"hamstring-foam-roller", "hamstring-massage-ball", "hamstring-massage-stick",
+              "hamstring-hands"}
+
+WARNING_SIGNS = {"numbness": r"numb", "tingling": r"tingl", "sharp pain": r"sharp|shooting"}
+
+
+# ----- spoken-text lint -------------------------------------------------------------------------
+
+JOINTS_AND_BONES = (
+    r"knees?|kneecaps?|spine|spinal|vertebra\w*|tailbone|coccyx|sacrum|elbows?|wrists?|ankles?"
+    r"|shins?|hip ?bones?|shoulder ?blades?|collar ?bones?|ribs?|bones?|joints?|neck"
+)
+_PRESSING_ON_A_JOINT = re.compile(
+    r"\b(press|push|sit|sitting|sat|lean|kneel|rest|put|place|roll|glide|tap|stand|dig|settle)\w*"
+    r"\b[^.?!]*?\b(on|onto|over|into)\s+(?:[\w']+\s+){0,2}"
+    r"(?:(?:back|front|top|edge|middle|centre|center|point|tip)\s+of\s+(?:[\w']+\s+)?)?"
+    r"(" + JOINTS_AND_BONES + r")\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(never|not|no|avoid|skip|off|without)\b|n't\b", re.IGNORECASE)
+
+
+def presses_on_a_joint(sentence: str) -> bool:
+    """True when a sentence tells someone to put pressure on a joint or a bone.
+
+    Deliberately simple: a pressing verb, then "on/onto/over/into" and a joint or bone word, in a
+    sentence with no negation ("Never sit on the knee" is the rule, not a breach of it).
+    """
+    return bool(_PRESSING_ON_A_JOINT.search(sentence)) and not _NEGATION.search(sentence)
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.?!])\s+", text) if part.strip()]
+
+
+def step_lines(step: Step) -> list[str]:
+    """Every line of a step that the coach may speak, with placeholders still in."""
+    lines = [*step.say, *step.after, *step.alternative]
+    lines += [text for text in (step.warning, step.check_in) if text]
+    lines += list(step.pressure.values())
+    return lines
+
+
+def routine_lines(routine: Routine) -> list[str]:
+    lines = [routine.title, routine.summary, *routine.setup, *routine.cautions, *routine.closing]
+    for item in routine.contraindications:
+        lines += [item.question, item.reason]
+    for step in routine.steps:
+        lines += [step.title, *step_lines(step)]
+    return lines
+
+
+def test_the_joint_lint_can_fail():
+    assert presses_on_a_joint("Press firmly on the knee.")
+    assert presses_on_a_joint("Sit on the receiver's spine.")
+    assert presses_on_a_joint("Lean your weight onto your partner's tailbone.")
+    assert presses_on_a_joint("Roll slowly over the back of the knee.")
+    assert presses_on_a_joint("Place your thumb on the shoulder blade.")
+    assert not presses_on_a_joint("Never sit on the knee.")
+    assert not presses_on_a_joint("Place one thumb on each side of the spine, on the muscle.")
+    assert not presses_on_a_joint("Stop just above the knee.")
+    assert not presses_on_a_joint("Let your whole seat settle onto the thigh.")
+
+
+# ----- loading ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def routines() -> dict[str, Routine]:
+    return {path.stem: load_routine(path) for path in FILES}
+
+
+def test_the_whole_library_is_shipped():
+    assert {path.stem for path in FILES} == SHIPPED_IDS
+    assert set(TOTAL_SECONDS_BOUNDS) == SHIPPED_IDS
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_loads_and_id_matches_file_name(path: Path):
+    routine = load_routine(path)
+    assert routine.id == path.stem
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", routine.id)
+    assert routine.steps
+
+
+def test_ids_and_titles_are_unique(routines):
+    assert len({r.id for r in routines.values()}) == len(routines)
+    assert len({r.title.lower() for r in routines.values()}) == len(routines)
+    for routine in routines.values():
+        step_ids = [step.id for step in routine.steps]
+        assert len(set(step_ids)) == len(step_ids), routine.id
+
+
+def test_audiences(routines):
+    partner = {"thai-hamstring-sit", "back-effleurage", "low-back-glutes"}
+    for rid, routine in routines.items():
+        expected = Audience.PARTNER if rid in partner else Audience.SELF
+        assert routine.audience is expected, rid
+
+
+# ----- times ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_total_time_matches_the_facts(routines, rid):
+    low, high = routines[rid].total_seconds()
+    allowed_low, allowed_high = TOTAL_SECONDS_BOUNDS[rid]
+    assert 0 < low <= high
+    assert allowed_low <= low, f"{rid}: shortest {low:g} s is under {allowed_low:g} s"
+    assert high <= allowed_high, f"{rid}: longest {high:g} s is over {allowed_high:g} s"
+
+
+@pytest.mark.parametrize("rid", sorted(PER_LEG_BOUNDS))
+def test_time_per_leg_matches_the_facts(routines, rid):
+    allowed_low, allowed_high = PER_LEG_BOUNDS[rid]
+    for side in Side:
+        holds = [run.step.hold for run in routines[rid].expanded_steps() if run.side is side]
+        low = sum(hold.minimum for hold in holds if hold)
+        high = sum(hold.maximum for hold in holds if hold)
+        assert allowed_low <= low and high <= allowed_high, (rid, side, low, high)
+
+
+@pytest.mark.parametrize("rid", sorted(PER_HOLD_BOUNDS))
+def test_each_hold_matches_the_facts(routines, rid):
+    allowed_low, allowed_high = PER_HOLD_BOUNDS[rid]
+    timed = [step for step in routines[rid].steps if step.hold]
+    assert timed
+    for step in timed:
+        assert allowed_low <= step.hold.minimum <= step.hold.default <= step.hold.maximum
+        assert step.hold.maximum <= allowed_high, (rid, step.id)
+
+
+def test_thai_sit_holds_until_the_tissue_softens(routines):
+    spots = [step for step in routines["thai-hamstring-sit"].steps if step.hold]
+    assert 2 <= len(spots) <= 3  # a second (and third) spot
+    for step in spots:
+        assert step.hold.until_softened, step.id
+        assert step.after, f"{step.id}: say how to lift off when the hold ends"
+
+
+def test_every_hold_is_sane(routines):
+    for routine in routines.values():
+        for step in routine.steps:
+            if step.hold:
+                hold = step.hold
+                assert 0 < hold.minimum <= hold.default <= hold.maximum, (routine.id, step.id)
+
+
+# ----- sides ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", sorted(BOTH_LEGS))
+def test_both_legs_are_done(routines, rid):
+    timed = [step for step in routines[rid].steps if step.hold]
+    assert timed
+    for step in timed:
+        assert set(step.sides) == {Side.LEFT, Side.RIGHT}, (rid, step.id)
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_two_sided_steps_expand_in_the_chosen_order(routines, rid):
+    routine = routines[rid]
+    for first in (Side.LEFT, Side.RIGHT):
+        runs = routine.expanded_steps(first)
+        expected = []
+        for step in routine.steps:
+            if len(step.sides) == 2:
+                expected += [(step.id, first), (step.id, first.other)]
+            else:
+                expected.append((step.id, step.sides[0] if step.sides else None))
+        assert [(run.step.id, run.side) for run in runs] == expected
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_side_placeholders_render(routines, rid):
+    routine = routines[rid]
+    for run in routine.expanded_steps(Side.RIGHT):
+        step = run.step
+        for line in [*step.say, *step.after, *step.alternative, step.warning or ""]:
+            rendered = run.render(line)
+            assert "{" not in rendered and "}" not in rendered, (rid, step.id, line)
+            if "{side}" in line:
+                assert run.side is not None and run.side.value in rendered
+        if any("{side}" in line or "{other_side}" in line for line in step.say):
+            assert step.sides, f"{rid}/{step.id}: placeholder in a one-sided step"
+    sided_say = [line for step in routine.steps if step.sides for line in step.say]
+    if sided_say:
+        assert any("{side}" in line for line in sided_say), f"{rid}: sides never named aloud"
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_unrendered_text_has_no_placeholders(routines, rid):
+    """The engine does not fill {side} in these, so they must not use it."""
+    routine = routines[rid]
+    lines = [routine.title, routine.summary, *routine.setup, *routine.cautions, *routine.closing]
+    for item in routine.contraindications:
+        lines += [item.question, item.reason]
+    for step in routine.steps:
+        lines += [step.title, step.check_in or "", *step.pressure.values()]
+    for line in lines:
+        assert "{" not in line and "}" not in line, (rid, line)
+
+
+# ----- screening and safety ---------------------------------------------------------------------
+
+
+def _missing(routine: Routine, topics: dict[str, str]) -> list[str]:
+    questions = " ".join(item.question for item in routine.contraindications)
+    return [name for name, pattern in topics.items()
+            if not re.search(pattern, questions, re.IGNORECASE)]
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_screening_covers_the_facts(routines, rid):
+    routine = routines[rid]
+    required: dict[str, str] = {}
+    if routine.audience is Audience.PARTNER:
+        required |= GENERAL_TOPICS
+    if rid == "thai-hamstring-sit":
+        required |= THAI_TOPICS
+    if rid in SELF_TOOLS:
+        required |= SELF_MASSAGE_TOPICS | GENERAL_TOPICS
+    if rid == "low-back-stretches":
+        required |= STRETCH_TOPICS
+    assert required
+    assert _missing(routine, required) == []
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_screening_questions_can_be_asked_aloud(routines, rid):
+    items = routines[rid].contraindications
+    assert 2 <= len(items) <= 8, "too many questions to ask aloud"
+    for item in items:
+        assert re.match(r"(Does|Do|Is|Are|Has|Have|Any)\b", item.question), item.question
+        assert item.question.endswith("?")
+        assert len(item.question.split()) <= 25, item.question
+        assert len(item.reason.split()) >= 6, item.reason
+
+
+def test_reasons_name_only_shipped_routines(routines):
+    titles = [routine.title for routine in routines.values()]
+    for routine in routines.values():
+        for item in routine.contraindications:
+            for match in re.finditer(r"routine called ", item.reason):
+                rest = item.reason[match.end():]
+                assert any(rest.startswith(title) for title in titles), (routine.id, item.reason)
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_warning_signs_are_spoken(routines, rid):
+    routine = routines[rid]
+    text = " ".join([*routine.cautions, *(step.warning or "" for step in routine.steps)])
+    missing = [name for name, pattern in WARNING_SIGNS.items()
+               if not re.search(pattern, text, re.IGNORECASE)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_no_line_presses_on_a_joint_or_bone(routines, rid):
+    routine = routines[rid]
+    bad = [sentence for line in routine_lines(routine) for sentence in sentences(line)
+           if presses_on_a_joint(sentence)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_lines_are_short_and_leave_the_disclaimer_to_the_engine(routines, rid):
+    for line in routine_lines(routines[rid]):
+        assert line.strip(), rid
+        assert "medical advice" not in line.lower(), line
+        for sentence in sentences(line):
+            assert len(sentence.split()) <= 25, sentence
+
+
+def test_thai_sit_keeps_off_the_knee_and_offers_the_straddle(routines):
+    routine = routines["thai-hamstring-sit"]
+    spoken = " ".join(routine_lines(routine)).lower()
+    assert re.search(r"never sit on the knee", spoken)
+    assert re.search(r"above (the|it)", spoken)
+    spots = [step for step in routine.steps if step.hold]
+    for step in spots:
+        assert any("straddle" in line.lower() for line in step.alternative), step.id
+
+
+# ----- pressure and check-ins -------------------------------------------------------------------
+
+NO_PRESSURE_GUIDANCE = {"low-back-stretches"}  # stretches: nobody presses on anything
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_hands_on_steps_have_all_five_levels(routines, rid):
+    routine = routines[rid]
+    assert routine.default_pressure in PRESSURE_LEVELS
+    for step in routine.steps:
+        if rid in NO_PRESSURE_GUIDANCE:
+            assert not step.pressure, f"{rid}/{step.id}: stretches take no pressure guidance"
+            continue
+        if step.hold is None and not step.pressure:
+            continue  # an untimed positioning step, nobody presses yet
+        assert set(step.pressure) == set(PRESSURE_LEVELS), (rid, step.id)
+        texts = [step.pressure[level].strip() for level in PRESSURE_LEVELS]
+        assert all(texts), (rid, step.id)
+        assert len(set(texts)) == len(texts), f"{rid}/{step.id}: two levels say the same thing"
+
+
+def test_low_back_is_moderate_with_frequent_check_ins(routines):
+    routine = routines["low-back-glutes"]
+    assert routine.default_pressure in (2, 3)
+    assert sum(1 for step in routine.steps if step.check_in) >= 4
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_every_routine_checks_in(routines, rid):
+    assert any(step.check_in for step in routines[rid].steps)
