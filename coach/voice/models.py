@@ -1,0 +1,416 @@
+"""Where recognition models live, and how to get one without ever breaking offline use.
+
+The coach must work with no network at all: pocketsphinx ships its English model inside its wheel,
+so it always works. vosk recognizes better but its English model (vosk-model-small-en-us-0.15,
+~40 MB) is on no package registry; it is fetched once, on purpose, with
+`massage-coach models download`, and never implicitly at run time.
+
+Search order for a vosk model (first hit wins):
+
+1. an explicit path (`--model PATH`);
+2. the project models directory: `models/` at the repository root when running from a checkout,
+   otherwise the user data directory (platformdirs), overridable with $MASSAGE_COACH_MODELS;
+3. `~/.cache/vosk`, where `vosk.Model(lang=...)` puts the models it downloads.
+
+Downloads resume (HTTP Range into a `.part` file), are checked against a SHA-256 when one is known
+(pinned here once confirmed, or passed by the user) and are unpacked into a temporary directory
+that is renamed into place only when complete, so an interrupted download never leaves a
+half-unpacked model that would later fail to load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MODELS_ENV = "MASSAGE_COACH_MODELS"
+VOSK_CACHE = Path.home() / ".cache" / "vosk"
+MARKER = ".massage-coach.json"  # written into each model we install: source and checksum
+OFFLINE_HINT = ("the coach keeps working with pocketsphinx; run `massage-coach models download` "
+                "when online")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a known model comes from, and the checksum that proves the download is intact.
+
+    `sha256` is None until the value has been confirmed from a networked machine against the
+    official file; until then downloads are installed unverified, with a warning that prints the
+    hash of what was received (pass `--sha256` to insist on a value).
+    """
+
+    name: str
+    url: str
+    sha256: str | None
+    size_mb: float
+    language: str
+
+
+DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
+KNOWN_MODELS: dict[str, ModelSource] = {
+    DEFAULT_MODEL: ModelSource(
+        name=DEFAULT_MODEL,
+        url=f"https://alphacephei.com/vosk/models/{DEFAULT_MODEL}.zip",
+        sha256=None,  # NOT yet confirmed: fill in after checking on a networked machine
+        size_mb=40,
+        language="en-us",
+    ),
+}
+
+
+class ModelDownloadError(RuntimeError):
+    """A download or install failed; the message says why and what to do."""
+
+
+class NoNetwork(ModelDownloadError):
+    """The model server cannot be reached (offline, DNS failure, connection refused)."""
+
+
+class ChecksumMismatch(ModelDownloadError):
+    """The downloaded file is not the expected one; it was deleted, nothing was installed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Locations
+
+
+def _checkout_root() -> Path | None:
+    """The repository root when running from a source checkout, else None."""
+    root = Path(__file__).resolve().parents[2]
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and (root / "coach").is_dir():
+        try:
+            if 'name = "massage-coach"' in pyproject.read_text(encoding="utf-8"):
+                return root
+        except OSError:
+            return None
+    return None
+
+
+def project_models_dir() -> Path:
+    """The coach's own models directory (see the module docstring for how it is chosen)."""
+    override = os.environ.get(MODELS_ENV)
+    if override:
+        return Path(override).expanduser()
+    root = _checkout_root()
+    if root is not None:
+        return root / "models"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("massage-coach")) / "models"
+
+
+def search_dirs() -> list[tuple[str, Path]]:
+    """Directories searched for models, in order, each with a short label for listings."""
+    return [("project", project_models_dir()), ("vosk cache", VOSK_CACHE)]
+
+
+def is_vosk_model(path: Path) -> bool:
+    """Whether `path` looks like an unpacked vosk model (acoustic model plus a graph)."""
+    return (path / "am" / "final.mdl").is_file() and (path / "graph").is_dir()
+
+
+def model_language(name: str) -> str | None:
+    """The language code in a vosk model directory name ("vosk-model-small-en-us-0.15" -> en-us)."""
+    match = re.match(r"vosk-model-(?:small-)?([a-z]{2,3}(?:-[a-z]{2})?)(?:-|$)", name)
+    return match.group(1) if match else None
+
+
+def is_english(name: str) -> bool:
+    lang = model_language(name)
+    return lang is not None and (lang == "en" or lang.startswith("en-"))
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model found on disk."""
+
+    path: Path
+    location: str  # "--model", "project" or "vosk cache"
+    language: str | None
+    runtime_graph: bool  # can be restricted to the command phrases (small/lgraph models)
+    sha256: str | None  # of the archive it came from, when installed by us
+    verified: bool  # that archive matched a pinned or user-given checksum
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def usable_for_commands(self) -> bool:
+        return self.runtime_graph and self.language is not None and is_english(self.name)
+
+
+def _describe_model(path: Path, location: str) -> InstalledModel:
+    marker: dict[str, object] = {}
+    try:
+        marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    graph = path / "graph"
+    sha = marker.get("sha256")
+    return InstalledModel(
+        path=path,
+        location=location,
+        language=model_language(path.name),
+        runtime_graph=(graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file(),
+        sha256=sha if isinstance(sha, str) else None,
+        verified=bool(marker.get("verified", False)),
+    )
+
+
+def installed_models() -> list[InstalledModel]:
+    """Every vosk model in the search directories, in search order (newest version first)."""
+    found: list[InstalledModel] = []
+    for location, directory in search_dirs():
+        if not directory.is_dir():
+            continue
+        try:
+            children = sorted((p for p in directory.iterdir() if p.is_dir()),
+                              key=lambda p: p.name, reverse=True)
+        except OSError as error:
+            log.warning("cannot list %s: %s", directory, error)
+            continue
+        for child in children:
+            if not child.name.startswith(".") and is_vosk_model(child):
+                found.append(_describe_model(child, location))
+    return found
+
+
+def find_english_model(model: Path | None = None) -> Path | None:
+    """The vosk English model the coach would use, or None (then pocketsphinx is used).
+
+    An explicit `model` path wins and is returned whenever it is a vosk model at all (the user
+    chose it; the vocabulary check will say if its language does not fit). Otherwise the first
+    English model with a runtime graph in search order.
+    """
+    if model is not None:
+        model = Path(model).expanduser()
+        return model if is_vosk_model(model) else None
+    for candidate in installed_models():
+        if candidate.usable_for_commands:
+            return candidate.path
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Download
+
+ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+def _is_offline_error(error: BaseException) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, (socket.gaierror, ConnectionRefusedError, TimeoutError,
+                               socket.timeout, OSError)) and not isinstance(
+        error, urllib.error.HTTPError)
+
+
+def _fetch_into(url: str, part: Path, timeout: float, on_progress: ProgressCallback | None) -> None:
+    """Fetch `url` into `part`, continuing from its current size. Raises on a cut connection."""
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "massage-coach"})
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - https/http only
+    except urllib.error.HTTPError as error:
+        if error.code == 416 and have:
+            log.info("%s is already complete", part.name)
+            return  # nothing left to fetch: the checksum decides whether it is good
+        raise ModelDownloadError(f"{url}: HTTP {error.code} {error.reason}") from error
+    with response:
+        if have and response.status == 206:
+            content_range = response.headers.get("Content-Range", "")
+            match = re.match(r"bytes (\d+)-\d+/(\d+|\*)", content_range)
+            if not match or int(match.group(1)) != have:
+                raise ModelDownloadError(f"{url}: server answered an unexpected range "
+                                         f"{content_range!r}")
+            total = int(match.group(2)) if match.group(2) != "*" else None
+            mode = "ab"
+            log.info("resuming %s at %.1f MB", part.name, have / 1e6)
+        else:
+            if have:
+                log.info("server does not resume downloads; starting %s again", part.name)
+            have = 0
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            mode = "wb"
+        with part.open(mode) as out:
+            if on_progress:
+                on_progress(have, total)
+            while True:
+                block = response.read(1 << 16)
+                if not block:
+                    break
+                out.write(block)
+                have += len(block)
+                if on_progress:
+                    on_progress(have, total)
+    if total is not None and have < total:
+        raise ConnectionResetError(f"connection closed after {have} of {total} bytes")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safe_extract(archive: Path, target: Path) -> None:
+    """Extract a zip, refusing members that would land outside `target` (zip slip)."""
+    target = target.resolve()
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.infolist():
+            destination = (target / member.filename).resolve()
+            if target != destination and target not in destination.parents:
+                raise ModelDownloadError(f"{archive.name}: unsafe path {member.filename!r}")
+        zf.extractall(target)
+
+
+def _model_root(unpacked: Path) -> Path:
+    """The model directory inside an unpacked archive (one top-level folder, or the top)."""
+    if is_vosk_model(unpacked):
+        return unpacked
+    entries = [p for p in unpacked.iterdir() if not p.name.startswith("__MACOSX")]
+    if len(entries) == 1 and is_vosk_model(entries[0]):
+        return entries[0]
+    raise ModelDownloadError("the archive does not contain a vosk model (no am/final.mdl)")
+
+
+def _rich_progress(name: str) -> tuple[ProgressCallback, Callable[[], None]]:
+    """A rich progress bar on stderr; returns (update callback, close)."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TimeRemainingColumn,
+                               TransferSpeedColumn)
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                   TransferSpeedColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=False)
+    task = bar.add_task(name, total=None)
+    bar.start()
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+def download_model(
+    name: str = DEFAULT_MODEL,
+    dest: Path | None = None,
+    progress: bool = True,
+    *,
+    sha256: str | None = None,
+    url: str | None = None,
+    retries: int = 3,
+    retry_delay: float = 1.0,
+    timeout: float = 30.0,
+) -> Path:
+    """Download, verify and install a vosk model; return its directory.
+
+    `name` is a model in `KNOWN_MODELS` (or any name when `url` is given, e.g. a local mirror).
+    `sha256` overrides the pinned checksum; with neither, the model is installed unverified and
+    the received file's SHA-256 is logged so it can be confirmed. A mismatch deletes the download
+    and installs nothing. Raises `NoNetwork` when the server cannot be reached (nothing changes
+    on disk apart from a resumable `.part` file), `ModelDownloadError` for other failures.
+    """
+    source = KNOWN_MODELS.get(name)
+    if url is None:
+        if source is None:
+            raise ModelDownloadError(f"unknown model {name!r}; known: {', '.join(KNOWN_MODELS)} "
+                                     "(or pass --url)")
+        url = source.url
+    expected = (sha256 or (source.sha256 if source else None) or "").lower() or None
+    if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
+        raise ModelDownloadError(f"not a SHA-256 hex digest: {expected!r}")
+    dest = Path(dest).expanduser() if dest else project_models_dir()
+    final = dest / name
+    if is_vosk_model(final):
+        log.info("%s is already installed at %s", name, final)
+        return final
+    dest.mkdir(parents=True, exist_ok=True)
+    part = dest / f"{name}.zip.part"
+
+    on_progress, close = _rich_progress(name) if progress else (None, lambda: None)
+    try:
+        attempt = 0
+        while True:
+            before = part.stat().st_size if part.exists() else 0
+            try:
+                _fetch_into(url, part, timeout, on_progress)
+                break
+            except ModelDownloadError:
+                raise
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+                got = (part.stat().st_size if part.exists() else 0) - before
+                if attempt >= retries:
+                    if _is_offline_error(error) and got <= 0:
+                        raise NoNetwork(f"no network: cannot reach {url} ({_reason(error)}); "
+                                        f"{OFFLINE_HINT}") from error
+                    raise ModelDownloadError(
+                        f"download of {name} interrupted ({_reason(error)}); run the same "
+                        "command again to resume") from error
+                attempt += 1
+                delay = min(retry_delay * 2 ** (attempt - 1), 8.0)
+                log.warning("download interrupted (%s); retrying in %.1f s", _reason(error), delay)
+                time.sleep(delay)
+    finally:
+        close()
+
+    actual = _sha256(part)
+    if expected is not None and actual != expected:
+        part.unlink(missing_ok=True)
+        raise ChecksumMismatch(f"{name}: SHA-256 of the download is {actual}, expected {expected}; "
+                               "the file was deleted and nothing was installed")
+    if expected is None:
+        log.warning("%s is NOT verified: no confirmed checksum is known. SHA-256 of what was "
+                    "received: %s. Compare it with a trusted source, then pin it (pass --sha256 "
+                    "next time, or record it in coach/voice/models.py).", name, actual)
+
+    unpack_dir = Path(tempfile.mkdtemp(prefix=f".{name}.unpacking-", dir=dest))
+    try:
+        try:
+            _safe_extract(part, unpack_dir)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            part.unlink(missing_ok=True)  # a broken archive cannot be resumed into a good one
+            raise ModelDownloadError(f"{name}: the archive is damaged ({error}); run the "
+                                     "download again") from error
+        root = _model_root(unpack_dir)
+        (root / MARKER).write_text(json.dumps(
+            {"name": name, "url": url, "sha256": actual, "verified": expected is not None},
+            indent=2), encoding="utf-8")
+        try:
+            os.rename(root, final)  # atomic on one file system: all or nothing
+        except OSError as error:
+            if is_vosk_model(final):  # installed concurrently by someone else: fine
+                return final
+            raise ModelDownloadError(f"cannot move the model into {final}: {error}") from error
+    finally:
+        shutil.rmtree(unpack_dir, ignore_errors=True)
+    part.unlink(missing_ok=True)
+    log.info("installed %s at %s (%s)", name, final, "verified" if expected else "unverified")
+    return final
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    return str(reason if reason is not None else error) or type(error).__name__
