@@ -83,13 +83,17 @@ def test_back_during_screening_goes_to_the_previous_question():
     assert driver.say("back")[-1] == "Does the receiver have a heart condition?"
 
 
-def test_side_choice_orders_the_steps():
+def test_side_choice_orders_the_steps_one_side_at_a_time():
     driver = to_phase(Phase.CHOOSE_SIDE)
     driver.say("right")
+    order = [(run.step.id, run.side.value if run.side else None) for run in driver.session.runs]
+    # the giver finishes one leg (sit, then press) before moving to the other
+    assert order == [("sit", "right"), ("press", "right"), ("sit", "left"), ("press", "left"),
+                     ("breathe", None), ("stretch", None)]
     driver.say("next")
     assert driver.said[-2] == "Sit on the centre of the right thigh."
     driver.say("next")
-    assert "Sit on the centre of the left thigh." in driver.said
+    assert driver.said[-2] == "Press the right calf gently."
 
 
 def test_hold_starts_after_the_instruction_and_keeps_exact_time_while_speaking():
@@ -123,7 +127,7 @@ def test_until_softened_hold_asks_and_more_time_stays_until_the_maximum():
     assert held["held"] == pytest.approx(300, abs=1)  # never longer than the step's maximum
     assert "That's the longest time for this spot." in driver.said
     assert "Lift and move an inch toward the knee." in driver.said
-    assert driver.session.current_run.side.value == "right"
+    assert driver.session.current_run.step.id == "press"
 
 
 def test_fixed_hold_moves_on_by_itself_and_more_time_stops_at_the_maximum():
@@ -228,7 +232,7 @@ def test_back_repeat_skip_and_other_position():
     assert driver.say("repeat")[0] == "Sit on the centre of the left thigh."
     assert driver.say("other position") == ["Straddle the leg instead."]
     driver.say("skip")
-    assert driver.session.current_run.side.value == "right"
+    assert driver.session.current_run.step.id == "press"
     assert driver.records("hold_done")[-1]["how"] == "skipped"
     driver.say("back")
     assert driver.session.current_run == first

@@ -102,16 +102,29 @@ class Routine:
     source_path: str = ""
 
     def expanded_steps(self, first_side: Side = Side.LEFT) -> list["StepRun"]:
-        """The steps in the order they are done, a two-sided step once per side."""
+        """The steps in the order they are done.
+
+        Consecutive steps with the same sides form a block that is done on the first side and
+        then repeated on the other, the way a giver finishes one leg before moving to the other
+        (find the centre, first spot, second spot on the left leg; then all three on the right).
+        """
         runs: list[StepRun] = []
-        for index, step in enumerate(self.steps):
+        index = 0
+        while index < len(self.steps):
+            step = self.steps[index]
             if not step.sides:
                 runs.append(StepRun(step, index, None))
+                index += 1
                 continue
+            end = index
+            while end < len(self.steps) and self.steps[end].sides == step.sides:
+                end += 1
             order = list(step.sides)
             if len(order) == 2 and order[0] is not first_side:
                 order.reverse()
-            runs.extend(StepRun(step, index, side) for side in order)
+            for side in order:
+                runs.extend(StepRun(self.steps[i], i, side) for i in range(index, end))
+            index = end
         return runs
 
     @property
