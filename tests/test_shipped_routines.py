@@ -264,18 +264,57 @@ def test_both_legs_are_done(routines, rid):
         assert set(step.sides) == {Side.LEFT, Side.RIGHT}, (rid, step.id)
 
 
+# The order a session walks through, starting on the left: (step id, side), "L"/"R"/None. One leg
+# is finished before the other (§1 "repeat on the other leg"); consecutive two-sided steps form a
+# block done on one side, then the other. Starting on the right swaps every L and R.
+EXPECTED_ORDER_FROM_LEFT: dict[str, list[tuple[str, str | None]]] = {
+    "thai-hamstring-sit": [("find-centre", "L"), ("first-spot", "L"), ("second-spot", "L"),
+                           ("third-spot", "L"), ("find-centre", "R"), ("first-spot", "R"),
+                           ("second-spot", "R"), ("third-spot", "R")],
+    "back-effleurage": [("oil-strokes", None), ("palm-circles", None),
+                        ("fingertip-far-side", "L"), ("fingertip-far-side", "R"),
+                        ("thumbs-beside-spine", None), ("forearm-glide", "L"),
+                        ("forearm-glide", "R"), ("knot-hold", None), ("repeat-strokes", None),
+                        ("tapping", None)],
+    "low-back-glutes": [("warm-up", None), ("back-circles", None), ("glute-kneading", "L"),
+                        ("glute-kneading", "R"), ("back-circles-again", None),
+                        ("glute-kneading-again", "L"), ("glute-kneading-again", "R"),
+                        ("finish-strokes", None)],
+    "low-back-stretches": [("flat-back", None), ("thread-the-needle", "L"),
+                           ("thread-the-needle", "R"), ("knee-hug", None), ("knee-twist", "L"),
+                           ("knee-twist", "R")],
+    "hamstring-foam-roller": [("roll-length", "L"), ("tender-spot", "L"), ("outer-inner", "L"),
+                              ("roll-length", "R"), ("tender-spot", "R"), ("outer-inner", "R")],
+    "hamstring-massage-ball": [("seated-first-spot", "L"), ("seated-second-spot", "L"),
+                               ("seated-first-spot", "R"), ("seated-second-spot", "R"),
+                               ("lie-down", None), ("lying-deeper", "L"), ("lying-deeper", "R")],
+    "hamstring-massage-stick": [("roll-length", "L"), ("tight-spot", "L"), ("roll-length", "R"),
+                                ("tight-spot", "R")],
+    "hamstring-hands": [("kneading", "L"), ("friction", "L"), ("stripping", "L"),
+                        ("kneading", "R"), ("friction", "R"), ("stripping", "R")],
+}
+_SIDE = {"L": Side.LEFT, "R": Side.RIGHT, None: None}
+_SWAP = {"L": "R", "R": "L", None: None}
+
+
 @pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
 def test_two_sided_steps_expand_in_the_chosen_order(routines, rid):
     routine = routines[rid]
-    for first in (Side.LEFT, Side.RIGHT):
-        runs = routine.expanded_steps(first)
-        expected = []
-        for step in routine.steps:
-            if len(step.sides) == 2:
-                expected += [(step.id, first), (step.id, first.other)]
-            else:
-                expected.append((step.id, step.sides[0] if step.sides else None))
-        assert [(run.step.id, run.side) for run in runs] == expected
+    from_left = [(step_id, _SIDE[side]) for step_id, side in EXPECTED_ORDER_FROM_LEFT[rid]]
+    from_right = [(step_id, _SIDE[_SWAP[side]]) for step_id, side in EXPECTED_ORDER_FROM_LEFT[rid]]
+    assert [(run.step.id, run.side) for run in routine.expanded_steps()] == from_left
+    assert [(run.step.id, run.side) for run in routine.expanded_steps(Side.LEFT)] == from_left
+    assert [(run.step.id, run.side) for run in routine.expanded_steps(Side.RIGHT)] == from_right
+    for run in routine.expanded_steps(Side.RIGHT):
+        assert routine.steps[run.step_index] is run.step
+
+
+@pytest.mark.parametrize("rid", sorted(BOTH_LEGS - {"hamstring-massage-ball"}))
+def test_one_leg_is_finished_before_the_other(routines, rid):
+    for first in Side:
+        sides = [run.side for run in routines[rid].expanded_steps(first) if run.side]
+        half = len(sides) // 2
+        assert sides == [first] * half + [first.other] * half, (rid, first)
 
 
 @pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
