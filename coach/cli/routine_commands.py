@@ -141,7 +141,9 @@ def format_guide(routine: Routine, width: int = 88) -> str:
                                  subsequent_indent=indent))
 
     def heading(text: str) -> None:
-        out.extend(["", text.upper(), ""])
+        if out and out[-1]:
+            out.append("")
+        out.extend([text.upper(), ""])
 
     def bullets(items: tuple[str, ...] | list[str], indent: str = "") -> None:
         for item in items:
@@ -206,7 +208,7 @@ def _format_step(step: Step, number: int, para, bullets, out: list[str]) -> None
     if step.pressure:
         para("Pressure:", "   ")
         for level, text in sorted(step.pressure.items()):
-            para(_display(text), "        ", f"   {level} {PRESSURE_NAMES[level]}: ".ljust(8))
+            para(_display(text), "      ", f"   {level} {PRESSURE_NAMES[level]}: ")
     if step.alternative:
         para("Other position:", "   ")
         bullets(step.alternative, "   ")

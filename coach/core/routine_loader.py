@@ -112,6 +112,7 @@ KINDS = {
     "placeholder": "an unknown {placeholder} or a stray brace",
     "side-placeholder": "{side} or {other_side} where there is no side",
     "safety": "text telling someone to press on a joint or bone",
+    "internal": "a bug in the checker itself (reported, never a traceback)",
 }
 
 
@@ -223,7 +224,7 @@ _PRESS_BONE = re.compile(
     rf"\b(?:press(?:es|ed|ing)?|push(?:es|ed|ing)?|dig(?:s|ging)?)\s+(?:\w+ly\s+)?"
     rf"{_OWNER}{_ADJECTIVES}{_REGION}(?:{_HARD_BONES})\b{_NOT_THE_BONE}",
     re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[.!?;:,()\u2014\u2013]|\s-\s|\b(?:but|then|and|instead|so)\b",
+_CLAUSE_BREAK = re.compile(r"[.!?;:,()\u2014\u2013]|\s-\s|\b(?:but|then|and|instead(?!\s+of)|so)\b",
                            re.IGNORECASE)
 
 
@@ -286,7 +287,15 @@ def parse_routine(text: str, file: str = "<text>",
     `expected_id`, when given, is what the routine's `id` must be: the file name stem.
     """
     checker = _Checker(file, text)
-    routine = checker.run(expected_id)
+    try:
+        routine = checker.run(expected_id)
+    except Exception as error:  # a bug here must not become a traceback for a routine author
+        log.exception("internal error while checking %s", file)
+        checker.problems.append(Problem(
+            file, 1, 1, "", "a file the checker can handle",
+            f"an internal error ({type(error).__name__}: {error})",
+            "please report this with the file attached", "internal"))
+        routine = None
     problems = sorted(checker.problems, key=lambda p: (p.line, p.column))
     log.debug("%s: %d problem(s)", file, len(problems))
     return (None if problems else routine), problems
@@ -371,20 +380,22 @@ class _Checker:
     # -- running ----------------------------------------------------------------------------
 
     def run(self, expected_id: str | None) -> Routine | None:
-        self._loader = yaml.SafeLoader(self.source)
         try:
             try:
+                self._loader = yaml.SafeLoader(self.source)  # the reader already checks characters
                 root = self._loader.get_single_node()
             except yaml.MarkedYAMLError as error:
                 mark = error.problem_mark or error.context_mark
                 line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                 what = error.problem or "invalid YAML"
                 if error.context:
-                    what = f"{what} ({error.context})"
+                    what = f"{what} {error.context}"
+                    if error.context_mark and error.problem_mark and \
+                            error.context_mark.line != error.problem_mark.line:
+                        what += f" that starts on line {error.context_mark.line + 1}"
                 self.problems.append(Problem(
-                    self.file, line, column, "", "valid YAML", what,
-                    "check indentation, colons and quotes on this line and the one above; text "
-                    "containing ': ' or starting with a quote or { needs to be quoted", "syntax"))
+                    self.file, line, column, "", "valid YAML", f"a syntax error: {what}",
+                    _syntax_hint(error), "syntax"))
                 return None
             except yaml.YAMLError as error:  # reader errors: control characters, bad encodings
                 position = getattr(error, "position", 0) or 0
@@ -403,7 +414,8 @@ class _Checker:
                 return None
             return self.routine(root, expected_id)
         finally:
-            self._loader.dispose()
+            if self._loader is not None:
+                self._loader.dispose()
 
     def value(self, node: ScalarNode) -> Any:
         """The Python value of a scalar, as yaml's safe loader would build it."""
@@ -420,7 +432,7 @@ class _Checker:
         """The key -> (key node, value node) of a mapping, reporting unknown/duplicate/missing keys."""
         if not isinstance(node, MappingNode):
             self.add(node, field or "(top level)",
-                     f"a mapping of {place} keys ({', '.join(keys[:4])}...)", self.found(node),
+                     f"a mapping of keys ({', '.join(keys[:4])}, ...)", self.found(node),
                      "type", _shape_hint(node, "mapping"))
             return None
         items: dict[str, tuple[Node, Node]] = {}
@@ -864,13 +876,23 @@ def _and_list(items: list[str]) -> str:
 
 
 def _key_hint(key: str, keys: tuple[str, ...], place: str) -> str:
-    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
     if close:
         return f"did you mean `{close[0]}`?"
     homes = [where for where, known in _KEYS_BY_PLACE.items() if key in known and where != place]
     if homes:
         return f"`{key}` belongs in {homes[0]}, check the indentation"
     return "known keys: " + ", ".join(keys)
+
+
+def _syntax_hint(error: yaml.MarkedYAMLError) -> str:
+    if "flow" in (error.context or "") and "'{'" in (error.problem or ""):
+        return ("inside [ ] a '{' starts a mapping: write the list as '- ' lines, or put "
+                "text with {side} in quotes")
+    if "found character '\\t'" in (error.problem or ""):
+        return "YAML does not allow tabs for indentation; use spaces"
+    return ("check indentation, colons and quotes on this line and the one above; text "
+            "containing ': ' or starting with a quote, [ or { needs to be quoted")
 
 
 def _missing_hint(key: str) -> str:
