@@ -1,0 +1,255 @@
+"""Play PCM through sounddevice, cut it off fast, and say exactly when it was on the air.
+
+Why our own player (and not pyttsx3's ``say``): the listener must know when the coach's voice is
+coming out of the speaker, to the tens of milliseconds, so it can ignore its own voice; and
+"stop" must silence a line at once. Here every line gets a fresh OutputStream fed by a callback
+in small blocks (~10 ms). `stop()` only sets a flag and an event: the callback writes silence
+from its next block on and the playing thread calls ``abort()``, which drops what is buffered,
+so the sound ends within a block or two plus the device's own buffer.
+
+Timing: the callback notes the first block's DAC time (``outputBufferDacTime`` mapped onto
+``time.monotonic``), falling back to "now + reported stream latency" when the host API gives no
+DAC time. The end of a complete line is start + frames / rate; the end of a cut line is when
+``abort()`` returned. Both go to `OnAir` (``started(text, at=...)``, ``finished(at=...)``).
+
+Errors: anything PortAudio says about the device becomes an `AudioDeviceError` that names the
+device and suggests ``--text``; a stream that stops calling back (device lost) is detected by a
+watchdog instead of hanging the coach.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coach.voice.on_air import OnAir
+
+log = logging.getLogger(__name__)
+
+BLOCK_SECONDS = 0.01
+WATCHDOG_SECONDS = 2.0  # no callback for this long while playing = the device is gone
+
+
+class AudioDeviceError(RuntimeError):
+    """The output device is missing, refused the stream, or disappeared while playing."""
+
+    def __init__(self, device: str | int | None, reason: str) -> None:
+        self.device = device
+        self.reason = reason
+        name = "the default output device" if device is None else f"output device {device!r}"
+        super().__init__(
+            f"cannot play sound on {name}: {reason}. Check the speaker or pick another device "
+            f"(`--device`, list them with `python -m sounddevice`), or run with `--text` to read "
+            f"the coach's lines on screen instead."
+        )
+
+
+@dataclass(frozen=True)
+class PlayResult:
+    completed: bool  # False if cut by stop()
+    started: float | None  # monotonic time the first sample reached the DAC (None: never started)
+    ended: float  # monotonic time the sound ended
+    frames_played: int
+
+
+def _sd() -> Any:
+    """Import sounddevice lazily: a missing libportaudio2 should only hurt when we play."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # "PortAudio library not found"
+        raise AudioDeviceError(
+            None, f"{exc} (install it with `apt-get install libportaudio2`)"
+        ) from exc
+    return sd
+
+
+def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Linear-interpolation resampling; ample for speech and soft tones at 16-48 kHz."""
+    if src_rate == dst_rate or samples.size == 0:
+        return samples
+    n_out = int(round(samples.size * dst_rate / src_rate))
+    x_out = np.arange(n_out) * (src_rate / dst_rate)
+    return np.interp(x_out, np.arange(samples.size), samples).astype(np.float32)
+
+
+def to_float32(samples: np.ndarray) -> np.ndarray:
+    if samples.dtype == np.int16:
+        return samples.astype(np.float32) / 32768.0
+    return samples.astype(np.float32, copy=False)
+
+
+class Player:
+    """Plays one buffer at a time (call `play` from a single worker thread); `stop` from any."""
+
+    def __init__(
+        self,
+        on_air: OnAir | None = None,
+        device: str | int | None = None,
+        block_seconds: float = BLOCK_SECONDS,
+        latency: float | str | None = None,
+    ) -> None:
+        self.on_air = on_air
+        self.device = device
+        self.block_seconds = block_seconds
+        self.latency = latency
+        self._current_cancel: threading.Event | None = None
+        self._stop_requested_at: float | None = None
+        self.gain = 1.0  # live volume (0..1), read by the callback every block
+        self._rate_for: dict[int, int] = {}  # source rate -> rate the device accepts
+        self._playing = threading.Event()
+        self.last_stop_latency: float | None = None  # stop() call -> abort() returned, seconds
+
+    # -- device ------------------------------------------------------------------------------
+    def check_device(self) -> dict[str, Any]:
+        """Query the output device (raises `AudioDeviceError`): call at start-up to fail early."""
+        sd = _sd()
+        try:
+            info = sd.query_devices(self.device, kind="output")
+        except (ValueError, sd.PortAudioError) as exc:
+            raise AudioDeviceError(self.device, str(exc)) from exc
+        if info.get("max_output_channels", 0) < 1:
+            raise AudioDeviceError(self.device, "it has no output channels")
+        return dict(info)
+
+    def _device_rate(self, src_rate: int) -> int:
+        """Use the source rate if the device takes it, else the device's default rate."""
+        if src_rate in self._rate_for:
+            return self._rate_for[src_rate]
+        sd = _sd()
+        try:
+            sd.check_output_settings(self.device, channels=1, dtype="float32", samplerate=src_rate)
+            rate = src_rate
+        except (ValueError, sd.PortAudioError):
+            rate = int(self.check_device()["default_samplerate"])
+            log.info("device does not take %d Hz; resampling to %d Hz", src_rate, rate)
+        self._rate_for[src_rate] = rate
+        return rate
+
+    # -- playback ----------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._playing.is_set()
+
+    def stop(self) -> None:
+        """Cut the current buffer off (returns at once; the sound ends within ~1-2 blocks)."""
+        self._stop_requested_at = time.monotonic()
+        cancel = self._current_cancel
+        if cancel is not None:
+            cancel.set()
+
+    def play(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        text: str = "",
+        volume: float = 1.0,
+        cancel: threading.Event | None = None,
+    ) -> PlayResult:
+        """Play `samples` (int16 or float32 mono) to the end or until cancelled; blocking.
+
+        `cancel` is this buffer's own stop flag (`stop()` sets it): pass one that a caller may
+        set *before* playback starts, and nothing is played at all; that closes the race where
+        a "stop" arrives while the line is still being rendered. Reports the airing to `on_air`
+        (text "" for a cue). `volume` scales this buffer; `gain` scales everything, live.
+        """
+        sd = _sd()
+        stop_flag = cancel if cancel is not None else threading.Event()
+        self._current_cancel = stop_flag
+        if stop_flag.is_set():
+            return PlayResult(False, None, time.monotonic(), 0)
+        data = to_float32(samples) * float(np.clip(volume, 0.0, 1.0))
+        rate = self._device_rate(sample_rate)
+        data = resample(data, sample_rate, rate)
+        total = data.size
+        block = max(64, int(rate * self.block_seconds))
+        state = {"pos": 0, "first_dac": None, "last_cb": time.monotonic(), "error": None}
+        done = threading.Event()
+        first = threading.Event()
+
+        def callback(outdata: np.ndarray, frames: int, t: Any, status: Any) -> None:
+            now = time.monotonic()
+            state["last_cb"] = now
+            if status.output_underflow and state["pos"] > 0:
+                log.debug("output underflow")
+            if state["first_dac"] is None:
+                delay = t.outputBufferDacTime - t.currentTime
+                if not (0.0 <= delay < 1.0) or t.outputBufferDacTime == 0:
+                    delay = stream_latency
+                state["first_dac"] = now + delay
+                first.set()
+            if stop_flag.is_set():
+                outdata.fill(0)
+                raise sd.CallbackAbort
+            pos = state["pos"]
+            n = min(frames, total - pos)
+            outdata[:n, 0] = data[pos : pos + n] * self.gain
+            if n < frames:
+                outdata[n:] = 0
+            state["pos"] = pos + n
+            if pos + n >= total:
+                raise sd.CallbackStop  # drains what is buffered, then finished_callback
+
+        stream_latency = 0.0
+        try:
+            stream = sd.OutputStream(
+                samplerate=rate,
+                blocksize=block,
+                device=self.device,
+                channels=1,
+                dtype="float32",
+                # "high" (~40 ms here): "low" underruns constantly through the ALSA pulse
+                # plugin; abort() drops the buffer anyway, so stopping stays fast.
+                latency=self.latency if self.latency is not None else "high",
+                callback=callback,
+                finished_callback=done.set,
+            )
+        except (ValueError, sd.PortAudioError) as exc:
+            raise AudioDeviceError(self.device, str(exc)) from exc
+        stream_latency = float(stream.latency)
+        completed = False
+        started_at: float | None = None
+        self._playing.set()
+        try:
+            with stream:
+                # `with` started the stream; wait for the end, a stop, or a dead device.
+                while True:
+                    if first.is_set() and started_at is None:
+                        started_at = state["first_dac"]
+                        if self.on_air is not None:
+                            self.on_air.started(text, at=started_at)
+                    if done.wait(0.005):
+                        completed = not stop_flag.is_set() and state["pos"] >= total
+                        break
+                    if stop_flag.is_set():
+                        stream.abort()
+                        break
+                    if time.monotonic() - state["last_cb"] > WATCHDOG_SECONDS:
+                        stream.abort()
+                        raise AudioDeviceError(
+                            self.device, f"the device stopped taking audio for {WATCHDOG_SECONDS} s"
+                        )
+                ended = time.monotonic()
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(self.device, str(exc)) from exc
+        finally:
+            self._playing.clear()
+            self._current_cancel = None
+        if first.is_set() and started_at is None:
+            started_at = state["first_dac"]
+            if self.on_air is not None:
+                self.on_air.started(text, at=started_at)
+        if completed and started_at is not None:
+            # The stream may finish draining a little before or after the DAC does; the exact
+            # end of the sound is the start plus its length.
+            ended = max(started_at + total / rate, started_at)
+        elif stop_flag.is_set():
+            if self._stop_requested_at is not None:
+                self.last_stop_latency = max(0.0, ended - self._stop_requested_at)
+        if started_at is not None and self.on_air is not None:
+            self.on_air.finished(at=ended)
+        return PlayResult(completed, started_at, ended, min(state["pos"], total))
