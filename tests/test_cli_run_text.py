@@ -1,0 +1,163 @@
+"""A whole Thai hamstring session through the real CLI, typed, with the clock sped up."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.core.library import find
+from coach.core.routine_loader import load_routine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class CoachProcess:
+    """`massage-coach run ... --text` in a subprocess, with expect-style reading."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coach", "run", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env={**os.environ, **(env or {})}, bufsize=1)
+        self.lines: "queue.Queue[str | None]" = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def type(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def expect(self, pattern: str, timeout: float = 20) -> tuple[str, float]:
+        """Wait for a line matching `pattern`; returns it and how long it took."""
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no line matching {pattern!r}; saw:\n" +
+                                     "\n".join(self.seen[-30:]))
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"process ended before {pattern!r}; saw:\n" +
+                                     "\n".join(self.seen[-30:]))
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line, time.monotonic() - started
+
+    def finish(self, timeout: float = 30) -> int:
+        code = self.process.wait(timeout=timeout)
+        while (line := self.lines.get(timeout=5)) is not None:
+            self.seen.append(line)
+        return code
+
+
+def screening_count() -> int:
+    return len(load_routine(find("thai-hamstring-sit")).contraindications)
+
+
+def test_whole_thai_session_typed_with_every_key_command():
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--speed", "60",
+                         "--no-screen")
+    coach.expect(r"not medical advice")
+    for _ in range(screening_count()):
+        coach.expect(r"\?$")
+        coach.type("no")
+    coach.expect(r"left or right")
+    coach.type("left")
+    coach.expect(r"Say next when you're ready")
+    coach.type("next")
+    coach.expect(r"Say next when you're done")  # find the centre: no hold
+    coach.type("next")
+    coach.expect(r"until the tissue softens")
+    coach.type("softer")
+    coach.expect(r"^coach: Lighter: level two")
+    coach.type("how long")
+    coach.expect(r"^coach: (About .*|.* seconds) left\.$")
+    coach.type("more time")
+    coach.expect(r"^coach: (Adding|That's already)")
+    coach.type("next")
+    coach.expect(r"toward the knee")
+    coach.type("back")
+    coach.expect(r"Going back a step")
+    coach.type("stop")
+    coach.expect(r"^coach: Stopped\. Say resume")
+    coach.type("resume")
+    coach.expect(r"^coach: Carrying on")
+    coach.type("nonsense words")
+    coach.expect(r"not a command")
+    # From here on, answer "next" whenever asked, and let the holds run out by themselves.
+    while True:
+        line, _ = coach.expect(r"Say next|Thank you\. Take it easy", timeout=60)
+        if "Thank you" in line:
+            break
+        coach.type("next")
+    assert coach.finish() == 0
+    text = "\n".join(coach.seen)
+    assert "drink a glass of water" in text.lower()
+    assert re.search(r"You did \w+ of \w+ steps", text)
+
+
+def test_holds_run_on_the_sped_up_clock():
+    """A 3-minute default hold at --speed 60 asks to move on after about 3 real seconds."""
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--speed", "60",
+                         "--side", "left", "--no-screen")
+    for _ in range(screening_count()):
+        coach.expect(r"\?$")
+        coach.type("no")
+    coach.expect(r"Say next when you're ready")
+    coach.type("next")
+    coach.expect(r"Say next when you're done")
+    coach.type("next")
+    _, started = coach.expect(r"until the tissue softens")
+    _, waited = coach.expect(r"Has the tissue softened\?", timeout=30)
+    default = load_routine(find("thai-hamstring-sit")).steps[1].hold
+    assert default is not None
+    assert waited == pytest.approx(default.default / 60, abs=1.0)
+    coach.type("end session")
+    coach.expect(r"Ending the session")
+    assert coach.finish() == 0
+
+
+def test_interrupt_ends_cleanly_without_a_traceback():
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--no-screen")
+    coach.expect(r"\?$")
+    coach.process.send_signal(signal.SIGINT)
+    code = coach.finish()
+    text = "\n".join(coach.seen)
+    assert "Traceback" not in text
+    assert code == 130
+    assert "Ending the session here." in text
+
+
+def test_unknown_routine_lists_the_available_ones():
+    result = subprocess.run([sys.executable, "-m", "coach", "run", "thai-hamstrng", "--text"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode != 0
+    assert "thai-hamstring-sit" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_end_of_typed_input_ends_the_session():
+    result = subprocess.run([sys.executable, "-m", "coach", "run", "--text", "--quiet"],
+                            input="no\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    assert "Ending the session here." in result.stdout
