@@ -1,0 +1,97 @@
+"""`massage-coach history` against a real database file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import main
+from coach.core.commands import Intent
+from coach.core.events import CommandHeard, NotUnderstood
+from coach.history import History
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data dir with two sessions in it, used through $MASSAGE_COACH_DATA like the real program.
+    """
+    monkeypatch.setenv("MASSAGE_COACH_DATA", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "100")
+    with History.open() as history:
+        sid = history.start_session("calf", "Calf release", "Sam", "vosk")
+        history.record(sid, "step", {"index": 1, "step_id": "squeeze", "title": "Calf squeeze",
+                                     "side": "left", "planned_hold": 120, "actual_hold": 95})
+        history.record_heard(sid, CommandHeard(Intent.SOFTER, "softer", 0.8, "vosk"))
+        history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"})
+        history.record_heard(sid, NotUnderstood("where is the towel", "vosk"))
+        history.end_session(sid, True, "done")
+        history.start_session("neck", "Neck release", None, "text")
+    return tmp_path
+
+
+def test_list_is_the_default(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["history"])
+    assert result.exit_code == 0, result.output
+    assert "Calf release" in result.output and "Neck release" in result.output
+    assert "completed" in result.output and "unfinished" in result.output
+    assert result.output.index("Neck release") < result.output.index("Calf release")  # newest
+    limited = CliRunner().invoke(main, ["history", "list", "-n", "1"])
+    assert "Neck release" in limited.output and "Calf release" not in limited.output
+
+
+def test_empty_history(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["history", "--db", str(tmp_path / "empty.sqlite3")])
+    assert result.exit_code == 0 and "No sessions yet" in result.output
+
+
+def test_show_timeline(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["history", "show", "1"])
+    assert result.exit_code == 0, result.output
+    for text in ("Session 1", "Calf release for Sam", "Step 1 · Calf squeeze (left) held 1:35 of 2:00",
+                 'Heard "softer" → softer (0.80, vosk)', "Pressure 3 → 2 light (softer)",
+                 'Not understood: "where is the towel"', "Completed: done"):
+        assert text in result.output
+    missing = CliRunner().invoke(main, ["history", "show", "99"])
+    assert missing.exit_code != 0 and "no session 99" in missing.output
+
+
+def test_export_json_and_csv(data_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["history", "export", "--format", "json"])
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    assert [s["routine_id"] for s in document["sessions"]] == ["calf", "neck"]
+
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["history", "export", "--format", "csv", "--out", str(out),
+                                       "--session", "1"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [row["kind"] for row in rows] == ["session_start", "step", "heard", "pressure",
+                                             "not_understood", "session_end"]
+
+
+def test_corrupt_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    db.write_bytes(b"\x00garbage" * 1000)
+    result = CliRunner().invoke(main, ["history", "--db", str(db)])
+    assert result.exit_code == 0
+    assert "could not be used" in result.output and "No sessions yet" in result.output
+
+
+def test_real_command_line(data_dir: Path) -> None:
+    """Through `python -m coach`, as a user runs it: the group is registered on the real CLI."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MASSAGE_COACH_DATA": str(data_dir)}
+    result = subprocess.run([sys.executable, "-m", "coach", "history", "show", "1"], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "Calf squeeze" in result.stdout
