@@ -324,3 +324,47 @@ def test_model_language() -> None:
     assert models.model_language("my-model") is None
     assert models.is_english("vosk-model-small-en-in-0.4")
     assert not models.is_english("vosk-model-small-es-0.42")
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_cli_download_and_list(server: Server, dirs: tuple[Path, Path]) -> None:
+    from click.testing import CliRunner
+
+    from coach.cli import main
+
+    project, _ = dirs
+    data = fake_model_zip()
+    server.files[f"/{NAME}.zip"] = data
+    runner = CliRunner()
+    result = runner.invoke(main, ["models", "list"])
+    assert result.exit_code == 0, result.output
+    assert "No vosk models installed" in result.output and "Would use: pocketsphinx" in result.output
+    result = runner.invoke(main, ["models", "download", "-q", "--url", url_of(server),
+                                  "--sha256", hashlib.sha256(data).hexdigest()])
+    assert result.exit_code == 0, result.output
+    assert f"installed at {project / NAME} (verified)" in result.output
+    result = runner.invoke(main, ["models", "list"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert NAME in result.output and "verified" in result.output
+    assert f"Would use: vosk ({project / NAME})" in result.output
+
+
+def test_cli_download_offline_and_mismatch(server: Server, dirs: tuple[Path, Path]) -> None:
+    from click.testing import CliRunner
+
+    from coach.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["models", "download", "-q", "--url",
+                                  "http://model-host.invalid/m.zip"])
+    assert result.exit_code == 2 and "no network" in result.output
+    assert "keeps working with pocketsphinx" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    server.files[f"/{NAME}.zip"] = fake_model_zip()
+    result = runner.invoke(main, ["models", "download", "-q", "--url", url_of(server),
+                                  "--sha256", "f" * 64])
+    assert result.exit_code == 1 and "expected ffff" in result.output
+    assert models.installed_models() == []

@@ -216,10 +216,11 @@ ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or 
 
 
 def _is_offline_error(error: BaseException) -> bool:
-    reason = getattr(error, "reason", error)
-    return isinstance(reason, (socket.gaierror, ConnectionRefusedError, TimeoutError,
-                               socket.timeout, OSError)) and not isinstance(
-        error, urllib.error.HTTPError)
+    """Whether the server could not be reached at all (as opposed to a connection cut later)."""
+    if not isinstance(error, urllib.error.URLError) or isinstance(error, urllib.error.HTTPError):
+        return False  # urlopen wraps every connect-time failure in URLError
+    return isinstance(error.reason, (socket.gaierror, ConnectionRefusedError, TimeoutError,
+                                     OSError))
 
 
 def _fetch_into(url: str, part: Path, timeout: float, on_progress: ProgressCallback | None) -> None:
@@ -353,6 +354,7 @@ def download_model(
     on_progress, close = _rich_progress(name) if progress else (None, lambda: None)
     try:
         attempt = 0
+        received_any = False
         while True:
             before = part.stat().st_size if part.exists() else 0
             try:
@@ -361,11 +363,12 @@ def download_model(
             except ModelDownloadError:
                 raise
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-                got = (part.stat().st_size if part.exists() else 0) - before
+                received_any |= (part.stat().st_size if part.exists() else 0) > before
+                if _is_offline_error(error) and not received_any:
+                    # Unreachable from the start: offline. Retrying only makes the user wait.
+                    raise NoNetwork(f"no network: cannot reach {url} ({_reason(error)}); "
+                                    f"{OFFLINE_HINT}") from error
                 if attempt >= retries:
-                    if _is_offline_error(error) and got <= 0:
-                        raise NoNetwork(f"no network: cannot reach {url} ({_reason(error)}); "
-                                        f"{OFFLINE_HINT}") from error
                     raise ModelDownloadError(
                         f"download of {name} interrupted ({_reason(error)}); run the same "
                         "command again to resume") from error
