@@ -132,7 +132,7 @@ def test_download_verifies_and_installs(server: Server, tmp_path: Path) -> None:
     assert path == tmp_path / NAME
     assert (path / "am" / "final.mdl").is_file()
     assert leftovers(tmp_path) == [NAME]  # no .part, no temporary directory
-    installed = models._describe_model(path, "project")
+    installed = models.describe_model(path, "project")
     assert installed.verified and installed.sha256 == hashlib.sha256(data).hexdigest()
     # A second call finds it installed and does not download again.
     count = len(server.requests)
@@ -203,7 +203,7 @@ def test_unverified_install_says_so(server: Server, tmp_path: Path,
     server.files[f"/{NAME}.zip"] = data
     path = download_model(NAME, tmp_path, progress=False, url=url_of(server))
     assert "NOT verified" in caplog.text and hashlib.sha256(data).hexdigest() in caplog.text
-    assert not models._describe_model(path, "project").verified
+    assert not models.describe_model(path, "project").verified
 
 
 def test_damaged_archive_leaves_no_half_model(server: Server, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ def _list(model: Path | None, engine: str) -> None:
 
     out = Console(soft_wrap=True)  # paths and commands stay copy-pasteable
     found = models.installed_models()
+    if model is not None and models.is_vosk_model(Path(model)):
+        found.insert(0, models.describe_model(Path(model), "--model"))
     out.print("Searched, in order:")
     if model is not None:
         out.print(f"  {'--model':<11} {model}")
@@ -32,11 +34,14 @@ def _list(model: Path | None, engine: str) -> None:
         out.print(f"  {label:<11} {directory}{state}")
     if found:
         table = Table(box=None, header_style="bold underline", pad_edge=False)
-        for column in ("Model", "Where", "Language", "Commands", "Checksum"):
+        table.add_column("Model", no_wrap=True)
+        for column in ("Where", "Language", "Commands", "Checksum"):
             table.add_column(column)
         for item in found:
             if not item.runtime_graph:
                 usable = "[red]no: no runtime graph[/red]"
+            elif item.language is None:
+                usable = "[yellow]? language unknown[/yellow]"
             elif not item.usable_for_commands:
                 usable = "[yellow]no: not English[/yellow]"
             else:
@@ -74,7 +79,7 @@ def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,
     except models.ModelDownloadError as error:
         err.print(f"[red]{error}[/red]")
         sys.exit(1)
-    info = models._describe_model(path, "project")
+    info = models.describe_model(path, "project")
     state = "verified" if info.verified else "NOT verified (no confirmed checksum; see above)"
     click.echo(f"{name} is installed at {path} ({state}).")
 

@@ -157,7 +157,8 @@ class InstalledModel:
         return self.runtime_graph and self.language is not None and is_english(self.name)
 
 
-def _describe_model(path: Path, location: str) -> InstalledModel:
+def describe_model(path: Path, location: str) -> InstalledModel:
+    """What is known about the model at `path` (read from disk and our install marker)."""
     marker: dict[str, object] = {}
     try:
         marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
@@ -189,7 +190,7 @@ def installed_models() -> list[InstalledModel]:
             continue
         for child in children:
             if not child.name.startswith(".") and is_vosk_model(child):
-                found.append(_describe_model(child, location))
+                found.append(describe_model(child, location))
     return found
 
 
