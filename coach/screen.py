@@ -277,6 +277,7 @@ class LiveScreen:
         self._view = _View(self)
         self._live: Live | None = None
         self._shown_key: Any = None
+        self._refresh_lock = threading.Lock()  # the caller's thread and the 4 Hz loop both refresh
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -330,9 +331,11 @@ class LiveScreen:
         live = self._live
         if live is None:
             return
-        size = self.console.size
-        key = self.visible_key(size.width, size.height)
-        if key != self._shown_key:
+        with self._refresh_lock:
+            size = self.console.size
+            key = self.visible_key(size.width, size.height)
+            if key == self._shown_key:
+                return
             self._shown_key = key
             try:
                 live.refresh()
