@@ -90,10 +90,12 @@ def test_side_choice_orders_the_steps_one_side_at_a_time():
     # the giver finishes one leg (sit, then press) before moving to the other
     assert order == [("sit", "right"), ("press", "right"), ("sit", "left"), ("press", "left"),
                      ("breathe", None), ("stretch", None)]
-    driver.say("next")
-    assert driver.said[-2] == "Sit on the centre of the right thigh."
-    driver.say("next")
-    assert driver.said[-2] == "Press the right calf gently."
+    assert driver.say("next")[-3:] == ["Sit on the centre of the right thigh.",
+                                      "Pressure guidance for level 3.",
+                                      "Stay about two to five minutes, until the tissue softens."]
+    assert driver.say("next")[-3:] == ["Press the right calf gently.",
+                                       "Pressure guidance for level 3.",
+                                       "Thirty seconds, starting now."]
 
 
 def test_hold_starts_after_the_instruction_and_keeps_exact_time_while_speaking():

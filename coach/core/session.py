@@ -579,13 +579,15 @@ class Session:
             for note in self.options.step_notes.get(step.id, ()):
                 out += self._say(f"A note from last time: {note}", LineKind.NOTICE)
         lines = tuple(run.render(line) for line in step.say)
+        if step.pressure:  # how to do this movement at the current level, before it starts
+            lines += (run.render(step.pressure[self.pressure]),)
         hold = step.hold
         if hold is not None:
             if hold.until_softened:
                 lines += (f"Stay about {range_words(hold.minimum, hold.maximum)}, until the "
                           f"tissue softens.",)
-            elif step.cues.announce:
-                lines += (f"Hold for {duration_words(hold.default)}.",)
+            elif step.cues.announce:  # neutral wording: fits a still hold and a rolling step
+                lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
         else:
             lines += ("Say next when you're done.",)
         out += self._say_instruction(lines)
