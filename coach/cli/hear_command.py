@@ -1,0 +1,94 @@
+"""`massage-coach hear FILE.wav...`: what would the coach do if it heard this recording?
+
+Runs the real listener (VAD, recognizer, strictness) over each file as fast as the CPU allows and
+prints every command it would fire, with the time the speaker stopped and the confidence, or
+"nothing". The quickest way to check a microphone recording, a noisy room, or a tuning change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+def register(main: click.Group) -> None:
+    """Attach `hear` to the `massage-coach` group."""
+    main.add_command(hear)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path),
+                metavar="FILE.wav...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file instead of text.")
+@click.option("--engine", default="auto", show_default=True,
+              type=click.Choice(["auto", "pocketsphinx", "vosk"], case_sensitive=False),
+              help="Recognition engine (auto: vosk when an English model is installed).")
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="Model directory for the engine.")
+@click.option("--vad", default="silero", show_default=True, type=click.Choice(["silero", "webrtc"]),
+              help="Voice-activity detector.")
+@click.option("--all", "show_all", is_flag=True, help="Also list utterances that were rejected.")
+def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None, vad: str,
+         show_all: bool) -> None:
+    """Print the commands the coach would act on in each recording (any sample rate)."""
+    from coach.voice.asr.base import RecognizerUnavailable
+    from coach.voice.listener import Listener, listen_pcm
+    from coach.voice.testaudio import load_wav, to_pcm
+
+    try:
+        recognizer = _create(engine, model)
+    except RecognizerUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    failed = False
+    for path in files:
+        try:
+            pcm = to_pcm(load_wav(path))
+        except (OSError, EOFError, ValueError, Exception) as error:  # wave.Error is not OSError
+            click.echo(f"{path}: cannot read: {error}", err=True)
+            failed = True
+            continue
+        listener = Listener(recognizer, vad=vad)
+        started = time.perf_counter()
+        heard = listen_pcm(listener, pcm)
+        seconds = len(pcm) / 32000
+        rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
+        shown = [h for h in heard if h.fired or show_all]
+        if as_json:
+            click.echo(json.dumps({
+                "file": str(path), "seconds": round(seconds, 3), "rtf": round(rtf, 4),
+                "engine": recognizer.name,
+                "heard": [{"intent": getattr(h.event, "intent", None) and h.event.intent.value,
+                           "text": h.event.text, "fired": h.fired,
+                           "speech_ended": round(h.speech_ended, 3), "emitted": round(h.emitted, 3),
+                           "confidence": round(h.confidence, 3), "partial": h.partial,
+                           "detail": h.detail} for h in shown]}))
+            continue
+        click.echo(f"{path}:")
+        if not shown:
+            click.echo("  nothing")
+        for h in shown:
+            if h.fired:
+                click.echo(f"  {h.speech_ended:6.2f}s  {h.event.intent.value:<14} \"{h.event.text}\"  "
+                           f"confidence {h.confidence:.2f}{'  (partial)' if h.partial else ''}")
+            else:
+                click.echo(f"  {h.speech_ended:6.2f}s  (rejected)     \"{h.event.text}\"  "
+                           f"confidence {h.confidence:.2f}")
+    if failed:
+        raise SystemExit(1)
+
+
+def _create(engine: str, model: Path | None):
+    """The recognizer via the shared engine selection (falls back to pocketsphinx directly)."""
+    try:
+        from coach.voice.asr.select import create_recognizer
+    except ImportError:  # pragma: no cover - select.py ships with the project
+        from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
+
+        return PocketsphinxRecognizer(model_dir=model)
+    return create_recognizer(engine, model)

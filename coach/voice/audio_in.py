@@ -1,0 +1,180 @@
+"""Audio input: the microphone, or a recording replayed as if it were one.
+
+Both sources yield `(pcm, at)` chunks: 16 kHz mono int16 bytes and the stream time of the chunk's
+end, in `time.monotonic()` seconds (the clock `OnAir` uses), so the listener cannot tell them
+apart.
+
+Microphone rules from the field (python-sounddevice #100/#128, vosk's test_microphone.py): the
+PortAudio callback does nothing but copy the block into a queue; overflows are counted and logged
+because accuracy drops silently otherwise; the device is opened after the models are loaded. If the
+device cannot deliver 16 kHz we capture at its own rate and resample. A device that vanishes
+mid-stream ends the iteration with `lost = True` and a logged reason rather than an exception deep
+in a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from coach.voice.testaudio import SAMPLE_RATE, load_wav, resample, to_pcm
+
+log = logging.getLogger(__name__)
+
+
+class AudioDeviceError(RuntimeError):
+    """The microphone cannot be opened or used; the message names it and says what to try."""
+
+
+def _device_hint(device: object) -> str:
+    name = "the default input device" if device is None else f"input device {device!r}"
+    return (f"{name}. Check that a microphone is connected and not used by another program "
+            "(`python -m sounddevice` lists devices; pick one with --device), or run with --text "
+            "to type commands instead.")
+
+
+class MicrophoneSource:
+    """Live capture through sounddevice; iterate to get `(pcm, at)` chunks.
+
+    `chunk_ms`: block size handed to the listener (20 ms keeps endpointing latency low).
+    `max_queue`: blocks buffered before the consumer is considered stalled; extra blocks are
+    dropped and counted as overflows (a slow consumer must never make the audio thread block).
+    """
+
+    def __init__(self, device: int | str | None = None, chunk_ms: int = 20,
+                 max_queue: int = 500, stall_timeout: float = 2.0) -> None:
+        self.device = device
+        self.chunk_ms = chunk_ms
+        self.stall_timeout = stall_timeout
+        self.overflows = 0
+        self.dropped = 0
+        self.lost = False
+        self.lost_reason = ""
+        self._queue: queue.Queue[tuple[bytes, float]] = queue.Queue(maxsize=max_queue)
+        self._stream = None
+        self._rate = SAMPLE_RATE
+        self._stop = threading.Event()
+
+    # The callback runs on PortAudio's thread: copy and go.
+    def _callback(self, indata, frames, time_info, status) -> None:  # pragma: no cover - needs a device
+        if status and status.input_overflow:
+            self.overflows += 1
+        try:
+            self._queue.put_nowait((bytes(indata), time.monotonic()))
+        except queue.Full:
+            self.dropped += 1
+
+    def open(self) -> "MicrophoneSource":
+        """Open the stream (16 kHz if the device allows, else its default rate)."""
+        try:
+            import sounddevice as sd
+        except OSError as error:  # PortAudio library missing
+            raise AudioDeviceError(f"PortAudio is not available ({error}) for {_device_hint(self.device)}") from error
+        rate = SAMPLE_RATE
+        try:
+            sd.check_input_settings(device=self.device, samplerate=SAMPLE_RATE, channels=1, dtype="int16")
+        except Exception:
+            try:
+                info = sd.query_devices(self.device, "input")
+                rate = int(info["default_samplerate"])
+            except Exception as error:
+                raise AudioDeviceError(f"cannot use {_device_hint(self.device)} ({error})") from error
+        self._rate = rate
+        blocksize = int(rate * self.chunk_ms / 1000)
+        try:
+            self._stream = sd.RawInputStream(samplerate=rate, blocksize=blocksize, device=self.device,
+                                             channels=1, dtype="int16", callback=self._callback,
+                                             latency="high")
+            self._stream.start()
+        except Exception as error:
+            self._stream = None
+            raise AudioDeviceError(f"cannot open {_device_hint(self.device)} ({error})") from error
+        log.info("microphone open: device=%s rate=%d block=%d", self.device, rate, blocksize)
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception as error:  # closing a vanished device can fail too
+                log.warning("closing microphone: %s", error)
+            self._stream = None
+        if self.overflows or self.dropped:
+            log.warning("microphone: %d input overflows, %d blocks dropped", self.overflows, self.dropped)
+
+    def __enter__(self) -> "MicrophoneSource":
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[tuple[bytes, float]]:
+        if self._stream is None:
+            self.open()
+        reported_overflows = 0
+        while not self._stop.is_set():
+            try:
+                pcm, at = self._queue.get(timeout=self.stall_timeout)
+            except queue.Empty:
+                stream = self._stream
+                if stream is None or not getattr(stream, "active", False):
+                    self.lost = True
+                    self.lost_reason = f"no audio from {_device_hint(self.device)}"
+                    log.error("microphone lost: %s", self.lost_reason)
+                    return
+                continue
+            if self.overflows > reported_overflows:
+                log.warning("microphone input overflow (%d so far): audio was lost", self.overflows)
+                reported_overflows = self.overflows
+            if self._rate != SAMPLE_RATE:
+                samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+                pcm = to_pcm(resample(samples, self._rate, SAMPLE_RATE))
+            yield pcm, at
+
+
+class WavFileSource:
+    """Replay a recording as a live source: same chunks and clock, at `speed` x real time.
+
+    `speed=0` (or `math.inf`) replays as fast as possible. Times start at `start` (default: the
+    current `time.monotonic()`), so `OnAir` and latency arithmetic work as with a microphone.
+    """
+
+    def __init__(self, path: str | Path, speed: float = 1.0, chunk_ms: int = 20,
+                 start: float | None = None) -> None:
+        self.path = Path(path)
+        self.speed = speed
+        self.chunk_ms = chunk_ms
+        self.start = start
+        try:
+            self.pcm = to_pcm(load_wav(self.path))
+        except (OSError, EOFError, ValueError) as error:
+            raise AudioDeviceError(f"cannot read {self.path}: {error}") from error
+        self.overflows = 0
+        self.lost = False
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / SAMPLE_RATE
+
+    def __iter__(self) -> Iterator[tuple[bytes, float]]:
+        origin = time.monotonic() if self.start is None else self.start
+        wall0 = time.monotonic()
+        step = SAMPLE_RATE * self.chunk_ms // 1000 * 2
+        realtime = self.speed and not math.isinf(self.speed)
+        for offset in range(0, len(self.pcm), step):
+            piece = self.pcm[offset: offset + step]
+            t = (offset + len(piece)) / 2 / SAMPLE_RATE
+            if realtime:
+                delay = wall0 + t / self.speed - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield piece, origin + t

@@ -1,0 +1,314 @@
+"""Test and benchmark audio: synthesized commands, real recordings, noise, mixing.
+
+Shared by the tests and the benchmark (`python -m bench`) so both measure the same material in the
+same way. Everything returns float32 numpy arrays at 16 kHz in [-1, 1]; `to_pcm` turns one into the
+16-bit bytes the listener and recognizers take.
+
+Why the noise floor: espeak-ng writes perfect digital silence, which real microphones never
+produce and which throws pocketsphinx's cepstral mean normalisation off (grammar accuracy 53 %
+clean vs 87 % with a -60 dBFS floor, see shared/notes/voice-loop.md). Every synthesized clip gets
+one by default.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import logging
+import math
+import shutil
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+
+VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland")
+"""espeak-ng voices used for synthesized commands: accents and a female variant."""
+
+RATES: tuple[int, ...] = (140, 170, 200)
+"""espeak-ng speaking rates (words per minute): slow, normal, hurried."""
+
+
+# --------------------------------------------------------------------------- conversions
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    """float [-1, 1] -> signed 16-bit little-endian mono PCM bytes (clipped)."""
+    clipped = np.clip(np.asarray(samples, dtype=np.float64), -1.0, 32767 / 32768)
+    return (np.round(clipped * 32768.0)).astype("<i2").tobytes()
+
+
+def from_pcm(pcm: bytes) -> np.ndarray:
+    """Signed 16-bit PCM bytes -> float32 in [-1, 1]."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Band-limited resampling (scipy's polyphase filter when present, else linear)."""
+    if rate == target:
+        return np.asarray(samples, dtype=np.float32)
+    try:
+        from scipy.signal import resample_poly
+    except ImportError:  # pragma: no cover - scipy ships with the dev environment
+        n_out = int(round(len(samples) * target / rate))
+        x_old = np.arange(len(samples)) / rate
+        x_new = np.arange(n_out) / target
+        return np.interp(x_new, x_old, samples).astype(np.float32)
+    g = math.gcd(rate, target)
+    return resample_poly(samples, target // g, rate // g).astype(np.float32)
+
+
+def load_wav(path: str | Path, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Read a PCM WAV (8/16/32-bit, any rate, any channels) as mono float32 at `target` Hz."""
+    with wave.open(str(path), "rb") as wav:
+        rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
+        raw = wav.readframes(wav.getnframes())
+    if width == 2:
+        data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    elif width == 1:
+        data = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 4:
+        data = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 2147483648.0
+    else:
+        raise ValueError(f"{path}: unsupported sample width {width} bytes")
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1)
+    return resample(data, rate, target)
+
+
+def save_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:
+    """Write float samples as a 16-bit mono WAV."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(to_pcm(samples))
+
+
+def chunks(pcm: bytes, chunk_ms: int = 20, rate: int = SAMPLE_RATE) -> Iterator[tuple[bytes, float]]:
+    """Split PCM into chunks, yielding (chunk, stream time of the chunk's end in seconds)."""
+    step = rate * chunk_ms // 1000 * 2
+    for offset in range(0, len(pcm), step):
+        piece = pcm[offset: offset + step]
+        yield piece, (offset + len(piece)) / 2 / rate
+
+
+# --------------------------------------------------------------------------- levels and noise
+
+def dbfs(samples: np.ndarray) -> float:
+    """RMS level in dB relative to full scale (-inf for silence)."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+    return 20 * math.log10(rms) if rms > 0 else float("-inf")
+
+
+def active_rms(samples: np.ndarray, frame: int = 320, top: float = 0.5) -> float:
+    """RMS over the loudest `top` fraction of frames: the level of the speech, not the pauses.
+
+    SNR for a one-second command padded with silence would otherwise depend on the padding.
+    """
+    n = len(samples) // frame
+    if n == 0:
+        return float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
+    energies = np.mean(np.square(samples[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
+    keep = max(1, int(n * top))
+    return float(np.sqrt(np.mean(np.sort(energies)[-keep:])))
+
+
+def noise_floor(n: int, level_dbfs: float = -60.0, seed: int = 0) -> np.ndarray:
+    """Gaussian white noise of `n` samples at an RMS of `level_dbfs`."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(n) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
+def pink_noise(n: int, level_dbfs: float = -30.0, seed: int = 0) -> np.ndarray:
+    """1/f noise (a fan, a road outside) at an RMS of `level_dbfs`."""
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n)
+    freqs[0] = freqs[1] if len(freqs) > 1 else 1.0
+    pink = np.fft.irfft(spectrum / np.sqrt(freqs), n)
+    return _at_level(pink, level_dbfs)
+
+
+def music(n: int, level_dbfs: float = -30.0, seed: int = 0, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Soft spa-style music: slow chords of harmonic tones with gentle attacks."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / rate
+    out = np.zeros(n)
+    chord_len = int(1.5 * rate)
+    roots = [220.0, 246.9, 196.0, 261.6, 174.6]
+    for start in range(0, n, chord_len):
+        root = roots[int(rng.integers(len(roots)))]
+        seg = slice(start, min(n, start + chord_len))
+        tt = t[seg] - t[start]
+        envelope = np.minimum(1.0, tt / 0.15) * np.exp(-tt * 0.8)
+        for ratio in (1.0, 1.26, 1.5, 2.0):
+            for harmonic, weight in ((1, 1.0), (2, 0.4), (3, 0.15)):
+                out[seg] += weight * envelope * np.sin(2 * np.pi * root * ratio * harmonic * tt)
+    return _at_level(out, level_dbfs)
+
+
+def _at_level(samples: np.ndarray, level_dbfs: float) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(np.square(samples)))) or 1.0
+    return (samples / rms * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
+def with_noise_floor(samples: np.ndarray, level_dbfs: float = -60.0, seed: int = 0) -> np.ndarray:
+    """Add a microphone-like noise floor (see the module docstring for why)."""
+    return (samples + noise_floor(len(samples), level_dbfs, seed)).astype(np.float32)
+
+
+def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float, offset: int = 0) -> np.ndarray:
+    """`signal` plus `noise` scaled so speech-level SNR is `snr_db`.
+
+    The result is as long as the longer input; `signal` starts `offset` samples into the noise.
+    Noise shorter than the signal is tiled. Speech level is `active_rms` (ignores pauses).
+    """
+    length = max(len(noise), offset + len(signal))
+    if len(noise) < length:
+        noise = np.tile(noise, int(math.ceil(length / max(1, len(noise)))))[:length]
+    sig_rms = active_rms(signal)
+    noise_rms = float(np.sqrt(np.mean(np.square(noise, dtype=np.float64)))) or 1.0
+    gain = sig_rms / noise_rms / 10 ** (snr_db / 20)
+    out = noise[:length].astype(np.float64) * gain
+    out[offset: offset + len(signal)] += signal
+    return out.astype(np.float32)
+
+
+def pad(samples: np.ndarray, before: float = 0.3, after: float = 0.6,
+        floor_dbfs: float | None = -60.0, seed: int = 0) -> np.ndarray:
+    """Surround a clip with `before`/`after` seconds of (noise-floor) quiet, as a mic would."""
+    out = np.concatenate([np.zeros(int(before * SAMPLE_RATE)), samples,
+                          np.zeros(int(after * SAMPLE_RATE))]).astype(np.float32)
+    if floor_dbfs is not None:
+        out = with_noise_floor(out, floor_dbfs, seed)
+    return out
+
+
+def normalize_peak(samples: np.ndarray, peak_dbfs: float = -3.0) -> np.ndarray:
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    if peak == 0:
+        return samples.astype(np.float32)
+    return (samples / peak * 10 ** (peak_dbfs / 20)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- synthesis
+
+class SynthesisUnavailable(RuntimeError):
+    """espeak-ng is not installed."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _espeak(text: str, voice: str, rate: int, pitch: int) -> bytes:
+    exe = shutil.which("espeak-ng") or shutil.which("espeak")
+    if exe is None:
+        raise SynthesisUnavailable("espeak-ng not found: apt-get install espeak-ng")
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        subprocess.run([exe, "-v", voice, "-s", str(rate), "-p", str(pitch), "-w", tmp.name, text],
+                       check=True, capture_output=True, timeout=30)
+        return Path(tmp.name).read_bytes()
+
+
+def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50,
+               floor_dbfs: float | None = -60.0, seed: int = 0, level_dbfs: float = -20.0) -> np.ndarray:
+    """Speak `text` with espeak-ng (deterministic) -> float32 16 kHz, with a noise floor.
+
+    The speech is scaled to `level_dbfs` active RMS, a normal conversational level at a laptop mic.
+    No padding is added: use `pad` for the quiet before and after.
+    """
+    data = _espeak(text, voice, rate, pitch)
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        Path(tmp.name).write_bytes(data)
+        samples = load_wav(tmp.name)
+    rms = active_rms(samples)
+    if rms > 0:
+        samples = samples / rms * 10 ** (level_dbfs / 20)
+    if floor_dbfs is not None:
+        samples = with_noise_floor(samples, floor_dbfs, seed)
+    return samples.astype(np.float32)
+
+
+def command_clip(text: str, voice: str = "en-us", rate: int = 170, snr_db: float | None = None,
+                 noise: str = "pink", seed: int = 0) -> np.ndarray:
+    """A padded synthesized command, optionally mixed with `noise` ("pink" | "music") at `snr_db`."""
+    clip = pad(synthesize(text, voice, rate, seed=seed), seed=seed + 1)
+    if snr_db is None:
+        return clip
+    make = {"pink": pink_noise, "music": music, "white": noise_floor}[noise]
+    return mix_at_snr(clip, make(len(clip), seed=seed + 2), snr_db)
+
+
+# --------------------------------------------------------------------------- shared recordings
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    transcript: str
+    speaker: str
+    set: str
+    sample_rate: int
+    seconds: float
+
+
+def speech_root(start: Path | None = None) -> Path | None:
+    """Find the shared real-speech folder (`../shared/speech` from the project root)."""
+    here = (start or Path(__file__)).resolve()
+    for parent in [here, *here.parents]:
+        candidate = parent.parent / "shared" / "speech"
+        if (candidate / "MANIFEST.csv").exists():
+            return candidate
+        candidate = parent / "shared" / "speech"
+        if (candidate / "MANIFEST.csv").exists():
+            return candidate
+    return None
+
+
+def recordings(root: Path | None = None, set_name: str | None = None,
+               words: Sequence[str] | None = None) -> list[Recording]:
+    """Entries of the shared MANIFEST.csv, optionally filtered by set and transcript."""
+    root = root or speech_root()
+    if root is None:
+        return []
+    out = []
+    with open(root / "MANIFEST.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if set_name and row["set"] != set_name:
+                continue
+            if words is not None and row["transcript"] not in words:
+                continue
+            out.append(Recording(root / row["path"], row["transcript"], row["speaker"], row["set"],
+                                 int(row["sample_rate"]), float(row["seconds"])))
+    return out
+
+
+def load_recording(rec: Recording, pad_after: float = 0.5, floor_dbfs: float = -70.0) -> np.ndarray:
+    """A shared recording at 16 kHz with some trailing quiet so the endpointer can close it.
+
+    Speech Commands clips end abruptly at 1 s; a user would fall silent afterwards, so we append
+    `pad_after` seconds of faint noise (real recordings have their own floor; this only extends it).
+    """
+    samples = load_wav(rec.path)
+    tail = noise_floor(int(pad_after * SAMPLE_RATE), floor_dbfs, seed=hash(rec.speaker) & 0xFFFF)
+    head = noise_floor(int(0.2 * SAMPLE_RATE), floor_dbfs, seed=1)
+    return np.concatenate([head, samples, tail]).astype(np.float32)
+
+
+COACH_LINES: tuple[str, ...] = (
+    "Place both hands flat on the upper back and glide slowly down towards the waist.",
+    "Now use your thumbs to make small circles along both sides of the spine, not on it.",
+    "Keep the pressure steady and ask if it feels good. Stop if anything hurts.",
+    "Next, knead the left shoulder gently for thirty seconds, then move to the right side.",
+    "Take a slow breath together. When you are ready, say next, or say repeat to hear this again.",
+    "Press softer over the lower back and go back to long strokes if the muscles feel tight.",
+    "Hold this position for one minute. I will tell you how long is left.",
+    "Wait for the receiver to relax, then continue with the other position on the legs.",
+)
+"""Instruction lines like the coach speaks, deliberately full of command words ("next", "stop",
+"repeat", "softer", "go back", "wait") to test that its own voice fires nothing."""
