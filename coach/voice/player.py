@@ -19,7 +19,10 @@ watchdog instead of hanging the coach.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -40,6 +43,8 @@ class AudioDeviceError(RuntimeError):
 
     def __init__(self, device: str | int | None, reason: str) -> None:
         self.device = device
+        if "querying device -1" in reason:
+            reason += " (PortAudio found no sound device at all)"
         self.reason = reason
         name = "the default output device" if device is None else f"output device {device!r}"
         super().__init__(
@@ -57,6 +62,26 @@ class PlayResult:
     frames_played: int
 
 
+_alsa_quiet: Any = None
+
+
+def _quiet_alsa() -> None:
+    """Stop libasound printing "underrun occurred" on stderr (once per stream start through the
+    pulse plugin; harmless, but it scribbles over the screen). COACH_ALSA_DEBUG=1 keeps them."""
+    global _alsa_quiet
+    if _alsa_quiet is not None or os.environ.get("COACH_ALSA_DEBUG"):
+        return
+    try:
+        asound = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+        handler_type = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        _alsa_quiet = handler_type(lambda *args: None)  # keep a reference: C holds the pointer
+        asound.snd_lib_error_set_handler(_alsa_quiet)
+    except (OSError, AttributeError):
+        _alsa_quiet = False
+
+
 def _sd() -> Any:
     """Import sounddevice lazily: a missing libportaudio2 should only hurt when we play."""
     try:
@@ -65,6 +90,7 @@ def _sd() -> Any:
         raise AudioDeviceError(
             None, f"{exc} (install it with `apt-get install libportaudio2`)"
         ) from exc
+    _quiet_alsa()
     return sd
 
 

@@ -1,0 +1,186 @@
+"""The speaker through the real PulseAudio null sink: what reached the sink's monitor, when,
+and how fast `stop()` silences it. Bounds here are generous functional checks; the real
+latency figures belong to the benchmark."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from coach.core.actions import CueKind
+from coach.voice.on_air import OnAir
+from coach.voice.player import AudioDeviceError, Player
+from coach.voice.speaker import (
+    RATE_LIMITS,
+    VOLUME_LIMITS,
+    SilentSpeaker,
+    Speaker,
+)
+from coach.voice.tts import Renderer
+
+pytestmark = pytest.mark.audio
+
+LONG = (
+    "Slide both palms slowly up along the spine, keeping the pressure light and even, "
+    "and breathe out as you go, then circle back down along the shoulder blades."
+)
+SHORT = "Good. Rest your hands."
+LOUD = 0.01  # RMS of the monitor while the coach talks is ~0.1; silence is exactly 0
+
+
+class Finished:
+    """Collects on_finished calls and lets a test wait for a given utterance."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, bool, float]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, utterance_id: int, interrupted: bool) -> None:
+        with self._cond:
+            self.calls.append((utterance_id, interrupted, time.monotonic()))
+            self._cond.notify_all()
+
+    def wait_for(self, utterance_id: int, timeout: float = 15.0) -> tuple[int, bool, float]:
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: any(c[0] == utterance_id for c in self.calls), timeout
+            )
+        assert ok, f"utterance {utterance_id} never finished; got {self.calls}"
+        return next(c for c in self.calls if c[0] == utterance_id)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Iterator[Renderer]:
+    r = Renderer(voice="en-us")
+    r.render(LONG)
+    r.render(SHORT)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def speaker(virtual_audio, renderer: Renderer) -> Iterator[tuple[Speaker, OnAir, Finished]]:
+    on_air = OnAir()
+    finished = Finished()
+    spk = Speaker(on_air, on_finished=finished, renderer=renderer)
+    yield spk, on_air, finished
+    spk.close()
+
+
+def test_line_reaches_the_sink_and_on_air_brackets_it(speaker, sink_recorder) -> None:
+    spk, on_air, finished = speaker
+    spk.say(SHORT, utterance_id=1)
+    assert spk.busy
+    _, interrupted, _ = finished.wait_for(1)
+    assert not interrupted
+    time.sleep(0.3)  # the monitor's own latency
+    airing = on_air._airings[-1]
+    assert airing.text == SHORT and airing.ended is not None
+    duration = spk.renderer.render(SHORT, rate=int(spk.rate)).duration
+    assert abs((airing.ended - airing.started) - duration) < 0.05
+    loud = sink_recorder.loud_times(LOUD)
+    assert loud, "nothing reached the sink"
+    # blocks are stamped on arrival, after the sink and monitor latency (~40-100 ms)
+    assert airing.started - 0.05 <= loud[0] <= airing.started + 0.4, (loud[0], airing)
+    assert loud[-1] <= airing.ended + 0.25, (loud[-1], airing)
+    assert sink_recorder.rms_between(airing.started + 0.1, airing.ended - 0.1) > LOUD
+    assert not spk.busy
+
+
+def test_stop_cuts_a_long_line(speaker, sink_recorder) -> None:
+    spk, on_air, finished = speaker
+    spk.say(LONG, utterance_id=2)
+    deadline = time.monotonic() + 5
+    while not on_air.speaking() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.8)  # well into the line
+    assert sink_recorder.rms_between(time.monotonic() - 0.4, time.monotonic()) > LOUD
+    stop_at = time.monotonic()
+    spk.stop()
+    returned = time.monotonic() - stop_at
+    _, interrupted, fin_at = finished.wait_for(2)
+    assert interrupted
+    time.sleep(0.6)
+    loud_after = [t for t in sink_recorder.loud_times(LOUD) if t > stop_at]
+    last_sound = max(loud_after, default=stop_at)
+    latency = last_sound - stop_at  # includes ~40-100 ms of monitor latency
+    print(
+        f"stop() returned in {returned * 1000:.1f} ms; player abort {spk.player.last_stop_latency * 1000:.1f} ms; "
+        f"last sound on the monitor {latency * 1000:.0f} ms after stop; on_finished after "
+        f"{(fin_at - stop_at) * 1000:.0f} ms"
+    )
+    assert returned < 0.05
+    assert latency < 0.5
+    assert sink_recorder.rms_between(stop_at + 0.25, stop_at + 0.6) < 0.001  # silence
+    airing = on_air._airings[-1]
+    assert airing.text == LONG and airing.ended is not None
+    assert stop_at <= airing.ended <= stop_at + 0.3
+    assert not spk.busy
+
+
+def test_urgent_line_preempts_current_and_queued(speaker, sink_recorder) -> None:
+    spk, on_air, finished = speaker
+    spk.say(LONG, utterance_id=10)
+    spk.say("This queued line must never be heard.", utterance_id=11)
+    deadline = time.monotonic() + 5
+    while not on_air.speaking() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.4)
+    spk.say(SHORT, utterance_id=12, urgent=True)
+    assert finished.wait_for(10)[1] is True
+    assert finished.wait_for(11)[1] is True  # dropped from the queue, reported as cut
+    assert finished.wait_for(12)[1] is False
+    texts = [a.text for a in on_air._airings]
+    assert "This queued line must never be heard." not in texts
+    assert texts[-2:] == [LONG, SHORT]
+    cut, urgent = on_air._airings[-2], on_air._airings[-1]
+    assert cut.ended is not None and cut.ended <= urgent.started + 0.01
+
+
+def test_cues_play_and_can_be_disabled(virtual_audio, renderer, sink_recorder) -> None:
+    on_air = OnAir()
+    with Speaker(on_air, renderer=renderer) as spk:
+        spk.play_cue(CueKind.HOLD_START)
+        assert spk.wait_idle(5)
+    time.sleep(0.3)
+    assert [a.text for a in on_air._airings] == [""]  # a cue airs with empty text
+    assert sink_recorder.loud_times(0.005)
+    quiet_air = OnAir()
+    with Speaker(quiet_air, renderer=renderer, cues=False) as spk:
+        spk.play_cue(CueKind.HOLD_END)
+        assert spk.wait_idle(5)
+    assert quiet_air._airings == []
+
+
+def test_adjust_clamps(virtual_audio, renderer) -> None:
+    with Speaker(OnAir(), renderer=renderer, rate=165, volume=0.85) as spk:
+        spk.adjust(rate_steps=+1)
+        assert spk.rate == 180
+        spk.adjust(rate_steps=-100, volume_steps=+100)
+        assert spk.rate == RATE_LIMITS[0] and spk.volume == VOLUME_LIMITS[1]
+        spk.adjust(volume_steps=-100)
+        assert spk.volume == VOLUME_LIMITS[0] and spk.player.gain == VOLUME_LIMITS[0]
+
+
+def test_unknown_device_is_a_clear_error(virtual_audio, renderer) -> None:
+    with pytest.raises(AudioDeviceError) as info:
+        Speaker(OnAir(), renderer=renderer, device="no-such-speaker")
+    message = str(info.value)
+    assert "no-such-speaker" in message and "--text" in message
+    with pytest.raises(AudioDeviceError):
+        Player(device=97).check_device()
+
+
+def test_silent_speaker_reports_at_once() -> None:
+    finished = Finished()
+    spk = SilentSpeaker(OnAir(), on_finished=finished)
+    spk.say("Anything.", utterance_id=5)
+    assert finished.calls[0][:2] == (5, False)
+    spk.play_cue(CueKind.TICK)
+    spk.stop()
+    spk.adjust(+1, -1)
+    assert not spk.busy and spk.wait_idle()
+    spk.close()
