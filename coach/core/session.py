@@ -110,14 +110,10 @@ class Session:
             return []
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
-            record = Record("heard", {"intent": event.intent.value, "text": event.text,
-                                      "confidence": event.confidence, "source": event.source,
-                                      "phase": self.phase.value})
-            return [record, *self._command(event.intent)]
+            return self._command(event.intent)
         if isinstance(event, NotUnderstood):
             self.last_heard, self.last_understood = event.text, False
-            out: list[Action] = [Record("not_understood", {"text": event.text,
-                                                           "source": event.source})]
+            out: list[Action] = []
             if event.source == "text":  # typed: the person is looking at us, so help them
                 out += self._say("Sorry, that's not a command I know. Type help to see them.",
                                  LineKind.ANSWER)
@@ -385,7 +381,7 @@ class Session:
                                    LineKind.ANSWER, urgent=True)
         result = pressure_rules.change(self.pressure, -2)
         self.pressure = result.new
-        out += [Record("pressure", {"from": result.old, "to": result.new, "why": "ouch"})]
+        out += [_pressure_record(result, "ouch")]
         if self.phase is not Phase.PAUSED:
             self._pause()
         self._ouch_check = True
@@ -462,8 +458,7 @@ class Session:
             result = pressure_rules.change(self.pressure, -1)
             self.pressure = result.new
             if result.changed:
-                return self._ack() + [Record("pressure", {"from": result.old, "to": result.new,
-                                                          "why": "still hurts"})] + \
+                return self._ack() + [_pressure_record(result, "still hurts")] + \
                     self._say(pressure_rules.acknowledge(result, self._step_or_none()) +
                               " Is that better?", LineKind.PROMPT)
             self._ouch_check = False
@@ -568,9 +563,10 @@ class Session:
         self._pending_checkin = self._ouch_check = False
         run = self.current_run
         step = run.step
-        out: list[Action] = [Record("step_started", {"index": index, "step": step.id,
-                                                     "title": step.title,
-                                                     "side": run.side.value if run.side else None})]
+        out: list[Action] = [Record("step", {
+            "index": index + 1, "step_id": step.id, "title": step.title,
+            "side": run.side.value if run.side else None,
+            "planned_hold": step.hold.default if step.hold else None})]
         if step.warning and step.id not in self._warned:
             self._warned.add(step.id)
             out += self._say(run.render(step.warning), LineKind.NOTICE)
@@ -682,8 +678,8 @@ class Session:
         held = self.hold.elapsed(self.clock.now())
         self.hold = None
         self._hold_waits_for = None
-        return [Record("hold_done", {"step": self.current_run.step.id, "held": round(held, 2),
-                                     "how": how})]
+        return [Record("hold", {"index": self.index + 1, "step_id": self.current_run.step.id,
+                                "actual_hold": round(held, 2), "how": how})]
 
     def _finish_hold(self) -> list[Action]:
         run = self.current_run
@@ -768,8 +764,7 @@ class Session:
         self._pending_checkin = False
         out: list[Action] = []
         if result.changed:
-            out.append(Record("pressure", {"from": result.old, "to": result.new,
-                                           "why": "softer" if delta < 0 else "harder"}))
+            out.append(_pressure_record(result, "softer" if delta < 0 else "harder"))
         step = self._step_or_none() if self.phase not in (Phase.SCREENING, Phase.CHOOSE_SIDE,
                                                           Phase.SETUP, Phase.WELCOME) else None
         return out + self._say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
@@ -785,6 +780,10 @@ class Session:
                                    urgent=True)
         return out + self._say("The audio device is back. Say resume to carry on.",
                                LineKind.NOTICE)
+
+
+def _pressure_record(result: pressure_rules.PressureChange, reason: str) -> Record:
+    return Record("pressure", {"level": result.new, "previous": result.old, "reason": reason})
 
 
 def _capital(text: str) -> str:
