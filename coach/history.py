@@ -45,14 +45,23 @@ DB_FILENAME = "history.sqlite3"
 DATA_ENV = "MASSAGE_COACH_DATA"  # a directory; the history file is created inside it
 
 # Record kinds with a typed table behind them. Anything else is kept in `events` only.
-KIND_STEP = "step"  # data: index (1-based), step_id, title, side, planned_hold, actual_hold
-KIND_HOLD = "hold"  # data: index, actual_hold (and optionally planned_hold): fills in a step row
-KIND_PRESSURE = "pressure"  # data: level (1..5), previous, reason
-KIND_NOTE = "note"  # data: text, step_id (a tender spot when the session has a receiver)
-KIND_HEARD = "heard"  # written by record_heard: intent, text, confidence, source, detail
-KIND_NOT_UNDERSTOOD = "not_understood"  # written by record_heard: text, source
+# The engine's own kinds (coach/core/session.py):
+KIND_STEP_STARTED = "step_started"  # index (0-based position), step (id), title, side
+KIND_HOLD_STARTED = "hold_started"  # step, planned (s): fills in the latest row for that step
+KIND_HOLD_DONE = "hold_done"  # step, held (s), how
+KIND_PRESSURE = "pressure"  # from, to, why  (or level, previous, reason)
+KIND_PRESSURE_SETTLED = "pressure_settled"  # level: the receiver said it is good
+KIND_HEARD = "heard"  # intent, text, confidence, source (also written by record_heard)
+KIND_NOT_UNDERSTOOD = "not_understood"  # text, source
+KIND_SESSION_OVER = "session_over"  # completed, steps_done, skipped, pressure
+# Kinds for callers other than the engine:
+KIND_STEP = "step"  # index (1-based), step_id, title, side, planned_hold, actual_hold
+KIND_HOLD = "hold"  # index, actual_hold (and optionally planned_hold): fills in a step row
+KIND_NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
+# Written by History itself:
 KIND_SESSION_START = "session_start"
 KIND_SESSION_END = "session_end"
+_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 _PRESSURE_NAMES = {1: "very light", 2: "light", 3: "medium", 4: "firm", 5: "deep"}
 
@@ -206,6 +215,26 @@ class Entry:
         if self.kind == KIND_SESSION_END:
             outcome = "Completed" if d.get("completed") else "Ended early"
             return f"{outcome}: {d['summary']}" if d.get("summary") else outcome
+        if self.kind == KIND_STEP_STARTED:
+            index = _as_int(d.get("index"))
+            text = f"Step {index + 1 if index is not None else '?'}"
+            if d.get("title"):
+                text += f" · {d['title']}"
+            return text + (f" ({d['side']})" if d.get("side") else "")
+        if self.kind == KIND_HOLD_STARTED:
+            planned = _as_float(d.get("planned"))
+            return f"Hold started ({format_seconds(planned)})" if planned else "Hold started"
+        if self.kind == KIND_HOLD_DONE:
+            held = _as_float(d.get("held"))
+            text = f"Held {format_seconds(held)}" if held is not None else "Hold done"
+            return text + (f" ({d['how']})" if d.get("how") else "")
+        if self.kind == KIND_PRESSURE_SETTLED:
+            level = _as_int(d.get("level"))
+            return f"Pressure {level} {_PRESSURE_NAMES.get(level or 0, '')} is good".replace(
+                "  ", " ")
+        if self.kind == KIND_SESSION_OVER:
+            outcome = "completed" if d.get("completed") else "ended early"
+            return f"Session over: {outcome}, {d.get('steps_done', '?')} steps done"
         if self.kind in (KIND_STEP, KIND_HOLD):
             text = f"Step {d.get('index', '?')}"
             if d.get("title"):
@@ -220,11 +249,12 @@ class Entry:
                 text += f", hold {format_seconds(float(d['planned_hold']))}"
             return text
         if self.kind == KIND_PRESSURE:
-            level = d.get("level")
-            text = f"Pressure {level} {_PRESSURE_NAMES.get(level, '')}".rstrip()
-            if d.get("previous") is not None:
-                text = f"Pressure {d['previous']} → {level} {_PRESSURE_NAMES.get(level, '')}".rstrip()
-            return text + (f" ({d['reason']})" if d.get("reason") else "")
+            level, previous, reason = _pressure_fields(d)
+            name = _PRESSURE_NAMES.get(level or 0, "")
+            text = f"Pressure {level} {name}".rstrip()
+            if previous is not None:
+                text = f"Pressure {previous} → {level} {name}".rstrip()
+            return text + (f" ({reason})" if reason else "")
         if self.kind == KIND_HEARD:
             confidence = d.get("confidence")
             conf = f"{confidence:.2f}, " if isinstance(confidence, (int, float)) else ""
@@ -336,18 +366,43 @@ class History:
             event_id = self._insert_event(db, session_id, at, kind, data)
             if kind in (KIND_STEP, KIND_HOLD):
                 self._upsert_step(db, session_id, at, data)
-            elif kind == KIND_PRESSURE and _as_int(data.get("level")) is not None:
+            elif kind == KIND_STEP_STARTED:
+                index = _as_int(data.get("index"))
+                self._upsert_step(db, session_id, at, {
+                    "index": None if index is None else index + 1, "step_id": data.get("step"),
+                    "title": data.get("title"), "side": data.get("side")})
+            elif kind in (KIND_HOLD_STARTED, KIND_HOLD_DONE):
+                column = "planned_hold" if kind == KIND_HOLD_STARTED else "actual_hold"
+                value = _as_float(data.get("planned" if kind == KIND_HOLD_STARTED else "held"))
+                db.execute(
+                    f"UPDATE steps SET {column} = ? WHERE rowid = (SELECT rowid FROM steps "
+                    "WHERE session_id = ? AND step_id = ? ORDER BY started_at DESC, idx DESC "
+                    "LIMIT 1)", (value, session_id, data.get("step")))
+            elif kind == KIND_PRESSURE and _pressure_fields(data)[0] is not None:
+                level, previous, reason = _pressure_fields(data)
                 db.execute(
                     "INSERT INTO pressure_changes (event_id, session_id, at, level, previous, "
                     "reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (event_id, session_id, at, _as_int(data.get("level")),
-                     _as_int(data.get("previous")), data.get("reason")))
+                    (event_id, session_id, at, level, previous, reason))
+            elif kind in (KIND_HEARD, KIND_NOT_UNDERSTOOD):
+                understood = kind == KIND_HEARD
+                db.execute(
+                    "INSERT INTO heard (event_id, session_id, at, understood, intent, text, "
+                    "confidence, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (event_id, session_id, at, int(understood),
+                     data.get("intent") if understood else None, str(data.get("text", "")),
+                     _as_float(data.get("confidence")) if understood else None,
+                     str(data.get("source", "text"))))
             elif kind == KIND_NOTE and data.get("text"):
                 self._insert_note(db, session_id, event_id, at, data.get("step_id"),
                                   str(data["text"]))
 
     def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
-        """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not."""
+        """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not.
+
+        Only for callers that do not pass events through the engine: the engine already emits
+        `Record("heard")` / `Record("not_understood")`, which `record()` stores the same way.
+        """
         at = time.time() if at is None else at
         intent = getattr(event, "intent", None)
         understood = intent is not None
@@ -361,30 +416,42 @@ class History:
             detail = getattr(event, "engine_detail", None)
             if detail:
                 data["detail"] = dict(detail)
-        kind = KIND_HEARD if understood else KIND_NOT_UNDERSTOOD
-        with self._write("what was heard") as db:
-            event_id = self._insert_event(db, session_id, at, kind, data)
-            db.execute(
-                "INSERT INTO heard (event_id, session_id, at, understood, intent, text, "
-                "confidence, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (event_id, session_id, at, int(understood), intent_value, text, confidence,
-                 source))
+        self.record(session_id, KIND_HEARD if understood else KIND_NOT_UNDERSTOOD, data, at)
 
     def end_session(self, session_id: int, completed: bool, summary: str = "",
                     at: float | None = None) -> None:
-        """Close the session. Also remembers its last pressure as the receiver's preference."""
+        """Close the session, and remember the receiver's pressure for this routine: the last
+        level they called good ("that's good"), else the level the session ended at."""
         at = time.time() if at is None else at
         with self._write("the session end") as db:
             db.execute("UPDATE sessions SET ended_at = ?, completed = ?, summary = ? WHERE id = ?",
                        (at, int(completed), summary, session_id))
             self._insert_event(db, session_id, at, KIND_SESSION_END,
                                {"completed": completed, "summary": summary})
-            row = db.execute(
-                "SELECT s.receiver, s.routine_id, p.level FROM sessions s JOIN pressure_changes p "
-                "ON p.session_id = s.id WHERE s.id = ? ORDER BY p.at DESC, p.event_id DESC "
-                "LIMIT 1", (session_id,)).fetchone()
-            if row and row[0]:
-                self._remember(db, row[0], row[1], row[2], at)
+            owner = db.execute("SELECT receiver, routine_id FROM sessions WHERE id = ?",
+                               (session_id,)).fetchone()
+            if owner and owner[0]:
+                level = self._session_preference(db, session_id)
+                if level is not None:
+                    self._remember(db, owner[0], owner[1], level, at)
+
+    @staticmethod
+    def _session_preference(db: sqlite3.Connection, session_id: int) -> int | None:
+        settled: int | None = None
+        latest: int | None = None
+        for kind, text in db.execute(
+                "SELECT kind, data FROM events WHERE session_id = ? AND kind IN (?, ?, ?) "
+                "ORDER BY at, id", (session_id, KIND_PRESSURE_SETTLED, KIND_PRESSURE,
+                                    KIND_SESSION_OVER)):
+            data = _loads(text)
+            if kind == KIND_PRESSURE_SETTLED:
+                settled = _as_int(data.get("level")) or settled
+            elif kind == KIND_PRESSURE:
+                latest = _pressure_fields(data)[0] or latest
+            else:
+                latest = _as_int(data.get("pressure")) or latest
+        level = settled if settled is not None else latest
+        return level if level in _PRESSURE_NAMES else None
 
     def remember_pressure(self, receiver: str, routine_id: str, level: int,
                           at: float | None = None) -> None:
@@ -437,7 +504,8 @@ class History:
             "step_id = COALESCE(excluded.step_id, step_id), "
             "title = COALESCE(excluded.title, title), side = COALESCE(excluded.side, side), "
             "planned_hold = COALESCE(excluded.planned_hold, planned_hold), "
-            "actual_hold = COALESCE(excluded.actual_hold, actual_hold)",
+            "actual_hold = COALESCE(excluded.actual_hold, actual_hold), "
+            "started_at = excluded.started_at",
             (session_id, index, data.get("step_id"), data.get("title"),
              getattr(side, "value", side), _as_float(data.get("planned_hold")),
              _as_float(data.get("actual_hold")), at))
@@ -486,6 +554,33 @@ class History:
         rows = self._query("SELECT text FROM receiver_notes WHERE receiver = ? AND routine_id = ? "
                            "AND step_id = ? ORDER BY created_at, id", (name, routine_id, step_id))
         return [row[0] for row in rows]
+
+    def step_notes(self, receiver: str | None, routine_id: str) -> dict[str, tuple[str, ...]]:
+        """All tender-spot notes for this receiver and routine, by step id: what
+        `SessionOptions.step_notes` takes."""
+        name = _clean_name(receiver)
+        if name is None:
+            return {}
+        notes: dict[str, list[str]] = {}
+        for step_id, text in self._query(
+                "SELECT step_id, text FROM receiver_notes WHERE receiver = ? AND routine_id = ? "
+                "ORDER BY created_at, id", (name, routine_id)):
+            notes.setdefault(step_id, []).append(text)
+        return {step_id: tuple(texts) for step_id, texts in notes.items()}
+
+    def welcome_back(self, receiver: str | None, routine_id: str) -> tuple[str, ...]:
+        """Lines for `SessionOptions.greeting`: "Last time Sam liked light pressure: starting at
+        level two." Empty for a first session or no name."""
+        name = _clean_name(receiver)
+        if name is None:
+            return ()
+        rows = self._query("SELECT receiver, level FROM receiver_pressure WHERE receiver = ? AND "
+                           "routine_id = ?", (name, routine_id))
+        if not rows or rows[0][1] not in _PRESSURE_NAMES:
+            return ()
+        name, level = rows[0]  # the name as first written: "Sam", not "sam"
+        return (f"Last time {name} liked {_PRESSURE_NAMES[level]} pressure: starting at level "
+                f"{_NUMBER_WORDS[level]}.",)
 
     def receivers(self) -> list[str]:
         """Every receiver name seen, for completion and `history receivers`."""
@@ -623,6 +718,14 @@ def _session_info(row: tuple[Any, ...]) -> SessionInfo:
     return SessionInfo(id=row[0], routine_id=row[1], routine_title=row[2], receiver=row[3],
                        engine=row[4], started_at=row[5], ended_at=row[6],
                        completed=bool(row[7]), summary=row[8], steps_done=int(row[9]))
+
+
+def _pressure_fields(data: dict[str, Any]) -> tuple[int | None, int | None, str | None]:
+    """(level, previous, reason) from either the engine's keys (to, from, why) or ours."""
+    level = _as_int(data["level"] if "level" in data else data.get("to"))
+    previous = _as_int(data["previous"] if "previous" in data else data.get("from"))
+    reason = data["reason"] if "reason" in data else data.get("why")
+    return level, previous, None if reason is None else str(reason)
 
 
 def _clean_name(name: str | None) -> str | None:

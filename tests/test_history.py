@@ -261,3 +261,64 @@ def test_sigkill_mid_stream_loses_nothing_committed(db_path: Path, tmp_path: Pat
             # at most the one event in flight was committed but never reported
             assert len(saved - set(numbers)) <= 1
             assert history.session(session).outcome == "unfinished"
+
+
+def test_engine_record_kinds(db_path: Path) -> None:
+    """The kinds `coach.core.session` emits fill the typed tables and the receiver profile."""
+    records = [
+        ("session_started", {"routine": "calf", "pressure": 3}),
+        ("step_started", {"index": 0, "step": "squeeze", "title": "Calf squeeze", "side": "left"}),
+        ("hold_started", {"step": "squeeze", "planned": 90.0}),
+        ("heard", {"intent": "softer", "text": "softer", "confidence": 0.7, "source": "vosk",
+                   "phase": "hold"}),
+        ("pressure", {"from": 3, "to": 2, "why": "softer"}),
+        ("not_understood", {"text": "mm that's nice", "source": "vosk"}),
+        ("pressure", {"from": 2, "to": 1, "why": "ouch"}),
+        ("pressure", {"from": 1, "to": 2, "why": "harder"}),
+        ("pressure_settled", {"level": 2}),
+        ("hold_done", {"step": "squeeze", "held": 95.5, "how": "timer"}),
+        ("step_started", {"index": 1, "step": "squeeze", "title": "Calf squeeze",
+                          "side": "right"}),
+        ("hold_started", {"step": "squeeze", "planned": 90.0}),
+        ("pressure", {"from": 2, "to": 3, "why": "harder"}),  # after "good": not the preference
+        ("hold_done", {"step": "squeeze", "held": 60.0, "how": "next"}),
+        ("session_over", {"completed": True, "steps_done": 2, "skipped": [], "pressure": 3}),
+    ]
+    with History.open(db_path) as history:
+        sid = history.start_session("calf", "Calf release", "Sam", "vosk", at=0.0)
+        for second, (kind, data) in enumerate(records, start=1):
+            history.record(sid, kind, data, at=float(second))
+        history.end_session(sid, True, "Two steps.", at=100.0)
+
+        assert history.preferred_pressure("Sam", "calf") == 2  # the level called good
+        assert history.welcome_back("sam", "calf") == (
+            "Last time Sam liked light pressure: starting at level two.",)
+        assert history.welcome_back(None, "calf") == ()
+        described = [entry.describe() for entry in history.timeline(sid)]
+        assert "Step 1 · Calf squeeze (left)" in described
+        assert "Held 1:36 (timer)" in described
+        assert "Pressure 3 → 2 light (softer)" in described
+        assert "Pressure 2 light is good" in described
+        assert history.sessions(1)[0].steps_done == 2
+
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT idx, step_id, side, planned_hold, actual_hold FROM steps "
+                      "ORDER BY idx").fetchall() == [(1, "squeeze", "left", 90.0, 95.5),
+                                                      (2, "squeeze", "right", 90.0, 60.0)]
+    assert db.execute("SELECT understood, intent, text FROM heard ORDER BY at").fetchall() == [
+        (1, "softer", "softer"), (0, None, "mm that's nice")]
+    assert [row[0] for row in db.execute("SELECT level FROM pressure_changes ORDER BY at")] == [
+        2, 1, 2, 3]
+    db.close()
+
+
+def test_step_notes_for_session_options(db_path: Path) -> None:
+    with History.open(db_path) as history:
+        history.add_note("Sam", "calf", "squeeze", "knot two fingers below the knee", at=1.0)
+        history.add_note("Sam", "calf", "squeeze", "bruise on the left side", at=2.0)
+        history.add_note("Sam", "calf", "heel_drag", "ticklish", at=3.0)
+        history.add_note("Sam", "neck", "squeeze", "other routine", at=4.0)
+        assert history.step_notes("SAM", "calf") == {
+            "squeeze": ("knot two fingers below the knee", "bruise on the left side"),
+            "heel_drag": ("ticklish",)}
+        assert history.step_notes(None, "calf") == {}
