@@ -6,6 +6,7 @@ line 9) plus the lines under test, then assert the problem's line, column, field
 
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from coach.core.routine_loader import (
     describe_hold,
     load_routine,
     parse_duration,
+    parse_routine,
     unsafe_phrases,
 )
 
@@ -457,6 +459,33 @@ def test_every_kind_is_documented():
         assert f"`{kind}`" in doc, kind
 
 
+@pytest.mark.parametrize("text", [
+    "&a [*a]", "steps: &s [*s]", "? [a, b]\n: c", "!!python/object:os.system x",
+    "title: !!set {a, b}", "id: .nan\ntitle: 1e400", "- " * 40, "{" * 50, "id: 2024-13-45\n"])
+def test_strange_yaml_gives_problems_not_exceptions(text):
+    routine, problems = parse_routine(text, "x.yaml", "x")
+    assert routine is None and problems
+    assert "internal" not in {p.kind for p in problems}
+
+
+def test_mangled_files_never_crash_the_checker():
+    """Random damage to a valid file: every result is a list of ordinary problems."""
+    source = SAMPLE.read_text()
+    rng = random.Random(7)
+    for _ in range(400):
+        text = list(source)
+        for _ in range(rng.randint(1, 5)):
+            pos = rng.randrange(len(text))
+            if rng.random() < 0.5:
+                del text[pos:pos + rng.randint(1, 8)]
+            else:
+                text.insert(pos, rng.choice(":-[]{}#&*!|>'\"\n \t?,%@0"))
+        routine, problems = parse_routine("".join(text), "f.yaml", "sample-routine")
+        assert (routine is None) == bool(problems)
+        assert all(p.kind in KINDS and p.kind != "internal" and p.line >= 1 and p.column >= 1
+                   for p in problems), [str(p) for p in problems]
+
+
 # ----- safety lint ----------------------------------------------------------------------------
 
 UNSAFE = [
@@ -495,6 +524,8 @@ SAFE = [
     "Instead of pressing on the kneecap, press above it.",
     "Cross your {side} ankle over your {other_side} thigh, just above the knee.",
     "Rest your hands on the knee.",
+    "Press into the calf just below the knee.",
+    "Lean on your hands, not on the spine.",
 ]
 
 

@@ -94,7 +94,7 @@ def scan() -> Scan:
         try:
             routines.append(RoutineInfo.of(load_routine(path), path))
         except RoutineError as error:
-            log.warning("shipped routine %s does not load:\n%s", path, error)
+            log.info("shipped routine %s does not load:\n%s", path, error)
             broken.append(error)
     return Scan(routines, broken)
 
