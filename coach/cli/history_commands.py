@@ -106,7 +106,8 @@ def register(main: click.Group) -> None:
         table.add_column("What")
         for entry in entries:
             style = {"not_understood": "red", "pressure": "cyan", "note": "magenta",
-                     "step": "bold"}.get(entry.kind, "")
+                     "step": "bold", "step_started": "bold",
+                     "pressure_settled": "cyan"}.get(entry.kind, "")
             table.add_row(format_seconds(entry.at - info.started_at),
                           f"[{style}]{entry.describe()}[/]" if style else entry.describe())
         out.print(table)
