@@ -29,7 +29,7 @@ from coach.core.actions import (
 )
 from coach.core.clock import MonotonicClock
 from coach.core.commands import Intent, parse
-from coach.core.events import CommandHeard, Event, NotUnderstood, SpeechFinished
+from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
 from coach.core.session import Session
 from coach.core.status import Status
 
@@ -57,6 +57,7 @@ class DisplayLike(Protocol):
 
 
 class HistoryLike(Protocol):
+    def heard(self, event: CommandHeard | NotUnderstood) -> None: ...
     def record(self, kind: str, data: dict[str, Any]) -> None: ...
     def close(self, completed: bool, summary: str) -> None: ...
 
@@ -102,7 +103,10 @@ class QuietSpeaker:
 
 
 def typed_event(line: str) -> Event:
-    """A typed line as the event a spoken one would produce."""
+    """A typed line as the event a spoken one would produce ("note ..." keeps a note)."""
+    words = line.strip().split(maxsplit=1)
+    if len(words) == 2 and words[0].lower().rstrip(":") == "note":
+        return NoteTaken(words[1].strip())
     intent = parse(line)
     if intent is None:
         return NotUnderstood(line.strip(), source="text")
@@ -163,6 +167,8 @@ class Runner:
         except queue.Empty:
             event = None
         if event is not None:
+            if self.history is not None and isinstance(event, (CommandHeard, NotUnderstood)):
+                self.history.heard(event)
             self._dispatch(self.session.handle(event))
         self._dispatch(self.session.tick())
         status = self.session.status()

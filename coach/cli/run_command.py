@@ -14,6 +14,8 @@ from coach.core.clock import MonotonicClock
 from coach.core.events import Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
+from coach.history import History
+from coach.session_history import SessionHistory, profile_options
 from coach.runner import PlainDisplay, QuietSpeaker, Runner, read_typed_commands
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,19 @@ def load_routine_or_exit(name: str) -> Routine:
     except RoutineError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
+
+
+def open_history() -> History | None:
+    """The history database; a session still runs (unrecorded) if it cannot be opened."""
+    try:
+        history = History.open()
+    except Exception as error:  # never let bookkeeping stop a massage
+        log.error("history unavailable: %s", error)
+        click.echo(f"note: this session will not be saved ({error}).", err=True)
+        return None
+    for notice in history.notices:
+        click.echo(f"note: {notice}", err=True)
+    return history
 
 
 def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
@@ -90,10 +105,16 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
 
     loaded = load_routine_or_exit(routine)
     clock = MonotonicClock(speed)
+    history = open_history()
     options = SessionOptions(first_side=Side(side) if side else None)
+    if history is not None:
+        options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
     events: queue.Queue[Event | None] = queue.Queue()
     runner = Runner(session, clock, events, PlainDisplay())
+    if history is not None:
+        runner.history = SessionHistory(history, loaded, receiver,
+                                        "text" if text_mode else engine)
     if text_mode:
         runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
                                       output_device)

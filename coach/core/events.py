@@ -51,4 +51,14 @@ class DeviceProblem:
     detail: str = ""
 
 
-Event = CommandHeard | NotUnderstood | SpeechFinished | DeviceProblem
+@dataclass(frozen=True)
+class NoteTaken:
+    """A note about the current spot ("knot by the left shoulder blade"), typed as `note ...`.
+
+    With a receiver's name the note is kept and brought up at the same step next time.
+    """
+
+    text: str
+
+
+Event = CommandHeard | NotUnderstood | SpeechFinished | DeviceProblem | NoteTaken

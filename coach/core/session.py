@@ -29,7 +29,14 @@ from coach.core.actions import (
 )
 from coach.core.clock import Clock
 from coach.core.commands import SPEC_BY_INTENT, Intent
-from coach.core.events import CommandHeard, DeviceProblem, Event, NotUnderstood, SpeechFinished
+from coach.core.events import (
+    CommandHeard,
+    DeviceProblem,
+    Event,
+    NotUnderstood,
+    NoteTaken,
+    SpeechFinished,
+)
 from coach.core.hold import HoldTimer
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
@@ -122,6 +129,10 @@ class Session:
             return self._speech_finished(event)
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
+        if isinstance(event, NoteTaken):
+            step = self._step_or_none()
+            return [Record("note", {"text": event.text, "step_id": step.id if step else None})] \
+                + self._say("Noted.", LineKind.ANSWER)
         log.warning("ignoring unknown event %r", event)
         return []
 
