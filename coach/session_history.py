@@ -10,9 +10,8 @@ import logging
 from typing import Any
 
 from coach.core.events import CommandHeard, NotUnderstood
-from coach.core.routine import PRESSURE_NAMES, Routine
+from coach.core.routine import Routine
 from coach.core.session import SessionOptions
-from coach.core.timewords import number_words
 from coach.history import History
 
 log = logging.getLogger(__name__)
@@ -40,13 +39,8 @@ def profile_options(history: History, routine: Routine, receiver: str | None,
     if not receiver:
         return options
     level = history.preferred_pressure(receiver, routine.id)
-    greeting = list(options.greeting)
     if level is not None:
         options.start_pressure = level
-        greeting.append(f"Last time {receiver} liked {PRESSURE_NAMES[level]} pressure here: "
-                        f"starting at level {number_words(level)}.")
-    notes = {step.id: tuple(history.notes_for(receiver, routine.id, step.id))
-             for step in routine.steps}
-    options.step_notes = {step_id: found for step_id, found in notes.items() if found}
-    options.greeting = tuple(greeting)
+    options.greeting = options.greeting + history.welcome_back(receiver, routine.id)
+    options.step_notes = history.step_notes(receiver, routine.id)
     return options
