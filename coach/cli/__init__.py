@@ -26,7 +26,7 @@ def _register() -> None:
     """Attach every subcommand module (imported here to keep `main` importable on its own)."""
     import importlib
 
-    for name in ("routine_commands", "run_command", "hear_command", "models_commands", "doctor_command",
+    for name in ("routine_commands", "run_command", "commands_command", "hear_command", "models_commands", "doctor_command",
                  "history_commands"):
         try:
             module = importlib.import_module(f"coach.cli.{name}")

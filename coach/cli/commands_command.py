@@ -1,0 +1,29 @@
+"""`massage-coach commands`: everything you can say, from the same table the recognizers use."""
+
+from __future__ import annotations
+
+import click
+
+from coach.core.commands import COMMANDS, Strictness
+
+
+@click.command()
+def commands() -> None:
+    """List what you can say (or type in --text mode) and what each does."""
+    click.echo("Say any of these at any time. \"help\" lists what fits the moment.\n")
+    for spec in COMMANDS:
+        phrases = ", ".join(f'"{phrase}"' for phrase in spec.phrases)
+        notes = []
+        if spec.barge_in:
+            notes.append("works while the coach is talking")
+        if spec.strictness is Strictness.SURE:
+            notes.append("must be heard clearly")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        click.echo(f"{spec.meaning[:1].upper()}{spec.meaning[1:]}{extra}:")
+        click.echo(f"    {phrases}")
+    click.echo('\nIn --text mode you can also type "note ..." to remember a tender spot '
+               "for the receiver (with --for NAME).")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(commands)

@@ -1,0 +1,31 @@
+"""Small CLI commands: `commands`, `--help` everywhere, `python -m coach`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from coach.core.commands import COMMANDS
+
+
+def coach(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_commands_lists_every_phrase_from_the_shared_table():
+    result = coach("commands")
+    assert result.returncode == 0
+    for spec in COMMANDS:
+        for phrase in spec.phrases:
+            assert f'"{phrase}"' in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "check", "list", "show", "commands", "hear",
+                                     "history", "models", "doctor"])
+def test_every_command_has_help(command):
+    result = coach(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
