@@ -75,30 +75,10 @@ class PlainDisplay:
     def update(self, status: Status) -> None:
         pass  # a plain log has no live view
 
+    def __enter__(self) -> "PlainDisplay":
+        return self
 
-class QuietSpeaker:
-    """A speaker that says nothing and reports each line finished at once (`--quiet`)."""
-
-    def __init__(self, on_finished: Callable[[int, bool], None]) -> None:
-        self._on_finished = on_finished
-
-    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
-        self._on_finished(utterance_id, False)
-
-    def stop(self) -> None:
-        pass
-
-    def play_cue(self, cue: CueKind) -> None:
-        pass
-
-    def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None:
-        pass
-
-    @property
-    def busy(self) -> bool:
-        return False
-
-    def close(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         pass
 
 

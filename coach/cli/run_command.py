@@ -16,7 +16,7 @@ from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.history import History
 from coach.session_history import SessionHistory, profile_options
-from coach.runner import PlainDisplay, QuietSpeaker, Runner, read_typed_commands
+from coach.runner import PlainDisplay, Runner, read_typed_commands
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +53,28 @@ def open_history() -> History | None:
 def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
                  volume: float | None, cues: bool, device: str | None, on_air=None):
     """The real speaker, or a silent one with `--quiet` or when no audio output works."""
-    if quiet:
-        return QuietSpeaker(runner.speech_finished)
     from coach.voice.on_air import OnAir
-    from coach.voice.speaker import Speaker
+    from coach.voice.speaker import SilentSpeaker, Speaker
 
+    if quiet:
+        return SilentSpeaker(on_finished=runner.speech_finished)
     try:
         return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
                        device=device, on_finished=runner.speech_finished)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
-        log.warning("speech output unavailable (%s); printing only. Use --quiet to silence "
-                    "this warning.", error)
-        click.echo(f"note: cannot speak ({error}); printing only.", err=True)
-        return QuietSpeaker(runner.speech_finished)
+        log.warning("speech output unavailable: %s", error)
+        click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
+                   f"Use --quiet to skip speech on purpose.", err=True)
+        return SilentSpeaker(on_finished=runner.speech_finished)
+
+
+def make_display(no_screen: bool):
+    """The live screen on a terminal; plain lines for pipes, CI and --no-screen."""
+    if no_screen or not sys.stdout.isatty():
+        return PlainDisplay()
+    from coach.screen import LiveScreen
+
+    return LiveScreen()
 
 
 @click.command()
@@ -111,23 +120,30 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
     events: queue.Queue[Event | None] = queue.Queue()
-    runner = Runner(session, clock, events, PlainDisplay())
+    display = make_display(no_screen)
+    runner = Runner(session, clock, events, display)
     if history is not None:
         runner.history = SessionHistory(history, loaded, receiver,
                                         "text" if text_mode else engine)
-    if text_mode:
-        runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
-                                      output_device)
-        reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
-                                  name="typed-commands", daemon=True)
-        reader.start()
-        sys.exit(runner.run())
-    from coach.cli.voice_session import run_voice_session
+    with display:
+        if text_mode:
+            runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
+                                          output_device)
+            reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
+                                      name="typed-commands", daemon=True)
+            reader.start()
+            code = runner.run()
+        else:
+            from coach.cli.voice_session import run_voice_session
 
-    sys.exit(run_voice_session(runner, quiet=quiet, voice=voice, rate=rate, volume=volume,
-                               cues=not no_cues, engine=engine, model=model, audio_in=audio_in,
-                               input_device=input_device, output_device=output_device,
-                               record_dir=record_dir, speed=speed, no_screen=no_screen))
+            code = run_voice_session(
+                runner, engine=engine, model=model, audio_in=audio_in,
+                input_device=input_device, record_dir=record_dir, speed=speed,
+                make_speaker=lambda on_air: make_speaker(quiet, runner, voice, rate, volume,
+                                                         not no_cues, output_device, on_air))
+    if history is not None:
+        history.close()
+    sys.exit(code)
 
 
 def register(main: click.Group) -> None:

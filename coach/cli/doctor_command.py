@@ -1,0 +1,170 @@
+"""`massage-coach doctor`: is everything in place for a voice session, and if not, what to do.
+
+Each check prints one line, OK or PROBLEM, and every problem comes with the fix. Nothing
+here raises: a broken part is exactly what doctor is for.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import click
+
+
+@dataclass
+class Finding:
+    ok: bool
+    what: str
+    fix: str = ""
+
+
+def check_portaudio() -> tuple[Finding, object | None]:
+    try:
+        import sounddevice as sd
+    except OSError as error:
+        return Finding(False, f"PortAudio is missing ({error})",
+                       "sudo apt-get install libportaudio2"), None
+    return Finding(True, f"PortAudio {sd.get_portaudio_version()[1]}"), sd
+
+
+def list_devices(sd) -> tuple[list[Finding], bool, bool]:
+    """One line per device; whether any input and any output exist."""
+    try:
+        devices = sd.query_devices()
+    except Exception as error:  # PortAudio can fail to enumerate with no sound server
+        return [Finding(False, f"cannot list audio devices ({error})",
+                        "check that a sound server (PulseAudio or PipeWire) is running")], \
+            False, False
+    findings, has_in, has_out = [], False, False
+    for index, device in enumerate(devices):
+        kinds = []
+        if device["max_input_channels"] > 0:
+            kinds.append("in")
+            has_in = True
+        if device["max_output_channels"] > 0:
+            kinds.append("out")
+            has_out = True
+        findings.append(Finding(True, f"  [{index}] {device['name']} ({'/'.join(kinds)}, "
+                                      f"{int(device['default_samplerate'])} Hz)"))
+    return findings, has_in, has_out
+
+
+def input_level(sd, device, seconds: float) -> Finding:
+    """Show a live level meter, then judge whether the microphone hears anything."""
+    import numpy as np
+
+    from coach.voice.audio_in import AudioDeviceError, MicrophoneSource
+
+    try:
+        source = MicrophoneSource(device=device).open()
+    except AudioDeviceError as error:
+        return Finding(False, f"microphone: {error}",
+                       "pick another with --input-device N (see the list above), or use --text")
+    peak_db = -120.0
+    end = time.monotonic() + seconds
+    click.echo(f"Speak now: showing the microphone level for {seconds:g} seconds.")
+    try:
+        for pcm, _ in source:
+            samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+            rms = float(np.sqrt(np.mean(samples ** 2))) if samples.size else 0.0
+            level = 20 * np.log10(max(rms, 1e-6))
+            peak_db = max(peak_db, level)
+            bar = "#" * int(max(0.0, level + 60) / 60 * 40)
+            click.echo(f"\r  {level:6.1f} dBFS |{bar:<40}|", nl=False)
+            if time.monotonic() >= end:
+                break
+    finally:
+        source.close()
+        click.echo("")
+    if peak_db < -55:
+        return Finding(False, f"the microphone is almost silent (peak {peak_db:.0f} dBFS)",
+                       "unmute it or raise its level (pavucontrol or alsamixer), or move closer")
+    return Finding(True, f"the microphone hears you (peak {peak_db:.0f} dBFS)")
+
+
+def speak_test_line(device) -> Finding:
+    from coach.voice.on_air import OnAir
+    from coach.voice.speaker import Speaker
+
+    try:
+        with Speaker(OnAir(), device=device) as speaker:
+            speaker.say("This is your massage coach. Can you hear me?", 1)
+            speaker.wait_idle(timeout=15)
+    except Exception as error:
+        return Finding(False, f"speech output failed ({error})",
+                       "sudo apt-get install espeak-ng libespeak-ng1; check the speaker "
+                       "device, or use --quiet to read the lines instead")
+    return Finding(True, "spoke a test line (you should have heard it)")
+
+
+def engine_finding(engine: str | None) -> Finding:
+    from coach.voice.asr.select import plan_choice
+
+    try:
+        choice = plan_choice(engine)
+    except Exception as error:
+        return Finding(False, f"speech recognition: {error}", "see `massage-coach models list`")
+    if choice.engine != "vosk":
+        return Finding(True, f"speech recognition: {choice}")
+    return Finding(True, f"speech recognition: {choice}")
+
+
+@click.command()
+@click.option("--seconds", type=click.FloatRange(0, 30), default=4.0, show_default=True,
+              help="How long to show the microphone level (0 to skip).")
+@click.option("--no-speak", is_flag=True, help="Do not speak the test line.")
+@click.option("--input-device", help="Microphone to test (name or index).")
+@click.option("--output-device", help="Speaker to test (name or index).")
+@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto")
+def doctor(seconds: float, no_speak: bool, input_device: str | None,
+           output_device: str | None, engine: str) -> None:
+    """Check audio devices, the microphone level, speech output and the recognizer."""
+    findings: list[Finding] = []
+
+    def show(finding: Finding) -> None:
+        findings.append(finding)
+        mark = "OK     " if finding.ok else "PROBLEM"
+        click.echo(f"{mark} {finding.what}" if not finding.what.startswith("  ")
+                   else finding.what)
+        if finding.fix and not finding.ok:
+            click.echo(f"        fix: {finding.fix}")
+        elif finding.fix:
+            click.echo(f"        tip: {finding.fix}")
+
+    portaudio, sd = check_portaudio()
+    show(portaudio)
+    has_in = False
+    if sd is not None:
+        click.echo("Audio devices:")
+        device_lines, has_in, has_out = list_devices(sd)
+        for line in device_lines:
+            show(line)
+        if not has_in:
+            show(Finding(False, "no microphone found",
+                         "plug one in, or type commands: massage-coach run --text"))
+        if not has_out:
+            show(Finding(False, "no speaker found",
+                         "plug one in, or read the lines: massage-coach run --text --quiet"))
+        if has_in and seconds > 0:
+            show(input_level(sd, _device(input_device), seconds))
+        if has_out and not no_speak:
+            show(speak_test_line(_device(output_device)))
+    show(engine_finding(None if engine == "auto" else engine))
+    problems = sum(not finding.ok for finding in findings)
+    if problems:
+        click.echo(f"\n{problems} problem{'s' if problems != 1 else ''} found; fixes above.")
+        if not has_in:
+            click.echo("You can still coach now: massage-coach run --text")
+        raise SystemExit(1)
+    click.echo("\nAll good: massage-coach run")
+
+
+def _device(name: str | None) -> int | str | None:
+    if name is None:
+        return None
+    return int(name) if name.isdigit() else name
+
+
+def register(main: click.Group) -> None:
+    main.add_command(doctor)

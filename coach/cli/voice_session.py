@@ -1,0 +1,163 @@
+"""The voice half of `massage-coach run`: microphone (or a recording) -> listener -> events.
+
+Order matters: the recognizer's model is loaded before the microphone opens (a stream opened
+first would overflow while the model loads), and the speaker shares one `OnAir` record with the
+listener so the coach's own voice can never fire a command.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import wave
+from collections import deque
+from pathlib import Path
+
+import click
+
+from coach.core.commands import Intent
+from coach.core.events import CommandHeard, DeviceProblem
+from coach.runner import Runner
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 2.0  # how often a lost microphone is tried again
+KEEP_SECONDS = 12.0  # audio kept for --record (longer than any command)
+
+
+class UtteranceRecorder:
+    """`--record DIR`: each utterance the listener decided on, saved as a WAV named after it."""
+
+    def __init__(self, folder: Path, sample_rate: int = 16_000) -> None:
+        self.folder = folder
+        self.sample_rate = sample_rate
+        folder.mkdir(parents=True, exist_ok=True)
+        self._chunks: deque[tuple[bytes, float]] = deque()
+        self._count = 0
+
+    def keep(self, pcm: bytes, at: float) -> None:
+        self._chunks.append((pcm, at))
+        while self._chunks and at - self._chunks[0][1] > KEEP_SECONDS:
+            self._chunks.popleft()
+
+    def save(self, start: float, end: float, label: str, confidence: float) -> Path:
+        """Write the audio between start and end (with a little margin) to the folder."""
+        audio = b"".join(pcm for pcm, at in self._chunks if start - 0.3 <= at <= end + 0.3)
+        self._count += 1
+        safe = "".join(c if c.isalnum() else "-" for c in label)[:40] or "rejected"
+        path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{self._count:03d}-{safe}-" \
+                             f"{confidence:.2f}.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(self.sample_rate)
+            out.writeframes(audio)
+        return path
+
+
+def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
+           recorder: UtteranceRecorder | None, end_with_source: bool) -> None:
+    """Producer thread: audio chunks -> listener -> events. Never raises; a lost device pauses
+    the session (the engine says so) and is retried until it comes back or the session ends."""
+    from coach.voice.audio_in import AudioDeviceError
+
+    lost = False
+    while not stop.is_set():
+        try:
+            source = open_source()
+        except AudioDeviceError as error:
+            if not lost:
+                lost = True
+                runner.events.put(DeviceProblem(device_name, lost=True, detail=str(error)))
+            stop.wait(RETRY_SECONDS)
+            continue
+        if lost:
+            lost = False
+            listener.reset()
+            runner.events.put(DeviceProblem(device_name, lost=False))
+        try:
+            for pcm, at in source:
+                if stop.is_set():
+                    break
+                if recorder is not None:
+                    recorder.keep(pcm, at)
+                for heard in listener.process(pcm, at):
+                    runner.events.put(heard.event)
+                    if recorder is not None:
+                        label = getattr(getattr(heard.event, "intent", None), "value", "rejected")
+                        recorder.save(heard.speech_started, heard.speech_ended, label,
+                                      heard.confidence)
+        except Exception as error:  # a device vanishing mid-read must not kill the session
+            log.error("audio input failed: %s", error)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        for heard in listener.flush():
+            runner.events.put(heard.event)
+        if end_with_source:
+            # A replayed recording is over: give the session a moment to react, then end it.
+            stop.wait(1.0)
+            runner.events.put(CommandHeard(Intent.END, "(end of recording)", 1.0, "audio-in"))
+            return
+        if not stop.is_set() and not lost:
+            lost = True
+            reason = getattr(source, "lost_reason", "") or "the input stream stopped"
+            runner.events.put(DeviceProblem(device_name, lost=True, detail=reason))
+
+
+def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
+                      audio_in: Path | None, input_device: str | None, record_dir: Path | None,
+                      speed: float, make_speaker) -> int:
+    """Set up recognition, audio in and speech out around `runner`, then run it."""
+    from coach.voice.asr.base import RecognizerUnavailable
+    from coach.voice.asr.select import create_recognizer, describe_choice
+    from coach.voice.audio_in import AudioDeviceError, MicrophoneSource, WavFileSource
+    from coach.voice.listener import Listener
+    from coach.voice.on_air import OnAir
+
+    try:
+        recognizer = create_recognizer(None if engine == "auto" else engine, model)
+    except RecognizerUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Listening with {describe_choice(None if engine == 'auto' else engine, model)}",
+               err=True)
+    on_air = OnAir()
+    listener = Listener(recognizer, on_air)
+    device = _device(input_device)
+    if audio_in is not None:
+        device_name = str(audio_in)
+
+        def open_source():
+            return WavFileSource(audio_in, speed=speed)
+    else:
+        device_name = f"microphone {input_device}" if input_device else "the default microphone"
+
+        def open_source():
+            return MicrophoneSource(device=device).open()
+        try:  # fail early and clearly when there is no microphone at all
+            open_source().close()
+        except AudioDeviceError as error:
+            click.echo(f"Error: {error}\nNo usable microphone. Check it with `massage-coach "
+                       f"doctor`, or type commands instead: massage-coach run --text", err=True)
+            return 2
+    runner.speaker = make_speaker(on_air)
+    stop = threading.Event()
+    recorder = UtteranceRecorder(record_dir) if record_dir else None
+    thread = threading.Thread(target=listen, name="listener", daemon=True,
+                              args=(runner, listener, open_source, device_name, stop, recorder,
+                                    audio_in is not None))
+    thread.start()
+    try:
+        return runner.run()
+    finally:
+        stop.set()
+        thread.join(timeout=3)
+
+
+def _device(name: str | None) -> int | str | None:
+    """sounddevice takes an index or a name substring."""
+    if name is None:
+        return None
+    return int(name) if name.isdigit() else name

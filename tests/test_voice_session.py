@@ -1,0 +1,124 @@
+"""Voice sessions end to end: real recognizer, real audio, the real CLI.
+
+- from a recording (`--audio-in`): synthesized commands become the right replies;
+- through a real audio stack (a PulseAudio null sink; its monitor is the microphone): a command
+  played into the sink reaches the session, the coach's own voice coming back through the
+  monitor fires nothing, and "stop" spoken over the coach's voice still stops it;
+- `doctor` on the same virtual devices.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.voice.testaudio import SAMPLE_RATE, command_clip, noise_floor, save_wav
+from tests.test_cli_run_text import CoachProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+VOICE_TEST = str(ROOT / "tests" / "data" / "voice-test.yaml")
+
+
+def silence(seconds: float, seed: int = 0) -> np.ndarray:
+    return noise_floor(int(seconds * SAMPLE_RATE), seed=seed)
+
+
+def test_recorded_commands_drive_a_session(tmp_path):
+    recording = tmp_path / "commands.wav"
+    parts = [silence(3.0, 1), command_clip("next step"), silence(2.0, 2),
+             command_clip("how long"), silence(2.0, 3), command_clip("stop"), silence(2.0, 4)]
+    save_wav(recording, np.concatenate(parts))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
+         "--quiet", "--no-screen", "--record", str(tmp_path / "heard")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Rest both hands on your thighs." in out  # "next step" started the step
+    assert "seconds left." in out  # "how long"
+    assert "Stopped. Say resume" in out
+    saved = sorted(p.name for p in (tmp_path / "heard").iterdir())
+    assert any("next" in name for name in saved) and any("stop" in name for name in saved)
+
+
+def test_chatter_in_a_recording_fires_nothing(tmp_path):
+    recording = tmp_path / "chatter.wav"
+    parts = [silence(2.0, 5), command_clip("could you pass me the oil please"), silence(1.5, 6),
+             command_clip("the weather was lovely on our walk today"), silence(2.0, 7)]
+    save_wav(recording, np.concatenate(parts))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
+         "--quiet", "--no-screen"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("coach: ")]
+    # only the opening lines, then the end of the recording ends the session
+    assert "coach: Say next when you're ready to begin." in lines
+    after = lines[lines.index("coach: Say next when you're ready to begin.") + 1:]
+    assert after[0] == "coach: Ending the session here.", after
+
+
+def play_into_sink(info, samples: np.ndarray) -> None:
+    """Play audio to the virtual speaker; the session hears it through the monitor."""
+    path = Path(info.runtime_dir) / f"play-{time.monotonic_ns()}.wav"
+    save_wav(path, samples)
+    subprocess.run(["paplay", "--device", info.sink, str(path)], check=True, timeout=30,
+                   env={**os.environ, **info.env})
+
+
+@pytest.mark.audio
+def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual_audio,
+                                                                          tmp_path):
+    env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
+    coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx", env=env)
+    # The coach speaks its welcome through the sink; the monitor feeds it back as the
+    # microphone, so everything it says is heard by its own listener.
+    coach.expect(r"Say next when you're ready to begin", timeout=60)
+    time.sleep(8)  # let it finish speaking every line: its own voice must fire nothing
+    play_into_sink(virtual_audio, np.concatenate([silence(0.3), command_clip("next step"),
+                                                  silence(0.5)]))
+    coach.expect(r"Rest both hands on your thighs", timeout=15)
+    # "stop" over the coach's own voice: it is reading the step aloud right now
+    play_into_sink(virtual_audio, np.concatenate([command_clip("stop"), silence(0.5)]))
+    coach.expect(r"Stopped\. Say resume", timeout=15)
+    coach.process.terminate()
+    coach.finish()
+    commands = [line for line in coach.seen if line.startswith("coach: ")]
+    fired_before_next = commands[:commands.index("coach: Rest both hands on your thighs.")]
+    assert not any(line.startswith(("coach: Sorry", "coach: Stopped", "coach: Paused",
+                                    "coach: Lighter", "coach: Firmer"))
+                   for line in fired_before_next), fired_before_next
+
+
+@pytest.mark.audio
+def test_doctor_on_virtual_devices(virtual_audio):
+    env = {**os.environ, **virtual_audio.env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "doctor", "--seconds", "4"], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    time.sleep(2.5)  # the level meter is running: speak into the "microphone"
+    play_into_sink(virtual_audio, np.concatenate([command_clip("hello there, testing"),
+                                                  silence(0.5)]))
+    out, _ = process.communicate(timeout=60)
+    assert "the microphone hears you" in out, out
+    assert "spoke a test line" in out, out
+    assert "speech recognition: pocketsphinx" in out
+    assert process.returncode == 0, out
+
+
+def test_no_microphone_suggests_text_mode(tmp_path):
+    env = {**os.environ, "PULSE_SERVER": "unix:/nonexistent", "MASSAGE_COACH_DATA": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--quiet", "--no-screen",
+         "--input-device", "no-such-microphone"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert result.returncode == 2
+    assert "--text" in result.stderr
+    assert "Traceback" not in result.stderr
