@@ -45,16 +45,12 @@ DB_FILENAME = "history.sqlite3"
 DATA_ENV = "MASSAGE_COACH_DATA"  # a directory; the history file is created inside it
 
 # Record kinds with a typed table behind them. Anything else is kept in `events` only.
-# The engine's own kinds (coach/core/session.py):
-KIND_STEP_STARTED = "step_started"  # index (0-based position), step (id), title, side
-KIND_HOLD_STARTED = "hold_started"  # step, planned (s): fills in the latest row for that step
-KIND_HOLD_DONE = "hold_done"  # step, held (s), how
-KIND_PRESSURE = "pressure"  # from, to, why  (or level, previous, reason)
+# The engine's kinds (coach/core/session.py), and "heard"/"not_understood" from record_heard:
+KIND_PRESSURE = "pressure"  # level, previous, reason
 KIND_PRESSURE_SETTLED = "pressure_settled"  # level: the receiver said it is good
-KIND_HEARD = "heard"  # intent, text, confidence, source (also written by record_heard)
+KIND_HEARD = "heard"  # intent, text, confidence, source
 KIND_NOT_UNDERSTOOD = "not_understood"  # text, source
 KIND_SESSION_OVER = "session_over"  # completed, steps_done, skipped, pressure
-# Kinds for callers other than the engine:
 KIND_STEP = "step"  # index (1-based), step_id, title, side, planned_hold, actual_hold
 KIND_HOLD = "hold"  # index, actual_hold (and optionally planned_hold): fills in a step row
 KIND_NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
@@ -215,19 +211,6 @@ class Entry:
         if self.kind == KIND_SESSION_END:
             outcome = "Completed" if d.get("completed") else "Ended early"
             return f"{outcome}: {d['summary']}" if d.get("summary") else outcome
-        if self.kind == KIND_STEP_STARTED:
-            index = _as_int(d.get("index"))
-            text = f"Step {index + 1 if index is not None else '?'}"
-            if d.get("title"):
-                text += f" · {d['title']}"
-            return text + (f" ({d['side']})" if d.get("side") else "")
-        if self.kind == KIND_HOLD_STARTED:
-            planned = _as_float(d.get("planned"))
-            return f"Hold started ({format_seconds(planned)})" if planned else "Hold started"
-        if self.kind == KIND_HOLD_DONE:
-            held = _as_float(d.get("held"))
-            text = f"Held {format_seconds(held)}" if held is not None else "Hold done"
-            return text + (f" ({d['how']})" if d.get("how") else "")
         if self.kind == KIND_PRESSURE_SETTLED:
             level = _as_int(d.get("level"))
             return f"Pressure {level} {_PRESSURE_NAMES.get(level or 0, '')} is good".replace(
@@ -366,18 +349,6 @@ class History:
             event_id = self._insert_event(db, session_id, at, kind, data)
             if kind in (KIND_STEP, KIND_HOLD):
                 self._upsert_step(db, session_id, at, data)
-            elif kind == KIND_STEP_STARTED:
-                index = _as_int(data.get("index"))
-                self._upsert_step(db, session_id, at, {
-                    "index": None if index is None else index + 1, "step_id": data.get("step"),
-                    "title": data.get("title"), "side": data.get("side")})
-            elif kind in (KIND_HOLD_STARTED, KIND_HOLD_DONE):
-                column = "planned_hold" if kind == KIND_HOLD_STARTED else "actual_hold"
-                value = _as_float(data.get("planned" if kind == KIND_HOLD_STARTED else "held"))
-                db.execute(
-                    f"UPDATE steps SET {column} = ? WHERE rowid = (SELECT rowid FROM steps "
-                    "WHERE session_id = ? AND step_id = ? ORDER BY started_at DESC, idx DESC "
-                    "LIMIT 1)", (value, session_id, data.get("step")))
             elif kind == KIND_PRESSURE and _pressure_fields(data)[0] is not None:
                 level, previous, reason = _pressure_fields(data)
                 db.execute(
@@ -400,8 +371,8 @@ class History:
     def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
         """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not.
 
-        Only for callers that do not pass events through the engine: the engine already emits
-        `Record("heard")` / `Record("not_understood")`, which `record()` stores the same way.
+        The runner calls this for each input event it hands the engine (the engine itself
+        records only what it did, not what it heard).
         """
         at = time.time() if at is None else at
         intent = getattr(event, "intent", None)
@@ -721,10 +692,10 @@ def _session_info(row: tuple[Any, ...]) -> SessionInfo:
 
 
 def _pressure_fields(data: dict[str, Any]) -> tuple[int | None, int | None, str | None]:
-    """(level, previous, reason) from either the engine's keys (to, from, why) or ours."""
-    level = _as_int(data["level"] if "level" in data else data.get("to"))
-    previous = _as_int(data["previous"] if "previous" in data else data.get("from"))
-    reason = data["reason"] if "reason" in data else data.get("why")
+    """(level, previous, reason) of a pressure record."""
+    level = _as_int(data.get("level"))
+    previous = _as_int(data.get("previous"))
+    reason = data.get("reason")
     return level, previous, None if reason is None else str(reason)
 
 

@@ -264,49 +264,49 @@ def test_sigkill_mid_stream_loses_nothing_committed(db_path: Path, tmp_path: Pat
 
 
 def test_engine_record_kinds(db_path: Path) -> None:
-    """The kinds `coach.core.session` emits fill the typed tables and the receiver profile."""
-    records = [
-        ("session_started", {"routine": "calf", "pressure": 3}),
-        ("step_started", {"index": 0, "step": "squeeze", "title": "Calf squeeze", "side": "left"}),
-        ("hold_started", {"step": "squeeze", "planned": 90.0}),
-        ("heard", {"intent": "softer", "text": "softer", "confidence": 0.7, "source": "vosk",
-                   "phase": "hold"}),
-        ("pressure", {"from": 3, "to": 2, "why": "softer"}),
-        ("not_understood", {"text": "mm that's nice", "source": "vosk"}),
-        ("pressure", {"from": 2, "to": 1, "why": "ouch"}),
-        ("pressure", {"from": 1, "to": 2, "why": "harder"}),
-        ("pressure_settled", {"level": 2}),
-        ("hold_done", {"step": "squeeze", "held": 95.5, "how": "timer"}),
-        ("step_started", {"index": 1, "step": "squeeze", "title": "Calf squeeze",
-                          "side": "right"}),
-        ("hold_started", {"step": "squeeze", "planned": 90.0}),
-        ("pressure", {"from": 2, "to": 3, "why": "harder"}),  # after "good": not the preference
-        ("hold_done", {"step": "squeeze", "held": 60.0, "how": "next"}),
-        ("session_over", {"completed": True, "steps_done": 2, "skipped": [], "pressure": 3}),
-    ]
-    with History.open(db_path) as history:
-        sid = history.start_session("calf", "Calf release", "Sam", "vosk", at=0.0)
-        for second, (kind, data) in enumerate(records, start=1):
-            history.record(sid, kind, data, at=float(second))
-        history.end_session(sid, True, "Two steps.", at=100.0)
+    """What the real engine emits fills the typed tables and the receiver profile."""
+    from coach.core.actions import Record
+    from coach.core.commands import parse
+    from coach.core.events import CommandHeard
+    from coach.core.status import Phase
+    from tests.session_driver import Driver, sample_routine
 
-        assert history.preferred_pressure("Sam", "calf") == 2  # the level called good
-        assert history.welcome_back("sam", "calf") == (
+    driver = Driver(sample_routine())
+    heard = []
+    for text in ("no", "no", "left", "next", "softer", "ouch", "yes", "harder", "that's good"):
+        heard.append(CommandHeard(parse(text), text, 0.9, "pocketsphinx"))
+        driver.say(text)
+    driver.wait_for(Phase.HOLD_DECISION)
+    driver.say("next")  # on to the calf press, which runs out by itself
+    driver.wait(40)
+    driver.say("firmer")  # after "that's good": not the preference
+    driver.say("end session")
+    records = [a for a in driver.actions if isinstance(a, Record)]
+
+    with History.open(db_path) as history:
+        sid = history.start_session("sample", "Sample routine", "Sam", "pocketsphinx", at=0.0)
+        for event in heard:
+            history.record_heard(sid, event, at=1.0)
+        for second, record in enumerate(records, start=2):
+            history.record(sid, record.kind, record.data, at=float(second))
+        history.end_session(sid, False, "Ended early.", at=1000.0)
+
+        assert history.preferred_pressure("Sam", "sample") == 2  # the level called good
+        assert history.welcome_back("sam", "sample") == (
             "Last time Sam liked light pressure: starting at level two.",)
-        assert history.welcome_back(None, "calf") == ()
         described = [entry.describe() for entry in history.timeline(sid)]
-        assert "Step 1 · Calf squeeze (left)" in described
-        assert "Held 1:36 (timer)" in described
+        assert "Step 1 · Sit on the thigh (left), hold 3:00" in described
         assert "Pressure 3 → 2 light (softer)" in described
         assert "Pressure 2 light is good" in described
-        assert history.sessions(1)[0].steps_done == 2
 
     db = sqlite3.connect(db_path)
-    assert db.execute("SELECT idx, step_id, side, planned_hold, actual_hold FROM steps "
-                      "ORDER BY idx").fetchall() == [(1, "squeeze", "left", 90.0, 95.5),
-                                                      (2, "squeeze", "right", 90.0, 60.0)]
-    assert db.execute("SELECT understood, intent, text FROM heard ORDER BY at").fetchall() == [
-        (1, "softer", "softer"), (0, None, "mm that's nice")]
+    steps = db.execute("SELECT idx, step_id, side, planned_hold, actual_hold FROM steps "
+                       "ORDER BY idx").fetchall()
+    assert [row[:4] for row in steps[:2]] == [(1, "sit", "left", 180.0), (2, "press", "left", 30.0)]
+    assert steps[0][4] is not None and steps[0][4] >= 180  # held until "next" at the check
+    assert steps[1][4] == pytest.approx(30, abs=0.6)
+    assert [row[0] for row in db.execute("SELECT intent FROM heard ORDER BY event_id")][3:6] == [
+        "next", "softer", "ouch"]
     assert [row[0] for row in db.execute("SELECT level FROM pressure_changes ORDER BY at")] == [
         2, 1, 2, 3]
     db.close()
