@@ -41,20 +41,34 @@ def virtual_audio() -> Iterator[VirtualAudioInfo]:
 
 
 class SinkRecorder:
-    """Records the virtual sink's monitor: `blocks` is a list of (monotonic end time, samples)."""
+    """Records the virtual sink's monitor and puts each sample on the `time.monotonic` axis.
+
+    Blocks arrive in bursts (more so on a loaded 2-core box), so arrival times are not sample
+    times. Samples are only ever delayed, never early, so the block that arrived earliest
+    relative to its position gives the clock: t(sample i) = offset + i / rate with
+    offset = min(arrival - samples_so_far / rate). Input overflows would break the mapping and
+    are counted.
+    """
 
     def __init__(self, rate: int = 16000, block: int = 160) -> None:
         import sounddevice as sd
 
         self.rate = rate
-        self.blocks: list[tuple[float, np.ndarray]] = []
+        self._lock = threading.Lock()
+        self._chunks: list[np.ndarray] = []
+        self._count = 0
+        self._offset = float("inf")
         self.overflows = 0
         self._first = threading.Event()
 
         def callback(indata: np.ndarray, frames: int, t: Any, status: Any) -> None:
+            now = time.monotonic()
             if status.input_overflow:
                 self.overflows += 1
-            self.blocks.append((time.monotonic(), indata[:, 0].copy()))
+            with self._lock:
+                self._chunks.append(indata[:, 0].copy())
+                self._count += frames
+                self._offset = min(self._offset, now - self._count / self.rate)
             self._first.set()
 
         self.stream = sd.InputStream(
@@ -64,25 +78,61 @@ class SinkRecorder:
 
     def start(self, timeout: float = 5.0) -> None:
         self.stream.start()
+        deadline = time.monotonic() + timeout
         if not self._first.wait(timeout):
             raise RuntimeError("the monitor recorder never delivered audio")
-        time.sleep(0.2)  # let the stall's backlog drain
+        # The first input stream in a process can deliver a block, then stall for a second or
+        # more: wait until audio really flows (0.4 s captured within 0.6 s of wall time).
+        while True:
+            with self._lock:
+                before = self._count
+            time.sleep(0.6)
+            with self._lock:
+                flowed = (self._count - before) / self.rate
+            if flowed >= 0.4:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the monitor recorder stalls: {self.describe()}")
 
     def close(self) -> None:
         self.stream.stop()
         self.stream.close()
 
-    def rms_between(self, start: float, end: float) -> float:
-        """RMS of the blocks captured (by arrival time) in [start, end]."""
-        chunks = [b for t, b in list(self.blocks) if start <= t <= end]
-        if not chunks:
-            return 0.0
-        data = np.concatenate(chunks)
-        return float(np.sqrt(np.mean(data.astype(np.float64) ** 2)))
+    def signal(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times, samples): every captured sample with its estimated monotonic time."""
+        with self._lock:
+            data = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+            offset = self._offset
+        times = offset + (np.arange(data.size) + 1) / self.rate
+        return times, data
 
-    def loud_times(self, threshold: float = 0.01) -> list[float]:
-        """Arrival times of blocks whose RMS is above `threshold`."""
-        return [t for t, b in list(self.blocks) if float(np.sqrt(np.mean(b**2))) > threshold]
+    def rms_between(self, start: float, end: float) -> float:
+        times, data = self.signal()
+        part = data[(times >= start) & (times <= end)]
+        return float(np.sqrt(np.mean(part.astype(np.float64) ** 2))) if part.size else 0.0
+
+    def loud_times(self, threshold: float = 0.01, window: float = 0.01) -> list[float]:
+        """End times of `window`-long stretches whose RMS is above `threshold`."""
+        times, data = self.signal()
+        n = max(1, int(window * self.rate))
+        usable = data.size // n * n
+        if usable == 0:
+            return []
+        rms = np.sqrt(np.mean(data[:usable].reshape(-1, n).astype(np.float64) ** 2, axis=1))
+        ends = times[n - 1 : usable : n]
+        return [float(t) for t, r in zip(ends, rms) if r > threshold]
+
+    def describe(self) -> str:
+        """Summary for assertion messages: how much was captured, when, how loud."""
+        times, data = self.signal()
+        if not data.size:
+            return "no audio captured"
+        now = time.monotonic()
+        return (
+            f"{data.size / self.rate:.2f} s captured, {times[0] - now:.2f} s to "
+            f"{times[-1] - now:.2f} s from now, peak {float(np.max(np.abs(data))):.4f}, "
+            f"{self.overflows} overflows"
+        )
 
 
 @pytest.fixture
