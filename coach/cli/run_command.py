@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from coach.core.clock import MonotonicClock
-from coach.core.events import Event
+from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.history import History
@@ -58,9 +58,19 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
 
     if quiet:
         return SilentSpeaker(on_finished=runner.speech_finished)
+    reported = threading.Event()
+
+    def output_failed(error: Exception) -> None:
+        """The speaker failed mid-session (device unplugged): pause and say so, once."""
+        if not reported.is_set():
+            reported.set()
+            runner.events.put(DeviceProblem(device or "the speaker", lost=True,
+                                            detail=str(error)))
+
     try:
         return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
-                       device=device, on_finished=runner.speech_finished)
+                       device=device, on_finished=runner.speech_finished,
+                       on_error=output_failed)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
         log.warning("speech output unavailable: %s", error)
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
