@@ -1,0 +1,64 @@
+"""The whole program under tmux in text mode: type commands, read the screen a person sees."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli_run_text import screening_count
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True,
+                          timeout=10).stdout
+
+
+def wait_for_pane(name: str, text: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    pane = ""
+    while time.monotonic() < deadline:
+        pane = tmux("capture-pane", "-t", name, "-p")
+        if text in pane:
+            return pane
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared; the screen shows:\n{pane}")
+
+
+def test_live_screen_follows_a_typed_session(tmp_path):
+    name = f"coach-{uuid.uuid4().hex[:8]}"
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES "
+               f"MASSAGE_COACH_DATA={shlex.quote(str(tmp_path))} {shlex.quote(sys.executable)} "
+               f"-m coach run thai-hamstring-sit --text --quiet --side left; sleep 30")
+    tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
+    try:
+        wait_for_pane(name, "Thai hands-free hamstring sit")
+        for _ in range(screening_count()):
+            tmux("send-keys", "-t", name, "no", "Enter")
+            time.sleep(0.15)
+        tmux("send-keys", "-t", name, "next", "Enter")
+        wait_for_pane(name, "FIND THE CENTRE")
+        tmux("send-keys", "-t", name, "next", "Enter")
+        pane = wait_for_pane(name, "SIT ON THE FIRST SPOT")
+        assert "LEFT SIDE" in pane and "step 2 of 8" in pane
+        tmux("send-keys", "-t", name, "softer", "Enter")
+        pane = wait_for_pane(name, "2 light")
+        assert "understood" in pane and "softer" in pane
+        assert pane.count("████") > 20  # the big countdown digits fill the middle
+        assert "how long" in pane  # what can be said now
+        tmux("send-keys", "-t", name, "pass the towel", "Enter")
+        pane = wait_for_pane(name, "not understood")
+        tmux("send-keys", "-t", name, "pause", "Enter")
+        wait_for_pane(name, "PAUSED")
+        assert all(len(line) <= 80 for line in pane.splitlines())
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=10)
