@@ -5,18 +5,7 @@ from __future__ import annotations
 import signal
 
 from coach.history import History
-from tests.test_cli_run_text import CoachProcess, screening_count
-
-
-def start_first_spot(coach: CoachProcess) -> None:
-    for _ in range(screening_count()):
-        coach.expect(r"\?$")
-        coach.type("no")
-    coach.expect(r"Say next when you're ready")
-    coach.type("next")
-    coach.expect(r"Say next when you're done")
-    coach.type("next")
-    coach.expect(r"until the tissue softens")
+from tests.test_cli_run_text import CoachProcess, start_first_spot
 
 
 def test_the_receivers_pressure_and_notes_come_back_next_time(tmp_path):

@@ -74,6 +74,19 @@ def screening_count() -> int:
     return len(load_routine(find("thai-hamstring-sit")).contraindications)
 
 
+def start_first_spot(coach: CoachProcess) -> float:
+    """Answer the screening, start, pass the first step: the first hold is about to run.
+    Returns the real time it took for the hold's instruction to appear after "next"."""
+    for _ in range(screening_count()):
+        coach.expect(r"\?$")
+        coach.type("no")
+    coach.expect(r"Say next when you're ready")
+    coach.type("next")
+    coach.expect(r"Say next when you're done")
+    coach.type("next")
+    return coach.expect(r"until the tissue softens")[1]
+
+
 def test_whole_thai_session_typed_with_every_key_command():
     coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--speed", "60",
                          "--no-screen")
@@ -120,14 +133,7 @@ def test_holds_run_on_the_sped_up_clock():
     """A 3-minute default hold at --speed 60 asks to move on after about 3 real seconds."""
     coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--speed", "60",
                          "--side", "left", "--no-screen")
-    for _ in range(screening_count()):
-        coach.expect(r"\?$")
-        coach.type("no")
-    coach.expect(r"Say next when you're ready")
-    coach.type("next")
-    coach.expect(r"Say next when you're done")
-    coach.type("next")
-    _, started = coach.expect(r"until the tissue softens")
+    start_first_spot(coach)
     _, waited = coach.expect(r"Has the tissue softened\?", timeout=30)
     default = load_routine(find("thai-hamstring-sit")).steps[1].hold
     assert default is not None

@@ -21,7 +21,7 @@ import collections
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
 from coach.core.actions import CueKind
 from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
@@ -39,18 +39,6 @@ RATE_LIMITS = (100, 260)  # slower than 100 drags; faster than 260 is hard to fo
 VOLUME_STEP = 0.15
 VOLUME_LIMITS = (0.2, 1.0)  # never fully silent by accident: "quieter" x 10 stays audible
 DEFAULT_VOLUME = 0.85  # leave headroom for "louder"
-
-
-class SpeakerLike(Protocol):
-    """What the runner relies on; `Speaker` and `SilentSpeaker` both provide it."""
-
-    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None: ...
-    def stop(self) -> None: ...
-    def play_cue(self, cue: CueKind) -> None: ...
-    def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None: ...
-    @property
-    def busy(self) -> bool: ...
-    def close(self) -> None: ...
 
 
 @dataclass
@@ -311,7 +299,7 @@ class SilentSpeaker:
         self.close()
 
 
-PrintSpeaker = SilentSpeaker  # the name the design notes use for the same thing
+
 
 
 def _clamp(value: float, low: float, high: float) -> float:
