@@ -37,9 +37,9 @@ from coach.voice.vad import Endpointer, Segment, make_classifier
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLDS: dict[Strictness, float] = {
-    Strictness.EAGER: 0.35,
-    Strictness.NORMAL: 0.5,
-    Strictness.SURE: 0.7,
+    Strictness.EAGER: 0.45,
+    Strictness.NORMAL: 0.55,
+    Strictness.SURE: 0.65,
 }
 """Final-result confidence each strictness needs (pocketsphinx confidence scale, fitted on the
 real and synthesized clips in bench/listen_bench.py)."""
@@ -88,7 +88,7 @@ class Listener:
     def __init__(self, recognizer: Recognizer, on_air: OnAir | None = None, *,
                  endpointer: Endpointer | None = None, vad: str = "silero",
                  thresholds: dict[Strictness, float] | None = None,
-                 partial_threshold: float = 0.6, stable_partials: int = 2,
+                 partial_threshold: float = 0.85, stable_partials: int = 3,
                  on_air_min: float = 0.6, min_speech: float = 0.12) -> None:
         """`min_speech`: utterances with less voiced audio are clicks/breaths: not decoded."""
         self.recognizer = recognizer

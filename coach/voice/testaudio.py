@@ -312,3 +312,15 @@ COACH_LINES: tuple[str, ...] = (
 )
 """Instruction lines like the coach speaks, deliberately full of command words ("next", "stop",
 "repeat", "softer", "go back", "wait") to test that its own voice fires nothing."""
+
+
+def speech_end(samples: np.ndarray, frame: int = 160, below_peak_db: float = 35.0) -> float:
+    """Seconds at which the audible speech ends: the last 10 ms frame within `below_peak_db` of
+    the loudest frame. Ground truth for latency (espeak pads its own silence, so clip length is not).
+    """
+    n = len(samples) // frame
+    if n == 0:
+        return 0.0
+    energy = np.mean(np.square(samples[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
+    loud = np.nonzero(energy >= energy.max() * 10 ** (-below_peak_db / 10))[0]
+    return float((loud[-1] + 1) * frame / SAMPLE_RATE)

@@ -1,0 +1,37 @@
+"""`massage-coach hear`: real listener over WAV files of any rate."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from coach.cli import main
+from coach.voice import testaudio as ta
+
+
+def test_hear_prints_commands_and_nothing(tmp_path: Path) -> None:
+    stop = tmp_path / "stop.wav"
+    ta.save_wav(stop, ta.resample(ta.command_clip("stop", "en-us", 170), 16000, 22050), rate=22050)
+    quiet = tmp_path / "quiet.wav"
+    ta.save_wav(quiet, ta.noise_floor(16000))
+    result = CliRunner().invoke(main, ["hear", "--engine", "pocketsphinx", str(stop), str(quiet)])
+    assert result.exit_code == 0, result.output
+    assert "stop" in result.output and "nothing" in result.output
+
+
+def test_hear_json(tmp_path: Path) -> None:
+    stop = tmp_path / "stop.wav"
+    ta.save_wav(stop, ta.command_clip("stop", "en-us", 170))
+    result = CliRunner().invoke(main, ["hear", "--json", "--engine", "pocketsphinx", str(stop)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    assert data["engine"] == "pocketsphinx"
+    assert [h["intent"] for h in data["heard"]] == ["stop"]
+
+
+def test_hear_unreadable_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not a wav")
+    result = CliRunner().invoke(main, ["hear", "--engine", "pocketsphinx", str(bad)])
+    assert result.exit_code == 1

@@ -1,0 +1,160 @@
+"""Listener: endpointing, strictness and own-voice rules, with the real VAD and recognizer."""
+from __future__ import annotations
+
+import pytest
+
+from coach.core.commands import Intent
+from coach.core.events import CommandHeard, NotUnderstood
+from coach.voice import testaudio as ta
+from coach.voice.asr.base import Hypothesis, Recognizer
+from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from coach.voice.listener import Listener, listen_pcm
+from coach.voice.on_air import OnAir
+
+needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
+
+
+class FixedRecognizer(Recognizer):
+    """Says the same thing about every utterance: isolates the listener's own rules."""
+
+    name = "fixed"
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.text, self.confidence = text, confidence
+        self.resets = 0
+        self.utterances = 0
+
+    def start_utterance(self) -> None:
+        self.utterances += 1
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        return None
+
+    def end_utterance(self) -> Hypothesis:
+        return Hypothesis(self.text, self.confidence, True)
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer()
+
+
+def _pcm(text: str, **kw) -> bytes:
+    return ta.to_pcm(ta.command_clip(text, **kw))
+
+
+def test_strictness_low_confidence_next_does_not_fire_but_stop_does() -> None:
+    audio = _pcm("next")
+    heard = listen_pcm(Listener(FixedRecognizer("next", 0.5)), audio)
+    assert [type(h.event) for h in heard] == [NotUnderstood]
+    heard = listen_pcm(Listener(FixedRecognizer("next", 0.9)), audio)
+    assert [h.event.intent for h in heard if h.fired] == [Intent.NEXT]
+    heard = listen_pcm(Listener(FixedRecognizer("stop", 0.5)), audio)
+    assert [h.event.intent for h in heard if h.fired] == [Intent.STOP]
+
+
+def test_endpoint_timing_and_one_decision_per_utterance() -> None:
+    clip = ta.command_clip("stop")
+    heard = listen_pcm(Listener(FixedRecognizer("stop", 0.9)), ta.to_pcm(clip))
+    assert len(heard) == 1
+    h = heard[0]
+    true_end = ta.speech_end(clip)
+    assert abs(h.speech_ended - true_end) < 0.1
+    assert 0.0 <= h.emitted - true_end <= 0.4
+    assert isinstance(h.event, CommandHeard) and h.event.source == "fixed"
+
+
+def test_silence_and_noise_floor_fire_nothing() -> None:
+    quiet = ta.to_pcm(ta.noise_floor(3 * ta.SAMPLE_RATE, -60))
+    fan = ta.to_pcm(ta.pink_noise(3 * ta.SAMPLE_RATE, -35))
+    rec = FixedRecognizer("stop", 0.99)
+    assert listen_pcm(Listener(rec), quiet) == []
+    assert [h for h in listen_pcm(Listener(rec), fan) if h.fired] == []
+
+
+def test_on_air_only_barge_in_and_never_words_of_the_line() -> None:
+    audio = _pcm("next")
+    on_air = OnAir(guard_seconds=0.3)
+    on_air.started("Now knead the shoulder and say stop if it hurts.", at=0.0)
+    heard = listen_pcm(Listener(FixedRecognizer("next", 0.99), on_air=on_air), audio)
+    assert not any(h.fired for h in heard)  # not a barge-in command
+    heard = listen_pcm(Listener(FixedRecognizer("stop", 0.99), on_air=on_air), audio)
+    assert not any(h.fired for h in heard)  # "stop" is in the line being spoken
+    heard = listen_pcm(Listener(FixedRecognizer("wait", 0.99), on_air=on_air), audio)
+    assert [h.event.intent for h in heard if h.fired] == [Intent.PAUSE]
+
+
+def test_recognizer_reset_after_the_coach_finishes_a_line() -> None:
+    rec = FixedRecognizer("", 0.0)
+    on_air = OnAir(guard_seconds=0.3)
+    on_air.started("Take a slow breath.", at=0.0)
+    on_air.finished(at=0.5)
+    listener = Listener(rec, on_air=on_air)
+    listen_pcm(listener, ta.to_pcm(ta.noise_floor(ta.SAMPLE_RATE)))
+    assert rec.resets == 1
+
+
+def test_coach_own_voice_fires_nothing(recognizer: PocketsphinxRecognizer) -> None:
+    """espeak renders of instruction lines full of command words, marked on air: zero commands."""
+    fired = []
+    for i, line in enumerate(ta.COACH_LINES):
+        speech = ta.synthesize(line, ta.VOICES[i % len(ta.VOICES)], 170, seed=i)
+        clip = ta.pad(speech, 0.3, 0.6, seed=i)
+        on_air = OnAir(guard_seconds=0.3)
+        on_air.started(line, at=0.3)
+        on_air.finished(at=0.3 + len(speech) / ta.SAMPLE_RATE)
+        heard = listen_pcm(Listener(recognizer, on_air=on_air), ta.to_pcm(clip))
+        fired += [(line, h.event.text) for h in heard if h.fired]
+    assert fired == []
+
+
+@pytest.mark.xfail(reason="known gap: without echo cancellation the coach's voice keeps the VAD open, "
+                   "so 'stop' is decoded inside one long utterance and rejected; needs AEC or "
+                   "subtracting the known playback (docs/listening.md)", strict=False)
+def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer) -> None:
+    line = "Place both hands flat on the upper back and glide slowly down towards the waist."
+    coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-32), 0.2, 0.2)
+    stop = ta.synthesize("stop", "en-us", 170, seed=3)
+    offset = int(1.0 * ta.SAMPLE_RATE)
+    mixed = coach.copy()
+    mixed[offset: offset + len(stop)] += stop
+    mixed = ta.pad(mixed, 0.0, 0.6)
+    on_air = OnAir(guard_seconds=0.3)
+    on_air.started(line, at=0.2)
+    on_air.finished(at=len(coach) / ta.SAMPLE_RATE - 0.2)
+    heard = listen_pcm(Listener(recognizer, on_air=on_air), ta.to_pcm(mixed))
+    assert [h.event.intent for h in heard if h.fired] == [Intent.STOP]
+
+
+@needs_speech
+def test_real_distractors_and_sentences_within_budget(recognizer: PocketsphinxRecognizer) -> None:
+    """Non-command real speech: measured false-accept rate, asserted as a budget (see docs)."""
+    recs = [r for r in ta.recordings(set_name="speech-commands")
+            if r.transcript in ("bed", "bird", "cat", "dog", "happy", "house", "marvin", "sheila", "tree", "wow")][::2]
+    recs += ta.recordings(set_name="sentences")
+    fired = 0
+    for rec in recs:
+        heard = listen_pcm(Listener(recognizer), ta.to_pcm(ta.load_recording(rec)))
+        fired += any(h.fired for h in heard)
+    assert fired / len(recs) <= BUDGET
+
+
+BUDGET = 0.25
+
+
+@needs_speech
+def test_real_command_words_through_the_listener(recognizer: PocketsphinxRecognizer) -> None:
+    recs = ta.recordings(set_name="speech-commands", words=("stop", "yes", "no", "left", "right", "go"))[::2]
+    intents = {"stop": Intent.STOP, "yes": Intent.YES, "no": Intent.NO, "left": Intent.LEFT,
+               "right": Intent.RIGHT, "go": Intent.NEXT}
+    ok = 0
+    for rec in recs:
+        heard = listen_pcm(Listener(recognizer), ta.to_pcm(ta.load_recording(rec)))
+        ok += [h.event.intent for h in heard if h.fired] == [intents[rec.transcript]]
+    assert ok / len(recs) >= RATE
+
+
+RATE = 0.4
