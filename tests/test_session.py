@@ -334,3 +334,18 @@ def test_intents_all_have_handlers():
     from coach.core.session import _HANDLERS
 
     assert set(_HANDLERS) == set(Intent)
+
+
+@pytest.mark.parametrize("phase", [p for p in PHASES if p is not Phase.ENDED],
+                         ids=lambda p: p.value)
+def test_the_listener_always_hears_the_safety_words_and_what_fits(phase):
+    active = to_phase(phase).session.active_intents()
+    for safety in (Intent.STOP, Intent.PAUSE, Intent.OUCH, Intent.SOFTER, Intent.END):
+        assert safety in active
+    assert len(active) <= 20  # a small grammar is what makes recognition reliable
+    fitting = {Phase.SCREENING: Intent.YES, Phase.CHOOSE_SIDE: Intent.LEFT,
+               Phase.SETUP: Intent.NEXT, Phase.STEP: Intent.NEXT, Phase.HOLD: Intent.HOW_LONG,
+               Phase.HOLD_DECISION: Intent.MORE_TIME, Phase.PAUSED: Intent.RESUME}
+    assert fitting[phase] in active
+    assert Intent.YES not in active or phase in (Phase.SCREENING, Phase.HOLD_DECISION,
+                                                  Phase.HOLD)

@@ -214,37 +214,53 @@ class Session:
             last_heard=self.last_heard,
             last_understood=self.last_understood,
             can_say=self.can_say(),
+            listening_for=tuple(intent.value for intent in self.active_intents()),
         )
 
-    def can_say(self) -> tuple[str, ...]:
-        """The commands that make sense now, first phrasing of each, most useful first."""
+    def active_intents(self) -> tuple[Intent, ...]:
+        """The commands that make sense now, most useful first.
+
+        The voice listener restricts recognition to these (plus nothing else): a grammar of a
+        dozen phrases is heard far more reliably, and mishears far less chatter, than one of
+        every phrase. Safety and navigation words are always in: stop, pause, ouch, softer,
+        repeat, help, end session. Typed commands are not restricted.
+        """
         phase = self._effective_phase()
-        always = [Intent.REPEAT, Intent.HELP, Intent.STOP, Intent.END]
+        always = [Intent.STOP, Intent.PAUSE, Intent.OUCH, Intent.SOFTER, Intent.REPEAT,
+                  Intent.HELP, Intent.END]
         by_phase: dict[Phase, list[Intent]] = {
             Phase.WELCOME: [],
             Phase.SCREENING: [Intent.YES, Intent.NO, Intent.BACK],
             Phase.CHOOSE_SIDE: [Intent.LEFT, Intent.RIGHT],
-            Phase.SETUP: [Intent.NEXT, Intent.SOFTER, Intent.HARDER],
-            Phase.STEP: [Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.SOFTER, Intent.HARDER,
-                         Intent.OUCH],
-            Phase.HOLD: [Intent.HOW_LONG, Intent.MORE_TIME, Intent.SOFTER, Intent.HARDER,
-                         Intent.OUCH, Intent.PAUSE, Intent.NEXT, Intent.BACK],
-            Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.HOW_LONG, Intent.SOFTER],
+            Phase.SETUP: [Intent.NEXT, Intent.HARDER, Intent.LEFT, Intent.RIGHT],
+            Phase.STEP: [Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HARDER, Intent.GOOD,
+                         Intent.HOW_LONG],
+            Phase.HOLD: [Intent.HOW_LONG, Intent.MORE_TIME, Intent.HARDER, Intent.GOOD,
+                         Intent.NEXT, Intent.BACK, Intent.SKIP],
+            Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.YES, Intent.NO,
+                                  Intent.HOW_LONG],
             Phase.CLOSING: [],
             Phase.ENDED: [],
         }
-        intents = by_phase.get(phase, [])
+        intents = list(by_phase.get(phase, []))
         if self.phase is Phase.PAUSED:
-            intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.HOW_LONG, Intent.SOFTER]
+            intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HOW_LONG]
         if self._pending_checkin or self._ouch_check:
-            intents = [Intent.YES, Intent.NO, *intents]
+            intents = [Intent.YES, Intent.NO, Intent.GOOD, *intents]
         if self.phase in (Phase.STEP, Phase.HOLD) and self.current_run.step.alternative:
             intents.append(Intent.OTHER_POSITION)
-        seen: list[Intent] = []
-        for intent in [*intents, *always]:
-            if intent not in seen:
-                seen.append(intent)
-        return tuple(SPEC_BY_INTENT[i].phrases[0] for i in seen)
+        if self.phase not in (Phase.CLOSING, Phase.ENDED):
+            intents += [Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER]
+        ordered: list[Intent] = []
+        for intent in [*intents[:1], *always[:1], *intents[1:], *always[1:]]:
+            if intent not in ordered:
+                ordered.append(intent)
+        return tuple(ordered)
+
+    def can_say(self) -> tuple[str, ...]:
+        """What to show and say for "help": the first phrasing of each active command."""
+        return tuple(SPEC_BY_INTENT[i].phrases[0] for i in self.active_intents()
+                     if i not in (Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER))
 
     # ----- speaking ------------------------------------------------------------------------
 

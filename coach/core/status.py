@@ -38,3 +38,4 @@ class Status:
     last_heard: str  # the last input, as heard or typed
     last_understood: bool
     can_say: tuple[str, ...]  # the phrases that fit this moment, for the screen and "help"
+    listening_for: tuple[str, ...] = ()  # intent values the voice listener accepts now
