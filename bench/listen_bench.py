@@ -1,11 +1,17 @@
 """Quick listening benchmark: the real Listener over real and synthesized audio.
 
     python bench/listen_bench.py [--quick] [--dump OUT.json] [--final-batch] [--vad webrtc]
+                                 [--context phase|all]
 
 Reports in-vocabulary accuracy (real speech, synthesized clean and at 10 dB SNR pink noise),
 false accepts per 100 non-command utterances (real distractor words, digits, sentences,
 synthesized non-commands), commands fired by the coach's own voice while on air, latency from the
 end of speech to the command (p50/p95, compute included), and the real-time factor.
+
+`--context phase` (default) evaluates each command inside a session context where its intent is
+active (the phase contexts of `Session.active_intents()`, built with tests/session_driver.py), and
+each non-command inside every context in turn, via `Listener.set_context`: what the live loop
+does. `--context all` listens for every phrase (the old single-grammar measurement).
 
 An utterance counts as correct when exactly the right intent fires (anything else fired, or
 nothing, is a miss). `--dump` writes every decision with its scores so thresholds can be refitted
@@ -51,10 +57,50 @@ class Tally:
         return self.correct / self.n if self.n else float("nan")
 
 
+def phase_contexts() -> dict[str, tuple[str, ...]]:
+    """The session's listening contexts, by phase name (intent value tuples, as the live loop)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.session_driver
+    from coach.core.session import Phase
+    from tests.session_driver import to_phase
+
+    out: dict[str, tuple[str, ...]] = {}
+    for phase in (Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.STEP, Phase.HOLD,
+                  Phase.HOLD_DECISION, Phase.PAUSED):
+        out[phase.value] = tuple(i.value for i in to_phase(phase).session.active_intents())
+    return out
+
+
+class ContextPicker:
+    """Chooses the context each clip is heard in (deterministic)."""
+
+    def __init__(self, mode: str, seed: int = 11) -> None:
+        self.contexts = phase_contexts() if mode == "phase" else {}
+        self.rng = random.Random(seed)
+        self.turn = 0
+
+    def pick(self, truth: str) -> tuple[str, ...] | None:
+        if not self.contexts:
+            return None
+        want = parse(truth) if truth else None
+        names = sorted(self.contexts)
+        if want is not None:
+            return self.contexts[self.rng.choice([n for n in names if want.value in self.contexts[n]])]
+        self.turn += 1
+        return self.contexts[names[self.turn % len(names)]]
+
+
+PICKER: ContextPicker | None = None
+
+
 def run_clip(listener: Listener, samples: np.ndarray, truth: str, tally: Tally, dump: list,
              kind: str, speech_end: float | None = None) -> None:
     """Push one clip; score against `truth` (a phrase, or "" for non-commands)."""
     listener.reset()
+    if PICKER is not None:
+        listener.set_context(PICKER.pick(truth))
     heard = listen_pcm(listener, ta.to_pcm(samples))
     fired = [h for h in heard if h.fired]
     want = parse(truth) if truth else None
@@ -85,10 +131,13 @@ def main() -> None:
     parser.add_argument("--dump")
     parser.add_argument("--final-batch", action="store_true")
     parser.add_argument("--vad", default="silero")
+    parser.add_argument("--context", choices=("phase", "all"), default="phase")
     parser.add_argument("--zero-thresholds", action="store_true",
                         help="fire everything the recognizer does not reject (for refitting)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    global PICKER
+    PICKER = ContextPicker(args.context)
     rec = PocketsphinxRecognizer(final_batch=args.final_batch,
                                  reject_below=0.0 if args.zero_thresholds else 0.2)
     kwargs = {}
@@ -145,6 +194,7 @@ def main() -> None:
         on_air.started(line, at=0.3)
         on_air.finished(at=0.3 + len(speech) / ta.SAMPLE_RATE)
         own_listener = Listener(rec, on_air=on_air, vad=args.vad)
+        own_listener.set_context(PICKER.pick(""))
         heard = listen_pcm(own_listener, ta.to_pcm(clip))
         audio_seconds += len(clip) / ta.SAMPLE_RATE
         own.n += 1
@@ -159,7 +209,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
 
     lat = sorted(l for t in tallies.values() for l in t.latencies)
-    print(f"recognizer: {rec.describe()}  vad: {listener.endpointer.classifier.name}")
+    print(f"recognizer: {rec.describe()}  vad: {listener.endpointer.classifier.name}  "
+          f"context: {args.context}")
     print(f"{'set':32} {'n':>5} {'correct':>8} {'fired':>6}")
     for name, t in tallies.items():
         print(f"{name:32} {t.n:5d} {t.rate() * 100:7.1f}% {t.fired:6d}")

@@ -158,3 +158,57 @@ def test_real_command_words_through_the_listener(recognizer: PocketsphinxRecogni
 
 
 RATE = 0.4
+
+
+class RecordingRecognizer(FixedRecognizer):
+    """FixedRecognizer that remembers the phrase sets it was restricted to."""
+
+    def __init__(self, text: str, confidence: float) -> None:
+        super().__init__(text, confidence)
+        self.phrase_sets: list[frozenset[str] | None] = []
+
+    def set_phrases(self, phrases) -> None:
+        self.phrase_sets.append(None if phrases is None else frozenset(phrases))
+
+
+def test_context_restricts_grammar_and_intents() -> None:
+    audio = _pcm("next")
+    rec = RecordingRecognizer("next step", 0.9)
+    listener = Listener(rec)
+    listener.set_context(("stop", "left", "right"))
+    assert [h.fired for h in listen_pcm(listener, audio)] == [False]  # next not listened for
+    assert rec.phrase_sets[-1] == frozenset({"stop", "stop now", "stop stop", "left", "left side",
+                                            "left leg", "right", "right side", "right leg"})
+    listener.set_context([Intent.NEXT, "stop"])
+    assert [h.event.intent for h in listen_pcm(listener, audio) if h.fired] == [Intent.NEXT]
+    listener.set_context(None)
+    assert [h.event.intent for h in listen_pcm(listener, audio) if h.fired] == [Intent.NEXT]
+    assert rec.phrase_sets[-1] is None
+
+
+def test_context_unchanged_is_cheap_and_applies_at_utterance_start() -> None:
+    rec = RecordingRecognizer("stop", 0.9)
+    listener = Listener(rec)
+    listen_pcm(listener, _pcm("stop"))
+    calls = len(rec.phrase_sets)
+    context = ("stop", "pause")
+    for _ in range(1000):
+        listener.set_context(context)
+    assert len(rec.phrase_sets) == calls  # nothing reaches the recognizer until speech starts
+    listen_pcm(listener, _pcm("stop"))
+    listen_pcm(listener, _pcm("stop"))
+    assert len(rec.phrase_sets) == calls + 1  # applied once, at the first utterance start
+    with pytest.raises(ValueError):
+        listener.set_context(("not_an_intent",))
+
+
+def test_context_with_the_real_recognizer(recognizer: PocketsphinxRecognizer) -> None:
+    """In a left/right context "left side" is heard; out of context it fires nothing."""
+    listener = Listener(recognizer)
+    listener.set_context(("left", "right", "stop"))
+    heard = listen_pcm(listener, _pcm("left side"))
+    assert [h.event.intent for h in heard if h.fired] == [Intent.LEFT]
+    listener.set_context(("next", "stop"))
+    heard = listen_pcm(listener, _pcm("left side"))
+    assert not any(h.event.intent is Intent.LEFT for h in heard if h.fired)
+    listener.set_context(None)

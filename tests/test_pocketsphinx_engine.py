@@ -75,3 +75,34 @@ def test_confidence_separates_right_from_wrong(recognizer: PocketsphinxRecognize
     bad = [decode_pcm(recognizer, ta.to_pcm(ta.command_clip(p, "en-us", 170))).confidence
            for p in ta.COACH_LINES[:4]]
     assert sum(good) / len(good) > sum(bad) / len(bad)
+
+
+def test_set_phrases_restricts_the_grammar_and_switches_back() -> None:
+    """A context grammar only ever answers with its own phrases; None restores every phrase."""
+    rec = PocketsphinxRecognizer(reject_below=0.0)
+    clip = ta.to_pcm(ta.command_clip("how long", "en-us", 170))
+    assert rec.best_phrase(decode_pcm(rec, clip).detail) == "how long"
+    rec.set_phrases(["stop", "left", "right"])
+    assert rec.active_phrases == frozenset({"stop", "left", "right"})
+    hyp = decode_pcm(rec, clip)
+    assert rec.best_phrase(hyp.detail) in ("", "stop", "left", "right")
+    rec.set_phrases(None)
+    assert rec.best_phrase(decode_pcm(rec, clip).detail) == "how long"
+
+
+def test_set_phrases_mid_utterance_waits_for_the_next_one() -> None:
+    rec = PocketsphinxRecognizer(reject_below=0.0)
+    clip = ta.to_pcm(ta.command_clip("how long", "en-us", 170))
+    rec.start_utterance()
+    rec.feed(clip)
+    rec.set_phrases(["stop"])  # pocketsphinx cannot switch searches inside an utterance
+    assert rec.best_phrase(rec.end_utterance().detail) == "how long"
+    assert rec.best_phrase(decode_pcm(rec, clip).detail) in ("", "stop")
+
+
+def test_set_phrases_rejects_an_empty_context() -> None:
+    rec = PocketsphinxRecognizer(phrases=["stop", "go"])
+    with pytest.raises(ValueError):
+        rec.set_phrases(["next step"])
+    rec.set_phrases(["stop", "next step"])  # the unknown one is ignored
+    assert rec.active_phrases == frozenset({"stop"})

@@ -112,6 +112,11 @@ if len(_INTENT_BY_PHRASE) != sum(len(spec.phrases) for spec in COMMANDS):
 BARGE_IN_INTENTS: frozenset[Intent] = frozenset(s.intent for s in COMMANDS if s.barge_in)
 
 
+VOICE_EXCLUDED: frozenset[str] = frozenset()
+"""Phrasings the voice grammar leaves out (still accepted typed) because measurements showed they
+hurt recognition; each entry says why. Maintained with bench/listen_bench.py."""
+
+
 def all_phrases() -> list[str]:
     """Every accepted phrasing, lower case, for building recognizer grammars."""
     return list(_INTENT_BY_PHRASE)

@@ -19,16 +19,22 @@ Decisions, in order:
 4. Own voice: if the utterance overlaps a line the coach is speaking (guard included), only
    `BARGE_IN_INTENTS` may fire, with at least `on_air_min` confidence, and never a phrase sharing a
    word with that line. After each line ends the recognizer is reset so its voice cannot linger.
+5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
+   intents that make sense now (`Session.active_intents()`), and only those intents fire. It takes
+   effect when the next utterance starts, never mid-utterance. None = every phrase.
 Rejected utterances come out as `NotUnderstood` (recorded, never answered).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from coach.core.commands import BARGE_IN_INTENTS, SPEC_BY_INTENT, Intent, Strictness, normalize, parse
+from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED, CommandSpec,
+                                 Intent, Strictness, normalize, parse)
 from coach.core.events import CommandHeard, NotUnderstood
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.on_air import OnAir
@@ -100,11 +106,46 @@ class Listener:
         self.on_air_min = on_air_min
         self.min_speech = min_speech
         self._utt: _Utterance | None = None
+        # Context (see set_context): the raw argument last given, for the cheap unchanged check;
+        # the intents it resolved to (None = all), waiting for the next utterance start; and the
+        # intents in force for the current utterance.
+        self._context_lock = threading.Lock()
+        self._context_arg: object = None
+        self._context_pending: frozenset[Intent] | None = None
+        # Dirty from the start: the first utterance sets the recognizer to this listener's
+        # context, so a recognizer shared with an earlier listener is never left restricted.
+        self._context_dirty = True
+        self._context: frozenset[Intent] | None = None
         self._reset_pending_for: float | None = None  # `ended` time of a line awaiting reset
         self._last_reset_for: float | None = None
         self._now = 0.0
 
     # ----------------------------------------------------------------- public API
+
+    def set_context(self, intents: Iterable[Intent | str] | None) -> None:
+        """Listen only for `intents` (Intent members or their values) from the next utterance on.
+
+        Why: a grammar of the dozen commands that make sense now is recognized far more reliably,
+        and maps far less chatter onto a command, than one of all phrases. None = every phrase.
+        Thread-safe and cheap when unchanged (the live runner calls it ~10 times a second with
+        the same tuple): a tuple compare under no lock. Unknown intent names raise ValueError.
+        """
+        if intents is not None and not isinstance(intents, (tuple, frozenset)):
+            intents = tuple(intents)
+        if intents == self._context_arg:
+            return
+        resolved = None if intents is None else frozenset(Intent(i) for i in intents)
+        with self._context_lock:
+            self._context_arg = intents
+            self._context_pending = resolved
+            self._context_dirty = True
+        log.debug("context -> %s", "all" if resolved is None else sorted(i.value for i in resolved))
+
+    @property
+    def context(self) -> frozenset[Intent] | None:
+        """The intents in force for the current (or next) utterance; None = all."""
+        with self._context_lock:
+            return self._context_pending if self._context_dirty else self._context
 
     def process(self, pcm: bytes, at: float) -> list[Heard]:
         """Consume one chunk ending at stream time `at`; return commands/rejections decided now."""
@@ -115,6 +156,7 @@ class Listener:
         for event in self.endpointer.push(pcm, at):
             if event.kind == "start" and event.segment is not None:
                 self._utt = _Utterance(event.segment)
+                self._apply_context()
                 self.recognizer.start_utterance()
                 out.extend(self._feed(event.pcm, event.at))
             elif event.kind == "audio" and self._utt is not None:
@@ -143,6 +185,18 @@ class Listener:
 
     # ----------------------------------------------------------------- internals
 
+    def _apply_context(self) -> None:
+        """Bring a pending context into force (at an utterance start, between utterances)."""
+        if not self._context_dirty:
+            return
+        with self._context_lock:
+            context, self._context_dirty = self._context_pending, False
+        self._context = context
+        self.recognizer.set_phrases(None if context is None else context_phrases(context))
+
+    def _in_context(self, intent: Intent) -> bool:
+        return self._context is None or intent in self._context
+
     def _maybe_reset_after_line(self, at: float) -> None:
         if self.on_air is None:
             return
@@ -170,7 +224,8 @@ class Listener:
         else:
             utt.last_partial, utt.stable = hyp.text, 1
         intent = parse(hyp.text)
-        if intent is None or SPEC_BY_INTENT[intent].strictness is not Strictness.EAGER:
+        if (intent is None or SPEC_BY_INTENT[intent].strictness is not Strictness.EAGER
+                or not self._in_context(intent)):
             return []
         if utt.stable < self.stable_partials or hyp.confidence < self.partial_threshold:
             return []
@@ -198,6 +253,8 @@ class Listener:
             reason = "too short"
         elif intent is None:
             reason = "not a command"
+        elif not self._in_context(intent):
+            reason = f"{intent.value} not listened for now"
         elif hyp.confidence < self.thresholds[SPEC_BY_INTENT[intent].strictness]:
             reason = f"confidence {hyp.confidence:.2f} below {SPEC_BY_INTENT[intent].strictness.value}"
         else:
@@ -229,6 +286,17 @@ class Listener:
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
         return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), self.recognizer.name,
                             {k: float(v) for k, v in hyp.detail.items()})
+
+
+def context_phrases(intents: Iterable[Intent]) -> list[str]:
+    """The voice phrases of `intents`, in table order (what the grammar listens for)."""
+    wanted = set(intents)
+    return [p for spec in COMMANDS if spec.intent in wanted for p in voice_phrases(spec)]
+
+
+def voice_phrases(spec: CommandSpec) -> tuple[str, ...]:
+    """The phrasings of one intent the recognizer listens for (see VOICE_EXCLUDED in commands)."""
+    return tuple(p for p in spec.phrases if p not in VOICE_EXCLUDED)
 
 
 def _with_compute(heard: Heard, compute: float) -> Heard:

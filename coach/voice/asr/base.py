@@ -11,6 +11,7 @@ Audio is always 16 kHz, mono, signed 16-bit little-endian PCM bytes.
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 SAMPLE_RATE = 16_000
@@ -48,6 +49,17 @@ class Recognizer(abc.ABC):
     @abc.abstractmethod
     def end_utterance(self) -> Hypothesis:
         """Close the utterance and return the final hypothesis for all audio fed since start."""
+
+    def set_phrases(self, phrases: Sequence[str] | None) -> None:
+        """Restrict the vocabulary to `phrases` (a subset of the engine's phrases); None = all.
+
+        Why: a grammar of the dozen commands that make sense *now* is heard far more reliably,
+        and maps far less chatter onto a command, than one of every phrase. Engines apply it
+        from the next `start_utterance` (never mid-utterance) and should make repeated calls with
+        the same set cheap. The default ignores the request (the engine keeps its full grammar),
+        which is always safe: the listener still only fires intents that are in context.
+        """
+        return None
 
     def reset(self) -> None:
         """Drop any decoder state (called after the coach has spoken). Default: start afresh."""

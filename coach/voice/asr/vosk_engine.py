@@ -295,12 +295,53 @@ class VoskRecognizer(Recognizer):
             else:
                 log.info("this vosk build has no SetEndpointerDelays; keeping the model's "
                          "endpointing (the listener decides where utterances end anyway)")
+        self._grammar_dirty = False
         self._segments: list[dict[str, Any]] = []
         self._last_partial = ""
         self._fed_bytes = 0
         self.last_raw_text = ""  # what vosk literally heard last, for logs and the benchmark
 
     # -- Recognizer interface ------------------------------------------------------------------
+
+    def set_phrases(self, phrases: Sequence[str] | None) -> None:
+        """Listen only for `phrases` (None: all usable phrases) from the next utterance on.
+
+        vosk 0.3.45 has `KaldiRecognizer.SetGrammar`, which rebuilds the grammar FST in place
+        (see SET_GRAMMAR_COST in docs/listening.md for the measured cost); it also resets the
+        decoder, so it is only called between utterances and only when the set changes.
+        Phrases the model cannot say are ignored; an empty result raises ValueError.
+        """
+        if phrases is None:
+            wanted = frozenset(self.phrases)
+        else:
+            asked = frozenset(phrases)
+            wanted = asked & frozenset(self.phrases)
+            if asked - wanted:
+                log.debug("set_phrases: not usable here, ignored: %s", sorted(asked - wanted))
+            if not wanted:
+                raise ValueError(f"none of {sorted(asked)} is a usable phrase of this recognizer")
+        if wanted == self._phrase_set:
+            return
+        self._phrase_set = wanted
+        ordered = [p for p in self.phrases if p in wanted]
+        self._grammar = json.dumps([*ordered, self.unk_word], ensure_ascii=False)
+        self._grammar_dirty = True
+        if not self._fed_bytes:
+            self._apply_grammar()
+
+    def _apply_grammar(self) -> None:
+        if not self._grammar_dirty:
+            return
+        started = time.perf_counter()
+        if hasattr(self._rec, "SetGrammar"):
+            self._rec.SetGrammar(self._grammar)
+        else:  # pragma: no cover - older vosk builds: rebuild the recognizer
+            vosk = _import_vosk()
+            self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE, self._grammar)
+            self._rec.SetWords(True)
+        self._grammar_dirty = False
+        log.debug("vosk grammar switched to %d phrases in %.1f ms", len(self._phrase_set),
+                  (time.perf_counter() - started) * 1000)
 
     def start_utterance(self) -> None:
         """Forget everything from the previous utterance (including vosk's decoder state).
@@ -313,6 +354,7 @@ class VoskRecognizer(Recognizer):
         if self._fed_bytes:
             self._rec.FinalResult()
         self._rec.Reset()
+        self._apply_grammar()
         self._segments = []
         self._last_partial = ""
         self._fed_bytes = 0
