@@ -49,7 +49,7 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 1, 1, 1, 1, 3, 15, 3, 2, 5, 2),
+    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2),
     "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10),
     "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30),
 }

@@ -1,0 +1,39 @@
+"""Smoke test: `python -m bench` runs end to end at the tiny size and writes every row.
+
+Numbers are never asserted: they are measurements of a shared machine, not unit-test facts (the
+benchmark's own PASS/MISS column is where targets live).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+
+EXPECTED_ROWS = (
+    "Accuracy, real people", "per word", "Accuracy, synthesized, clean",
+    "Accuracy, synthesized, 20 dB", "Accuracy, synthesized, 10 dB", "Accuracy, synthesized, 5 dB",
+    "False accepts per 100, real distractor words", "False accepts per 100, real sentences",
+    "False accepts per 100, synth chatter", "False accepts per 100, all non-command",
+    "False accepts per hour, continuous", "coach's own voice", "Latency p50", "Latency p95",
+    "Real-time factor", "Peak resident memory", "Launch to first spoken word",
+)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--size", "tiny", "--engines", "pocketsphinx", "--out", str(tmp_path)]) == 0
+    files = list(tmp_path.glob("*-pocketsphinx.md"))
+    assert len(files) == 1
+    text = files[0].read_text()
+    assert "machine:" in text and "cores" in text and "model/settings:" in text
+    for row in EXPECTED_ROWS:
+        assert row in text, row
+    assert text in capsys.readouterr().out
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| metric"):
+            assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
