@@ -125,6 +125,8 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
                err=True)
     on_air = OnAir()
     listener = Listener(recognizer, on_air)
+    # Listen only for what fits the moment (the session says what that is, ~10 times a second).
+    runner.on_status.append(lambda status: listener.set_context(status.listening_for))
     device = _device(input_device)
     if audio_in is not None:
         device_name = str(audio_in)
