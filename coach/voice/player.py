@@ -26,11 +26,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from coach.voice.on_air import OnAir
+
+if TYPE_CHECKING:
+    from coach.voice.echo import PlaybackReference
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +121,11 @@ class Player:
         device: str | int | None = None,
         block_seconds: float = BLOCK_SECONDS,
         latency: float | str | None = None,
+        reference: PlaybackReference | None = None,
     ) -> None:
         self.on_air = on_air
+        # what is sent to the output, for echo cancellation (see coach/voice/echo.py)
+        self.reference = reference
         self.device = device
         self.block_seconds = block_seconds
         self.latency = latency
@@ -189,10 +195,19 @@ class Player:
         if stop_flag.is_set():
             return PlayResult(False, None, time.monotonic(), 0)
         data = to_float32(samples) * float(np.clip(volume, 0.0, 1.0))
-        rate = self._device_rate(sample_rate)
+        # With an echo reference, play at its rate (16 kHz) when the device takes it: the
+        # reference is then exactly the samples sent. Measured through the ALSA pulse plugin
+        # into a 16 kHz null sink, a 22050 Hz stream played 8.75 s of speech in 6.3 s of wall
+        # time (audio dropped), which no echo canceller can follow.
+        rate = self._device_rate(self.reference.rate if self.reference is not None
+                                 else sample_rate)
         data = resample(data, sample_rate, rate)
         total = data.size
         block = max(64, int(rate * self.block_seconds))
+        reference = self.reference
+        ref_rate = reference.rate if reference is not None else rate
+        # the reference at its own rate, computed once: the callback only slices and scales it
+        ref_data = resample(data, rate, ref_rate) if reference is not None else data
         state = {"pos": 0, "first_dac": None, "last_cb": time.monotonic(), "error": None}
         done = threading.Event()
         first = threading.Event()
@@ -213,10 +228,15 @@ class Player:
                 raise sd.CallbackAbort
             pos = state["pos"]
             n = min(frames, total - pos)
-            outdata[:n, 0] = data[pos : pos + n] * self.gain
+            gain = self.gain
+            outdata[:n, 0] = data[pos : pos + n] * gain
             if n < frames:
                 outdata[n:] = 0
             state["pos"] = pos + n
+            if reference is not None and n > 0:
+                r0, r1 = pos * ref_rate // rate, (pos + n) * ref_rate // rate
+                start = reference.index(state["first_dac"]) + r0
+                reference.write_index(ref_data[r0:r1] * gain, start)
             if pos + n >= total:
                 raise sd.CallbackStop  # drains what is buffered, then finished_callback
 
@@ -240,6 +260,8 @@ class Player:
         completed = False
         started_at: float | None = None
         self._playing.set()
+        if reference is not None:
+            reference.stream_opened()
         try:
             with stream:
                 # `with` started the stream; wait for the end, a stop, or a dead device.
@@ -253,6 +275,8 @@ class Player:
                         break
                     if stop_flag.is_set():
                         stream.abort()
+                        if reference is not None:
+                            reference.clear_after(time.monotonic())
                         break
                     if time.monotonic() - state["last_cb"] > WATCHDOG_SECONDS:
                         stream.abort()
@@ -265,6 +289,8 @@ class Player:
         finally:
             self._playing.clear()
             self._current_cancel = None
+            if reference is not None:
+                reference.stream_closed()
         if first.is_set() and started_at is None:
             started_at = state["first_dac"]
             if self.on_air is not None:

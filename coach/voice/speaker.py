@@ -21,13 +21,16 @@ import collections
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from coach.core.actions import CueKind
 from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
 from coach.voice.on_air import OnAir
 from coach.voice.player import AudioDeviceError, Player
 from coach.voice.tts import DEFAULT_RATE_WPM, Renderer, TTSError, clamp_rate
+
+if TYPE_CHECKING:
+    from coach.voice.echo import PlaybackReference
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class Speaker:
         cues: False for ``--no-cues``: `play_cue` does nothing.
         device: sounddevice output device name or index (None = default).
         on_finished: called as ``on_finished(utterance_id, interrupted)`` from the worker.
+        reference: optional `PlaybackReference` the player fills with what it plays, so the
+            microphone side can cancel the coach's own voice (coach/voice/echo.py).
         on_error: called with an `AudioDeviceError`/`TTSError` from the worker (the line is
             then reported as interrupted); without it errors are only logged.
 
@@ -78,6 +83,7 @@ class Speaker:
         on_finished: FinishedCallback | None = None,
         on_error: ErrorCallback | None = None,
         renderer: Renderer | None = None,
+        reference: PlaybackReference | None = None,
     ) -> None:
         self.on_air = on_air
         self.cues_enabled = cues
@@ -85,7 +91,7 @@ class Speaker:
         self.on_error = on_error
         self.rate = _clamp(rate if rate is not None else DEFAULT_RATE_WPM, *RATE_LIMITS)
         self.volume = _clamp(volume if volume is not None else DEFAULT_VOLUME, *VOLUME_LIMITS)
-        self.player = Player(on_air, device=device)
+        self.player = Player(on_air, device=device, reference=reference)
         self.player.check_device()
         self.player.gain = self.volume
         self._own_renderer = renderer is None

@@ -1,0 +1,459 @@
+"""Acoustic echo cancellation against what the coach itself plays.
+
+Why: the coach talks and listens at once. Without cancellation its own voice comes back through
+the microphone, keeps the voice-activity detector open, and a "stop" said over it is buried in
+one long utterance and rejected. We know *exactly* what went to the speaker, so we subtract it.
+
+Two parts:
+
+* `PlaybackReference`: the player writes every block it sends to the output, resampled to
+  16 kHz mono, at the `time.monotonic()` it reaches the DAC, into a ring buffer laid out on an
+  absolute timeline (sample index = round(t * 16000)). Reading any window gives zeros where
+  nothing was played, so the canceller never needs to know about lines, cues or gaps.
+* `EchoCanceller`: for each microphone chunk ``(pcm, at)``, puts the chunk's samples on the same
+  timeline, reads the reference for that window and runs libspeexdsp's echo canceller (a
+  frequency-domain adaptive filter, MDF) plus its residual-echo suppressor, through a small
+  ctypes wrapper (Debian ``libspeexdsp1``; no headers or Python binding needed).
+
+Timing: microphone chunks arrive in bursts, so the arrival time of a chunk is not the time of its
+samples. Samples are only ever late, never early, so the earliest (arrival - samples so far /
+rate) over a recent window is the stream's clock (the same trick as the tests' `SinkRecorder`);
+we only move that clock when it drifts by more than `REBASE_SECONDS`, because every jump would
+misalign the adaptive filter. The remaining output->input delay (DAC estimate errors, device
+buffers, the room) is unknown: we estimate it from the audio by GCC-PHAT cross-correlation of
+microphone and reference once enough of the coach's voice has been heard, re-check it every
+`REESTIMATE_SECONDS` of playback, and place the echo a few ms into the adaptive filter's tail.
+
+If libspeexdsp is missing, `EchoCanceller` logs one warning and passes audio through: the
+listener's own-voice rules (`OnAir`) still keep the coach from obeying itself; only barge-in over
+its voice is lost.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import threading
+import time
+from collections import deque
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+RATE = 16_000
+REBASE_SECONDS = 0.015  # move the microphone clock only for drifts larger than this
+CLOCK_WINDOW_SECONDS = 3.0  # the earliest-arrival clock looks at this much recent audio
+ESTIMATE_SECONDS = 1.0  # audio used for one delay estimate
+MIN_ACTIVE_SECONDS = 0.5  # ...of which at least this much reference must be sounding
+REESTIMATE_SECONDS = 8.0  # seconds of sounding reference between two delay estimates
+MAX_LAG_SECONDS = 0.5  # delay search range, both ways
+# Measured on PulseAudio (ALSA plugin, latency "high"): the echo reaches the microphone's
+# earliest-arrival clock ~19 ms *before* the player's DAC estimate; real devices differ.
+INITIAL_DELAY_SECONDS = -0.02
+ECHO_MARGIN_SECONDS = 0.03
+MOVE_SECONDS = 0.015  # re-align the reference when the echo is further than this from the margin  # where the echo is put inside the filter (room for jitter)
+WAIT_SECONDS = 0.25  # longest a frame waits for the player to write its reference
+IDLE_SECONDS = 2.0  # no reference for this long: pass audio through untouched
+NOISE_SUPPRESS_DB = -3  # the preprocessor's noise attenuation cap (its default is -15)
+ACTIVE_LEVEL = 1e-4  # reference RMS above this counts as sounding (-80 dBFS)
+
+# speex_echo.h / speex_preprocess.h request numbers (stable ABI since speexdsp 1.2)
+_ECHO_SET_SAMPLING_RATE = 24
+_PP_SET_DENOISE = 0
+_PP_SET_NOISE_SUPPRESS = 18
+_PP_SET_ECHO_SUPPRESS = 20
+_PP_SET_ECHO_SUPPRESS_ACTIVE = 22
+_PP_SET_ECHO_STATE = 24
+
+
+class PlaybackReference:
+    """Thread-safe ring buffer of what was played, on the absolute 16 kHz monotonic timeline.
+
+    Written from the audio callback (cheap: one lock, one copy); read by the microphone thread.
+    `seconds` must exceed the output latency + the delay search range; a few seconds is ample.
+    """
+
+    def __init__(self, seconds: float = 6.0, rate: int = RATE) -> None:
+        self.rate = rate
+        self.size = int(seconds * rate)
+        self._samples = np.zeros(self.size, np.float32)
+        self._index = np.full(self.size, -1, np.int64)  # absolute index held in each slot
+        self._lock = threading.Lock()
+        self.last_written = -1  # absolute index of the last sample written (-1: never)
+        self._streams = 0  # output streams open now (the player says so)
+
+    @property
+    def playing(self) -> bool:
+        """True while an output stream is open: more reference may still be written."""
+        return self._streams > 0
+
+    def stream_opened(self) -> None:
+        with self._lock:
+            self._streams += 1
+
+    def stream_closed(self) -> None:
+        with self._lock:
+            self._streams = max(0, self._streams - 1)
+
+    def index(self, at: float) -> int:
+        """Absolute sample index of monotonic time `at`."""
+        return int(round(at * self.rate))
+
+    def write(self, samples: np.ndarray, at: float) -> None:
+        """Record `samples` (float32, 16 kHz) whose first sample reaches the DAC at `at`."""
+        self.write_index(np.asarray(samples, np.float32), self.index(at))
+
+    def write_index(self, samples: np.ndarray, start: int) -> None:
+        n = min(samples.size, self.size)
+        if n == 0:
+            return
+        samples = samples[-n:]
+        start += samples.size - n
+        idx = np.arange(start, start + n, dtype=np.int64)
+        slots = idx % self.size
+        with self._lock:
+            self._samples[slots] = samples
+            self._index[slots] = idx
+            self.last_written = max(self.last_written, start + n - 1)
+
+    def read_index(self, start: int, n: int) -> np.ndarray:
+        """Samples at absolute indices [start, start + n): zeros where nothing was played."""
+        idx = np.arange(start, start + n, dtype=np.int64)
+        slots = idx % self.size
+        with self._lock:
+            held = self._index[slots] == idx
+            out = np.where(held, self._samples[slots], np.float32(0.0))
+        return out.astype(np.float32, copy=False)
+
+    def read(self, at: float, n: int) -> np.ndarray:
+        return self.read_index(self.index(at), n)
+
+    def clear_after(self, at: float) -> None:
+        """Forget what was written for times after `at`: a cut line's buffered tail never
+        reached the speaker, and a reference without echo would only confuse the filter."""
+        start = self.index(at)
+        with self._lock:
+            stale = self._index > start
+            self._index[stale] = -1
+            self._samples[stale] = 0.0
+            if self.last_written > start:
+                self.last_written = start
+
+
+# -- libspeexdsp through ctypes ------------------------------------------------------------------
+
+_lib: ctypes.CDLL | None = None
+_lib_error: str | None = None
+_warned = False
+
+
+def load_speexdsp() -> ctypes.CDLL | None:
+    """Load libspeexdsp once; None (with the reason in `speexdsp_error()`) if it is missing."""
+    global _lib, _lib_error
+    if _lib is not None or _lib_error is not None:
+        return _lib
+    name = ctypes.util.find_library("speexdsp") or "libspeexdsp.so.1"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError as exc:
+        _lib_error = f"{exc} (install it with `apt-get install libspeexdsp1`)"
+        return None
+    vp, ip, i16p = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int16)
+    lib.speex_echo_state_init.restype = vp
+    lib.speex_echo_state_init.argtypes = [ip, ip]
+    lib.speex_echo_state_destroy.argtypes = [vp]
+    lib.speex_echo_state_reset.argtypes = [vp]
+    lib.speex_echo_ctl.argtypes = [vp, ip, vp]
+    lib.speex_echo_cancellation.argtypes = [vp, i16p, i16p, i16p]
+    lib.speex_preprocess_state_init.restype = vp
+    lib.speex_preprocess_state_init.argtypes = [ip, ip]
+    lib.speex_preprocess_state_destroy.argtypes = [vp]
+    lib.speex_preprocess_ctl.argtypes = [vp, ip, vp]
+    lib.speex_preprocess_run.argtypes = [vp, i16p]
+    _lib = lib
+    return lib
+
+
+def speexdsp_error() -> str | None:
+    load_speexdsp()
+    return _lib_error
+
+
+class SpeexEcho:
+    """One libspeexdsp echo canceller (+ optional residual echo suppressor), int16 frames."""
+
+    def __init__(self, frame: int, filter_length: int, rate: int = RATE,
+                 suppress: bool = True) -> None:
+        lib = load_speexdsp()
+        if lib is None:
+            raise OSError(f"libspeexdsp unavailable: {_lib_error}")
+        self._lib = lib
+        self.frame = frame
+        self._echo = lib.speex_echo_state_init(frame, filter_length)
+        value = ctypes.c_int(rate)
+        lib.speex_echo_ctl(self._echo, _ECHO_SET_SAMPLING_RATE, ctypes.byref(value))
+        self._pre = None
+        if suppress:
+            self._pre = lib.speex_preprocess_state_init(frame, rate)
+            # The suppressor only applies its gains with denoising on (preprocess.c), so keep
+            # it on but cap noise attenuation at 3 dB: the recognizer wants the room's floor.
+            on, floor = ctypes.c_int(1), ctypes.c_int(NOISE_SUPPRESS_DB)
+            lib.speex_preprocess_ctl(self._pre, _PP_SET_DENOISE, ctypes.byref(on))
+            lib.speex_preprocess_ctl(self._pre, _PP_SET_NOISE_SUPPRESS, ctypes.byref(floor))
+            lib.speex_preprocess_ctl(self._pre, _PP_SET_ECHO_STATE, ctypes.c_void_p(self._echo))
+        self._out = np.zeros(frame, np.int16)
+        self._i16p = ctypes.POINTER(ctypes.c_int16)
+
+    def process(self, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """Cancel `ref`'s echo from `mic` (int16 arrays of `frame` samples); a new int16 array."""
+        mic = np.ascontiguousarray(mic, np.int16)
+        ref = np.ascontiguousarray(ref, np.int16)
+        out = np.empty(self.frame, np.int16)
+        p = self._i16p
+        self._lib.speex_echo_cancellation(self._echo, mic.ctypes.data_as(p),
+                                          ref.ctypes.data_as(p), out.ctypes.data_as(p))
+        if self._pre is not None:
+            self._lib.speex_preprocess_run(self._pre, out.ctypes.data_as(p))
+        return out
+
+    def reset(self) -> None:
+        self._lib.speex_echo_state_reset(self._echo)
+
+    def close(self) -> None:
+        if self._pre is not None:
+            self._lib.speex_preprocess_state_destroy(self._pre)
+            self._pre = None
+        if self._echo:
+            self._lib.speex_echo_state_destroy(self._echo)
+            self._echo = None
+
+    def __del__(self) -> None:  # the C states are small, but a session makes one per stream
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+def estimate_delay(mic: np.ndarray, ref: np.ndarray, max_lag: int) -> tuple[int, float]:
+    """Lag L (samples) maximizing GCC-PHAT correlation of mic[n] with ref[n - L], and the
+    peak's prominence (peak / median of |correlation|; > ~8 means a trustworthy echo).
+
+    `ref` must hold `max_lag` extra samples on each side of `mic`'s window: ref[k] is the
+    reference at mic index k - max_lag.
+    """
+    n = mic.size + ref.size
+    size = 1 << (n - 1).bit_length()
+    spec = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(ref, size))
+    spec /= np.abs(spec) + 1e-12
+    corr = np.fft.irfft(spec, size)
+    # corr[k] = sum_n mic[n] ref[n - k]; ref[j] is reference index j - max_lag, so a lag L
+    # (mic[n] ~ reference[n - L]) shows at k = -(max_lag - L) ... gather k in [-2 max_lag, 0].
+    ks = np.arange(-2 * max_lag, 1)
+    values = np.abs(corr[ks % size])
+    best = int(np.argmax(values))
+    prominence = float(values[best] / (np.median(values) + 1e-12))
+    return int(ks[best] + max_lag), prominence
+
+
+class EchoCanceller:
+    """Removes the coach's own voice from microphone chunks before the listener hears them.
+
+    `process(pcm, at)` takes a 16 kHz int16 chunk and the monotonic time it arrived, and returns
+    the cleaned samples with the time of their end (whole `frame`s only; a remainder waits for
+    the next chunk, so 20 ms chunks of 320 samples pass straight through with no extra delay).
+    `tail_ms` is the adaptive filter length: it must cover the room's reverberation plus the
+    error of the delay estimate.
+    """
+
+    def __init__(self, reference: PlaybackReference, frame: int = 320, tail_ms: float = 250.0,
+                 suppress: bool = True, delay_ms: float | None = None,
+                 rate: int = RATE) -> None:
+        self.reference = reference
+        self.frame = frame
+        self.rate = rate
+        self.tail = int(tail_ms * rate / 1000)
+        self.suppress = suppress
+        self._fixed_delay = delay_ms is not None
+        # samples the echo lags the reference by, on the shared timeline (estimated if None)
+        self.margin = int(ECHO_MARGIN_SECONDS * rate)
+        # Until estimated, assume the echo shows up INITIAL_DELAY_SECONDS after the player's DAC
+        # estimate: with the margin, any delay from -50 ms to +200 ms is inside the filter.
+        self.delay = int((delay_ms / 1000 if delay_ms is not None else INITIAL_DELAY_SECONDS)
+                         * rate)
+        self.estimates: list[tuple[int, float]] = []  # (lag samples, prominence), for reports
+        self.cpu_seconds = 0.0
+        self.late_frames = 0  # frames processed before their reference was written
+        self.rebases = 0  # times the microphone clock moved
+        self.audio_seconds = 0.0
+        self.speex: SpeexEcho | None = None
+        try:
+            self.speex = SpeexEcho(frame, self.tail, rate, suppress)
+        except OSError as exc:
+            global _warned
+            if not _warned:
+                _warned = True
+                log.warning("echo cancellation off (%s): the coach's voice reaches the listener; "
+                            "own-voice rules still apply but 'stop' over its voice may be missed",
+                            exc)
+        self._pending = np.zeros(0, np.int16)
+        self._count = 0  # microphone samples received
+        self._arrivals: deque[tuple[int, float]] = deque()  # (count, arrival - count / rate)
+        self._base: int | None = None  # timeline index of microphone sample 0
+        self._history_mic: deque[np.ndarray] = deque()  # raw microphone, for delay estimates
+        self._history_start = 0  # timeline index of the first sample in the history
+        self._history_len = 0
+        self._active_since_estimate = 0.0  # seconds of sounding reference since last estimate
+        self._estimated = False
+        self._idle = int(IDLE_SECONDS * rate) + 1  # samples since the reference last sounded
+
+    @property
+    def active(self) -> bool:
+        """True if a real canceller runs (False: libspeexdsp missing, audio passes through)."""
+        return self.speex is not None
+
+    @property
+    def cpu_per_audio_second(self) -> float:
+        return self.cpu_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+    def reset(self) -> None:
+        """Forget the microphone clock (a reopened device restarts its sample count)."""
+        self._pending = np.zeros(0, np.int16)
+        self._count = 0
+        self._arrivals.clear()
+        self._base = None
+        self._history_mic.clear()
+        self._history_len = 0
+        if self.speex is not None:
+            self.speex.reset()
+
+    # -- clock -------------------------------------------------------------------------------
+    def _update_clock(self, n: int, at: float) -> None:
+        self._count += n
+        offset = at - self._count / self.rate
+        arrivals = self._arrivals
+        while arrivals and arrivals[-1][1] >= offset:  # monotone deque: sliding-window minimum
+            arrivals.pop()
+        arrivals.append((self._count, offset))
+        while self._count - arrivals[0][0] > CLOCK_WINDOW_SECONDS * self.rate:
+            arrivals.popleft()
+        base = int(round(arrivals[0][1] * self.rate))
+        if self._base is None:
+            self._base = base
+        elif abs(base - self._base) > REBASE_SECONDS * self.rate:
+            log.debug("microphone clock moved by %.1f ms", (base - self._base) * 1000 / self.rate)
+            self._base = base
+            self.rebases += 1
+            self._history_mic.clear()
+            self._history_len = 0
+
+    # -- main entry --------------------------------------------------------------------------
+    def process(self, pcm: bytes, at: float) -> tuple[bytes, float]:
+        """Cancel the echo in one chunk; returns (cleaned pcm, monotonic time of its end).
+
+        Frames whose reference the player has not written yet (its callbacks come in bursts
+        too) wait for it, up to `WAIT_SECONDS`, while an output stream is open: cancelling
+        against zeros would leave the echo in and mislead the filter. That costs the listener
+        at most a chunk or two of latency, and only while the coach is talking.
+        """
+        t0 = time.process_time()
+        samples = np.frombuffer(pcm, dtype="<i2")
+        self._update_clock(samples.size, at)
+        assert self._base is not None
+        data = np.concatenate([self._pending, samples]) if self._pending.size else samples
+        first = self._base + self._count - data.size  # timeline index of data[0]
+        done = 0
+        out = []
+        while data.size - done >= self.frame:
+            index = first + done
+            if not self._reference_ready(index):
+                break
+            out.append(self._frame(data[done:done + self.frame], index))
+            done += self.frame
+        self._pending = data[done:].copy()
+        self.cpu_seconds += time.process_time() - t0
+        self.audio_seconds += done / self.rate
+        out_end = at - self._pending.size / self.rate
+        return (np.concatenate(out).tobytes() if out else b""), out_end
+
+    def _reference_ready(self, index: int) -> bool:
+        """Is everything the player will ever write for this frame's reference written?"""
+        if self.speex is None:
+            return True
+        end = index - self.delay + self.margin + self.frame - 1
+        ref = self.reference
+        if end <= ref.last_written or not ref.playing:
+            return True
+        if ref.index(time.monotonic()) - end > WAIT_SECONDS * self.rate:
+            self.late_frames += 1
+            return True
+        return False
+
+    def _frame(self, mic: np.ndarray, index: int) -> np.ndarray:
+        """One frame: mic samples at timeline indices [index, index + frame)."""
+        if self.speex is None:
+            return mic
+        ref = self.reference.read_index(index - self.delay + self.margin, self.frame)
+        sounding = float(np.sqrt(np.mean(ref.astype(np.float64) ** 2))) > ACTIVE_LEVEL
+        if not self._fixed_delay:
+            self._track_delay(mic, index, sounding)
+        if sounding:
+            self._idle = 0
+        else:
+            self._idle += self.frame
+            if self._idle > IDLE_SECONDS * self.rate:
+                return mic  # nothing played for a while: untouched (the filter keeps its state)
+        ref16 = np.clip(ref * 32768.0, -32768, 32767).astype(np.int16)
+        return self.speex.process(mic, ref16)
+
+    # -- delay estimation --------------------------------------------------------------------
+    def _track_delay(self, mic: np.ndarray, index: int, sounding: bool) -> None:
+        if self._history_len == 0:
+            self._history_start = index
+        elif index != self._history_start + self._history_len:  # a gap: start over
+            self._history_mic.clear()
+            self._history_len = 0
+            self._history_start = index
+        self._history_mic.append(mic.astype(np.float32) / 32768.0)
+        self._history_len += mic.size
+        window = int(ESTIMATE_SECONDS * self.rate)
+        while self._history_len - self._history_mic[0].size >= window:
+            self._history_start += self._history_mic[0].size
+            self._history_len -= self._history_mic.popleft().size
+        if sounding:
+            self._active_since_estimate += mic.size / self.rate
+        due = MIN_ACTIVE_SECONDS if not self._estimated else REESTIMATE_SECONDS
+        if self._active_since_estimate < due or self._history_len < window:
+            return
+        max_lag = int(MAX_LAG_SECONDS * self.rate)
+        ref = self.reference.read_index(self._history_start - max_lag, window + 2 * max_lag)
+        active = np.sqrt(np.mean(ref[max_lag:-max_lag].reshape(-1, 160).astype(np.float64) ** 2,
+                                 axis=1)) > ACTIVE_LEVEL
+        if active.sum() * 160 < MIN_ACTIVE_SECONDS * self.rate:
+            return
+        self._active_since_estimate = 0.0
+        mic_all = np.concatenate(self._history_mic)
+        if float(np.max(np.abs(mic_all))) < 1e-3:
+            return  # the speaker is not reaching the microphone at all: nothing to cancel
+        lag, prominence = estimate_delay(mic_all, ref, max_lag)
+        self.estimates.append((lag, prominence))
+        if prominence < 8.0:
+            log.debug("echo delay estimate %.1f ms too weak (prominence %.1f): kept %.1f ms",
+                      lag * 1000 / self.rate, prominence, self.delay * 1000 / self.rate)
+            return
+        self._estimated = True
+        # Where the echo sits in the adaptive filter now. Move the reference when it is more
+        # than MOVE_SECONDS from the margin: speex converges much more slowly on a deep echo
+        # (simulated 73 ms deep: 10 dB after 2 s; 30 ms deep: 25 dB) and a move early in
+        # the first line costs little. Small moves are not worth the reset.
+        placed = lag - self.delay + self.margin
+        if abs(placed - self.margin) <= MOVE_SECONDS * self.rate:
+            log.debug("echo delay %.1f ms: inside the filter (at %.1f ms)",
+                      lag * 1000 / self.rate, placed * 1000 / self.rate)
+            return
+        log.info("echo delay %.1f ms (prominence %.1f): moving the reference by %.1f ms",
+                 lag * 1000 / self.rate, prominence, (lag - self.delay) * 1000 / self.rate)
+        self.delay = lag
+        if self.speex is not None:
+            self.speex.reset()
