@@ -23,7 +23,9 @@ class Airing:
 class OnAir:
     """Thread-safe record of the coach's recent output, in `time.monotonic()` seconds."""
 
-    def __init__(self, guard_seconds: float = 0.3, keep: int = 16) -> None:
+    MAX_LINE_SECONDS = 120.0  # no line is longer: older airings cannot overlap a given moment
+
+    def __init__(self, guard_seconds: float = 0.3, keep: int = 4096) -> None:
         self.guard_seconds = guard_seconds
         self._keep = keep
         self._lock = threading.Lock()
@@ -48,10 +50,13 @@ class OnAir:
         with self._lock:
             airings = list(self._airings)
         result = []
-        for airing in airings:
+        for airing in reversed(airings):  # newest first; stop where nothing older can overlap
+            if airing.started < start - self.MAX_LINE_SECONDS:
+                break
             stop = float("inf") if airing.ended is None else airing.ended + self.guard_seconds
             if airing.started <= end and stop >= start:
                 result.append(airing)
+        result.reverse()
         return result
 
     def speaking(self, at: float | None = None) -> bool:
