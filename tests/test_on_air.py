@@ -10,7 +10,9 @@ def test_overlap_includes_the_guard_and_still_playing_lines():
     assert [a.text for a in on_air.overlapping(12.2, 12.25)] == ["first line"]
     assert on_air.overlapping(12.4, 13.0) == []
     on_air.started("second line", at=20.0)
-    assert on_air.speaking(at=500.0)  # still playing: no end yet
+    assert on_air.speaking(at=100.0)  # still playing: no end yet
+    # a line never reported finished (a crashed speaker) stops counting after any line's length
+    assert not on_air.speaking(at=20.0 + OnAir.MAX_LINE_SECONDS + 1)
     assert [a.text for a in on_air.overlapping(9.0, 21.0)] == ["first line", "second line"]
 
 
