@@ -18,10 +18,11 @@ extras="${MASSAGE_COACH_EXTRAS:-}"   # e.g. "test" (set by ./run-tests)
 #   pulseaudio, pulseaudio-utils, libasound2-plugins
 #                             a sound server; the tests use its null sink as a virtual mic/speaker
 #   sox                       measuring and converting test recordings
+#   libspeexdsp1              echo cancellation: removes the coach's own voice from the microphone
 #   tmux                      the tests drive the live screen in a real terminal
 #   python3-venv              an isolated environment for the Python packages
 packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils pulseaudio pulseaudio-utils
-          libasound2-plugins sox tmux python3-venv)
+          libasound2-plugins sox tmux python3-venv libspeexdsp1)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -77,6 +77,22 @@ def play_into_sink(info, samples: np.ndarray) -> None:
                    env={**os.environ, **info.env})
 
 
+def wait_until_sink_quiet(info, quiet_for: float, timeout: float) -> None:
+    """Wait until nothing has played into the virtual sink for `quiet_for` seconds (the coach
+    opens one output stream per line, so no sink input = not speaking)."""
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
+                                text=True, timeout=10, env={**os.environ, **info.env}).stdout
+        if inputs.strip():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_for:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the coach kept speaking for {timeout} s")
+
+
 @pytest.mark.audio
 def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual_audio,
                                                                           tmp_path):
@@ -85,7 +101,8 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
     # The coach speaks its welcome through the sink; the monitor feeds it back as the
     # microphone, so everything it says is heard by its own listener.
     coach.expect(r"Say next when you're ready to begin", timeout=60)
-    time.sleep(8)  # let it finish speaking every line: its own voice must fire nothing
+    # let it finish speaking every line (~12 s in real time): its own voice must fire nothing
+    wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=40)
     play_into_sink(virtual_audio, np.concatenate([silence(0.3), command_clip("next step"),
                                                   silence(0.5)]))
     coach.expect(r"Rest both hands on your thighs", timeout=15)

@@ -51,7 +51,8 @@ def open_history() -> History | None:
 
 
 def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
-                 volume: float | None, cues: bool, device: str | None, on_air=None):
+                 volume: float | None, cues: bool, device: str | None, on_air=None,
+                 reference=None):
     """The real speaker, or a silent one with `--quiet` or when no audio output works."""
     from coach.voice.on_air import OnAir
     from coach.voice.speaker import SilentSpeaker, Speaker
@@ -70,7 +71,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
     try:
         return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
                        device=device, on_finished=runner.speech_finished,
-                       on_error=output_failed)
+                       on_error=output_failed, reference=reference)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
         log.warning("speech output unavailable: %s", error)
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
@@ -149,8 +150,9 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
             code = run_voice_session(
                 runner, engine=engine, model=model, audio_in=audio_in,
                 input_device=input_device, record_dir=record_dir, speed=speed,
-                make_speaker=lambda on_air: make_speaker(quiet, runner, voice, rate, volume,
-                                                         not no_cues, output_device, on_air))
+                make_speaker=lambda on_air, reference: make_speaker(
+                    quiet, runner, voice, rate, volume, not no_cues, output_device, on_air,
+                    reference))
     if history is not None:
         history.close()
     sys.exit(code)

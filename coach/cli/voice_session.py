@@ -13,12 +13,16 @@ import time
 import wave
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, DeviceProblem
 from coach.runner import Runner
+
+if TYPE_CHECKING:
+    from coach.voice.echo import EchoCanceller
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +61,12 @@ class UtteranceRecorder:
 
 
 def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
-           recorder: UtteranceRecorder | None, end_with_source: bool) -> None:
-    """Producer thread: audio chunks -> listener -> events. Never raises; a lost device pauses
-    the session (the engine says so) and is retried until it comes back or the session ends."""
+           recorder: UtteranceRecorder | None, end_with_source: bool,
+           canceller: EchoCanceller | None = None) -> None:
+    """Producer thread: audio chunks -> [echo canceller] -> listener -> events. Never raises; a
+    lost device pauses the session (the engine says so) and is retried until it comes back or
+    the session ends. The canceller removes the coach's own voice before the listener hears it,
+    so "stop" said over it stands out; `--record` keeps the cleaned audio (what was judged)."""
     from coach.voice.audio_in import AudioDeviceError
 
     lost = False
@@ -72,6 +79,8 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
                 runner.events.put(DeviceProblem(device_name, lost=True, detail=str(error)))
             stop.wait(RETRY_SECONDS)
             continue
+        if canceller is not None:
+            canceller.reset()  # a (re)opened stream restarts its sample clock
         if lost:
             lost = False
             listener.reset()
@@ -80,6 +89,10 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
             for pcm, at in source:
                 if stop.is_set():
                     break
+                if canceller is not None:
+                    pcm, at = canceller.process(pcm, at)
+                    if not pcm:
+                        continue
                 if recorder is not None:
                     recorder.keep(pcm, at)
                 for heard in listener.process(pcm, at):
@@ -110,11 +123,17 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
 def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
                       audio_in: Path | None, input_device: str | None, record_dir: Path | None,
                       speed: float, make_speaker) -> int:
-    """Set up recognition, audio in and speech out around `runner`, then run it."""
+    """Set up recognition, audio in and speech out around `runner`, then run it.
+
+    `make_speaker(on_air, reference)` builds the speaker: it must share `on_air` with the
+    listener and hand `reference` (a `PlaybackReference`) to its player, or the echo canceller
+    has nothing to subtract and passes the microphone through untouched.
+    """
     from coach.voice.asr.base import RecognizerUnavailable
     from coach.voice.asr.select import create_recognizer, describe_choice
     from coach.voice.audio_in import AudioDeviceError, MicrophoneSource, WavFileSource
     from coach.voice.listener import Listener
+    from coach.voice.echo import EchoCanceller, PlaybackReference
     from coach.voice.on_air import OnAir
 
     try:
@@ -144,18 +163,26 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
             click.echo(f"Error: {error}\nNo usable microphone. Check it with `massage-coach "
                        f"doctor`, or type commands instead: massage-coach run --text", err=True)
             return 2
-    runner.speaker = make_speaker(on_air)
+    # Echo cancellation: the speaker's player records what it plays, the canceller subtracts
+    # it from the microphone. Not for a replayed recording: it holds no echo of this session.
+    reference = PlaybackReference()
+    canceller = EchoCanceller(reference) if audio_in is None else None
+    runner.speaker = make_speaker(on_air, reference)
     stop = threading.Event()
     recorder = UtteranceRecorder(record_dir) if record_dir else None
     thread = threading.Thread(target=listen, name="listener", daemon=True,
                               args=(runner, listener, open_source, device_name, stop, recorder,
-                                    audio_in is not None))
+                                    audio_in is not None, canceller))
     thread.start()
     try:
         return runner.run()
     finally:
         stop.set()
         thread.join(timeout=3)
+        if canceller is not None and canceller.audio_seconds:
+            log.info("echo canceller: %.1f ms CPU per s of audio, delay estimates %s, %d late "
+                     "frames", canceller.cpu_per_audio_second * 1000, canceller.estimates,
+                     canceller.late_frames)
 
 
 def _device(name: str | None) -> int | str | None:

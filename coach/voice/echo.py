@@ -47,7 +47,9 @@ REBASE_SECONDS = 0.015  # move the microphone clock only for drifts larger than 
 CLOCK_WINDOW_SECONDS = 3.0  # the earliest-arrival clock looks at this much recent audio
 ESTIMATE_SECONDS = 1.0  # audio used for one delay estimate
 MIN_ACTIVE_SECONDS = 0.5  # ...of which at least this much reference must be sounding
-REESTIMATE_SECONDS = 8.0  # seconds of sounding reference between two delay estimates
+REESTIMATE_SECONDS = 3.0  # seconds of sounding reference between two delay estimates
+# (each line is a new output stream whose DAC estimate may be off by a different amount)
+STREAM_CHECK_SECONDS = 0.3  # sounding audio of a new stream before re-checking the delay
 MAX_LAG_SECONDS = 0.5  # delay search range, both ways
 # Measured on PulseAudio (ALSA plugin, latency "high"): the echo reaches the microphone's
 # earliest-arrival clock ~19 ms *before* the player's DAC estimate; real devices differ.
@@ -83,6 +85,7 @@ class PlaybackReference:
         self._lock = threading.Lock()
         self.last_written = -1  # absolute index of the last sample written (-1: never)
         self._streams = 0  # output streams open now (the player says so)
+        self.streams_started = 0
 
     @property
     def playing(self) -> bool:
@@ -92,6 +95,7 @@ class PlaybackReference:
     def stream_opened(self) -> None:
         with self._lock:
             self._streams += 1
+            self.streams_started += 1
 
     def stream_closed(self) -> None:
         with self._lock:
@@ -306,6 +310,8 @@ class EchoCanceller:
         self._history_len = 0
         self._active_since_estimate = 0.0  # seconds of sounding reference since last estimate
         self._estimated = False
+        self._streams_seen = reference.streams_started
+        self._stream_check = False  # a new stream started: re-check the delay soon
         self._idle = int(IDLE_SECONDS * rate) + 1  # samples since the reference last sounded
 
     @property
@@ -409,6 +415,15 @@ class EchoCanceller:
 
     # -- delay estimation --------------------------------------------------------------------
     def _track_delay(self, mic: np.ndarray, index: int, sounding: bool) -> None:
+        streams = self.reference.streams_started
+        if streams != self._streams_seen:
+            # A new output stream (one per line or cue) starts with its own DAC estimate, a
+            # few samples off the last one: check the alignment early in it.
+            self._streams_seen = streams
+            self._stream_check = self._estimated
+            self._history_mic.clear()
+            self._history_len = 0
+            self._active_since_estimate = 0.0
         if self._history_len == 0:
             self._history_start = index
         elif index != self._history_start + self._history_len:  # a gap: start over
@@ -423,16 +438,23 @@ class EchoCanceller:
             self._history_len -= self._history_mic.popleft().size
         if sounding:
             self._active_since_estimate += mic.size / self.rate
-        due = MIN_ACTIVE_SECONDS if not self._estimated else REESTIMATE_SECONDS
-        if self._active_since_estimate < due or self._history_len < window:
+        if self._stream_check:
+            due, needed = STREAM_CHECK_SECONDS, int(STREAM_CHECK_SECONDS * 1.25 * self.rate)
+        elif not self._estimated:
+            due, needed = MIN_ACTIVE_SECONDS, window
+        else:
+            due, needed = REESTIMATE_SECONDS, window
+        if self._active_since_estimate < due or self._history_len < needed:
             return
+        window = self._history_len
         max_lag = int(MAX_LAG_SECONDS * self.rate)
         ref = self.reference.read_index(self._history_start - max_lag, window + 2 * max_lag)
         active = np.sqrt(np.mean(ref[max_lag:-max_lag].reshape(-1, 160).astype(np.float64) ** 2,
                                  axis=1)) > ACTIVE_LEVEL
-        if active.sum() * 160 < MIN_ACTIVE_SECONDS * self.rate:
+        if active.sum() * 160 < min(due, MIN_ACTIVE_SECONDS) * self.rate:
             return
         self._active_since_estimate = 0.0
+        self._stream_check = False
         mic_all = np.concatenate(self._history_mic)
         if float(np.max(np.abs(mic_all))) < 1e-3:
             return  # the speaker is not reaching the microphone at all: nothing to cancel
@@ -442,18 +464,22 @@ class EchoCanceller:
             log.debug("echo delay estimate %.1f ms too weak (prominence %.1f): kept %.1f ms",
                       lag * 1000 / self.rate, prominence, self.delay * 1000 / self.rate)
             return
+        first_estimate = not self._estimated
         self._estimated = True
-        # Where the echo sits in the adaptive filter now. Move the reference when it is more
-        # than MOVE_SECONDS from the margin: speex converges much more slowly on a deep echo
-        # (simulated 73 ms deep: 10 dB after 2 s; 30 ms deep: 25 dB) and a move early in
-        # the first line costs little. Small moves are not worth the reset.
-        placed = lag - self.delay + self.margin
-        if abs(placed - self.margin) <= MOVE_SECONDS * self.rate:
-            log.debug("echo delay %.1f ms: inside the filter (at %.1f ms)",
-                      lag * 1000 / self.rate, placed * 1000 / self.rate)
+        if lag == self.delay:
             return
-        log.info("echo delay %.1f ms (prominence %.1f): moving the reference by %.1f ms",
-                 lag * 1000 / self.rate, prominence, (lag - self.delay) * 1000 / self.rate)
+        # Where the echo sits in the adaptive filter now. Far from the margin (> MOVE_SECONDS),
+        # or on the first estimate, move the reference and restart the filter: speex converges
+        # much more slowly on a deep echo (simulated 73 ms deep: 10 dB after 2 s; 30 ms: 25 dB).
+        # A small shift (a new line's stream started a few samples off) moves the reference
+        # *without* a reset: the echo lands back where the filter learned it, and the filter
+        # stays converged (a 1-sample error alone caps the cancellation near 10-15 dB).
+        placed = lag - self.delay + self.margin
+        big = abs(placed - self.margin) > MOVE_SECONDS * self.rate
+        log.log(logging.INFO if big else logging.DEBUG,
+                "echo delay %.1f ms (prominence %.1f): moving the reference by %.2f ms%s",
+                lag * 1000 / self.rate, prominence, (lag - self.delay) * 1000 / self.rate,
+                " and restarting the filter" if big else "")
         self.delay = lag
-        if self.speex is not None:
+        if (big or first_estimate) and self.speex is not None:
             self.speex.reset()

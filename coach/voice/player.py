@@ -208,7 +208,8 @@ class Player:
         ref_rate = reference.rate if reference is not None else rate
         # the reference at its own rate, computed once: the callback only slices and scales it
         ref_data = resample(data, rate, ref_rate) if reference is not None else data
-        state = {"pos": 0, "first_dac": None, "last_cb": time.monotonic(), "error": None}
+        state = {"pos": 0, "first_dac": None, "last_cb": time.monotonic(), "error": None,
+                 "ref_anchor": 0.0}
         done = threading.Event()
         first = threading.Event()
 
@@ -217,11 +218,18 @@ class Player:
             state["last_cb"] = now
             if status.output_underflow and state["pos"] > 0:
                 log.debug("output underflow")
+                if reference is not None:
+                    # the device ran dry: what follows reaches the DAC later than planned, so
+                    # re-anchor the reference timeline on this block's DAC time
+                    delay = t.outputBufferDacTime - t.currentTime
+                    if 0.0 <= delay < 1.0 and t.outputBufferDacTime != 0:
+                        state["ref_anchor"] = now + delay - state["pos"] / rate
             if state["first_dac"] is None:
                 delay = t.outputBufferDacTime - t.currentTime
                 if not (0.0 <= delay < 1.0) or t.outputBufferDacTime == 0:
                     delay = stream_latency
                 state["first_dac"] = now + delay
+                state["ref_anchor"] = state["first_dac"]
                 first.set()
             if stop_flag.is_set():
                 outdata.fill(0)
@@ -235,7 +243,7 @@ class Player:
             state["pos"] = pos + n
             if reference is not None and n > 0:
                 r0, r1 = pos * ref_rate // rate, (pos + n) * ref_rate // rate
-                start = reference.index(state["first_dac"]) + r0
+                start = reference.index(state["ref_anchor"]) + r0
                 reference.write_index(ref_data[r0:r1] * gain, start)
             if pos + n >= total:
                 raise sd.CallbackStop  # drains what is buffered, then finished_callback
