@@ -179,3 +179,69 @@ def test_real_speaker_echo_through_the_virtual_sink(virtual_audio) -> None:
                 canceller.late_frames, canceller.rebases)
     assert erle_all >= 10
     assert erle_later >= 15
+
+
+@needs_speex
+@pytest.mark.audio
+def test_stop_over_the_real_speaker_is_heard_after_cancellation(virtual_audio) -> None:
+    """The real Speaker says two lines into the sink; during the second, "stop" is played into
+    the same sink (a person talking over the coach). The real listener, fed the monitor after
+    cancellation, fires STOP and nothing else."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from coach.core.commands import Intent
+    from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
+    from coach.voice.listener import Listener
+    from coach.voice.on_air import OnAir
+    from coach.voice.speaker import Speaker
+
+    on_air = OnAir()
+    listener = Listener(PocketsphinxRecognizer(), on_air=on_air)
+    ref = PlaybackReference()
+    canceller = EchoCanceller(ref)
+    heard = []
+
+    class _Listening(_Capture):
+        def _run(self) -> None:
+            for pcm, at in self.source:
+                self.raw.append((ta.from_pcm(pcm), at))
+                cleaned, end = self.canceller.process(pcm, at)
+                self.cleaned.append((ta.from_pcm(cleaned), end))
+                if cleaned:
+                    heard.extend(listener.process(cleaned, end))
+                if self.stop.is_set():
+                    break
+
+    clip = Path(virtual_audio.runtime_dir) / "stop-over-coach.wav"
+    ta.save_wav(clip, np.concatenate([ta.command_clip("stop"), ta.noise_floor(8000)]))
+    capture = _Listening(canceller)
+    speaker = None
+    try:
+        capture.wait_flowing()
+        speaker = Speaker(on_air, reference=ref, cues=False)
+        first = "Sit comfortably on the chair, and take a slow deep breath in and out."
+        speaker.warm([first, LONG_LINE])
+        speaker.say(first, 1)
+        speaker.say(LONG_LINE, 2)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(a.text == LONG_LINE
+                                                      for a in on_air.overlapping(0, 1e12)):
+            time.sleep(0.05)
+        time.sleep(1.5)  # well into the second line
+        assert on_air.speaking(), "the coach should still be talking"
+        subprocess.run(["paplay", "--device", virtual_audio.sink, str(clip)], check=True,
+                       timeout=30, env={**os.environ, **virtual_audio.env})
+        time.sleep(1.0)
+        speaker.stop()
+        speaker.wait_idle(10)
+        time.sleep(0.5)
+    finally:
+        if speaker is not None:
+            speaker.close()
+        capture.close()
+    fired = [h.event.intent for h in heard if h.fired]
+    log.warning("stop over the real speaker: fired %s; delay estimates %s", fired,
+                canceller.estimates)
+    assert fired == [Intent.STOP]
