@@ -1,18 +1,28 @@
 """Fit the pocketsphinx confidence weights from a `listen_bench.py --zero-thresholds --dump` file.
 
-Logistic regression (numpy, no extra dependency) of "the fired phrase is the right intent" on the
-recognizer's scores, then the accept rate / false-accept trade-off at several thresholds.
+    python bench/fit_rejection.py DUMP.json
+
+Logistic regression (numpy, no extra dependency) of "the grammar's phrase is the right intent" on
+the recognizer's scores (final decisions only), with a held-out split: rows are split by speaker
+(real speech) or espeak voice (synthesized) into two halves by a stable hash of the group name;
+weights and the thresholds are fitted on the "fit" half only, and the rates are reported on the
+"held-out" half. Thresholds: for each strictness the lowest that keeps false accepts (a wrong
+intent fired on a non-command or a command) <= the target per 100 non-command utterances on the
+fit half.
 """
 from __future__ import annotations
 
 import json
 import sys
+import zlib
 
 import numpy as np
 
 from coach.core.commands import all_phrases, normalize, parse
 
 PHRASES = [normalize(p) for p in all_phrases()]  # PocketsphinxRecognizer's order: detail["best"]
+
+FEATURES = ("llr", "per", "outside/10", "frames/100", "garbage won", "garbage margin", "|log dur|")
 
 
 def best_text(row: dict) -> str:
@@ -22,34 +32,69 @@ def best_text(row: dict) -> str:
     index = int(row.get("best", -1))
     return PHRASES[index] if 0 <= index < len(PHRASES) else ""
 
-FEATURES = ("llr", "per", "outside")
-
 
 def features(row: dict) -> list[float]:
-    return [row["llr"], row["per"], min(row["outside"], 100.0) / 10.0, row["frames"] / 100.0]
+    return [row["llr"], row["per"], min(row["outside"], 100.0) / 10.0, row["frames"] / 100.0,
+            row.get("garb", 0.0), max(0.0, row.get("gmargin", 0.0)), row.get("dur", 0.0)]
+
+
+def held_out(row: dict) -> bool:
+    return zlib.crc32(str(row.get("group", "")).encode()) % 2 == 1
+
+
+def fit(x: np.ndarray, y: np.ndarray, steps: int = 20000) -> np.ndarray:
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        w -= 0.1 * (xb.T @ (p - y) / len(y) + 1e-3 * np.r_[w[:-1], 0])
+    return w
+
+
+def report(name: str, rows: list, p: np.ndarray, y: np.ndarray, thr: float, n_neg: int) -> str:
+    """`n_neg`: non-command decisions in this half, including those with no phrase at all."""
+    pos = [r["truth"] != "" for r in rows]
+    n_pos = sum(pos)
+    good = sum(1 for pr, yy, ps in zip(p, y, pos) if ps and yy and pr >= thr)
+    fa_neg = sum(1 for pr, ps in zip(p, pos) if not ps and pr >= thr)
+    by_kind = {}
+    for r, pr, yy in zip(rows, p, y):
+        if r["truth"]:
+            k = by_kind.setdefault(r["kind"], [0, 0])
+            k[0] += int(bool(yy) and pr >= thr)
+            k[1] += 1
+    kinds = " ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(by_kind.items()))
+    return (f"{name}: thr {thr:.2f} commands right {good}/{n_pos} ({kinds}); false accepts on "
+            f"non-commands {fa_neg}/{n_neg} = {100 * fa_neg / max(1, n_neg):.1f}/100")
 
 
 def main() -> None:
-    rows = [r for r in json.load(open(sys.argv[1])) if "llr" in r and not r["partial"]]
+    finals = [r for r in json.load(open(sys.argv[1])) if not r["partial"] and r["kind"] != "own"]
+    rows = [r for r in finals if "llr" in r]
+    n_neg = {h: sum(1 for r in finals if not r["truth"] and held_out(r) == h) for h in (False, True)}
+    target = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
     x = np.array([features(r) for r in rows])
     y = np.array([1.0 if r["truth"] and parse(best_text(r)) == parse(r["truth"]) else 0.0 for r in rows])
-    own = np.array([r["kind"] == "own" for r in rows])
+    test = np.array([held_out(r) for r in rows])
+    w = fit(x[~test], y[~test])
+    print("features:", FEATURES)
+    print("weights (..., bias):", tuple(float(v) for v in np.round(w, 3)))
     xb = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(xb.shape[1])
-    for _ in range(20000):
-        p = 1 / (1 + np.exp(-xb @ w))
-        w -= 0.05 * (xb.T @ (p - y) / len(y) + 1e-3 * np.r_[w[:-1], 0])
-    print("weights (llr, per, outside/10, frames/100, bias):", np.round(w, 3))
     p = 1 / (1 + np.exp(-xb @ w))
-    kinds = sorted({r["kind"] for r in rows})
-    for thr in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        acc = {k: 0 for k in kinds}
-        for r, pr, yy in zip(rows, p, y):
-            if pr >= thr:
-                acc[r["kind"]] += 1 if yy else 0
-        bad = {k: sum(1 for r, pr, yy in zip(rows, p, y) if pr >= thr and not yy and r["kind"] == k) for k in kinds}
-        print(f"thr {thr}: good kept {int(sum((p >= thr) & (y == 1)))}/{int(y.sum())}  bad kept "
-              f"{int(sum((p >= thr) & (y == 0)))}/{int((1 - y).sum())}  by kind good={acc} bad={bad}")
+    train_rows = [r for r, t in zip(rows, test) if not t]
+    test_rows = [r for r, t in zip(rows, test) if t]
+    neg_train = [pr for r, pr in zip(train_rows, p[~test]) if not r["truth"]]
+    n_neg_train = max(1, n_neg[False])
+    # lowest threshold with <= target false accepts per 100 non-commands on the fit half
+    chosen = 1.0
+    for thr in np.arange(0.05, 1.0, 0.01):
+        if 100 * sum(1 for pr in neg_train if pr >= thr) / n_neg_train <= target:
+            chosen = float(round(thr, 2))
+            break
+    print(f"threshold for <= {target} FA/100 on the fit half: {chosen}")
+    for thr in sorted({0.3, 0.45, 0.5, 0.55, 0.65, chosen}):
+        print(" ", report("fit     ", train_rows, p[~test], y[~test], thr, n_neg[False]))
+        print(" ", report("held-out", test_rows, p[test], y[test], thr, n_neg[True]))
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ PICKER: ContextPicker | None = None
 
 
 def run_clip(listener: Listener, samples: np.ndarray, truth: str, tally: Tally, dump: list,
-             kind: str, speech_end: float | None = None) -> None:
+             kind: str, speech_end: float | None = None, group: str = "") -> None:
     """Push one clip; score against `truth` (a phrase, or "" for non-commands)."""
     listener.reset()
     if PICKER is not None:
@@ -116,7 +116,7 @@ def run_clip(listener: Listener, samples: np.ndarray, truth: str, tally: Tally, 
     else:
         tally.errors.append((truth, ",".join(i.value for i in got) or "-"))
     for h in heard:
-        dump.append(dict(kind=kind, truth=truth, fired=h.fired, text=h.event.text,
+        dump.append(dict(kind=kind, group=group, truth=truth, fired=h.fired, text=h.event.text,
                          conf=h.confidence, partial=h.partial, **h.detail))
 
 
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer synthesized clips")
     parser.add_argument("--dump")
     parser.add_argument("--final-batch", action="store_true")
+    parser.add_argument("--garbage", action="store_true", help="competitor grammar + refit weights")
     parser.add_argument("--vad", default="silero")
     parser.add_argument("--context", choices=("phase", "all"), default="phase")
     parser.add_argument("--zero-thresholds", action="store_true",
@@ -138,7 +139,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     global PICKER
     PICKER = ContextPicker(args.context)
-    rec = PocketsphinxRecognizer(final_batch=args.final_batch,
+    rec = PocketsphinxRecognizer(final_batch=args.final_batch, garbage=args.garbage,
                                  reject_below=0.0 if args.zero_thresholds else 0.2)
     kwargs = {}
     if args.zero_thresholds:
@@ -158,16 +159,19 @@ def main() -> None:
         clip = ta.load_recording(r)
         audio_seconds += len(clip) / ta.SAMPLE_RATE
         name = "real commands" if r.transcript in COMMAND_WORDS else "real non-commands"
-        run_clip(listener, clip, r.transcript if r.transcript in COMMAND_WORDS else "", tally(name), dump, name)
+        run_clip(listener, clip, r.transcript if r.transcript in COMMAND_WORDS else "", tally(name), dump, name,
+                 group=r.speaker)
     for r in ta.recordings(set_name="sentences"):
         clip = ta.load_recording(r)
         audio_seconds += len(clip) / ta.SAMPLE_RATE
-        run_clip(listener, clip, "", tally("real non-commands"), dump, "real sentences")
+        run_clip(listener, clip, "", tally("real non-commands"), dump, "real sentences",
+                 group=r.speaker)
     digits = ta.recordings(set_name="spoken-digits")
     for r in rng.sample(digits, 30 if args.quick else 60):
         clip = ta.load_recording(r)
         audio_seconds += len(clip) / ta.SAMPLE_RATE
-        run_clip(listener, clip, "", tally("real non-commands"), dump, "real digits")
+        run_clip(listener, clip, "", tally("real non-commands"), dump, "real digits",
+                 group=r.speaker)
     phrases = all_phrases()
     n_synth = 60 if args.quick else 150
     for i in range(n_synth):
@@ -175,15 +179,16 @@ def main() -> None:
         v, rt = rng.choice(ta.VOICES), rng.choice(ta.RATES)
         clip = ta.command_clip(p, v, rt, seed=i)
         audio_seconds += len(clip) / ta.SAMPLE_RATE
-        run_clip(listener, clip, p, tally("synth clean"), dump, "synth clean", speech_end_of(clip))
+        run_clip(listener, clip, p, tally("synth clean"), dump, "synth clean", speech_end_of(clip), group=v)
         noisy = ta.command_clip(p, v, rt, snr_db=10, noise=rng.choice(["pink", "music"]), seed=i)
         audio_seconds += len(noisy) / ta.SAMPLE_RATE
-        run_clip(listener, noisy, p, tally("synth 10 dB"), dump, "synth 10dB", speech_end_of(clip))
+        run_clip(listener, noisy, p, tally("synth 10 dB"), dump, "synth 10dB", speech_end_of(clip), group=v)
     for i, p in enumerate(NON_COMMAND_OOV):
         v, rt = rng.choice(ta.VOICES), rng.choice(ta.RATES)
         clip = ta.command_clip(p, v, rt, seed=100 + i)
         audio_seconds += len(clip) / ta.SAMPLE_RATE
-        run_clip(listener, clip, "", tally("synth non-commands"), dump, "synth non-commands")
+        run_clip(listener, clip, "", tally("synth non-commands"), dump, "synth non-commands",
+                 group=v)
     # The coach's own voice: long lines, marked on air.
     own = tally("own voice")
     for i, line in enumerate(ta.COACH_LINES):
