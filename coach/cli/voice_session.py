@@ -8,6 +8,7 @@ listener so the coach's own voice can never fire a command.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import wave
@@ -166,7 +167,9 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     # Echo cancellation: the speaker's player records what it plays, the canceller subtracts
     # it from the microphone. Not for a replayed recording: it holds no echo of this session.
     reference = PlaybackReference()
-    canceller = EchoCanceller(reference) if audio_in is None else None
+    # COACH_NO_AEC=1 turns it off, to tell the canceller's effects from the recognizer's.
+    use_aec = audio_in is None and not os.environ.get("COACH_NO_AEC")
+    canceller = EchoCanceller(reference) if use_aec else None
     runner.speaker = make_speaker(on_air, reference)
     stop = threading.Event()
     recorder = UtteranceRecorder(record_dir) if record_dir else None

@@ -57,7 +57,10 @@ INITIAL_DELAY_SECONDS = -0.02
 ECHO_MARGIN_SECONDS = 0.03
 MOVE_SECONDS = 0.015  # re-align the reference when the echo is further than this from the margin  # where the echo is put inside the filter (room for jitter)
 WAIT_SECONDS = 0.25  # longest a frame waits for the player to write its reference
-IDLE_SECONDS = 2.0  # no reference for this long: pass audio through untouched
+# No reference for longer than the filter's tail (+ 0.1 s): no echo can be left, so audio
+# passes through untouched. (With 2 s here, "next step" said just after a line went through
+# the suppressor and was missed in 2 of 4 end-to-end runs; passed through, it is heard.)
+IDLE_MARGIN_SECONDS = 0.1
 # Residual echo suppression (speex defaults): how far the residual is pushed down when only the
 # coach talks, and while someone talks over it. -60/-30 and -60/-45 were tried on the
 # "stop over the real speaker" test: no clear gain over 2 runs each, so the defaults stay.
@@ -320,7 +323,7 @@ class EchoCanceller:
         self._estimated = False
         self._streams_seen = reference.streams_started
         self._stream_check = False  # a new stream started: re-check the delay soon
-        self._idle = int(IDLE_SECONDS * rate) + 1  # samples since the reference last sounded
+        self._idle = 1 << 40  # samples since the reference last sounded (nothing yet)
 
     @property
     def active(self) -> bool:
@@ -425,7 +428,7 @@ class EchoCanceller:
             self._idle = 0
         else:
             self._idle += self.frame
-            if self._idle > IDLE_SECONDS * self.rate:
+            if self._idle > self.tail + IDLE_MARGIN_SECONDS * self.rate:
                 return mic  # nothing played for a while: untouched (the filter keeps its state)
         ref16 = np.clip(ref * 32768.0, -32768, 32767).astype(np.int16)
         return self.speex.process(mic, ref16)
