@@ -241,3 +241,18 @@ def test_context_with_the_real_recognizer(recognizer: PocketsphinxRecognizer) ->
     heard = listen_pcm(listener, _pcm("left side"))
     assert not any(h.event.intent is Intent.LEFT for h in heard if h.fired)
     listener.set_context(None)
+
+
+def test_recognizer_is_reset_once_per_finished_line() -> None:
+    """After the coach finishes a line the decoder is reset once, not on every chunk."""
+    on_air = OnAir(guard_seconds=0.3)
+    on_air.started("First line.", at=0.0)
+    on_air.finished(at=0.5)
+    on_air.started("Second line.", at=1.0)
+    on_air.finished(at=1.5)
+    recognizer = FixedRecognizer("next", 0.99)
+    listener = Listener(recognizer, on_air=on_air)
+    silence = ta.to_pcm(ta.noise_floor(320))
+    for index in range(150):  # three seconds of quiet microphone after both lines
+        listener.process(silence, at=(index + 1) * 0.02)
+    assert recognizer.resets == 2

@@ -200,9 +200,12 @@ class Listener:
     def _maybe_reset_after_line(self, at: float) -> None:
         if self.on_air is None:
             return
-        for airing in self.on_air.overlapping(at - 30.0, at):
-            if airing.ended is not None and airing.ended <= at and airing.ended != self._last_reset_for:
-                self._reset_pending_for = airing.ended
+        # Reset once per newly finished line: only a line that ended after the last reset counts.
+        ended = [a.ended for a in self.on_air.overlapping(at - 30.0, at)
+                 if a.ended is not None and a.ended <= at]
+        latest = max(ended, default=None)
+        if latest is not None and (self._last_reset_for is None or latest > self._last_reset_for):
+            self._reset_pending_for = latest
         if self._reset_pending_for is not None and self._utt is None:
             log.debug("coach finished a line at %.2f: resetting recognizer", self._reset_pending_for)
             self.recognizer.reset()
