@@ -23,17 +23,19 @@ def main(verbose: int) -> None:
 
 
 def _register() -> None:
-    """Attach every subcommand module (imported here to keep `main` importable on its own)."""
-    import importlib
+    """Attach every subcommand module (each has a `register(main)`)."""
+    from coach.cli import (
+        commands_command,
+        doctor_command,
+        hear_command,
+        history_commands,
+        models_commands,
+        routine_commands,
+        run_command,
+    )
 
-    for name in ("routine_commands", "run_command", "commands_command", "hear_command", "models_commands", "doctor_command",
-                 "history_commands"):
-        try:
-            module = importlib.import_module(f"coach.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"coach.cli.{name}":
-                continue  # that part is not built yet
-            raise
+    for module in (routine_commands, run_command, commands_command, hear_command,
+                   models_commands, doctor_command, history_commands):
         module.register(main)
 
 
