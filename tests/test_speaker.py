@@ -86,9 +86,9 @@ def test_line_reaches_the_sink_and_on_air_brackets_it(speaker, sink_recorder) ->
     # blocks are stamped on arrival, after the sink and monitor latency (~40-100 ms)
     assert airing.started - 0.05 <= loud[0] <= airing.started + 0.4, (loud[0], airing)
     assert loud[-1] <= airing.ended + 0.25, (loud[-1], airing)
-    assert sink_recorder.rms_between(airing.started + 0.1, airing.ended - 0.1) > LOUD, (
-        sink_recorder.describe()
-    )
+    # most of the line was really heard (speech has pauses; counted in 10 ms windows so the
+    # check does not depend on mapping monitor samples to wall time, which drifts under load)
+    assert len(loud) * 0.01 >= 0.4 * duration, (len(loud), duration, sink_recorder.describe())
     assert not spk.busy
 
 

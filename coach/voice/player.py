@@ -35,6 +35,8 @@ from coach.voice.on_air import OnAir
 if TYPE_CHECKING:
     from coach.voice.echo import PlaybackReference
 
+OUTPUT_RATE = 16_000  # speech needs no more; the microphone side and the echo reference use it
+
 log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.01
@@ -199,8 +201,10 @@ class Player:
         # reference is then exactly the samples sent. Measured through the ALSA pulse plugin
         # into a 16 kHz null sink, a 22050 Hz stream played 8.75 s of speech in 6.3 s of wall
         # time (audio dropped), which no echo canceller can follow.
-        rate = self._device_rate(self.reference.rate if self.reference is not None
-                                 else sample_rate)
+        # Always ask for 16 kHz output (resampling the voice if needed): through PulseAudio's
+        # ALSA plugin a 22,050 Hz stream into a 16 kHz device played fast and dropped audio,
+        # and it keeps the echo reference's rate; the device falls back to its own rate.
+        rate = self._device_rate(OUTPUT_RATE)
         data = resample(data, sample_rate, rate)
         total = data.size
         block = max(64, int(rate * self.block_seconds))
