@@ -29,3 +29,11 @@ def test_every_command_has_help(command):
     result = coach(command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
+
+
+def test_device_options_take_an_index_or_part_of_a_name():
+    from coach.voice.audio_in import device_spec
+
+    assert device_spec("3") == 3  # `--output-device 3` is device 3, not a device named "3"
+    assert device_spec(" USB Mic ") == "USB Mic"
+    assert device_spec(None) is None

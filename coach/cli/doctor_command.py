@@ -120,6 +120,8 @@ def engine_finding(engine: str | None) -> Finding:
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
            output_device: str | None, engine: str) -> None:
     """Check audio devices, the microphone level, speech output and the recognizer."""
+    from coach.voice.audio_in import device_spec
+
     findings: list[Finding] = []
 
     def show(finding: Finding) -> None:
@@ -147,9 +149,9 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
             show(Finding(False, "no speaker found",
                          "plug one in, or read the lines: massage-coach run --text --quiet"))
         if has_in and seconds > 0:
-            show(input_level(sd, _device(input_device), seconds))
+            show(input_level(sd, device_spec(input_device), seconds))
         if has_out and not no_speak:
-            show(speak_test_line(_device(output_device)))
+            show(speak_test_line(device_spec(output_device)))
     show(engine_finding(None if engine == "auto" else engine))
     problems = sum(not finding.ok for finding in findings)
     if problems:
@@ -159,11 +161,6 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
         raise SystemExit(1)
     click.echo("\nAll good: massage-coach run")
 
-
-def _device(name: str | None) -> int | str | None:
-    if name is None:
-        return None
-    return int(name) if name.isdigit() else name
 
 
 def register(main: click.Group) -> None:

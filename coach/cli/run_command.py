@@ -54,6 +54,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                  volume: float | None, cues: bool, device: str | None, on_air=None,
                  reference=None):
     """The real speaker, or a silent one with `--quiet` or when no audio output works."""
+    from coach.voice.audio_in import device_spec
     from coach.voice.on_air import OnAir
     from coach.voice.speaker import SilentSpeaker, Speaker
 
@@ -70,7 +71,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
 
     try:
         return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
-                       device=device, on_finished=runner.speech_finished,
+                       device=device_spec(device), on_finished=runner.speech_finished,
                        on_error=output_failed, reference=reference)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
         log.warning("speech output unavailable: %s", error)

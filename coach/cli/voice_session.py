@@ -132,7 +132,12 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     """
     from coach.voice.asr.base import RecognizerUnavailable
     from coach.voice.asr.select import create_recognizer, describe_choice
-    from coach.voice.audio_in import AudioDeviceError, MicrophoneSource, WavFileSource
+    from coach.voice.audio_in import (
+        AudioDeviceError,
+        MicrophoneSource,
+        WavFileSource,
+        device_spec,
+    )
     from coach.voice.listener import Listener
     from coach.voice.echo import EchoCanceller, PlaybackReference
     from coach.voice.on_air import OnAir
@@ -147,7 +152,7 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     listener = Listener(recognizer, on_air)
     # Listen only for what fits the moment (the session says what that is, ~10 times a second).
     runner.on_status.append(lambda status: listener.set_context(status.listening_for))
-    device = _device(input_device)
+    device = device_spec(input_device)
     if audio_in is not None:
         device_name = str(audio_in)
 
@@ -187,9 +192,3 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
                      "frames", canceller.cpu_per_audio_second * 1000, canceller.estimates,
                      canceller.late_frames)
 
-
-def _device(name: str | None) -> int | str | None:
-    """sounddevice takes an index or a name substring."""
-    if name is None:
-        return None
-    return int(name) if name.isdigit() else name
