@@ -374,7 +374,8 @@ class PocketsphinxRecognizer(Recognizer):
         self._active = wanted
 
     def describe(self) -> str:
-        return (f"pocketsphinx grammar ({len(self.phrases)} phrases) + allphone rejection, "
+        return (f"pocketsphinx grammar (up to {len(self.phrases)} phrases; the listener narrows "
+                f"it to the moment's commands) + allphone rejection, "
                 f"model {self.model_dir}, reject<{self.reject_below}")
 
     # ----------------------------------------------------------------- scoring
