@@ -57,6 +57,11 @@ DEFAULT_THRESHOLDS: dict[Strictness, float] = {
 real and synthesized clips in bench/listen_bench.py)."""
 
 
+EARLY_HANGOVER = 0.1
+"""Trailing silence after which a whole, confident, unextendable command ends its utterance.
+Measured (25 real + 25 synthesized clips at real-time pace): latency p50 288 -> 199 ms, p95
+325 -> 320 ms; on 128 non-commands 3 vs 3 false accepts, on 90 commands 35 vs 36 right."""
+
 SHORT_NOTE_WORDS = 2
 """A transcribed note this short may really be a command the command recognizer is sure of."""
 
@@ -96,6 +101,7 @@ class Heard:
 class _Utterance:
     segment: Segment
     last_partial: str = ""
+    partial_confidence: float = 0.0
     stable: int = 0
     fired: Intent | None = None
     fed_seconds: float = 0.0
@@ -111,9 +117,17 @@ class Listener:
                  thresholds: dict[Strictness, float] | None = None,
                  partial_threshold: float = 0.85, stable_partials: int = 3,
                  on_air_min: float = 0.6, min_speech: float = 0.12,
-                 transcriber: Transcriber | None = None) -> None:
+                 transcriber: Transcriber | None = None,
+                 early_hangover: float | None = EARLY_HANGOVER,
+                 early_max_utterance: float = 1.5) -> None:
         """`min_speech`: utterances with less voiced audio are clicks/breaths: not decoded.
-        `transcriber`: turns notes into words (`set_dictation`); None = notes by voice are off."""
+        `transcriber`: turns notes into words (`set_dictation`); None = notes by voice are off.
+        `early_hangover`: close an utterance after this much trailing silence (instead of the
+        endpointer's full hangover) when the partial result is already a whole in-context command
+        that no longer phrase could extend, at that command's confidence, and the utterance is
+        at most `early_max_utterance` long. None = always wait for the full hangover."""
+        self.early_hangover = early_hangover
+        self.early_max_utterance = early_max_utterance
         self.recognizer = recognizer
         self.transcriber = transcriber
         self._dictation_arg = False  # last value given to set_dictation
@@ -198,6 +212,9 @@ class Listener:
                 out.extend(self._feed(event.pcm, event.at))
             elif event.kind == "audio" and self._utt is not None:
                 out.extend(self._feed(event.pcm, event.at))
+                if self._utt is not None and self._command_complete(event.at):
+                    if self.endpointer.end_now(self._utt.segment, event.at):
+                        out.extend(self._finish(event.at))
             elif event.kind == "end" and self._utt is not None:
                 out.extend(self._finish(event.at))
         compute = time.perf_counter() - started
@@ -265,6 +282,7 @@ class Listener:
             utt.stable += 1
         else:
             utt.last_partial, utt.stable = hyp.text, 1
+        utt.partial_confidence = hyp.confidence
         intent = parse(hyp.text)
         if (intent is None or SPEC_BY_INTENT[intent].strictness is not Strictness.EAGER
                 or not self._in_context(intent)):
@@ -309,6 +327,23 @@ class Listener:
                           hyp.confidence, {**detail, "rejected": 1.0})]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
+
+    def _command_complete(self, at: float) -> bool:
+        """May this utterance end now, before the full hangover? (See `early_hangover`.)"""
+        utt = self._utt
+        if (self.early_hangover is None or utt is None or utt.dictation or utt.fired is not None
+                or self.endpointer.trailing_silence < self.early_hangover - 1e-9
+                or at - utt.segment.start > self.early_max_utterance or not utt.last_partial):
+            return False
+        intent = parse(utt.last_partial)
+        if intent is None or not self._in_context(intent):
+            return False
+        if utt.partial_confidence < self.thresholds[SPEC_BY_INTENT[intent].strictness]:
+            return False
+        phrase = normalize(utt.last_partial)
+        longer = context_phrases(self._context) if self._context is not None else \
+            [p for spec in COMMANDS for p in voice_phrases(spec)]
+        return not any(other.startswith(phrase + " ") for other in longer)
 
     def _finish_note(self, utt: _Utterance, hyp: Hypothesis, at: float) -> list[Heard]:
         """Decide on an utterance taken while a note was expected (module docstring, rule 6).
