@@ -23,10 +23,11 @@ Decisions, in order:
    intents that make sense now (`Session.active_intents()`), and only those intents fire. It takes
    effect when the next utterance starts, never mid-utterance. None = every phrase.
 6. Notes: after `set_dictation(True)` (the session said "Go ahead." after "take a note") the next
-   utterance goes to the `Transcriber` instead of the command recognizer and comes out as
-   `NoteTaken(words)`, or as the command it is when the words are exactly an in-context command
-   ("stop" still stops). One note per arming. An utterance that starts while the coach is
-   speaking is its own voice, not the note: it is dropped and the listener keeps waiting.
+   utterance also goes to the `Transcriber` and comes out as `NoteTaken(words)`, or as the
+   command it is when the words are exactly an in-context command ("stop" still stops; see
+   `_finish_note`). Only barge-in commands may fire from partials meanwhile, so "softer" inside
+   a note is not acted on half-way. One note per arming. An utterance that starts while the
+   coach is speaking is its own voice, not the note: it is dropped and the listener keeps waiting.
 Rejected utterances come out as `NotUnderstood` (recorded, never answered).
 """
 
@@ -285,7 +286,8 @@ class Listener:
         utt.partial_confidence = hyp.confidence
         intent = parse(hyp.text)
         if (intent is None or SPEC_BY_INTENT[intent].strictness is not Strictness.EAGER
-                or not self._in_context(intent)):
+                or not self._in_context(intent)
+                or (utt.dictation and intent not in BARGE_IN_INTENTS)):
             return []
         if utt.stable < self.stable_partials or hyp.confidence < self.partial_threshold:
             return []
