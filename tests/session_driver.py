@@ -134,8 +134,45 @@ def sample_routine() -> Routine:
     )
 
 
+def optional_routine() -> Routine:
+    """A routine for the optional-step offer and a hold's own move-on question: an untimed
+    warm-up, a knot hold that asks "Has the knot eased?", an optional tapping step, a rest."""
+    return Routine(
+        id="optional-sample",
+        title="Optional sample",
+        audience=Audience.PARTNER,
+        summary="A routine with an optional step.",
+        equipment=(),
+        setup=("Lie face down.",),
+        contraindications=(Contraindication("Is the receiver pregnant?", "Not in pregnancy."),),
+        cautions=(),
+        steps=(
+            Step("warm", "Warm up", ("Rub the back gently.",)),
+            Step("knot", "Hold the knot", ("Press the knot with a thumb.",),
+                 Hold(default=60, minimum=30, maximum=180, until_softened=True,
+                      ask="Has the knot eased?"), pressure=LEVELS),
+            Step("tap", "Light tapping.", ("Tap the back lightly with your fingertips.",),
+                 Hold(default=30, minimum=30, maximum=30), optional=True),
+            Step("rest", "Rest", ("Rest your hands on the back.",)),
+        ),
+        closing=("Sit up slowly.",),
+    )
+
+
+def to_optional_offer(routine: Routine | None = None) -> Driver:
+    """A driver whose session is asking whether to do the optional tapping step."""
+    driver = Driver(routine or optional_routine())
+    for command in ("no", "next", "next", "next"):  # screening, set-up, warm-up, knot hold
+        driver.say(command)
+    assert driver.phase is Phase.OPTIONAL, f"expected the offer, got {driver.phase}"
+    return driver
+
+
 def to_phase(target: Phase, routine: Routine | None = None) -> Driver:
-    """A driver whose session has just reached `target`."""
+    """A driver whose session has just reached `target` (the sample routine, or for
+    `Phase.OPTIONAL` the optional routine)."""
+    if target is Phase.OPTIONAL:
+        return to_optional_offer(routine)
     driver = Driver(routine or sample_routine())
     route: dict[Phase, list[str]] = {
         Phase.SCREENING: [],

@@ -572,3 +572,92 @@ def test_describe_duration(seconds, words):
     (Hold(20, 20, 40), "20 to 40 seconds")])
 def test_describe_hold(hold, words):
     assert describe_hold(hold) == words
+
+
+# ----- optional steps and a hold's own question -----------------------------------------------
+
+KNOT_HOLD = """\
+    hold:
+      min: 30s
+      max: 2m
+      until_softened: true
+      ask: Has the knot eased?
+"""
+
+
+def test_optional_step_and_hold_question_load(tmp_path):
+    body = HEADER + STEP + "    optional: true\n" + KNOT_HOLD + STEP.replace("one", "two") + \
+        "    optional: false\n    hold: {min: 1m, max: 2m, until_softened: true, " \
+        "ask: \"Is it looser?\"}\n"
+    first, second = load_routine(write(tmp_path, body)).steps
+    assert first.optional and not second.optional
+    assert first.hold == Hold(default=30, minimum=30, maximum=120, until_softened=True,
+                              ask="Has the knot eased?")
+    assert second.hold.ask == "Is it looser?"
+    assert load_routine(write(tmp_path, HEADER + STEP)).steps[0].optional is False
+
+
+def test_hold_question_may_name_the_side(tmp_path):
+    body = HEADER + STEP + "    sides: [left, right]\n" + \
+        KNOT_HOLD.replace("Has the knot eased?", "Has the {side} calf softened?")
+    assert load_routine(write(tmp_path, body)).steps[0].hold.ask == "Has the {side} calf softened?"
+
+
+def test_ask_without_until_softened(tmp_path):
+    body = HEADER + STEP + KNOT_HOLD.replace("      until_softened: true\n", "")
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (15, 7, "steps[0].hold.ask", "missing")
+    assert problem.found == "ask but no until_softened"
+    assert "until_softened: true" in problem.hint
+
+
+def test_ask_with_until_softened_false(tmp_path):
+    body = HEADER + STEP + KNOT_HOLD.replace("until_softened: true", "until_softened: false")
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (16, 7, "steps[0].hold.ask", "missing")
+    assert problem.found == "ask with until_softened: false"
+
+
+def test_a_bad_until_softened_is_reported_once(tmp_path):
+    body = HEADER + STEP + KNOT_HOLD.replace("until_softened: true", "until_softened: maybe")
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (15, 23, "steps[0].hold.until_softened", "type")
+
+
+def test_ask_must_be_a_question(tmp_path):
+    body = HEADER + STEP + KNOT_HOLD.replace("Has the knot eased?", "Check the knot.")
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (16, 12, "steps[0].hold.ask", "value")
+    assert problem.expected == "a yes/no question ending in '?'"
+    assert problem.found == "'Check the knot.'"
+
+
+@pytest.mark.parametrize("ask, kind, column", [
+    ("Can you press on the spine now?", "safety", 12),
+    ("Has the {side} calf softened?", "side-placeholder", 12),
+    ("Has the {knot} eased?", "placeholder", 12),
+    ("[Has it eased, is it looser]", "type", 12),
+    ("", "type", 11),
+])
+def test_ask_is_checked_like_other_spoken_text(tmp_path, ask, kind, column):
+    body = HEADER + STEP + KNOT_HOLD.replace(" Has the knot eased?", f" {ask}".rstrip())
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (16, column, "steps[0].hold.ask", kind)
+
+
+def test_unquoted_question_in_a_flow_hold_gets_a_specific_hint(tmp_path):
+    body = HEADER + STEP + "    hold: {min: 1m, max: 2m, until_softened: true, ask: Eased?}\n"
+    problem = only(write(tmp_path, body))
+    assert (problem.line, problem.kind) == (12, "syntax")
+    assert "must be quoted" in problem.hint
+
+
+def test_optional_must_be_true_or_false(tmp_path):
+    problem = only(write(tmp_path, HEADER + STEP + "    optional: maybe\n"))
+    assert where(problem) == (12, 15, "steps[0].optional", "type")
+
+
+def test_optional_steps_count_only_in_the_longest_total(tmp_path):
+    body = HEADER + STEP + "    hold: 1m\n" + STEP.replace("one", "two") + \
+        "    optional: true\n    hold: 30s\n"
+    assert load_routine(write(tmp_path, body)).total_seconds() == (60, 90)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from coach.core.actions import LineKind, Say
@@ -9,10 +11,16 @@ from coach.core.commands import COMMANDS, Intent
 from coach.core.events import DeviceProblem, NotUnderstood
 from coach.core.session import NOT_MEDICAL_ADVICE, SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver, sample_routine, to_phase
+from tests.session_driver import (
+    Driver,
+    optional_routine,
+    sample_routine,
+    to_optional_offer,
+    to_phase,
+)
 
 PHASES = [Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.STEP, Phase.HOLD,
-          Phase.HOLD_DECISION, Phase.PAUSED, Phase.ENDED]
+          Phase.HOLD_DECISION, Phase.OPTIONAL, Phase.PAUSED, Phase.ENDED]
 
 
 @pytest.mark.parametrize("phase", PHASES, ids=lambda p: p.value)
@@ -345,7 +353,168 @@ def test_the_listener_always_hears_the_safety_words_and_what_fits(phase):
     assert len(active) <= 20  # a small grammar is what makes recognition reliable
     fitting = {Phase.SCREENING: Intent.YES, Phase.CHOOSE_SIDE: Intent.LEFT,
                Phase.SETUP: Intent.NEXT, Phase.STEP: Intent.NEXT, Phase.HOLD: Intent.HOW_LONG,
-               Phase.HOLD_DECISION: Intent.MORE_TIME, Phase.PAUSED: Intent.RESUME}
+               Phase.HOLD_DECISION: Intent.MORE_TIME, Phase.PAUSED: Intent.RESUME,
+               Phase.OPTIONAL: Intent.YES}
     assert fitting[phase] in active
     assert Intent.YES not in active or phase in (Phase.SCREENING, Phase.HOLD_DECISION,
-                                                  Phase.HOLD)
+                                                  Phase.HOLD, Phase.OPTIONAL)
+
+
+# ----- a hold's own move-on question (`ask`) ---------------------------------------------------
+
+KNOT_QUESTION = ("That's about a minute. Has the knot eased? Say next to move on, or more time "
+                 "to stay.")
+
+
+def _at_knot_decision() -> Driver:
+    driver = Driver(optional_routine())
+    for command in ("no", "next", "next"):  # screening, set-up, warm-up
+        driver.say(command)
+    assert driver.session.current_run.step.id == "knot"
+    driver.wait_for(Phase.HOLD_DECISION)
+    return driver
+
+
+def test_a_holds_own_question_is_asked_at_the_check_point_and_on_repeat():
+    driver = _at_knot_decision()
+    assert driver.said[-1] == KNOT_QUESTION
+    assert "Has the tissue softened?" not in " ".join(driver.said)
+    assert driver.cues()[-1] == "attention"
+    assert driver.say("repeat") == [KNOT_QUESTION]
+    driver.say("no")  # not eased yet: stay, and be asked the same question again
+    assert driver.phase is Phase.HOLD
+    driver.wait_for(Phase.HOLD_DECISION)
+    assert "Has the knot eased?" in driver.said[-1]
+    driver.say("yes")  # eased: move on
+    assert driver.phase is Phase.OPTIONAL
+
+
+def test_without_its_own_question_a_hold_asks_about_the_tissue():
+    driver = to_phase(Phase.HOLD_DECISION)
+    assert "Has the tissue softened?" in driver.said[-1]
+    assert "Has the tissue softened?" in driver.say("repeat")[0]
+
+
+# ----- optional steps ------------------------------------------------------------------------
+
+OFFER = ("Next is an optional step: Light tapping. Do you want to do it? Say next to do it, or "
+         "skip to leave it out.")
+TAPPING = "Tap the back lightly with your fingertips."
+
+
+def test_an_optional_step_is_offered_before_a_word_of_it_is_read():
+    driver = to_optional_offer()
+    session = driver.session
+    assert driver.said[-1] == OFFER  # the title's own full stop is not doubled
+    assert TAPPING not in driver.said
+    assert driver.cues()[-1] == "attention"
+    assert [a.kind for a in driver.actions if isinstance(a, Say)][-1] is LineKind.PROMPT
+    assert session.active_intents()[:2] == (Intent.YES, Intent.NO)
+    assert {Intent.NEXT, Intent.SKIP, Intent.BACK, Intent.STOP} <= set(session.active_intents())
+    assert session.hold is None and session.tick() == []  # nothing is timed while it waits
+    status = session.status()
+    assert status.phase is Phase.OPTIONAL and status.step_title == "Light tapping."
+    assert status.can_say[:2] == ("yes", "no")
+    assert [r["step_id"] for r in driver.records("step")] == ["warm", "knot"]
+    assert driver.say("repeat") == [OFFER]
+
+
+@pytest.mark.parametrize("answer", ["yes", "next"])
+def test_yes_or_next_reads_the_optional_step_as_usual(answer):
+    driver = to_optional_offer()
+    replies = driver.say(answer)
+    assert replies == [TAPPING, "Thirty seconds, starting now."]
+    assert driver.phase is Phase.HOLD and driver.session.current_run.step.id == "tap"
+    assert driver.records("optional_step") == [{"index": 3, "step_id": "tap", "wanted": True}]
+    driver.wait(31)  # the fixed hold ends by itself
+    assert driver.session.current_run.step.id == "rest"
+    driver.say("next")
+    assert driver.over().completed
+    assert driver.records("session_over")[0]["skipped"] == 0
+    assert "four of four steps in" in driver.over().summary
+
+
+@pytest.mark.parametrize("answer", ["no", "skip"])
+def test_no_or_skip_skips_the_optional_step_and_the_summary_counts_it(answer):
+    driver = to_optional_offer()
+    replies = driver.say(answer)
+    assert replies[0] == "Skipping it."
+    assert TAPPING not in driver.said
+    assert driver.session.current_run.step.id == "rest" and driver.phase is Phase.STEP
+    assert driver.records("optional_step") == [{"index": 3, "step_id": "tap", "wanted": False}]
+    assert not [r for r in driver.records("step") if r["step_id"] == "tap"]
+    driver.say("next")
+    over = driver.records("session_over")[0]
+    assert over["skipped"] == 1 and over["steps_done"] == 3
+    assert "three of four steps, skipping one," in driver.over().summary
+
+
+def test_back_from_the_offer_goes_to_the_previous_step_and_returns_to_the_offer():
+    driver = to_optional_offer()
+    replies = driver.say("back")
+    assert replies[0] == "Going back a step."
+    assert "Press the knot with a thumb." in replies
+    assert driver.session.current_run.step.id == "knot" and driver.phase is Phase.HOLD
+    assert driver.say("next")[-1] == OFFER  # and coming forward asks again
+
+
+def test_stop_during_the_offer_pauses_and_resume_asks_again():
+    driver = to_optional_offer()
+    driver.say("stop")
+    assert driver.phase is Phase.PAUSED
+    assert driver.session.active_intents()[0] is Intent.RESUME
+    assert driver.say("resume")[-1] == OFFER
+    assert driver.phase is Phase.OPTIONAL
+    driver.say("no")
+    assert driver.session.current_run.step.id == "rest"
+
+
+@pytest.mark.parametrize("answer, step_id", [("next", "tap"), ("skip", "rest")])
+def test_next_or_skip_while_paused_at_the_offer_answers_it(answer, step_id):
+    driver = to_optional_offer()
+    driver.say("pause")
+    driver.say(answer)
+    assert driver.session.current_run.step.id == step_id
+    assert driver.phase in (Phase.STEP, Phase.HOLD)
+
+
+def test_softer_and_other_position_at_the_offer_do_not_read_the_unread_step():
+    routine = optional_routine()
+    tap = replace(routine.steps[2], pressure={n: f"Tap at level {n}." for n in range(1, 6)},
+                  alternative=("Tap with one hand.",))
+    driver = to_optional_offer(replace(routine, steps=(*routine.steps[:2], tap,
+                                                       *routine.steps[3:])))
+    for paused in (False, True):
+        if paused:
+            driver.say("pause")
+        assert "Tap at level" not in driver.say("softer")[0]
+        assert driver.say("other position") == ["There's no other position for this step."]
+    driver.say("resume")
+    assert driver.session.pressure == 1
+    assert "Tap at level 1." in driver.say("yes")  # read at the level chosen meanwhile...
+    assert "Tap at level 2." in driver.say("harder")[0]  # ...and guided once it is read
+
+
+def test_ouch_during_the_offer_eases_off_then_asks_again():
+    driver = to_optional_offer()
+    replies = driver.say("ouch")
+    assert replies[-1].endswith("Is that better?") and driver.phase is Phase.PAUSED
+    assert driver.session.active_intents()[:2] == (Intent.YES, Intent.NO)
+    assert driver.say("yes") == ["Good.", OFFER]
+    assert driver.phase is Phase.OPTIONAL
+
+
+def test_an_optional_first_step_offered_again_on_back():
+    base = optional_routine()
+    routine = replace(base, steps=(base.steps[2], *base.steps[3:]))
+    driver = Driver(routine)
+    driver.say("no")
+    assert driver.say("next")[-1] == OFFER
+    replies = driver.say("back")
+    assert "first step" in replies[0] and replies[-1] == OFFER
+    assert driver.say("end session")[-1] == "Thank you. Take it easy getting up."
+    assert driver.phase is Phase.ENDED
+
+
+def test_optional_steps_count_only_in_the_longest_time():
+    assert optional_routine().total_seconds() == (30, 180 + 30)

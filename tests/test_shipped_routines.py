@@ -145,6 +145,8 @@ def step_lines(step: Step) -> list[str]:
     lines = [*step.say, *step.after, *step.alternative]
     lines += [text for text in (step.warning, step.check_in) if text]
     lines += list(step.pressure.values())
+    if step.hold and step.hold.ask:
+        lines.append(step.hold.ask)
     return lines
 
 
@@ -322,7 +324,8 @@ def test_side_placeholders_render(routines, rid):
     routine = routines[rid]
     for run in routine.expanded_steps(Side.RIGHT):
         step = run.step
-        for line in [*step.say, *step.after, *step.alternative, step.warning or ""]:
+        ask = step.hold.ask if step.hold else None
+        for line in [*step.say, *step.after, *step.alternative, step.warning or "", ask or ""]:
             rendered = run.render(line)
             assert "{" not in rendered and "}" not in rendered, (rid, step.id, line)
             if "{side}" in line:
@@ -458,3 +461,52 @@ def test_low_back_is_moderate_with_frequent_check_ins(routines):
 @pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
 def test_every_routine_checks_in(routines, rid):
     assert any(step.check_in for step in routines[rid].steps)
+
+
+# ----- optional steps and the holds' own questions ----------------------------------------------
+
+# (routine, step) pairs that are extras the giver may leave out. Each is offered aloud before it is
+# read, so its title must say what it is (and when it makes sense) on its own.
+OPTIONAL_STEPS = {("back-effleurage", "tapping"), ("thai-hamstring-sit", "third-spot")}
+
+
+def test_the_optional_steps_are_the_extras(routines):
+    marked = {(rid, step.id) for rid, routine in routines.items() for step in routine.steps
+              if step.optional}
+    assert marked == OPTIONAL_STEPS
+    for routine in routines.values():
+        assert not routine.steps[0].optional, routine.id  # a routine starts with its core
+        assert not all(step.optional for step in routine.steps if step.hold), routine.id
+
+
+def test_optional_steps_leave_the_choice_to_the_offer(routines):
+    """The session asks first, so the instruction does not ask the giver to decide again."""
+    for rid, step_id in OPTIONAL_STEPS:
+        step = next(step for step in routines[rid].steps if step.id == step_id)
+        for line in step.say:
+            assert not re.search(r"\b(if you like|optional|otherwise)\b", line, re.IGNORECASE), \
+                (rid, step_id, line)
+
+
+def test_the_knot_hold_asks_about_the_knot(routines):
+    knot = next(step for step in routines["back-effleurage"].steps if step.id == "knot-hold")
+    assert knot.hold.until_softened and "knot" in knot.hold.ask.lower()
+
+
+def test_thai_spots_keep_the_tissue_question(routines):
+    for step in routines["thai-hamstring-sit"].steps:
+        if step.hold:
+            assert step.hold.ask is None, step.id  # "Has the tissue softened?" fits a sit
+
+
+def test_hold_questions_are_yes_to_move_on(routines):
+    """A "yes" ends the hold, so the question must ask whether it has worked, not whether it
+    still hurts ("Is it still tight?" would invert the answers)."""
+    for routine in routines.values():
+        for step in routine.steps:
+            ask = step.hold.ask if step.hold else None
+            if ask:
+                assert step.hold.until_softened, (routine.id, step.id)
+                assert re.match(r"(Has|Have|Is|Are|Does|Do)\b", ask) and ask.endswith("?"), ask
+                assert not re.search(r"\b(still|not)\b", ask, re.IGNORECASE), ask
+                assert len(ask.split()) <= 12, ask

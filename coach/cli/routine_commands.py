@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from coach.core import library
-from coach.core.routine import PRESSURE_NAMES, Routine, Step
+from coach.core.routine import DEFAULT_HOLD_QUESTION, PRESSURE_NAMES, Routine, Step
 from coach.core.routine_loader import Problem, check_routine, describe_duration, describe_hold
 
 EXIT_PROBLEMS = 2
@@ -189,9 +189,16 @@ def format_guide(routine: Routine, width: int = 88) -> str:
 
 
 def _format_step(step: Step, number: int, para, bullets, out: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """One numbered step: title, what to do, how long, and the optional extras."""
-    out.append(f"{number}. {_display(step.title)}")
+    """One numbered step: title, what to do, how long, and the optional extras.
+
+    An optional step is marked in its heading, so someone planning on paper sees what may be
+    left out; the coach asks before reading it.
+    """
+    marker = " (optional)" if step.optional else ""
+    out.append(f"{number}. {_display(step.title)}{marker}")
     facts = []
+    if step.optional:
+        facts.append("the coach asks first; say no to leave it out")
     if step.sides:
         facts.append("each side: " + " then ".join(side.value for side in step.sides)
                      if len(step.sides) > 1 else f"{step.sides[0].value} side only")
@@ -202,6 +209,9 @@ def _format_step(step: Step, number: int, para, bullets, out: list[str]) -> None
     bullets(step.say, "   ")
     if step.check_in:
         para(f"Check in: {_display(step.check_in)}", "   ")
+    if step.hold and step.hold.until_softened:
+        para("At the check point the coach asks: "
+             f"{_display(step.hold.ask or DEFAULT_HOLD_QUESTION)} (yes moves on, no stays)", "   ")
     if step.after:
         para("When the hold ends:", "   ")
         bullets(step.after, "   ")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 PRESSURE_LEVELS = (1, 2, 3, 4, 5)
 PRESSURE_NAMES = {1: "very light", 2: "light", 3: "medium", 4: "firm", 5: "deep"}
+DEFAULT_HOLD_QUESTION = "Has the tissue softened?"  # an until-softened hold without its own `ask`
 
 
 class Audience(str, enum.Enum):
@@ -43,12 +44,17 @@ class Hold:
     A fixed hold has minimum == default == maximum. A ranged hold starts at `default` and "more
     time" extends it up to `maximum`. `until_softened` means the default is a check point: the coach
     asks whether to move on or stay, rather than moving on by itself.
+
+    `ask` is that check point's question in the routine's own words ("Has the knot eased?"), for
+    holds where "Has the tissue softened?" does not fit; "yes" to it means move on, "no" means stay.
+    The loader only allows it together with `until_softened`, since no other hold asks anything.
     """
 
     default: float
     minimum: float
     maximum: float
     until_softened: bool = False
+    ask: str | None = None  # the move-on question; None: the coach's default wording
 
     @property
     def is_range(self) -> bool:
@@ -79,6 +85,7 @@ class Step:
     check_in: str | None = None  # asked halfway through the hold ("how is the pressure?")
     warning: str | None = None  # said once per session, before the first time this step is done
     alternative: tuple[str, ...] = ()  # said on "other position"
+    optional: bool = False  # offered first ("do you want to do it?"); "no" skips it
     line: int = 0  # where the step starts in its file, for messages
 
     @property
@@ -132,11 +139,15 @@ class Routine:
         return any(len(step.sides) > 1 for step in self.steps)
 
     def total_seconds(self) -> tuple[float, float]:
-        """The shortest and longest time the timed holds take, both sides counted."""
+        """The shortest and longest time the timed holds take, both sides counted.
+
+        Optional steps count only in the longest time: the shortest session says no to them.
+        """
         low = high = 0.0
         for run in self.expanded_steps():
             if run.step.hold:
-                low += run.step.hold.minimum
+                if not run.step.optional:
+                    low += run.step.hold.minimum
                 high += run.step.hold.maximum
         return low, high
 

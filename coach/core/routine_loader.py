@@ -48,8 +48,8 @@ PLACEHOLDERS = ("side", "other_side")
 TOP_KEYS = ("id", "title", "audience", "summary", "equipment", "default_pressure", "setup",
             "contraindications", "cautions", "steps", "closing")
 STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
-             "warning", "other_position")
-HOLD_KEYS = ("min", "max", "default", "until_softened")
+             "warning", "other_position", "optional")
+HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")
 CUE_KEYS = ("announce", "halfway", "remaining", "countdown", "end_chime")
 CONTRAINDICATION_KEYS = ("question", "reason")
 _KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD_KEYS,
@@ -699,7 +699,7 @@ class _Checker:
         title = self.text(get("title"), f"{field}.title", scope) if "title" in items else None
         say = self.texts(get("say"), f"{field}.say", scope, required=True) \
             if "say" in items else ()
-        hold = self.hold(get("hold"), f"{field}.hold") if "hold" in items else None
+        hold = self.hold(get("hold"), f"{field}.hold", scope) if "hold" in items else None
         cues = HoldCues()
         if "cues" in items:
             if "hold" not in items:
@@ -714,6 +714,8 @@ class _Checker:
         warning = self.text(get("warning"), f"{field}.warning", scope) \
             if "warning" in items else None
         alternative = self.texts(get("other_position"), f"{field}.other_position", scope)
+        optional = bool(self.boolean(get("optional"), f"{field}.optional")) \
+            if "optional" in items else False
 
         for key, texts in (("title", [title]), ("say", say), ("after", after),
                            ("check_in", [check_in]), ("warning", [warning]),
@@ -730,7 +732,7 @@ class _Checker:
             return None
         return Step(id=step_id, title=title, say=say, hold=hold, cues=cues, after=after,
                     pressure=pressure, sides=sides, check_in=check_in, warning=warning,
-                    alternative=alternative, line=node.start_mark.line + 1)
+                    alternative=alternative, optional=optional, line=node.start_mark.line + 1)
 
     def sides(self, node: Node, field: str) -> tuple[Side, ...]:
         hint = "write `sides: [left, right]`, or leave sides out for a step done once"
@@ -751,7 +753,7 @@ class _Checker:
             self.add(node, field, "left, right or both", "an empty list", "value", hint)
         return tuple(result)
 
-    def hold(self, node: Node, field: str) -> Hold | None:
+    def hold(self, node: Node, field: str, scope: _Scope) -> Hold | None:
         if not isinstance(node, MappingNode):
             seconds = self.duration(node, field)
             return Hold(seconds, seconds, seconds) if seconds is not None else None
@@ -765,6 +767,7 @@ class _Checker:
         softened = False
         if "until_softened" in items:
             softened = bool(self.boolean(items["until_softened"][1], f"{field}.until_softened"))
+        ask = self.ask(items, f"{field}.ask", softened, scope) if "ask" in items else None
         if low is None or high is None or default is None:
             return None
         if low > high:
@@ -777,7 +780,36 @@ class _Checker:
                      f"between min and max ({describe_duration(low)} to "
                      f"{describe_duration(high)})", describe_duration(default), "hold-range")
             return None
-        return Hold(default=default, minimum=low, maximum=high, until_softened=softened)
+        return Hold(default=default, minimum=low, maximum=high, until_softened=softened, ask=ask)
+
+    def ask(self, items: dict[str, tuple[Node, Node]], field: str, softened: bool,
+            scope: _Scope) -> str | None:
+        """The hold's own move-on question: spoken text, a yes/no question, only when it is asked.
+
+        Only an until-softened hold stops to ask anything, so `ask` anywhere else would be text
+        that is never said; the author almost certainly forgot `until_softened: true`.
+        """
+        key_node, value_node = items["ask"]
+        question = self.text(value_node, field, scope)
+        if question is None:
+            return None
+        self.lint(value_node, field, [question])
+        if not question.endswith("?"):
+            self.add(value_node, field, "a yes/no question ending in '?'", f"'{_short(question)}'",
+                     "value", "it is asked when the hold reaches its default; yes moves on, "
+                     "no stays longer")
+        flag = items["until_softened"][1] if "until_softened" in items else None
+        flag_is_bad = flag is not None and not (isinstance(flag, ScalarNode) and
+                                                isinstance(self.value(flag), bool))
+        if not softened and not flag_is_bad:  # a bad flag is already reported on its own
+            if "until_softened" in items:
+                found = f"ask with until_softened: {items['until_softened'][1].value}"
+            else:
+                found = "ask but no until_softened"
+            self.add(key_node, field, "ask only on a hold with `until_softened: true`", found,
+                     "missing", "add `until_softened: true` to this hold, or remove `ask`: only "
+                     "a hold that waits for the tissue stops to ask")
+        return question
 
     def cues(self, node: Node, field: str, hold: Hold | None) -> HoldCues | None:
         items = self.mapping(node, field, CUE_KEYS, "cues")
@@ -889,6 +921,9 @@ def _syntax_hint(error: yaml.MarkedYAMLError) -> str:
     if "flow" in (error.context or "") and "'{'" in (error.problem or ""):
         return ("inside [ ] a '{' starts a mapping: write the list as '- ' lines, or put "
                 "text with {side} in quotes")
+    if "flow mapping" in (error.context or "") and "'?'" in (error.problem or ""):
+        return ("inside { } a text ending in '?' (such as `ask`) must be quoted, or write the "
+                "mapping as indented 'key: value' lines")
     if "found character '\\t'" in (error.problem or ""):
         return "YAML does not allow tabs for indentation; use spaces"
     return ("check indentation, colons and quotes on this line and the one above; text "

@@ -7,7 +7,8 @@ the wall clock and never touches audio, so tests drive a whole routine with a `F
 
 Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
 -> set-up -> steps (each read aloud; a hold starts once its instruction has been spoken) ->
-closing and summary.
+closing and summary. An optional step is offered before it is read ("Do you want to do it?"):
+"yes" or "next" reads it, "no" or "skip" skips it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from coach.core.events import (
 )
 from coach.core.hold import HoldTimer
 from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
-from coach.core.routine import Routine, Side, StepRun
+from coach.core.routine import DEFAULT_HOLD_QUESTION, Routine, Side, StepRun
 from coach.core.status import Phase, Status
 from coach.core.timewords import (
     duration_words,
@@ -254,6 +255,8 @@ class Session:
                          Intent.NEXT, Intent.BACK, Intent.SKIP],
             Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.YES, Intent.NO,
                                   Intent.HOW_LONG],
+            Phase.OPTIONAL: [Intent.YES, Intent.NO, Intent.NEXT, Intent.SKIP, Intent.BACK,
+                             Intent.HOW_LONG],
             Phase.CLOSING: [],
             Phase.ENDED: [],
         }
@@ -272,8 +275,12 @@ class Session:
             intents.append(Intent.OTHER_POSITION)
         if self.phase not in (Phase.CLOSING, Phase.ENDED):
             intents += [Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER]
+        # The answer most likely now leads, then "stop"; when a yes/no question is open (an
+        # optional step on offer, a safety question, "is that better?") both answers lead, so
+        # the help line starts "yes, no".
+        lead = 2 if intents[:2] == [Intent.YES, Intent.NO] else 1
         ordered: list[Intent] = []
-        for intent in [*intents[:1], *always[:1], *intents[1:], *always[1:]]:
+        for intent in [*intents[:lead], *always[:1], *intents[lead:], *always[1:]]:
             if intent not in ordered:
                 ordered.append(intent)
         return tuple(ordered)
@@ -327,7 +334,11 @@ class Session:
             return self._ack() + self._enter_step(0)
         if phase is Phase.PAUSED:
             self._unpause()
+            if self.phase is Phase.OPTIONAL:  # paused while the offer was open: "next" takes it
+                return self._ack() + self._take_optional(True)
             return self._ack() + self._advance(skipped=False)
+        if phase is Phase.OPTIONAL:
+            return self._ack() + self._take_optional(True)
         if phase is Phase.HOLD_DECISION:
             return self._ack() + self._finish_hold()
         if phase in (Phase.STEP, Phase.HOLD):
@@ -338,8 +349,11 @@ class Session:
         if self.phase is Phase.SCREENING:
             return self._say("The safety questions can't be skipped.", LineKind.ANSWER) + \
                 self._ask_question(repeat=True)
-        if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+        if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
+                          Phase.OPTIONAL):
             self._unpause()
+            if self.phase is Phase.OPTIONAL:
+                return self._ack() + self._take_optional(False)
             return self._ack() + self._say("Skipping this step.", LineKind.ANSWER) + \
                 self._advance(skipped=True)
         return self._on_next()
@@ -352,7 +366,7 @@ class Session:
                     self._ask_question(repeat=True)
             self.question_index -= 1
             return self._ack() + self._ask_question()
-        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED, Phase.OPTIONAL):
             self._unpause()
             out = self._ack() + self._close_hold("back")
             if self.index == 0:
@@ -369,6 +383,8 @@ class Session:
             return self._ask_side()
         if self.phase is Phase.HOLD_DECISION:
             return self._ask_hold_decision(again=True)
+        if self.phase is Phase.OPTIONAL:
+            return self._offer_step()
         if not self._last_instruction:
             return self._say("There's nothing to repeat yet.", LineKind.ANSWER)
         out: list[Action] = []
@@ -403,6 +419,8 @@ class Session:
             out += self._ask_question(repeat=True)
         elif self.phase is Phase.CHOOSE_SIDE:
             out += self._ask_side()
+        elif self.phase is Phase.OPTIONAL:
+            out += self._offer_step()
         elif self.hold is not None:
             left = remaining_words(self.hold.remaining(self.clock.now()))
             out += self._say(f"{_capital(left)} left.", LineKind.ANSWER)
@@ -424,7 +442,8 @@ class Session:
         out: list[Action] = [StopSpeaking()]
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return out
-        if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED):
+        if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
+                              Phase.OPTIONAL):
             return out + self._say("Sorry. Nothing has started yet. Say stop at any time.",
                                    LineKind.ANSWER, urgent=True)
         result = pressure_rules.change(self.pressure, -2)
@@ -456,7 +475,8 @@ class Session:
                 text += " The timer is paused."
             return self._say(text, LineKind.ANSWER)
         left = len(self.runs) - max(self.index, 0)
-        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED):
+        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
+                                                               Phase.OPTIONAL):
             hold = self.current_run.step.hold
             if hold is not None:
                 return self._say(f"No timer yet. This step holds for "
@@ -495,6 +515,8 @@ class Session:
             return self._ack() + self._say("Good. Carry on.", LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self._finish_hold()
+        if self.phase is Phase.OPTIONAL:
+            return self._ack() + self._take_optional(True)
         if self.phase is Phase.CHOOSE_SIDE:
             return self._ack() + self._choose_side(self.first_side)
         return self._say("There's no question waiting. Say help to hear what you can say.",
@@ -526,6 +548,8 @@ class Session:
                                            LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self._stay_longer()
+        if self.phase is Phase.OPTIONAL:
+            return self._ack() + self._take_optional(False)
         return self._say("There's no question waiting. Say help to hear what you can say.",
                          LineKind.ANSWER)
 
@@ -546,7 +570,8 @@ class Session:
 
     def _on_other_position(self) -> list[Action]:
         if self.index >= 0 and self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
-                                              Phase.PAUSED):
+                                              Phase.PAUSED) and \
+                self._effective_phase() is not Phase.OPTIONAL:  # not for a step still on offer
             run = self.current_run
             if run.step.alternative:
                 out = self._ack()
@@ -559,7 +584,7 @@ class Session:
 
     def _can_take_note(self) -> bool:
         return self.phase in (Phase.SETUP, Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
-                              Phase.PAUSED)
+                              Phase.PAUSED, Phase.OPTIONAL)
 
     def _on_note(self) -> list[Action]:
         if not self._can_take_note():
@@ -674,11 +699,44 @@ class Session:
         return None
 
     def _enter_step(self, index: int) -> list[Action]:
+        """Go to a step: offer it if it is optional, else read it."""
         self.index = index
-        self.phase = Phase.STEP
         self.hold = None
+        self._hold_waits_for = None
         self._fired = set()
         self._pending_checkin = self._ouch_check = False
+        if self.current_run.step.optional:
+            self.phase = Phase.OPTIONAL
+            return self._offer_step()
+        return self._begin_step()
+
+    def _offer_step(self) -> list[Action]:
+        """Ask whether to do the optional step, before a word of its instruction is read.
+
+        Asking first (with the attention cue, like every question) lets the giver decide before
+        anyone moves; the answer goes to `_take_optional`. Yes and no are the natural answers;
+        the prompt also names next and skip, the words people already use to move through steps.
+        """
+        run = self.current_run
+        title = run.render(run.step.title).rstrip(" .!?")
+        return [PlayCue(CueKind.ATTENTION)] + self._say(
+            f"Next is an optional step: {title}. Do you want to do it? Say next to do it, or "
+            f"skip to leave it out.", LineKind.PROMPT)
+
+    def _take_optional(self, wanted: bool) -> list[Action]:
+        """The answer to `_offer_step`: read the step as usual, or skip it like "skip" does."""
+        step = self.current_run.step
+        out: list[Action] = [Record("optional_step", {"index": self.index + 1,
+                                                      "step_id": step.id, "wanted": wanted})]
+        if wanted:
+            return out + self._begin_step()
+        log.debug("optional step %s skipped", step.id)
+        return out + self._say("Skipping it.", LineKind.ANSWER) + self._advance(skipped=True)
+
+    def _begin_step(self) -> list[Action]:
+        """Read the current step's instruction; its hold starts once that has been spoken."""
+        self.phase = Phase.STEP
+        index = self.index
         run = self.current_run
         step = run.step
         out: list[Action] = [Record("step", {
@@ -770,8 +828,11 @@ class Session:
         # The next check is a minute away, or at the maximum, whichever comes first.
         self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
         held = rounded_words(self.hold.elapsed(now))
-        text = (f"That's about {held}. Has the tissue softened? Say next to move on, or more time "
-                f"to stay.")
+        run = self.current_run
+        hold_spec = run.step.hold
+        question = run.render(hold_spec.ask) if hold_spec and hold_spec.ask else \
+            DEFAULT_HOLD_QUESTION
+        text = f"That's about {held}. {question} Say next to move on, or more time to stay."
         record = Record("hold_check", {"step": self.current_run.step.id,
                                        "held": round(self.hold.elapsed(now), 2)})
         return [record, PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
@@ -833,8 +894,10 @@ class Session:
                 out += self._say(line, LineKind.INSTRUCTION)
         minutes = max(1, round((self.clock.now() - self._started_at) / 60))
         done = self._completed_steps
-        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps in "
-                   f"about {duration_words(minutes * 60)}, finishing at "
+        skipped = (f", skipping {number_words(self._skipped_steps)},"
+                   if self._skipped_steps else "")
+        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
+                   f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
                    f"{pressure_rules.describe(self.pressure)}.")
         out += self._say(summary, LineKind.NOTICE)
         out += self._say("Thank you. Take it easy getting up.", LineKind.NOTICE)
@@ -872,6 +935,8 @@ class Session:
             self._unpause()
             if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
                 return self._start_hold()
+            if self.phase is Phase.OPTIONAL:  # the offer is still open: put it again
+                return self._offer_step()
         return []
 
     def _change_pressure(self, delta: int, urgent: bool) -> list[Action]:
@@ -883,8 +948,10 @@ class Session:
         out: list[Action] = []
         if result.changed:
             out.append(_pressure_record(result, "softer" if delta < 0 else "harder"))
-        step = self._step_or_none() if self.phase not in (Phase.SCREENING, Phase.CHOOSE_SIDE,
-                                                          Phase.SETUP, Phase.WELCOME) else None
+        # No step guidance before a step has been read (an optional one may be on offer).
+        step = self._step_or_none() if self._effective_phase() not in (
+            Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.WELCOME,
+            Phase.OPTIONAL) else None
         return out + self._say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
                                urgent=urgent)
 

@@ -18,6 +18,7 @@ class Phase(str, enum.Enum):
     STEP = "step"  # instruction read, waiting for "next" (or a hold that has not started)
     HOLD = "hold"  # a timed hold is running
     HOLD_DECISION = "hold_decision"  # an until-softened hold reached its default: move on or stay?
+    OPTIONAL = "optional"  # an optional step is on offer: do it (yes/next) or skip it (no/skip)?
     PAUSED = "paused"
     CLOSING = "closing"
     ENDED = "ended"
