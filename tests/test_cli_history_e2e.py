@@ -17,7 +17,7 @@ def test_the_receivers_pressure_and_notes_come_back_next_time(tmp_path):
     first.type("softer")
     first.expect(r"Lighter: level two")
     first.type("note knot near the sit bone")
-    first.expect(r"^coach: Noted\.$")
+    first.expect(r"^coach: Noted: knot near the sit bone\.$")
     first.type("end session")
     assert first.finish() == 0
 
