@@ -131,6 +131,8 @@ def main() -> None:
     parser.add_argument("--dump")
     parser.add_argument("--final-batch", action="store_true")
     parser.add_argument("--garbage", action="store_true", help="competitor grammar + refit weights")
+    parser.add_argument("--bestpath", choices=("on", "off"),
+                        help="force the grammar pass's lattice best-path search on or off")
     parser.add_argument("--vad", default="silero")
     parser.add_argument("--context", choices=("phase", "all"), default="phase")
     parser.add_argument("--zero-thresholds", action="store_true",
@@ -139,8 +141,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     global PICKER
     PICKER = ContextPicker(args.context)
+    options = {} if args.bestpath is None else {"bestpath": args.bestpath == "on"}
     rec = PocketsphinxRecognizer(final_batch=args.final_batch, garbage=args.garbage,
-                                 reject_below=0.0 if args.zero_thresholds else 0.2)
+                                 reject_below=0.0 if args.zero_thresholds else 0.2,
+                                 decoder_options=options)
     kwargs = {}
     if args.zero_thresholds:
         from coach.core.commands import Strictness

@@ -70,5 +70,16 @@ class Recognizer(abc.ABC):
         return self.name
 
 
+def phone_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance between two phone sequences."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
 class RecognizerUnavailable(RuntimeError):
     """The engine or its model cannot be used here; the message says what to do."""

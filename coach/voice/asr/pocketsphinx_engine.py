@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from coach.core.commands import all_phrases, normalize
-from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
+from coach.voice.asr.base import (SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable,
+                                  phone_distance)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,12 @@ FSG_ASCR_SCALE = 1024.0
 2**10 (SENSCR_SHIFT): seg.ascore is exp(score / 1024). Multiplying the log back by 1024 puts them
 on the phone loop's scale."""
 
+ALLPHONE_ASCR_SCALE = 1024.0
+"""The allphone (phone loop) search of pocketsphinx 5.1.1 reports segment acoustic scores on the
+same 2**10-shifted scale as the FSG search without bestpath (it has no lattice pass): a whole
+utterance summed to about -0.1 unscaled, i.e. the loop side of `llr` was ~0 and `llr` was really
+the grammar's own per-frame score. Scaled, `llr` is the ratio its name says."""
+
 _NON_SPEECH = frozenset({"SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+UM+", "+UH+", "+NOISE+"})
 
 
@@ -135,16 +142,6 @@ def _model_paths(model_dir: Path | None) -> tuple[Path, Path, Path]:
         if not path.exists():
             raise RecognizerUnavailable(f"pocketsphinx model file missing: {path}")
     return hmm, dic, phone_lm
-
-
-def _edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
 
 
 def _jsgf_garbage(phrases: Iterable[str], garbage: Sequence[str]) -> str:
@@ -251,7 +248,7 @@ class PocketsphinxRecognizer(Recognizer):
             if word in command_words or not pron:
                 continue
             phones = pron.split()
-            if all(_edit_distance(phones, c) >= GARBAGE_MIN_DISTANCE for c in prons):
+            if all(phone_distance(phones, c) >= GARBAGE_MIN_DISTANCE for c in prons):
                 keep.append(word)
         return tuple(keep)
 
@@ -418,13 +415,14 @@ class PocketsphinxRecognizer(Recognizer):
             length = e - s + 1
             overlap = max(0, min(e, span_end) - max(s, span_start) + 1)
             if length > 0 and overlap > 0:
-                loop_ascr += math.log(max(seg.ascore, 1e-300)) * overlap / length
+                loop_ascr += (math.log(max(seg.ascore, 1e-300)) * ALLPHONE_ASCR_SCALE
+                              * overlap / length)
                 if seg.word not in _NON_SPEECH and overlap * 2 >= length:
                     loop_phones.append(seg.word)
             if seg.word not in _NON_SPEECH:
                 outside += length - overlap
         llr = (gram_ascr - loop_ascr) / max(1, frames)
-        per = _edit_distance(loop_phones, pron) / max(1, len(pron))
+        per = phone_distance(loop_phones, pron) / max(1, len(pron))
         scores = Scores(frames, llr, per, outside, (time.perf_counter() - started) * 1000)
         # Competitor pass: the same audio against the phrases OR one/two frequent English words.
         garb_won, garb_margin = 0.0, 0.0
@@ -447,7 +445,8 @@ class PocketsphinxRecognizer(Recognizer):
                   + w_frames * frames / 100 + w_gw * garb_won + w_gm * garb_margin + w_dur * dur)
         confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, margin))))
         detail = scores.as_detail()
-        detail.update(margin=round(margin, 3), garb=garb_won, gmargin=round(garb_margin, 4),
+        detail.update(margin=round(margin, 3), gpf=round(gram_ascr / max(1, frames), 3),
+                      lpf=round(loop_ascr / max(1, frames), 3), garb=garb_won, gmargin=round(garb_margin, 4),
                       dur=round(dur, 3), ms=round((time.perf_counter() - started) * 1000, 2))
         final_text = phrase if confidence >= self.reject_below else ""
         return Hypothesis(final_text, confidence if final_text else confidence, is_final,
