@@ -87,6 +87,33 @@ def test_on_air_only_barge_in_and_never_words_of_the_line() -> None:
     assert [h.event.intent for h in heard if h.fired] == [Intent.PAUSE]
 
 
+class SoundingRecognizer(FixedRecognizer):
+    """FixedRecognizer with the real pocketsphinx dictionary's pronunciations."""
+
+    def __init__(self, text: str, confidence: float, dictionary: PocketsphinxRecognizer) -> None:
+        super().__init__(text, confidence)
+        self.dictionary = dictionary
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        return self.dictionary.pronunciation(word)
+
+
+def test_on_air_a_phrase_sounding_like_a_word_of_the_line_is_vetoed(
+        recognizer: PocketsphinxRecognizer) -> None:
+    """"wait" while the coach says "waist" is its own voice; while it says "hips" it is a person."""
+    audio = _pcm("next")
+    fired = {}
+    for line in ("Glide slowly down towards the waist.", "Glide slowly down towards the hips.",
+                 "Shift your weight onto the left leg."):
+        on_air = OnAir(guard_seconds=0.3)
+        on_air.started(line, at=0.0)
+        listener = Listener(SoundingRecognizer("wait", 0.99, recognizer), on_air=on_air)
+        fired[line] = [h.event.intent for h in listen_pcm(listener, audio) if h.fired]
+    assert fired == {"Glide slowly down towards the waist.": [],
+                     "Glide slowly down towards the hips.": [Intent.PAUSE],
+                     "Shift your weight onto the left leg.": []}
+
+
 def test_recognizer_reset_after_the_coach_finishes_a_line() -> None:
     rec = FixedRecognizer("", 0.0)
     on_air = OnAir(guard_seconds=0.3)

@@ -61,6 +61,16 @@ class Recognizer(abc.ABC):
         """
         return None
 
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        """The phones this engine expects for `word` (lower case), or None if it cannot say.
+
+        Why: the listener must not fire a barge-in phrase that merely *sounds like* a word of the
+        line the coach is speaking ("wait" heard in "...towards the waist"); engines with a
+        pronunciation dictionary let it compare sounds, not only spellings. Default: None (the
+        listener then compares words only).
+        """
+        return None
+
     def reset(self) -> None:
         """Drop any decoder state (called after the coach has spoken). Default: start afresh."""
         self.start_utterance()

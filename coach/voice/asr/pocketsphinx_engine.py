@@ -383,6 +383,12 @@ class PocketsphinxRecognizer(Recognizer):
             self._pron_cache[word] = pron.split()
         return self._pron_cache[word]
 
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        """The dictionary's first pronunciation of `word` (None if unknown): for the listener's
+        sound-alike own-voice rule."""
+        phones = self._pron(word)
+        return tuple(phones) if phones else None
+
     def _score(self, is_final: bool, started: float) -> Hypothesis:
         hyp = self._grammar.hyp()
         text = normalize(hyp.hypstr) if hyp is not None and hyp.hypstr else ""
