@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from coach.core.commands import Intent
+from coach.core.commands import Intent, Strictness
 from coach.core.events import CommandHeard, NotUnderstood
 from coach.voice import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.listener import Listener, listen_pcm
+from coach.voice.listener import DEFAULT_THRESHOLDS, Listener, listen_pcm
 from coach.voice.on_air import OnAir
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
@@ -47,12 +47,14 @@ def _pcm(text: str, **kw) -> bytes:
 
 
 def test_strictness_low_confidence_next_does_not_fire_but_stop_does() -> None:
+    """A confidence between the EAGER and SURE thresholds fires stop (EAGER), not next (SURE)."""
+    between = (DEFAULT_THRESHOLDS[Strictness.EAGER] + DEFAULT_THRESHOLDS[Strictness.SURE]) / 2
     audio = _pcm("next")
-    heard = listen_pcm(Listener(FixedRecognizer("next", 0.5)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("next", between)), audio)
     assert [type(h.event) for h in heard] == [NotUnderstood]
-    heard = listen_pcm(Listener(FixedRecognizer("next", 0.9)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("next", 0.95)), audio)
     assert [h.event.intent for h in heard if h.fired] == [Intent.NEXT]
-    heard = listen_pcm(Listener(FixedRecognizer("stop", 0.5)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("stop", between)), audio)
     assert [h.event.intent for h in heard if h.fired] == [Intent.STOP]
 
 
