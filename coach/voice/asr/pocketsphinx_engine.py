@@ -1,26 +1,32 @@
-"""Pocketsphinx command recognizer: a closed grammar plus a phone-loop second opinion.
+"""Pocketsphinx command recognizer: a closed grammar judged by a competitor grammar.
 
 A JSGF grammar over the command phrases alone maps *anything* onto a command (20/20 ordinary
-sentences fired one, see shared/notes/voice-loop.md). So every utterance is decoded twice, in
-step, by two decoders over the same audio:
+sentences fired one, see shared/notes/voice-loop.md). So every utterance is decoded by two
+decoders in step over the same audio (the default, `garbage=True`):
 
-1. the grammar decoder: `<sil> [okay|please] <command phrase> [please] <sil>`;
-2. an allphone decoder (a free phone loop with a phone bigram): the best acoustic explanation of
-   the audio with no vocabulary constraint.
+1. the grammar decoder: `<sil> <command phrase> <sil>` (the phrases of the current context),
+   lattice best-path pass off (with it on, some clips gave no hypothesis at all);
+2. a competitor decoder: the same phrases OR one or two of ~250 frequent English words (words
+   within one phone of a command word left out). If the audio is a command, the competitor picks
+   the same phrase; chatter and wrong words go to the English words.
 
-If the audio really is the command, the grammar path is nearly as good as the free phone path over
-the same frames, the phones the loop finds there resemble the phrase's pronunciation, and the loop
-finds no speech outside the phrase. A non-command fails at least one of these:
+Features, combined by a logistic squash (CONFIDENCE_WEIGHTS) into one confidence in [0, 1]:
 
-* `llr`: per-frame log-likelihood ratio, grammar words vs the phone loop over the same frames
-  (a wrong word forced onto a command scores far below the loop);
-* `per`: phone error rate between the loop's phones in the word span and the dictionary
-  pronunciation of the recognized phrase;
-* `outside`: speech frames the loop found outside the phrase (a sentence that contains "stop").
+* `gpf`: the grammar path's acoustic log-likelihood per frame of the phrase. pocketsphinx scores
+  every frame relative to its best senone, so this already is a ratio against the best free
+  explanation of the frame (single-feature AUC right vs wrong phrase 0.76);
+* `garb`: the competitor chose something other than an active phrase; `gmargin`: by how much its
+  path beats the grammar's per frame (clipped at 0);
+* `frames` and `dur`: phrase length and |log(frames / 8 per phone)| (stretched or clipped words).
 
-These three combine into one confidence in [0, 1] (a logistic squash of a weighted margin), and the
-recognizer returns `text=""` below `reject_below`. The listener applies the per-intent thresholds on
-top. The model comes from the pocketsphinx wheel and is loaded once, when the recognizer is built.
+With `garbage=False` (the former default) the second decoder is an allphone phone loop instead,
+adding `llr` (gpf minus the loop's per-frame score), `per` (phone error rate of the loop's phones
+against the phrase pronunciation) and `outside` (loop speech outside the phrase), scored with
+LEGACY_WEIGHTS. Held-out, the loop's features added nothing next to the competitor, and it costs
+RTF ~0.06, so by default it is off (`phone_loop=None`).
+
+The recognizer returns `text=""` below `reject_below`; the listener applies the per-intent
+thresholds on top. The model comes from the pocketsphinx wheel and is loaded once.
 """
 
 from __future__ import annotations
@@ -48,9 +54,10 @@ PADDING_WORDS: tuple[str, ...] = ()
 GRAMMAR_OPTIONS: dict[str, object] = {"pip": 0.1}
 
 GARBAGE_GRAMMAR_OPTIONS: dict[str, object] = {"bestpath": False}
-"""With `garbage=True` the lattice best-path pass is off: with it on, synthesized "next" gave no
-hypothesis at all (the FSG lattice search failed); off, best phrase right rose 77->90 % real,
-75->87 % synthesized clean (listen_bench --quick --zero-thresholds)."""
+"""With `garbage=True` (default) the lattice best-path pass is off: with it on, synthesized "next"
+gave no hypothesis at all (the FSG lattice search failed); off, best phrase right rose 77->90 %
+real, 75->88 % synthesized clean, 45->57 % at 10 dB (listen_bench --quick --zero-thresholds;
+`--bestpath off` alone gives the same best phrases: it is this option, not the competitor)."""
 
 LEGACY_WEIGHTS: tuple[float, ...] = (0.306, -2.343, -0.029, 0.234, 0.0, 0.0, 0.0, 2.739)
 """The weights used with `garbage=False` (grammar + phone loop, bestpath on). Fitted when the
@@ -382,8 +389,12 @@ class PocketsphinxRecognizer(Recognizer):
         self._active = wanted
 
     def describe(self) -> str:
+        judges = [name for name, on in ((f"competitor of {len(self.garbage_words)} English words",
+                                          self._garb is not None),
+                                         ("allphone loop", self._phones is not None)) if on]
         return (f"pocketsphinx grammar (up to {len(self.phrases)} phrases; the listener narrows "
-                f"it to the moment's commands) + allphone rejection, "
+                f"it to the moment's commands) + {' + '.join(judges) or 'no'} rejection, "
+                f"bestpath {'off' if self._ascr_scale != 1.0 else 'on'}, "
                 f"model {self.model_dir}, reject<{self.reject_below}")
 
     # ----------------------------------------------------------------- scoring
