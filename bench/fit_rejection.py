@@ -37,7 +37,8 @@ def best_text(row: dict) -> str:
 def features(row: dict) -> list[float]:
     """The recognizer's weight order. Dumps from before "gpf" existed carry it as "llr" (the
     phone loop's share of that was ~0 then, see ALLPHONE_ASCR_SCALE)."""
-    return [row.get("gpf", row["llr"]), row.get("per", 0.0), min(row.get("outside", 0.0), 100.0) / 10.0,
+    return [row.get("gpf", row["llr"]), row.get("per", 0.0),
+            min(row.get("outside", 0.0), 100.0) / 10.0,
             row["frames"] / 100.0,
             row.get("garb", 0.0), max(0.0, row.get("gmargin", 0.0)), row.get("dur", 0.0)]
 
@@ -46,7 +47,8 @@ def held_out(row: dict) -> bool:
     return zlib.crc32(str(row.get("group", "")).encode()) % 2 == 1
 
 
-def fit(x: np.ndarray, y: np.ndarray, steps: int = 20000, keep: np.ndarray | None = None) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray, steps: int = 20000,
+        keep: np.ndarray | None = None) -> np.ndarray:
     """L2-regularised logistic regression by gradient descent; features where `keep` is False
     stay at weight 0."""
     xb = np.hstack([x, np.ones((len(x), 1))])
@@ -79,7 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("dump")
     parser.add_argument("target", nargs="?", type=float, default=1.0)
-    parser.add_argument("--drop", default="", help="comma-separated features held at 0: per,outside,...")
+    parser.add_argument("--drop", default="",
+                        help="comma-separated features held at 0: per,outside,...")
     args = parser.parse_args()
     short = ["gpf", "per", "outside", "frames", "garb", "gmargin", "dur"]
     dropped = {name for name in args.drop.split(",") if name}

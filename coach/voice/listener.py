@@ -19,7 +19,8 @@ Decisions, in order:
 4. Own voice: if the utterance overlaps a line the coach is speaking (guard included), only
    `BARGE_IN_INTENTS` may fire, with at least `on_air_min` confidence, and never a phrase sharing a
    word with that line or with a word that sounds like one of its words (the recognizer's
-   pronunciations within `soundalike_phones` edits: "wait" is vetoed while the coach says "waist"). After each line ends the recognizer is reset so its voice cannot linger.
+   pronunciations within `soundalike_phones` edits: "wait" is vetoed while the coach says
+   "waist"). After each line ends the recognizer is reset so its voice cannot linger.
 5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
    intents that make sense now (`Session.active_intents()`), and only those intents fire. It takes
    effect when the next utterance starts, never mid-utterance. None = every phrase.
