@@ -4,7 +4,7 @@ Why a subprocess: peak resident memory (`ru_maxrss`) only means something for a 
 holds nothing but the listener and its model; the benchmark process also holds every clip. The
 child prints one JSON line; the parent never trusts its own rusage for this row.
 
-    python -m bench.cost ENGINE SECONDS   # ENGINE: pocketsphinx | vosk-ko | vosk
+    python -m bench.cost ENGINE WAV   # ENGINE: pocketsphinx | vosk-ko | vosk; WAV: 16 kHz mono
 """
 
 from __future__ import annotations
@@ -47,16 +47,11 @@ def make_listener(engine: str):  # noqa: ANN201 - returns (Listener, description
     return listener, recognizer.describe()
 
 
-def child_main(engine: str, seconds: float) -> None:
-    """Measure load time, RTF over ~`seconds` of commands and chatter, and peak RSS."""
-    logging.basicConfig(level=logging.WARNING)
+def cost_audio(engine: str, seconds: float) -> np.ndarray:
+    """~`seconds` of commands and chatter (Korean words for vosk-ko), cycled: the RTF material."""
     from bench import corpus
     from coach.voice import testaudio as ta
-    from coach.voice.listener import listen_pcm
 
-    started = time.perf_counter()
-    listener, description = make_listener(engine)
-    load = time.perf_counter() - started
     if engine == "vosk-ko":
         clips = [c.samples for c in corpus.korean_clips(8)]
     else:
@@ -67,13 +62,36 @@ def child_main(engine: str, seconds: float) -> None:
         clip = clips[len(pieces) % len(clips)]
         pieces.append(clip)
         total += len(clip) / ta.SAMPLE_RATE
-    audio = np.concatenate(pieces)
-    pcm = ta.to_pcm(audio)
+    return np.concatenate(pieces)
+
+
+def child_main(engine: str, wav_path: str) -> None:
+    """Load the listener, stream `wav_path` through it from disk; print load time, RTF, peak RSS.
+
+    The audio is made by the parent and read here 20 ms at a time, so the peak memory is the
+    listener's own (synthesizing the clips in this process once inflated it by ~200 MB).
+    """
+    import wave
+
+    logging.basicConfig(level=logging.WARNING)
+    started = time.perf_counter()
+    listener, description = make_listener(engine)
+    load = time.perf_counter() - started
+    frames_per_chunk = 320  # 20 ms at 16 kHz, as the microphone delivers
     cpu = time.process_time()
-    listen_pcm(listener, pcm)
+    with wave.open(wav_path, "rb") as audio:
+        total = audio.getnframes()
+        done = 0
+        while done < total:
+            pcm = audio.readframes(frames_per_chunk)
+            if not pcm:
+                break
+            done += len(pcm) // 2
+            listener.process(pcm, done / 16000)
+    listener.flush(done / 16000)
     cpu = time.process_time() - cpu
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rtf": cpu / (len(audio) / ta.SAMPLE_RATE), "audio_seconds": len(audio) / ta.SAMPLE_RATE,
+    print(json.dumps({"rtf": cpu / (done / 16000), "audio_seconds": done / 16000,
                       "peak_mb": rss_kb / 1024, "load_seconds": load, "describe": description}))
 
 
@@ -87,9 +105,16 @@ class Cost:
 
 
 def measure_cost(engine: str, seconds: float) -> Cost:
-    """Run `child_main` in a fresh interpreter and parse its answer."""
-    proc = subprocess.run([sys.executable, "-m", "bench.cost", engine, str(seconds)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    """Make the audio here, then run `child_main` on it in a fresh interpreter."""
+    import tempfile
+
+    from coach.voice import testaudio as ta
+
+    with tempfile.TemporaryDirectory(prefix="coach-cost-") as folder:
+        wav_path = Path(folder) / "cost.wav"
+        ta.save_wav(wav_path, cost_audio(engine, seconds))
+        proc = subprocess.run([sys.executable, "-m", "bench.cost", engine, str(wav_path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise RuntimeError(f"cost subprocess failed: {proc.stderr.strip()[-600:]}")
     return Cost(**json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -159,4 +184,4 @@ def measure_startup(engine: str, timeout: float = 30.0, threshold_dbfs: float = 
 
 
 if __name__ == "__main__":
-    child_main(sys.argv[1], float(sys.argv[2]))
+    child_main(sys.argv[1], sys.argv[2])

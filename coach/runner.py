@@ -85,8 +85,10 @@ class PlainDisplay:
 def typed_event(line: str) -> Event:
     """A typed line as the event a spoken one would produce ("note ..." keeps a note)."""
     words = line.strip().split(maxsplit=1)
-    if len(words) == 2 and words[0].lower().rstrip(":") == "note":
-        return NoteTaken(words[1].strip())
+    if words and words[0].lower().rstrip(":") == "note":
+        if len(words) == 2:
+            return NoteTaken(words[1].strip())
+        return CommandHeard(Intent.NOTE, line.strip(), 1.0, "text")  # the note comes next
     intent = parse(line)
     if intent is None:
         return NotUnderstood(line.strip(), source="text")

@@ -162,6 +162,10 @@ def render(status: Status, width: int, height: int, coach_line: str = "") -> Gro
         heard.append("nothing yet", style="dim")
 
     say_text = "Say: " + " · ".join(status.can_say) if status.can_say else ""
+    if status.taking_note:
+        say_text = "Listening for your note… (stop still works)"
+    elif status.note_read_back:
+        say_text = f"Keep the note “{status.note_read_back}”? Say yes or no"
     say_lines = [Text(line, style="yellow", justify="center")
                  for line in _wrap(say_text, inner, 2)] if say_text else []
     coach_lines = [Text(line, style="italic", justify="center")
@@ -325,7 +329,8 @@ class LiveScreen:
         total = round(status.hold_total) if status.hold_total else None
         return (status.phase, status.routine_title, status.step_number, status.step_count,
                 status.step_title, status.side, shown, total, status.pressure, status.paused,
-                status.last_heard, status.last_understood, status.can_say, line, width, height)
+                status.last_heard, status.last_understood, status.can_say, status.taking_note,
+                status.note_read_back, line, width, height)
 
     def _refresh_if_changed(self) -> None:
         live = self._live

@@ -35,3 +35,19 @@ def test_hear_unreadable_file(tmp_path: Path) -> None:
     bad.write_bytes(b"not a wav")
     result = CliRunner().invoke(main, ["hear", "--engine", "pocketsphinx", str(bad)])
     assert result.exit_code == 1
+
+
+def test_hear_note_transcribes_each_file(tmp_path: Path) -> None:
+    note = tmp_path / "note.wav"
+    ta.save_wav(note, ta.command_clip("tender spot on the right hamstring", "en-us", 150))
+    quiet = tmp_path / "quiet.wav"
+    ta.save_wav(quiet, ta.noise_floor(16000))
+    result = CliRunner().invoke(main, ["hear", "--note", "--engine", "pocketsphinx", str(note),
+                                       str(quiet)])
+    assert result.exit_code == 0, result.output
+    assert 'note "tender spot on the right hamstring"' in result.output
+    assert result.output.rstrip().endswith("nothing")
+    result = CliRunner().invoke(main, ["hear", "--note", "--json", "--engine", "pocketsphinx",
+                                       str(note)])
+    assert json.loads(result.output.strip().splitlines()[-1])["note"] == \
+        "tender spot on the right hamstring"

@@ -69,6 +69,36 @@ def test_endpoint_timing_and_one_decision_per_utterance() -> None:
     assert isinstance(h.event, CommandHeard) and h.event.source == "fixed"
 
 
+class PartialRecognizer(FixedRecognizer):
+    """Like FixedRecognizer, but its partial results already say the phrase."""
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        return Hypothesis(self.text, self.confidence, False)
+
+
+@pytest.mark.parametrize("text, confidence, early, expect_early", [
+    ("how long", 0.7, 0.1, True),  # a whole command nothing longer starts with: ends early
+    ("next", 0.9, 0.1, False),  # "next step" might follow: wait for the full hangover
+    ("how long", 0.3, 0.1, False),  # not sure enough yet
+    ("how long", 0.7, None, False),  # early endpointing off
+])
+def test_early_endpoint_only_for_a_whole_sure_command(text: str, confidence: float,
+                                                      early: float | None,
+                                                      expect_early: bool) -> None:
+    clip = ta.command_clip("how long")
+    listener = Listener(PartialRecognizer(text, confidence), early_hangover=early)
+    decided = [h for h in listen_pcm(listener, ta.to_pcm(clip)) if h.fired or
+               isinstance(h.event, NotUnderstood)]
+    assert len(decided) == 1
+    # Stream time from the end of the voiced audio to the decision (not wall time).
+    waited = decided[0].emitted - decided[0].speech_ended
+    hangover = listener.endpointer.hangover
+    if expect_early:
+        assert waited < hangover - 0.05
+    else:
+        assert waited >= hangover - 0.035  # one 32 ms VAD frame of rounding
+
+
 def test_silence_and_noise_floor_fire_nothing() -> None:
     quiet = ta.to_pcm(ta.noise_floor(3 * ta.SAMPLE_RATE, -60))
     fan = ta.to_pcm(ta.pink_noise(3 * ta.SAMPLE_RATE, -35))

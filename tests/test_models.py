@@ -141,8 +141,10 @@ def test_download_verifies_and_installs(server: Server, tmp_path: Path) -> None:
 
 
 def test_progress_bar_runs(server: Server, tmp_path: Path) -> None:
-    server.files[f"/{NAME}.zip"] = fake_model_zip()
-    assert download_model(NAME, tmp_path, progress=True, url=url_of(server)).is_dir()
+    data = fake_model_zip()
+    server.files[f"/{NAME}.zip"] = data
+    assert download_model(NAME, tmp_path, progress=True, url=url_of(server),
+                          sha256=hashlib.sha256(data).hexdigest()).is_dir()
 
 
 def test_resumes_after_a_cut_connection(server: Server, tmp_path: Path) -> None:
@@ -197,11 +199,21 @@ def test_pinned_checksum_is_used(server: Server, tmp_path: Path,
         download_model(NAME, tmp_path, progress=False)
 
 
+def test_the_default_model_is_pinned_and_other_bytes_are_refused(server: Server,
+                                                                   tmp_path: Path) -> None:
+    assert re.fullmatch(r"[0-9a-f]{64}", models.KNOWN_MODELS[NAME].sha256 or "")
+    server.files[f"/{NAME}.zip"] = fake_model_zip()  # not the published archive
+    with pytest.raises(ChecksumMismatch, match="pass it with --sha256"):
+        download_model(NAME, tmp_path, progress=False, url=url_of(server))
+    assert leftovers(tmp_path) == []
+
+
 def test_unverified_install_says_so(server: Server, tmp_path: Path,
                                     caplog: pytest.LogCaptureFixture) -> None:
     data = fake_model_zip()
-    server.files[f"/{NAME}.zip"] = data
-    path = download_model(NAME, tmp_path, progress=False, url=url_of(server))
+    name = "vosk-model-without-a-known-checksum"
+    server.files[f"/{name}.zip"] = data
+    path = download_model(name, tmp_path, progress=False, url=url_of(server, f"/{name}.zip"))
     assert "NOT verified" in caplog.text and hashlib.sha256(data).hexdigest() in caplog.text
     assert not models.describe_model(path, "project").verified
 
@@ -221,7 +233,8 @@ def test_archive_without_a_model_is_refused(server: Server, tmp_path: Path) -> N
         zf.writestr("something/else.txt", "not a model")
     server.files[f"/{NAME}.zip"] = buffer.getvalue()
     with pytest.raises(ModelDownloadError, match="does not contain a vosk model"):
-        download_model(NAME, tmp_path, progress=False, url=url_of(server))
+        download_model(NAME, tmp_path, progress=False, url=url_of(server),
+                       sha256=hashlib.sha256(buffer.getvalue()).hexdigest())
     assert not (tmp_path / NAME).exists()
 
 
@@ -232,7 +245,8 @@ def test_zip_slip_is_refused(server: Server, tmp_path: Path) -> None:
     server.files[f"/{NAME}.zip"] = buffer.getvalue()
     dest = tmp_path / "models"
     with pytest.raises(ModelDownloadError, match="unsafe path"):
-        download_model(NAME, dest, progress=False, url=url_of(server))
+        download_model(NAME, dest, progress=False, url=url_of(server),
+                       sha256=hashlib.sha256(buffer.getvalue()).hexdigest())
     assert not (tmp_path / "evil.txt").exists()
 
 

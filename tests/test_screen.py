@@ -90,6 +90,14 @@ def test_not_understood_and_paused() -> None:
     assert digit_scale(text.splitlines(), "1:04")
 
 
+def test_note_wait_and_read_back_replace_the_command_list() -> None:
+    waiting = "\n".join(screen_text(make_status(taking_note=True)))
+    assert "Listening for your note" in waiting and "Say: pause" not in waiting
+    asking = "\n".join(screen_text(make_status(note_read_back="knot by the left shoulder blade")))
+    assert "Keep the note “knot by the left shoulder blade”? Say yes or no" in asking
+    assert "Say: pause" in "\n".join(screen_text(make_status()))
+
+
 def test_bigger_terminal_bigger_digits() -> None:
     small = digit_scale(screen_text(make_status()), "2:05")
     large = digit_scale(screen_text(make_status(), 160, 50), "2:05")

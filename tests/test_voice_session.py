@@ -53,6 +53,29 @@ def test_recorded_commands_drive_a_session(tmp_path):
     assert any("next" in name for name in saved) and any("stop" in name for name in saved)
 
 
+def test_a_note_by_voice_is_read_back_and_kept(tmp_path):
+    recording = tmp_path / "note.wav"
+    parts = [silence(3.0, 11), command_clip("go", "en-us+f3", 170), silence(3.0, 12),
+             command_clip("take a note", "en-us", 150), silence(2.5, 13),
+             command_clip("tender spot on the right hamstring", "en-us", 150), silence(3.5, 14),
+             command_clip("yes", "en-us", 150), silence(3.0, 15)]
+    save_wav(recording, np.concatenate(parts))
+    env = {**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
+         "--quiet", "--no-screen", "--for", "Robin"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "coach: Go ahead." in out
+    assert "coach: I heard: tender spot on the right hamstring. Keep it?" in out
+    assert "coach: Kept." in out
+    # Kept for Robin at this step: the next session brings it up there.
+    shown = subprocess.run([sys.executable, "-m", "coach", "history", "show", "1"],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert "tender spot on the right hamstring" in shown.stdout, shown.stdout
+
+
 def test_chatter_in_a_recording_fires_nothing(tmp_path):
     recording = tmp_path / "chatter.wav"
     parts = [silence(2.0, 5), command_clip("could you pass me the oil please"), silence(1.5, 6),

@@ -3,6 +3,7 @@
 Runs the real listener (VAD, recognizer, strictness) over each file as fast as the CPU allows and
 prints every command it would fire, with the time the speaker stopped and the confidence, or
 "nothing". The quickest way to check a microphone recording, a noisy room, or a tuning change.
+With `--note` each file is instead transcribed the way a spoken note is (after "take a note").
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ def register(main: click.Group) -> None:
 @click.option("--vad", default="silero", show_default=True, type=click.Choice(["silero", "webrtc"]),
               help="Voice-activity detector.")
 @click.option("--all", "show_all", is_flag=True, help="Also list utterances that were rejected.")
+@click.option("--note", "as_note", is_flag=True,
+              help="Transcribe each file as a spoken note instead of listening for commands.")
 def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None, vad: str,
-         show_all: bool) -> None:
+         show_all: bool, as_note: bool) -> None:
     """Print the commands the coach would act on in each recording (any sample rate)."""
     from coach.voice.asr.base import RecognizerUnavailable
     from coach.voice.listener import Listener, listen_pcm
@@ -45,6 +48,11 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
         recognizer = _create(engine, model)
     except RecognizerUnavailable as error:
         raise click.ClickException(str(error)) from error
+    transcriber = None
+    if as_note:
+        from coach.voice.asr.dictation import transcriber_for
+
+        transcriber = transcriber_for(recognizer)
     failed = False
     for path in files:
         try:
@@ -52,6 +60,16 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
         except (OSError, EOFError, ValueError, Exception) as error:  # wave.Error is not OSError
             click.echo(f"{path}: cannot read: {error}", err=True)
             failed = True
+            continue
+        if transcriber is not None:
+            note = transcriber.transcribe(pcm)
+            if as_json:
+                click.echo(json.dumps({"file": str(path), "note": note.text,
+                                       "confidence": round(note.confidence, 3),
+                                       "engine": transcriber.name}))
+            else:
+                click.echo(f"{path}:\n  note \"{note.text}\"" if note.text else
+                           f"{path}:\n  nothing")
             continue
         listener = Listener(recognizer, vad=vad)
         started = time.perf_counter()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard, DeviceProblem
+from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
 from coach.runner import Runner
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
                 for heard in listener.process(pcm, at):
                     runner.events.put(heard.event)
                     if recorder is not None:
-                        label = getattr(getattr(heard.event, "intent", None), "value", "rejected")
+                        label = "note" if isinstance(heard.event, NoteTaken) else getattr(
+                            getattr(heard.event, "intent", None), "value", "rejected")
                         recorder.save(heard.speech_started, heard.speech_ended, label,
                                       heard.confidence)
         except Exception as error:  # a device vanishing mid-read must not kill the session
@@ -131,6 +132,7 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     has nothing to subtract and passes the microphone through untouched.
     """
     from coach.voice.asr.base import RecognizerUnavailable
+    from coach.voice.asr.dictation import transcriber_for
     from coach.voice.asr.select import create_recognizer, describe_choice
     from coach.voice.audio_in import (
         AudioDeviceError,
@@ -149,9 +151,17 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     click.echo(f"Listening with {describe_choice(None if engine == 'auto' else engine, model)}",
                err=True)
     on_air = OnAir()
-    listener = Listener(recognizer, on_air)
-    # Listen only for what fits the moment (the session says what that is, ~10 times a second).
-    runner.on_status.append(lambda status: listener.set_context(status.listening_for))
+    # Notes by voice: the note model is built in the background so the first note isn't slow.
+    transcriber = transcriber_for(recognizer)
+    transcriber.prepare_in_background()
+    listener = Listener(recognizer, on_air, transcriber=transcriber)
+
+    def follow_session(status) -> None:
+        # Listen only for what fits the moment (the session says what that is, ~10 times a
+        # second), and take the next utterance as a note right after "take a note".
+        listener.set_context(status.listening_for)
+        listener.set_dictation(status.taking_note)
+    runner.on_status.append(follow_session)
     device = device_spec(input_device)
     if audio_in is not None:
         device_name = str(audio_in)

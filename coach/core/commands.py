@@ -40,6 +40,7 @@ class Intent(str, enum.Enum):
     LOUDER = "louder"
     QUIETER = "quieter"
     OTHER_POSITION = "other_position"
+    NOTE = "note"
 
 
 class Strictness(str, enum.Enum):
@@ -100,6 +101,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(Intent.QUIETER, ("quieter", "not so loud"), "speak more quietly"),
     CommandSpec(Intent.OTHER_POSITION, ("other position", "another position"),
                 "describe the alternative position for this step"),
+    # No bare "note": it is one sound away from "no", which answers every question. SURE: a
+    # wrong one makes the coach transcribe the next thing anyone says and read it back.
+    CommandSpec(Intent.NOTE, ("take a note", "make a note"),
+                "keep a note about this spot for next time (read back before it is kept)",
+                Strictness.SURE),
 )
 
 SPEC_BY_INTENT: dict[Intent, CommandSpec] = {spec.intent: spec for spec in COMMANDS}

@@ -53,12 +53,16 @@ class DeviceProblem:
 
 @dataclass(frozen=True)
 class NoteTaken:
-    """A note about the current spot ("knot by the left shoulder blade"), typed as `note ...`.
+    """A note about the current spot ("knot by the left shoulder blade").
 
-    With a receiver's name the note is kept and brought up at the same step next time.
+    Typed as `note ...` (source "text", kept at once), or spoken after "take a note" (source is
+    the engine; read back and kept only after a yes, see `coach.core.notes`). With a receiver's
+    name the note is brought up at the same step next time. Empty text: speech was heard where a
+    note was expected, but nothing could be made of it.
     """
 
     text: str
+    source: str = "text"
 
 
 Event = CommandHeard | NotUnderstood | SpeechFinished | DeviceProblem | NoteTaken

@@ -38,6 +38,7 @@ from coach.core.events import (
     SpeechFinished,
 )
 from coach.core.hold import HoldTimer
+from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
 from coach.core.timewords import (
@@ -82,6 +83,7 @@ class Session:
         self._ouch_check = False  # "is that better?" is waiting
         self._warned: set[str] = set()
         self._noted: set[str] = set()
+        self.notes = NoteTaker()
         self._last_instruction: tuple[str, ...] = ()
         self._next_id = 0
         self._started_at = 0.0
@@ -117,8 +119,10 @@ class Session:
             return []
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
-            return self._command(event.intent)
+            return self._note_interrupted(event.intent) + self._command(event.intent)
         if isinstance(event, NotUnderstood):
+            if self.notes.listening and event.source == "text":  # typed after "note"
+                return self._note_taken(NoteTaken(event.text, "text"))
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if event.source == "text":  # typed: the person is looking at us, so help them
@@ -130,14 +134,16 @@ class Session:
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
         if isinstance(event, NoteTaken):
-            step = self._step_or_none()
-            return [Record("note", {"text": event.text, "step_id": step.id if step else None})] \
-                + self._say("Noted.", LineKind.ANSWER)
+            return self._note_taken(event)
         log.warning("ignoring unknown event %r", event)
         return []
 
     def tick(self) -> list[Action]:
-        """Let time pass: fire hold cues that are due and end holds whose time is up."""
+        """Let time pass: end note waits, fire hold cues that are due, end holds whose time is up."""
+        out = self._note_tick()
+        return out + self._hold_tick()
+
+    def _hold_tick(self) -> list[Action]:
         if self.hold is None or self.hold.paused or self.phase not in (Phase.HOLD,
                                                                         Phase.HOLD_DECISION):
             return []
@@ -171,6 +177,13 @@ class Session:
 
     def next_wakeup(self) -> float | None:
         """The clock time of the next thing `tick` would do, so a runner can sleep until then."""
+        hold_wakeup = self._hold_wakeup()
+        note_wakeup = self.notes.deadline
+        if hold_wakeup is None or note_wakeup is None:
+            return note_wakeup if hold_wakeup is None else hold_wakeup
+        return min(hold_wakeup, note_wakeup)
+
+    def _hold_wakeup(self) -> float | None:
         if self.hold is None or self.hold.paused:
             return None
         now = self.clock.now()
@@ -215,6 +228,8 @@ class Session:
             last_understood=self.last_understood,
             can_say=self.can_say(),
             listening_for=tuple(intent.value for intent in self.active_intents()),
+            taking_note=self.notes.listening,
+            note_read_back=self.notes.pending.text if self.notes.pending else "",
         )
 
     def active_intents(self) -> tuple[Intent, ...]:
@@ -247,6 +262,12 @@ class Session:
             intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HOW_LONG]
         if self._pending_checkin or self._ouch_check:
             intents = [Intent.YES, Intent.NO, Intent.GOOD, *intents]
+        if self._can_take_note():
+            intents.append(Intent.NOTE)
+        if self.notes.listening:  # the note itself is transcribed; only safety words meanwhile
+            intents = []
+        elif self.notes.confirming:
+            intents = [Intent.YES, Intent.NO, *intents]
         if self.phase in (Phase.STEP, Phase.HOLD) and self.current_run.step.alternative:
             intents.append(Intent.OTHER_POSITION)
         if self.phase not in (Phase.CLOSING, Phase.ENDED):
@@ -462,6 +483,8 @@ class Session:
         return self._say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
 
     def _on_yes(self) -> list[Action]:
+        if self.notes.confirming:
+            return self._ack() + self._keep_note()
         if self.phase is Phase.SCREENING:
             return self._ack() + self._screening_yes()
         if self._ouch_check:
@@ -478,6 +501,11 @@ class Session:
                          LineKind.ANSWER)
 
     def _on_no(self) -> list[Action]:
+        if self.notes.confirming:
+            pending = self.notes.close()
+            return self._ack() + [Record("note_dropped", {"text": pending.text if pending else "",
+                                                         "why": "no"})] + \
+                self._say("Deleted. Say take a note to try again.", LineKind.ANSWER)
         if self.phase is Phase.SCREENING:
             self.question_index += 1
             return self._ack() + self._ask_question()
@@ -526,6 +554,69 @@ class Session:
                     out += self._say(run.render(line), LineKind.ANSWER)
                 return out
         return self._say("There's no other position for this step.", LineKind.ANSWER)
+
+    # ----- notes (see coach.core.notes) ----------------------------------------------------
+
+    def _can_take_note(self) -> bool:
+        return self.phase in (Phase.SETUP, Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
+                              Phase.PAUSED)
+
+    def _on_note(self) -> list[Action]:
+        if not self._can_take_note():
+            return self._say("You can take a note once we've started.", LineKind.ANSWER)
+        self.notes.listen(self.clock.now())
+        return self._ack() + self._say("Go ahead.", LineKind.PROMPT)
+
+    def _note_taken(self, event: NoteTaken) -> list[Action]:
+        text = clean_note(event.text)
+        step = self._step_or_none()
+        step_id = step.id if step else None
+        if event.source == "text":  # typed: the person can see it, so keep it at once
+            self.notes.close()
+            if not text:
+                return self._say("Type the note after the word note.", LineKind.ANSWER)
+            return [Record("note", {"text": text, "step_id": step_id})] + \
+                self._say(f"Noted: {text}.", LineKind.ANSWER)
+        if not self.notes.listening:
+            return [Record("note_dropped", {"text": text, "why": "not asked for"})]
+        self.last_heard, self.last_understood = text, bool(text)
+        if is_cancel(text):
+            self.notes.close()
+            return self._say("No note, then.", LineKind.ANSWER)
+        if not text:
+            self.notes.close()
+            return self._say("Sorry, I didn't catch that. Say take a note to try again.",
+                             LineKind.ANSWER)
+        self.notes.read_back(text, step_id, self.clock.now())
+        return [PlayCue(CueKind.ATTENTION)] + self._say(f"I heard: {text}. Keep it?",
+                                                        LineKind.PROMPT)
+
+    def _keep_note(self) -> list[Action]:
+        pending = self.notes.close()
+        assert pending is not None
+        return [Record("note", {"text": pending.text, "step_id": pending.step_id})] + \
+            self._say("Kept.", LineKind.ANSWER)
+
+    def _note_interrupted(self, intent: Intent) -> list[Action]:
+        """Any other command ends a note wait: the giver has moved on (an unanswered read-back
+        is not kept)."""
+        if self.notes.state is NoteState.IDLE or (
+                self.notes.confirming and intent in (Intent.YES, Intent.NO)):
+            return []
+        pending = self.notes.close()
+        if pending is None:
+            return []
+        return [Record("note_dropped", {"text": pending.text, "why": intent.value})]
+
+    def _note_tick(self) -> list[Action]:
+        if not self.notes.expired(self.clock.now()):
+            return []
+        listening = self.notes.listening
+        pending = self.notes.close()
+        if listening:
+            return self._say("I didn't hear a note.", LineKind.ANSWER)
+        return [Record("note_dropped", {"text": pending.text if pending else "",
+                                        "why": "no answer"})]
 
     # ----- screening -----------------------------------------------------------------------
 
@@ -842,4 +933,5 @@ _HANDLERS = {
     Intent.LOUDER: lambda s: s._on_voice(0, 1),
     Intent.QUIETER: lambda s: s._on_voice(0, -1),
     Intent.OTHER_POSITION: Session._on_other_position,
+    Intent.NOTE: Session._on_note,
 }

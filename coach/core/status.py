@@ -39,3 +39,5 @@ class Status:
     last_understood: bool
     can_say: tuple[str, ...]  # the phrases that fit this moment, for the screen and "help"
     listening_for: tuple[str, ...] = ()  # intent values the voice listener accepts now
+    taking_note: bool = False  # the next utterance is a note to transcribe, not a command
+    note_read_back: str = ""  # a spoken note waiting for "yes" to be kept

@@ -138,6 +138,23 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._segment is not None
 
+    @property
+    def trailing_silence(self) -> float:
+        """Seconds of non-speech at the end of the open segment (0 when none is open)."""
+        return self._silence if self._segment is not None else 0.0
+
+    def end_now(self, segment: Segment, at: float) -> bool:
+        """Close `segment` before the hangover runs out (the listener knows it heard a whole
+        command). False if it is no longer the open segment."""
+        if self._segment is not segment:
+            return False
+        if segment.end is None:
+            segment.end = at
+        self._segment = None
+        self._voiced_run = 0
+        self._silence = 0.0
+        return True
+
     def push(self, pcm: bytes, at: float) -> list[VadEvent]:
         """Add audio whose last sample is at stream time `at`; return the resulting events."""
         frame_bytes = self.classifier.frame_samples * BYTES_PER_SAMPLE
