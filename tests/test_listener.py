@@ -77,10 +77,10 @@ class PartialRecognizer(FixedRecognizer):
 
 
 @pytest.mark.parametrize("text, confidence, early, expect_early", [
-    ("how long", 0.7, 0.1, True),  # a whole command nothing longer starts with: ends early
-    ("next", 0.9, 0.1, False),  # "next step" might follow: wait for the full hangover
+    ("how long", 0.95, 0.1, True),  # a whole command nothing longer starts with: ends early
+    ("next", 0.95, 0.1, False),  # "next step" might follow: wait for the full hangover
     ("how long", 0.3, 0.1, False),  # not sure enough yet
-    ("how long", 0.7, None, False),  # early endpointing off
+    ("how long", 0.95, None, False),  # early endpointing off
 ])
 def test_early_endpoint_only_for_a_whole_sure_command(text: str, confidence: float,
                                                       early: float | None,
