@@ -1,6 +1,6 @@
 """Fit the pocketsphinx confidence weights from a `listen_bench.py --zero-thresholds --dump` file.
 
-    python bench/fit_rejection.py DUMP.json
+    python bench/fit_rejection.py DUMP.json [FA_TARGET] [--drop per,outside]
 
 Logistic regression (numpy, no extra dependency) of "the grammar's phrase is the right intent" on
 the recognizer's scores (final decisions only), with a held-out split: rows are split by speaker
@@ -8,12 +8,13 @@ the recognizer's scores (final decisions only), with a held-out split: rows are 
 weights and the thresholds are fitted on the "fit" half only, and the rates are reported on the
 "held-out" half. Thresholds: for each strictness the lowest that keeps false accepts (a wrong
 intent fired on a non-command or a command) <= the target per 100 non-command utterances on the
-fit half.
+fit half. `--drop` fits with some features held at zero (weight 0): e.g. `per,outside` for a
+recognizer without the phone loop, from a dump made with it.
 """
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import zlib
 
 import numpy as np
@@ -22,7 +23,7 @@ from coach.core.commands import all_phrases, normalize, parse
 
 PHRASES = [normalize(p) for p in all_phrases()]  # PocketsphinxRecognizer's order: detail["best"]
 
-FEATURES = ("llr", "per", "outside/10", "frames/100", "garbage won", "garbage margin", "|log dur|")
+FEATURES = ("gpf", "per", "outside/10", "frames/100", "garbage won", "garbage margin", "|log dur|")
 
 
 def best_text(row: dict) -> str:
@@ -34,7 +35,11 @@ def best_text(row: dict) -> str:
 
 
 def features(row: dict) -> list[float]:
-    return [row["llr"], row["per"], min(row["outside"], 100.0) / 10.0, row["frames"] / 100.0,
+    """The recognizer's weight order. Dumps from before "gpf" existed carry it as "llr" (the
+    phone loop's share of that was ~0 then, see ALLPHONE_ASCR_SCALE)."""
+    return [row.get("gpf", row["llr"]), row.get("per", 0.0),
+            min(row.get("outside", 0.0), 100.0) / 10.0,
+            row["frames"] / 100.0,
             row.get("garb", 0.0), max(0.0, row.get("gmargin", 0.0)), row.get("dur", 0.0)]
 
 
@@ -42,12 +47,16 @@ def held_out(row: dict) -> bool:
     return zlib.crc32(str(row.get("group", "")).encode()) % 2 == 1
 
 
-def fit(x: np.ndarray, y: np.ndarray, steps: int = 20000) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray, steps: int = 20000,
+        keep: np.ndarray | None = None) -> np.ndarray:
+    """L2-regularised logistic regression by gradient descent; features where `keep` is False
+    stay at weight 0."""
     xb = np.hstack([x, np.ones((len(x), 1))])
+    mask = np.r_[np.ones(x.shape[1]) if keep is None else keep.astype(float), 1.0]
     w = np.zeros(xb.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xb @ w))
-        w -= 0.1 * (xb.T @ (p - y) / len(y) + 1e-3 * np.r_[w[:-1], 0])
+        w -= 0.1 * mask * (xb.T @ (p - y) / len(y) + 1e-3 * np.r_[w[:-1], 0])
     return w
 
 
@@ -69,14 +78,25 @@ def report(name: str, rows: list, p: np.ndarray, y: np.ndarray, thr: float, n_ne
 
 
 def main() -> None:
-    finals = [r for r in json.load(open(sys.argv[1])) if not r["partial"] and r["kind"] != "own"]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dump")
+    parser.add_argument("target", nargs="?", type=float, default=1.0)
+    parser.add_argument("--drop", default="",
+                        help="comma-separated features held at 0: per,outside,...")
+    args = parser.parse_args()
+    short = ["gpf", "per", "outside", "frames", "garb", "gmargin", "dur"]
+    dropped = {name for name in args.drop.split(",") if name}
+    if dropped - set(short):
+        parser.error(f"--drop: unknown {sorted(dropped - set(short))}; known {short}")
+    keep = np.array([name not in dropped for name in short])
+    finals = [r for r in json.load(open(args.dump)) if not r["partial"] and r["kind"] != "own"]
     rows = [r for r in finals if "llr" in r]
     n_neg = {h: sum(1 for r in finals if not r["truth"] and held_out(r) == h) for h in (False, True)}
-    target = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+    target = args.target
     x = np.array([features(r) for r in rows])
     y = np.array([1.0 if r["truth"] and parse(best_text(r)) == parse(r["truth"]) else 0.0 for r in rows])
     test = np.array([held_out(r) for r in rows])
-    w = fit(x[~test], y[~test])
+    w = fit(x[~test], y[~test], keep=keep)
     print("features:", FEATURES)
     print("weights (..., bias):", tuple(float(v) for v in np.round(w, 3)))
     xb = np.hstack([x, np.ones((len(x), 1))])

@@ -1,7 +1,8 @@
 """Quick listening benchmark: the real Listener over real and synthesized audio.
 
     python bench/listen_bench.py [--quick] [--dump OUT.json] [--final-batch] [--vad webrtc]
-                                 [--context phase|all]
+                                 [--context phase|all] [--garbage on|off] [--bestpath on|off]
+                                 [--zero-thresholds]
 
 Reports in-vocabulary accuracy (real speech, synthesized clean and at 10 dB SNR pink noise),
 false accepts per 100 non-command utterances (real distractor words, digits, sentences,
@@ -130,7 +131,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer synthesized clips")
     parser.add_argument("--dump")
     parser.add_argument("--final-batch", action="store_true")
-    parser.add_argument("--garbage", action="store_true", help="competitor grammar + refit weights")
+    parser.add_argument("--garbage", choices=("on", "off"),
+                        help="competitor decoder on (default) or off (phone loop, legacy weights)")
+    parser.add_argument("--bestpath", choices=("on", "off"),
+                        help="force the grammar pass's lattice best-path search on or off")
     parser.add_argument("--vad", default="silero")
     parser.add_argument("--context", choices=("phase", "all"), default="phase")
     parser.add_argument("--zero-thresholds", action="store_true",
@@ -139,8 +143,14 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     global PICKER
     PICKER = ContextPicker(args.context)
-    rec = PocketsphinxRecognizer(final_batch=args.final_batch, garbage=args.garbage,
-                                 reject_below=0.0 if args.zero_thresholds else 0.2)
+    options = {} if args.bestpath is None else {"bestpath": args.bestpath == "on"}
+    if args.garbage is not None:
+        options_garbage = {"garbage": args.garbage == "on"}
+    else:
+        options_garbage = {}
+    rec = PocketsphinxRecognizer(final_batch=args.final_batch, **options_garbage,
+                                 reject_below=0.0 if args.zero_thresholds else 0.2,
+                                 decoder_options=options)
     kwargs = {}
     if args.zero_thresholds:
         from coach.core.commands import Strictness

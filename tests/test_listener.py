@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from coach.core.commands import Intent
+from coach.core.commands import Intent, Strictness
 from coach.core.events import CommandHeard, NotUnderstood
 from coach.voice import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.listener import Listener, listen_pcm
+from coach.voice.listener import DEFAULT_THRESHOLDS, Listener, listen_pcm
 from coach.voice.on_air import OnAir
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
@@ -47,12 +47,14 @@ def _pcm(text: str, **kw) -> bytes:
 
 
 def test_strictness_low_confidence_next_does_not_fire_but_stop_does() -> None:
+    """A confidence between the EAGER and SURE thresholds fires stop (EAGER), not next (SURE)."""
+    between = (DEFAULT_THRESHOLDS[Strictness.EAGER] + DEFAULT_THRESHOLDS[Strictness.SURE]) / 2
     audio = _pcm("next")
-    heard = listen_pcm(Listener(FixedRecognizer("next", 0.5)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("next", between)), audio)
     assert [type(h.event) for h in heard] == [NotUnderstood]
-    heard = listen_pcm(Listener(FixedRecognizer("next", 0.9)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("next", 0.95)), audio)
     assert [h.event.intent for h in heard if h.fired] == [Intent.NEXT]
-    heard = listen_pcm(Listener(FixedRecognizer("stop", 0.5)), audio)
+    heard = listen_pcm(Listener(FixedRecognizer("stop", between)), audio)
     assert [h.event.intent for h in heard if h.fired] == [Intent.STOP]
 
 
@@ -75,10 +77,10 @@ class PartialRecognizer(FixedRecognizer):
 
 
 @pytest.mark.parametrize("text, confidence, early, expect_early", [
-    ("how long", 0.7, 0.1, True),  # a whole command nothing longer starts with: ends early
-    ("next", 0.9, 0.1, False),  # "next step" might follow: wait for the full hangover
+    ("how long", 0.95, 0.1, True),  # a whole command nothing longer starts with: ends early
+    ("next", 0.95, 0.1, False),  # "next step" might follow: wait for the full hangover
     ("how long", 0.3, 0.1, False),  # not sure enough yet
-    ("how long", 0.7, None, False),  # early endpointing off
+    ("how long", 0.95, None, False),  # early endpointing off
 ])
 def test_early_endpoint_only_for_a_whole_sure_command(text: str, confidence: float,
                                                       early: float | None,
@@ -115,6 +117,33 @@ def test_on_air_only_barge_in_and_never_words_of_the_line() -> None:
     assert not any(h.fired for h in heard)  # "stop" is in the line being spoken
     heard = listen_pcm(Listener(FixedRecognizer("wait", 0.99), on_air=on_air), audio)
     assert [h.event.intent for h in heard if h.fired] == [Intent.PAUSE]
+
+
+class SoundingRecognizer(FixedRecognizer):
+    """FixedRecognizer with the real pocketsphinx dictionary's pronunciations."""
+
+    def __init__(self, text: str, confidence: float, dictionary: PocketsphinxRecognizer) -> None:
+        super().__init__(text, confidence)
+        self.dictionary = dictionary
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        return self.dictionary.pronunciation(word)
+
+
+def test_on_air_a_phrase_sounding_like_a_word_of_the_line_is_vetoed(
+        recognizer: PocketsphinxRecognizer) -> None:
+    """"wait" while the coach says "waist" is its own voice; while it says "hips" it is a person."""
+    audio = _pcm("next")
+    fired = {}
+    for line in ("Glide slowly down towards the waist.", "Glide slowly down towards the hips.",
+                 "Shift your weight onto the left leg."):
+        on_air = OnAir(guard_seconds=0.3)
+        on_air.started(line, at=0.0)
+        listener = Listener(SoundingRecognizer("wait", 0.99, recognizer), on_air=on_air)
+        fired[line] = [h.event.intent for h in listen_pcm(listener, audio) if h.fired]
+    assert fired == {"Glide slowly down towards the waist.": [],
+                     "Glide slowly down towards the hips.": [Intent.PAUSE],
+                     "Shift your weight onto the left leg.": []}
 
 
 def test_recognizer_reset_after_the_coach_finishes_a_line() -> None:

@@ -46,7 +46,8 @@ def test_deterministic_regardless_of_history(recognizer: PocketsphinxRecognizer)
 
 @needs_speech
 def test_real_command_words(recognizer: PocketsphinxRecognizer) -> None:
-    """Real speakers saying stop/go/yes/no/left/right: measured 45-48/60 best-phrase correct."""
+    """Real speakers saying stop/go/yes/no/left/right: measured 45-48/60 best-phrase correct with
+    the lattice best path on; off (the default) listen_bench's best-phrase rate is 54/60."""
     recs = ta.recordings(set_name="speech-commands", words=COMMAND_WORDS)
     assert len(recs) == 60
     correct = 0
@@ -65,7 +66,7 @@ def test_synthesized_commands_several_voices(recognizer: PocketsphinxRecognizer)
         clip = ta.command_clip(phrase, ta.VOICES[i % len(ta.VOICES)], ta.RATES[i % len(ta.RATES)], seed=i)
         hyp = decode_pcm(recognizer, ta.to_pcm(clip))
         correct += parse(recognizer.best_phrase(hyp.detail)) == parse(phrase)
-    assert correct / len(phrases) >= 0.5  # measured 60-75 %: pocketsphinx is the fallback engine
+    assert correct / len(phrases) >= 0.5  # listen_bench best phrase: 88 %
 
 
 def test_confidence_separates_right_from_wrong(recognizer: PocketsphinxRecognizer) -> None:

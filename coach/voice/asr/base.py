@@ -61,6 +61,16 @@ class Recognizer(abc.ABC):
         """
         return None
 
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        """The phones this engine expects for `word` (lower case), or None if it cannot say.
+
+        Why: the listener must not fire a barge-in phrase that merely *sounds like* a word of the
+        line the coach is speaking ("wait" heard in "...towards the waist"); engines with a
+        pronunciation dictionary let it compare sounds, not only spellings. Default: None (the
+        listener then compares words only).
+        """
+        return None
+
     def reset(self) -> None:
         """Drop any decoder state (called after the coach has spoken). Default: start afresh."""
         self.start_utterance()
@@ -68,6 +78,17 @@ class Recognizer(abc.ABC):
     def describe(self) -> str:
         """One line for logs, `doctor` and benchmark headers: engine, model, settings."""
         return self.name
+
+
+def phone_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance between two phone sequences."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
 
 
 class RecognizerUnavailable(RuntimeError):

@@ -1,26 +1,32 @@
-"""Pocketsphinx command recognizer: a closed grammar plus a phone-loop second opinion.
+"""Pocketsphinx command recognizer: a closed grammar judged by a competitor grammar.
 
 A JSGF grammar over the command phrases alone maps *anything* onto a command (20/20 ordinary
-sentences fired one, see shared/notes/voice-loop.md). So every utterance is decoded twice, in
-step, by two decoders over the same audio:
+sentences fired one, see shared/notes/voice-loop.md). So every utterance is decoded by two
+decoders in step over the same audio (the default, `garbage=True`):
 
-1. the grammar decoder: `<sil> [okay|please] <command phrase> [please] <sil>`;
-2. an allphone decoder (a free phone loop with a phone bigram): the best acoustic explanation of
-   the audio with no vocabulary constraint.
+1. the grammar decoder: `<sil> <command phrase> <sil>` (the phrases of the current context),
+   lattice best-path pass off (with it on, some clips gave no hypothesis at all);
+2. a competitor decoder: the same phrases OR one or two of ~250 frequent English words (words
+   within one phone of a command word left out). If the audio is a command, the competitor picks
+   the same phrase; chatter and wrong words go to the English words.
 
-If the audio really is the command, the grammar path is nearly as good as the free phone path over
-the same frames, the phones the loop finds there resemble the phrase's pronunciation, and the loop
-finds no speech outside the phrase. A non-command fails at least one of these:
+Features, combined by a logistic squash (CONFIDENCE_WEIGHTS) into one confidence in [0, 1]:
 
-* `llr`: per-frame log-likelihood ratio, grammar words vs the phone loop over the same frames
-  (a wrong word forced onto a command scores far below the loop);
-* `per`: phone error rate between the loop's phones in the word span and the dictionary
-  pronunciation of the recognized phrase;
-* `outside`: speech frames the loop found outside the phrase (a sentence that contains "stop").
+* `gpf`: the grammar path's acoustic log-likelihood per frame of the phrase. pocketsphinx scores
+  every frame relative to its best senone, so this already is a ratio against the best free
+  explanation of the frame (single-feature AUC right vs wrong phrase 0.76);
+* `garb`: the competitor chose something other than an active phrase; `gmargin`: by how much its
+  path beats the grammar's per frame (clipped at 0);
+* `frames` and `dur`: phrase length and |log(frames / 8 per phone)| (stretched or clipped words).
 
-These three combine into one confidence in [0, 1] (a logistic squash of a weighted margin), and the
-recognizer returns `text=""` below `reject_below`. The listener applies the per-intent thresholds on
-top. The model comes from the pocketsphinx wheel and is loaded once, when the recognizer is built.
+With `garbage=False` (the former default) the second decoder is an allphone phone loop instead,
+adding `llr` (gpf minus the loop's per-frame score), `per` (phone error rate of the loop's phones
+against the phrase pronunciation) and `outside` (loop speech outside the phrase), scored with
+LEGACY_WEIGHTS. Held-out, the loop's features added nothing next to the competitor, and it costs
+RTF ~0.06, so by default it is off (`phone_loop=None`).
+
+The recognizer returns `text=""` below `reject_below`; the listener applies the per-intent
+thresholds on top. The model comes from the pocketsphinx wheel and is loaded once.
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from coach.core.commands import all_phrases, normalize
-from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
+from coach.voice.asr.base import (SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable,
+                                  phone_distance)
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +54,25 @@ PADDING_WORDS: tuple[str, ...] = ()
 GRAMMAR_OPTIONS: dict[str, object] = {"pip": 0.1}
 
 GARBAGE_GRAMMAR_OPTIONS: dict[str, object] = {"bestpath": False}
-"""With `garbage=True` the lattice best-path pass is off: with it on, synthesized "next" gave no
-hypothesis at all (the FSG lattice search failed); off, best phrase right rose 77->90 % real,
-75->87 % synthesized clean (listen_bench --quick --zero-thresholds)."""
+"""With `garbage=True` (default) the lattice best-path pass is off: with it on, synthesized "next"
+gave no hypothesis at all (the FSG lattice search failed); off, best phrase right rose 77->90 %
+real, 75->88 % synthesized clean, 45->57 % at 10 dB (listen_bench --quick --zero-thresholds;
+`--bestpath off` alone gives the same best phrases: it is this option, not the competitor)."""
 
 LEGACY_WEIGHTS: tuple[float, ...] = (0.306, -2.343, -0.029, 0.234, 0.0, 0.0, 0.0, 2.739)
-"""The previous weights (no garbage features), used when `garbage=False` (still the default:
-the garbage configuration is better on the benchmark but fails 3 session/own-voice tests, see
-docs/listening.md)."""
+"""The weights used with `garbage=False` (grammar + phone loop, bestpath on). Fitted when the
+first feature was called `llr`: the phone loop's share of it was ~0 then (ALLPHONE_ASCR_SCALE), so
+it was the grammar's per-frame score, which is what `gpf` is."""
 
-CONFIDENCE_WEIGHTS: tuple[float, ...] = (0.441, -0.923, -0.019, 0.787, -1.986, -3.276, -1.208, 4.609)
-"""Logistic weights for (llr, per, outside/10 frames, frames/100, garbage won, garbage margin,
-|log duration ratio|, bias), fitted by bench/fit_rejection.py on the fit half (speakers/voices
-hashed into two halves) of a `listen_bench.py --quick --zero-thresholds --dump` run. Single-feature
-separation of right vs wrong phrase (AUC): garbage margin 0.80, llr 0.75, per 0.70, duration 0.54,
-outside 0.55."""
+CONFIDENCE_WEIGHTS: tuple[float, ...] = (0.761, 0.0, 0.0, 0.9, -1.987, -2.761, -1.459, 5.349)
+"""Logistic weights for (gpf, per, outside/10 frames, frames/100, garbage won, garbage margin,
+|log duration ratio|, bias) in the default configuration (competitor decoder, bestpath off, no
+phone loop, so per/outside are 0). Fitted by `bench/fit_rejection.py DUMP 1 --drop per,outside` on
+the fit half (speakers/voices hashed into two halves) of a `listen_bench.py --quick --garbage
+--zero-thresholds --dump` run. Single-feature AUC right vs wrong phrase there: gpf 0.76, garbage
+won 0.72 (inverted), garbage margin 0.67; the phone loop's llr (correctly scaled) 0.73, per 0.70:
+with them the held-out rates were the same (real 21/35, synthesized clean 10/20, 1.9 false
+accepts per 100 at the fit half's 1/100 threshold), so the loop is off and its RTF ~0.06 saved."""
 
 CMN_PRIOR = "50,-2.9,-5.3,-0.7"
 """Initial cepstral mean: the median over ~120 real and synthesized clips at microphone level.
@@ -102,6 +113,12 @@ FSG_ASCR_SCALE = 1024.0
 2**10 (SENSCR_SHIFT): seg.ascore is exp(score / 1024). Multiplying the log back by 1024 puts them
 on the phone loop's scale."""
 
+ALLPHONE_ASCR_SCALE = 1024.0
+"""The allphone (phone loop) search of pocketsphinx 5.1.1 reports segment acoustic scores on the
+same 2**10-shifted scale as the FSG search without bestpath (it has no lattice pass): a whole
+utterance summed to about -0.1 unscaled, i.e. the loop side of `llr` was ~0 and `llr` was really
+the grammar's own per-frame score. Scaled, `llr` is the ratio its name says."""
+
 _NON_SPEECH = frozenset({"SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+UM+", "+UH+", "+NOISE+"})
 
 
@@ -111,17 +128,18 @@ class MissingWordError(RecognizerUnavailable):
 
 @dataclass(frozen=True)
 class Scores:
-    """Evidence from both passes for one utterance (also the `detail` of the hypothesis)."""
+    """Evidence from the passes for one utterance (also the `detail` of the hypothesis)."""
 
     frames: int  # frames covered by the phrase's words
-    llr: float  # per-frame log-likelihood ratio grammar vs phone loop (<= ~0; near 0 is good)
-    per: float  # phone error rate of loop phones vs the phrase pronunciation (0 good, 1+ bad)
-    outside: int  # speech frames the phone loop found outside the phrase
+    gpf: float  # grammar acoustic log-likelihood per frame of the phrase (<= 0; near 0 is good)
+    llr: float  # gpf minus the phone loop's per-frame score (0 when the loop is off)
+    per: float  # phone error rate of loop phones vs the phrase pronunciation (0 without loop)
+    outside: int  # speech frames the phone loop found outside the phrase (0 without loop)
     ms: float  # decoding time for the final pass
 
     def as_detail(self) -> dict[str, float]:
-        return {"frames": float(self.frames), "llr": round(self.llr, 3), "per": round(self.per, 3),
-                "outside": float(self.outside), "ms": round(self.ms, 2)}
+        return {"frames": float(self.frames), "gpf": round(self.gpf, 3), "llr": round(self.llr, 3),
+                "per": round(self.per, 3), "outside": float(self.outside), "ms": round(self.ms, 2)}
 
 
 def _model_paths(model_dir: Path | None) -> tuple[Path, Path, Path]:
@@ -135,16 +153,6 @@ def _model_paths(model_dir: Path | None) -> tuple[Path, Path, Path]:
         if not path.exists():
             raise RecognizerUnavailable(f"pocketsphinx model file missing: {path}")
     return hmm, dic, phone_lm
-
-
-def _edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
 
 
 def _jsgf_garbage(phrases: Iterable[str], garbage: Sequence[str]) -> str:
@@ -175,8 +183,8 @@ class PocketsphinxRecognizer(Recognizer):
 
     def __init__(self, phrases: Sequence[str] | None = None, model_dir: Path | None = None, *,
                  padding: Sequence[str] = PADDING_WORDS, reject_below: float = 0.2,
-                 weights: tuple[float, ...] | None = None, garbage: bool = False,
-                 partial_every: float = 0.1,
+                 weights: tuple[float, ...] | None = None, garbage: bool = True,
+                 phone_loop: bool | None = None, partial_every: float = 0.1,
                  decoder_options: dict[str, object] | None = None, final_batch: bool = False) -> None:
         """Load the model and build both searches.
 
@@ -189,13 +197,19 @@ class PocketsphinxRecognizer(Recognizer):
         `final_batch`: decode the whole utterance again at the end in one batch (full-utterance
         CMN; ~+2/60 real commands) at the price of ~40-120 ms more latency per utterance.
         `partial_every`: seconds of new audio between partial hypotheses (decoder.hyp is cheap,
-        the phone-loop comparison is not free).
+        the scoring is not free).
+        `garbage`: run the competitor decoder (phrases OR frequent English words) with bestpath
+        off; the default since it measured better held-out (docs/listening.md).
+        `phone_loop`: run the allphone decoder for `llr`/`per`/`outside`. None = only without
+        `garbage`: with the competitor it added nothing held-out and cost RTF ~0.06.
         """
         from pocketsphinx import Decoder
 
         self.phrases = [normalize(p) for p in (phrases if phrases is not None else all_phrases())]
         self.padding = tuple(padding)
         self.reject_below = reject_below
+        self.garbage = garbage
+        self.phone_loop = (not garbage) if phone_loop is None else phone_loop
         self.weights = weights if weights is not None else (CONFIDENCE_WEIGHTS if garbage else LEGACY_WEIGHTS)
         self.partial_every = partial_every
         self.final_batch = final_batch
@@ -209,7 +223,8 @@ class PocketsphinxRecognizer(Recognizer):
                       remove_noise=False, cmninit=CMN_PRIOR)
         try:
             self._grammar = Decoder(lm=None, **common, **merged)
-            self._phones = Decoder(allphone=str(phone_lm), backtrace=False, **common)
+            self._phones = (Decoder(allphone=str(phone_lm), backtrace=False, **common)
+                            if self.phone_loop else None)
             self._garb = (Decoder(lm=None, **common, **merged)
                           if garbage else None)
         except Exception as error:  # the C library raises plain RuntimeError/ValueError
@@ -251,7 +266,7 @@ class PocketsphinxRecognizer(Recognizer):
             if word in command_words or not pron:
                 continue
             phones = pron.split()
-            if all(_edit_distance(phones, c) >= GARBAGE_MIN_DISTANCE for c in prons):
+            if all(phone_distance(phones, c) >= GARBAGE_MIN_DISTANCE for c in prons):
                 keep.append(word)
         return tuple(keep)
 
@@ -374,8 +389,12 @@ class PocketsphinxRecognizer(Recognizer):
         self._active = wanted
 
     def describe(self) -> str:
+        judges = [name for name, on in ((f"competitor of {len(self.garbage_words)} English words",
+                                          self._garb is not None),
+                                         ("allphone loop", self._phones is not None)) if on]
         return (f"pocketsphinx grammar (up to {len(self.phrases)} phrases; the listener narrows "
-                f"it to the moment's commands) + allphone rejection, "
+                f"it to the moment's commands) + {' + '.join(judges) or 'no'} rejection, "
+                f"bestpath {'off' if self._ascr_scale != 1.0 else 'on'}, "
                 f"model {self.model_dir}, reject<{self.reject_below}")
 
     # ----------------------------------------------------------------- scoring
@@ -385,6 +404,12 @@ class PocketsphinxRecognizer(Recognizer):
             pron = self._grammar.lookup_word(word) or ""
             self._pron_cache[word] = pron.split()
         return self._pron_cache[word]
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        """The dictionary's first pronunciation of `word` (None if unknown): for the listener's
+        sound-alike own-voice rule."""
+        phones = self._pron(word)
+        return tuple(phones) if phones else None
 
     def _score(self, is_final: bool, started: float) -> Hypothesis:
         hyp = self._grammar.hyp()
@@ -410,22 +435,11 @@ class PocketsphinxRecognizer(Recognizer):
         if span_start is None or span_end is None:
             return Hypothesis("", 0.0, is_final, {"ms": (time.perf_counter() - started) * 1000})
         frames = span_end - span_start + 1
-        loop_ascr = 0.0
-        outside = 0
-        loop_phones: list[str] = []
-        for seg in self._phones.seg():
-            s, e = seg.start_frame, seg.end_frame
-            length = e - s + 1
-            overlap = max(0, min(e, span_end) - max(s, span_start) + 1)
-            if length > 0 and overlap > 0:
-                loop_ascr += math.log(max(seg.ascore, 1e-300)) * overlap / length
-                if seg.word not in _NON_SPEECH and overlap * 2 >= length:
-                    loop_phones.append(seg.word)
-            if seg.word not in _NON_SPEECH:
-                outside += length - overlap
-        llr = (gram_ascr - loop_ascr) / max(1, frames)
-        per = _edit_distance(loop_phones, pron) / max(1, len(pron))
-        scores = Scores(frames, llr, per, outside, (time.perf_counter() - started) * 1000)
+        gpf = gram_ascr / max(1, frames)
+        llr, per, outside = 0.0, 0.0, 0
+        if self._phones is not None:
+            llr, per, outside = self._loop_scores(span_start, span_end, gram_ascr, pron)
+        scores = Scores(frames, gpf, llr, per, outside, (time.perf_counter() - started) * 1000)
         # Competitor pass: the same audio against the phrases OR one/two frequent English words.
         garb_won, garb_margin = 0.0, 0.0
         if self._garb is not None:
@@ -442,8 +456,8 @@ class PocketsphinxRecognizer(Recognizer):
                                                     - self._path_ascr(self._grammar)) / total))
         expected = max(1, len(pron)) * 8.0  # ~80 ms per phone
         dur = abs(math.log(max(1, frames) / expected))
-        w_llr, w_per, w_out, w_frames, w_gw, w_gm, w_dur, bias = self.weights
-        margin = (bias + w_llr * llr + w_per * per + w_out * min(outside, 100) / 10
+        w_gpf, w_per, w_out, w_frames, w_gw, w_gm, w_dur, bias = self.weights
+        margin = (bias + w_gpf * gpf + w_per * per + w_out * min(outside, 100) / 10
                   + w_frames * frames / 100 + w_gw * garb_won + w_gm * garb_margin + w_dur * dur)
         confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, margin))))
         detail = scores.as_detail()
@@ -452,6 +466,29 @@ class PocketsphinxRecognizer(Recognizer):
         final_text = phrase if confidence >= self.reject_below else ""
         return Hypothesis(final_text, confidence if final_text else confidence, is_final,
                           {**detail, "best": float(self.phrases.index(phrase))})
+
+    def _loop_scores(self, span_start: int, span_end: int, gram_ascr: float,
+                     pron: list[str]) -> tuple[float, float, int]:
+        """(llr, per, outside) of the phrase span against the allphone decoder's path."""
+        assert self._phones is not None
+        frames = span_end - span_start + 1
+        loop_ascr = 0.0
+        outside = 0
+        loop_phones: list[str] = []
+        for seg in self._phones.seg():
+            s, e = seg.start_frame, seg.end_frame
+            length = e - s + 1
+            overlap = max(0, min(e, span_end) - max(s, span_start) + 1)
+            if length > 0 and overlap > 0:
+                loop_ascr += (math.log(max(seg.ascore, 1e-300)) * ALLPHONE_ASCR_SCALE
+                              * overlap / length)
+                if seg.word not in _NON_SPEECH and overlap * 2 >= length:
+                    loop_phones.append(seg.word)
+            if seg.word not in _NON_SPEECH:
+                outside += length - overlap
+        llr = (gram_ascr - loop_ascr) / max(1, frames)
+        per = phone_distance(loop_phones, pron) / max(1, len(pron))
+        return llr, per, outside
 
     def best_phrase(self, detail: dict[str, float]) -> str:
         """The phrase the grammar pass chose (even when rejected), from a hypothesis' detail."""
