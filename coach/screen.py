@@ -56,11 +56,13 @@ FONT_HEIGHT = 5
 _PHASE_LABELS = {
     Phase.WELCOME: "WELCOME", Phase.SCREENING: "SAFETY QUESTIONS", Phase.CHOOSE_SIDE: "CHOOSE SIDE",
     Phase.SETUP: "SETTING UP", Phase.STEP: "STEP", Phase.HOLD: "HOLD",
-    Phase.HOLD_DECISION: "MOVE ON OR STAY?", Phase.PAUSED: "PAUSED", Phase.CLOSING: "CLOSING",
+    Phase.HOLD_DECISION: "MOVE ON OR STAY?", Phase.OPTIONAL: "OPTIONAL STEP: DO IT?",
+    Phase.PAUSED: "PAUSED", Phase.CLOSING: "CLOSING",
     Phase.ENDED: "SESSION OVER",
 }
 _PHASE_STYLES = {
-    Phase.HOLD: "bold green", Phase.HOLD_DECISION: "bold cyan", Phase.PAUSED: "bold yellow",
+    Phase.HOLD: "bold green", Phase.HOLD_DECISION: "bold cyan", Phase.OPTIONAL: "bold cyan",
+    Phase.PAUSED: "bold yellow",
     Phase.ENDED: "bold magenta",
 }
 

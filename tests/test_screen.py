@@ -98,6 +98,14 @@ def test_note_wait_and_read_back_replace_the_command_list() -> None:
     assert "Say: pause" in "\n".join(screen_text(make_status()))
 
 
+def test_every_phase_has_a_label() -> None:
+    from coach.screen import _PHASE_LABELS
+    assert set(_PHASE_LABELS) == set(Phase)
+    text = "\n".join(screen_text(make_status(phase=Phase.OPTIONAL, hold_remaining=None,
+                                             hold_total=None, step_title="Tapping")))
+    assert "OPTIONAL STEP: DO IT?" in text
+
+
 def test_bigger_terminal_bigger_digits() -> None:
     small = digit_scale(screen_text(make_status()), "2:05")
     large = digit_scale(screen_text(make_status(), 160, 50), "2:05")
