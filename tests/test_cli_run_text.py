@@ -94,7 +94,7 @@ def test_whole_thai_session_typed_with_every_key_command():
     for _ in range(screening_count()):
         coach.expect(r"\?$")
         coach.type("no")
-    coach.expect(r"left or right")
+    coach.expect(r"left side or right side")
     coach.type("left")
     coach.expect(r"Say next when you're ready")
     coach.type("next")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.core import library
 from coach.voice.testaudio import SAMPLE_RATE, command_clip, noise_floor, save_wav
 from tests.test_cli_run_text import CoachProcess
 
@@ -51,6 +52,50 @@ def test_recorded_commands_drive_a_session(tmp_path):
     assert "Stopped. Say resume" in out
     saved = sorted(p.name for p in (tmp_path / "heard").iterdir())
     assert any("next" in name for name in saved) and any("stop" in name for name in saved)
+
+
+def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):
+    """The voice loop's "done when": the default routine, answered and driven by voice alone.
+
+    Screening answered "no" to each question, the left side chosen, then "softer", "how long", next
+    ("continue": one-syllable "next" is the fallback engine's weak spot, see docs/listening.md)
+    and "stop", each getting its own reply, with chatter in between that fires nothing.
+    """
+    recording = tmp_path / "newcomer.wav"
+    gap = 2.5
+    questions = len(library.load("thai-hamstring-sit").contraindications)
+    parts = [silence(4.0, 20)]
+    for n in range(questions):
+        parts += [command_clip("no", "en-us", 130), silence(gap, 40 + n)]
+    parts += [command_clip("left side", "en-us", 150), silence(gap, 30),
+              command_clip("continue", "en-us", 150), silence(gap, 31),
+              command_clip("softer", "en-us", 150), silence(gap, 32),
+              command_clip("could you pass me the oil please"), silence(gap, 33),
+              command_clip("how long", "en-us", 150), silence(gap, 34),
+              command_clip("continue", "en-us", 150), silence(gap, 35),
+              command_clip("stop", "en-us", 150), silence(3.0, 36)]
+    save_wav(recording, np.concatenate(parts))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", "--audio-in", str(recording), "--speed", "2",
+         "--quiet", "--no-screen"], capture_output=True, text=True, timeout=180, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    lines = [line[len("coach: "):] for line in result.stdout.splitlines()
+             if line.startswith("coach: ")]
+    text = "\n".join(lines)
+    assert "Thai hands-free hamstring sit" in lines[0]
+    assert "Starting with the left side." in lines, text
+    replies = [line for line in lines if line.startswith((
+        "Lighter", "No timer", "Stopped", "Sorry"))]
+    # softer, how long, (next), stop: each answered once, and the chatter answered not at all
+    assert [r.split(".")[0] for r in replies] == ["Lighter", "No timer is running", "Stopped"], text
+    # "continue" twice: the set-up gave way to finding the centre, and that to the first spot,
+    # whose hold had begun when "stop" paused it
+    after_how_long = lines[lines.index(replies[1]) + 1:]
+    assert any("Sit down side-saddle on the back of the left thigh." == line
+               for line in after_how_long), text
+    assert after_how_long.index("Stay about two to five minutes, until the tissue softens.") < \
+        after_how_long.index(replies[2]), text
 
 
 def test_a_note_by_voice_is_read_back_and_kept(tmp_path):

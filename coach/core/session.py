@@ -676,7 +676,7 @@ class Session:
 
     def _ask_side(self) -> list[Action]:
         return [PlayCue(CueKind.ATTENTION)] + self._say(
-            "Which side do you want to start with, left or right?", LineKind.PROMPT)
+            "Which side first? Say left side or right side.", LineKind.PROMPT)
 
     def _choose_side(self, side: Side) -> list[Action]:
         self.first_side = side
