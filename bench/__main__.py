@@ -202,7 +202,7 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
             rtf = totals.cpu_seconds / totals.audio_seconds
             rows.append(Row("  real-time factor over the whole benchmark", f"{totals.audio_seconds:.0f} s",
                             f"{rtf:.3f}", "-", "-"))
-        rows.append(Row("Peak resident memory (ru_maxrss of that process)", "", f"{cost.peak_mb:.0f} MB",
+        rows.append(Row("Peak resident memory (VmHWM of that process)", "", f"{cost.peak_mb:.0f} MB",
                         "<= 300 MB", verdict(cost.peak_mb <= 300)))
         rows.append(Row("  model + recognizer load time", "", f"{cost.load_seconds:.2f} s", "-", "-"))
     except Exception as error:  # noqa: BLE001 - a failed measurement is a row, not a crash

@@ -1,6 +1,6 @@
 """Cost of the listener: real-time factor and peak memory in a process of its own, and launch time.
 
-Why a subprocess: peak resident memory (`ru_maxrss`) only means something for a process that
+Why a subprocess: peak resident memory (VmHWM, see `peak_rss_kb`) only means something for a process that
 holds nothing but the listener and its model; the benchmark process also holds every clip. The
 child prints one JSON line; the parent never trusts its own rusage for this row.
 
@@ -65,6 +65,22 @@ def cost_audio(engine: str, seconds: float) -> np.ndarray:
     return np.concatenate(pieces)
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident set, in kB: VmHWM from /proc (Linux), else ru_maxrss.
+
+    Why not ru_maxrss first: Linux carries it across exec, so a child started by a big parent
+    (the benchmark holds ~300 MB of clips) reports the parent's size at fork. VmHWM belongs to
+    the memory map, which exec replaces.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child_main(engine: str, wav_path: str) -> None:
     """Load the listener, stream `wav_path` through it from disk; print load time, RTF, peak RSS.
 
@@ -90,7 +106,7 @@ def child_main(engine: str, wav_path: str) -> None:
             listener.process(pcm, done / 16000)
     listener.flush(done / 16000)
     cpu = time.process_time() - cpu
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_kb = peak_rss_kb()
     print(json.dumps({"rtf": cpu / (done / 16000), "audio_seconds": done / 16000,
                       "peak_mb": rss_kb / 1024, "load_seconds": load, "describe": description}))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from coach.core.commands import COMMANDS, Strictness
+from coach.core.commands import COMMANDS, VOICE_EXCLUDED, Strictness
 
 
 @click.command()
@@ -12,7 +12,8 @@ def commands() -> None:
     """List what you can say (or type in --text mode) and what each does."""
     click.echo("Say any of these at any time. \"help\" lists what fits the moment.\n")
     for spec in COMMANDS:
-        phrases = ", ".join(f'"{phrase}"' for phrase in spec.phrases)
+        phrases = ", ".join(f'"{phrase}"' + (" (typed only)" if phrase in VOICE_EXCLUDED else "")
+                            for phrase in spec.phrases)
         notes = []
         if spec.barge_in:
             notes.append("works while the coach is talking")
@@ -21,8 +22,8 @@ def commands() -> None:
         extra = f" ({'; '.join(notes)})" if notes else ""
         click.echo(f"{spec.meaning[:1].upper()}{spec.meaning[1:]}{extra}:")
         click.echo(f"    {phrases}")
-    click.echo('\nIn --text mode you can also type "note ..." to remember a tender spot '
-               "for the receiver (with --for NAME).")
+    click.echo('\nIn --text mode you can also type "note ..." to keep a note at once (by voice: '
+               '"take a note"); with --for NAME it comes back at that step next time.')
 
 
 def register(main: click.Group) -> None:
