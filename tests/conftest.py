@@ -25,6 +25,15 @@ import pytest
 from coach.voice.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioInfo
 
 
+@pytest.fixture(autouse=True)
+def kill_leftover_sessions() -> Iterator[None]:
+    """No `massage-coach run` started by a test outlives it, even when the test fails."""
+    yield
+    from tests.test_cli_run_text import CoachProcess
+
+    CoachProcess.kill_leftovers()
+
+
 @pytest.fixture(scope="session")
 def virtual_audio() -> Iterator[VirtualAudioInfo]:
     audio = VirtualAudio()

@@ -21,13 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class CoachProcess:
-    """`massage-coach run ... --text` in a subprocess, with expect-style reading."""
+    """`massage-coach run ... --text` in a subprocess, with expect-style reading.
+
+    Every one started is killed when its test ends (`kill_leftovers`, an autouse fixture in
+    conftest.py): a failed expect must not leave a session running, retrying a lost microphone
+    and taking CPU from the tests after it.
+    """
+
+    running: "list[subprocess.Popen[str]]" = []
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "coach", "run", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             cwd=ROOT, env={**os.environ, **(env or {})}, bufsize=1)
+        CoachProcess.running.append(self.process)
         self.lines: "queue.Queue[str | None]" = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -62,6 +70,15 @@ class CoachProcess:
             self.seen.append(line)
             if re.search(pattern, line):
                 return line, time.monotonic() - started
+
+    @classmethod
+    def kill_leftovers(cls) -> None:
+        """Kill every process started by a CoachProcess that is still running."""
+        while cls.running:
+            process = cls.running.pop()
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
 
     def finish(self, timeout: float = 30) -> int:
         code = self.process.wait(timeout=timeout)

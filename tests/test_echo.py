@@ -69,7 +69,7 @@ def _simulate(canceller: EchoCanceller, ref: PlaybackReference, played: np.ndarr
 
 
 @needs_speex
-def test_speex_removes_a_simulated_room_echo_cheaply() -> None:
+def test_speex_removes_a_simulated_room_echo() -> None:
     played = ta.synthesize(LONG_LINE, "en-gb", 170, level_dbfs=-20)
     delay = int(0.073 * ta.SAMPLE_RATE)
     start = 8000 + delay
@@ -83,8 +83,7 @@ def test_speex_removes_a_simulated_room_echo_cheaply() -> None:
     erle = erle_db(mic[converged], out[converged])
     log.info("simulated echo: ERLE %.1f dB after 2 s, CPU %.1f ms per s of audio, delay %s",
              erle, canceller.cpu_per_audio_second * 1000, canceller.estimates)
-    assert erle >= 15
-    assert canceller.cpu_per_audio_second < 0.1  # well under real time on one core
+    assert erle >= 15  # (its CPU cost is logged above; cost figures belong to the benchmark)
 
 
 def test_without_reference_audio_passes_through_unchanged() -> None:
