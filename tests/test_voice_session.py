@@ -173,12 +173,20 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
     # let it finish speaking every line (~12 s in real time): its own voice must fire nothing
     wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=40)
     # A command played into the sink reaches the session through the real audio path. The
-    # clip is one the fallback recognizer hears clean (en-us "softer" at 150 wpm: 0.92, over
-    # EAGER's 0.69; at 170 wpm only 0.60): this test is about the audio path, recognition
-    # rates of every phrase and voice are the benchmark's business.
-    play_into_sink(virtual_audio, np.concatenate([silence(0.3), command_clip("softer", rate=150),
-                                                  silence(0.5)]))
-    coach.expect(r"Starting pressure set to level two", timeout=15)
+    # clip is one the fallback recognizer hears clean (en-us "softer" at 130 wpm: 0.96, over
+    # EAGER's 0.69; at 170 wpm only 0.60), said again if it was not heard, as a person would
+    # (through the sink and the echo canceller the score varies from run to run): this test is
+    # about the audio path, recognition rates of every phrase and voice are the benchmark's.
+    for attempt in range(2):
+        play_into_sink(virtual_audio, np.concatenate([silence(0.3),
+                                                      command_clip("softer", rate=130),
+                                                      silence(0.5)]))
+        try:
+            coach.expect(r"Starting pressure set to level two", timeout=6 if attempt == 0 else 15)
+            break
+        except AssertionError:
+            if attempt == 1:
+                raise
     wait_until_sink_quiet(virtual_audio, quiet_for=1.0, timeout=20)
     play_into_sink(virtual_audio, np.concatenate([command_clip("stop"), silence(0.3)]))
     coach.expect(r"Stopped\. Say resume", timeout=15)
