@@ -61,6 +61,22 @@ class UtteranceRecorder:
         return path
 
 
+CLOSE_WAIT_SECONDS = 1.0
+
+
+def close_without_waiting(source) -> None:
+    """Close an audio source, but never wait long for it: closing a PortAudio stream whose sound
+    server has just died can block indefinitely, and the session must hear "device lost" now."""
+    close = getattr(source, "close", None)
+    if close is None:
+        return
+    closer = threading.Thread(target=close, name="close-audio", daemon=True)
+    closer.start()
+    closer.join(CLOSE_WAIT_SECONDS)
+    if closer.is_alive():
+        log.warning("closing the audio input is taking long; carrying on without waiting")
+
+
 def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
            recorder: UtteranceRecorder | None, end_with_source: bool,
            canceller: EchoCanceller | None = None) -> None:
@@ -106,9 +122,7 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
         except Exception as error:  # a device vanishing mid-read must not kill the session
             log.error("audio input failed: %s", error)
         finally:
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()
+            close_without_waiting(source)
         for heard in listener.flush():
             runner.events.put(heard.event)
         if end_with_source:

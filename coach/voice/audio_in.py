@@ -130,17 +130,23 @@ class MicrophoneSource:
         if self._stream is None:
             self.open()
         reported_overflows = 0
+        stalls = 0
         while not self._stop.is_set():
             try:
                 pcm, at = self._queue.get(timeout=self.stall_timeout)
             except queue.Empty:
                 stream = self._stream
-                if stream is None or not getattr(stream, "active", False):
+                stalls += 1
+                # A stream that stopped is a lost device; so is one that says it is active but
+                # has delivered nothing for two stall periods (opened just as the sound server
+                # died, PortAudio's ALSA path reports an active stream that never calls back).
+                if stream is None or not getattr(stream, "active", False) or stalls >= 2:
                     self.lost = True
                     self.lost_reason = f"no audio from {_device_hint(self.device)}"
                     log.error("microphone lost: %s", self.lost_reason)
                     return
                 continue
+            stalls = 0
             if self.overflows > reported_overflows:
                 log.warning("microphone input overflow (%d so far): audio was lost", self.overflows)
                 reported_overflows = self.overflows
