@@ -119,10 +119,12 @@ class PocketsphinxNoteTranscriber(Transcriber):
         self._workdir = tempfile.TemporaryDirectory(prefix="coach-notes-")
         folder = Path(self._workdir.name)
         lm_path, dict_path = folder / "notes.arpa", folder / "notes.dict"
-        self.vocabulary_size = write_arpa(note_training_sentences(), lm_path,
+        sentences = note_training_sentences()
+        self.vocabulary_size = write_arpa(sentences, lm_path,
                                           known=lambda word: word in pronunciations)
-        used = {line.split()[1] for line in lm_path.read_text().splitlines()
-                if len(line.split()) == 3 and not line.startswith("\\")}
+        # The dictionary may hold a few more words than the model (from sentences the model
+        # dropped for an unknown word); pocketsphinx only needs every model word in it.
+        used = {word for sentence in sentences for word in sentence.split()}
         with dict_path.open("w") as out:
             for word in sorted(used & pronunciations.keys()):
                 for n, phones in enumerate(pronunciations[word]):
