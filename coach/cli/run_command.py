@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from coach.cli.process_exit import exit_process
 from coach.core.clock import MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
@@ -156,7 +157,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
                     reference))
     if history is not None:
         history.close()
-    sys.exit(code)
+    exit_process(code)
 
 
 def register(main: click.Group) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from coach.core.commands import Intent
+from coach.cli.process_exit import note_stuck_audio
 from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
 from coach.runner import Runner
 
@@ -75,6 +76,7 @@ def close_without_waiting(source) -> None:
     closer.join(CLOSE_WAIT_SECONDS)
     if closer.is_alive():
         log.warning("closing the audio input is taking long; carrying on without waiting")
+        note_stuck_audio(closer)
 
 
 def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
