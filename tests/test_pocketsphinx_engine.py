@@ -107,3 +107,15 @@ def test_set_phrases_rejects_an_empty_context() -> None:
         rec.set_phrases(["next step"])
     rec.set_phrases(["stop", "next step"])  # the unknown one is ignored
     assert rec.active_phrases == frozenset({"stop"})
+
+
+@needs_speech
+def test_the_competitor_does_not_know_the_benchmark_words() -> None:
+    """The competitor's English words must be chosen without looking at the test recordings,
+    or the false-accept rates measured on them would flatter the engine."""
+    from coach.voice.asr.pocketsphinx_engine import GARBAGE_CANDIDATES
+
+    one_word_sets = {"speech-commands", "spoken-digits"}
+    test_words = {r.transcript for r in ta.recordings() if r.set in one_word_sets}
+    assert len(test_words) >= 20
+    assert not test_words & set(GARBAGE_CANDIDATES)

@@ -80,31 +80,34 @@ pocketsphinx's default (40,3,-1) is far from it, and a streamed short command ha
 to recover: 45/60 real commands streamed with this prior vs 43/60 with the default."""
 
 GARBAGE_CANDIDATES: tuple[str, ...] = tuple("""
-the of and a to in you he was for as with his they at be from have or one had by word but
+the of and a to in you he was for as with his they at be from have or had by word but
 what all were we when your there use an each which she do their if will many then them these
-would write like him into has look two see number way could people my than first water been
+would write like him into has look see number way could people my than first water been
 call who its find day did get come made may part over new sound take only little work know
 place year live me give most very after thing our just name sentence man think great where
-through much before line mean any same tell boy follow came want show also around form three
+through much before line mean any same tell boy follow came want show also around form
 small set put does another well large must big even such because turn why ask men change went
-light kind need house picture try us animal point mother world near build self earth father
+light kind need picture try us animal point mother world near build self earth father
 head stand own page should country found answer school grow study still learn plant cover food
-sun four between state never last let thought city tree cross farm hard start might story saw
+sun between state never last let thought city cross farm hard start might story saw
 far sea draw late run while press close night real life few north open seem together white
 children begin got walk example paper group always music those both mark often letter until
 mile river car feet care second book carry took science eat room friend began idea fish
 mountain once base hear horse cut sure watch color face wood main enough plain girl usual
-young bird become body dog family direct leave song measure door product black short numeral
+young become body family direct leave song measure door product black short numeral
 class wind question happen complete ship area half rock order fire south problem piece told
 knew pass since top whole king street inch nothing course wheel full force blue object decide
 surface island week moon birthday lovely hello towel bottle shoulder breathe relax really
-sorry maybe later lunch seven warm oil neck tight almost feel okay nice dinner coffee tea
-weather tomorrow yesterday morning evening phone kitchen window garden table chair bed hand
+sorry maybe later lunch warm oil neck tight almost feel okay nice dinner coffee tea
+weather tomorrow yesterday morning evening phone kitchen window garden table chair hand
 arm knee foot finger skin muscle cream shower minute hour money market office doctor
-""".split())
+about said other every under""".split())
 """Frequent English words that may compete with the command phrases in the garbage pass
 (`garbage=True`); those whose pronunciation is within GARBAGE_MIN_DISTANCE phones of any command
-word, or that are command words themselves, are dropped automatically when the recognizer is built."""
+word, or that are command words themselves, are dropped automatically when the recognizer is built.
+No word of the benchmark's one-word recordings (speech-commands distractors, digits) is in the list,
+so the false-accept rates it measures are not flattered by a competitor that knows the test words
+(a test checks it; dropping the 10 that were in it changed no measured rate)."""
 
 GARBAGE_MIN_DISTANCE = 2
 
