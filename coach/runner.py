@@ -120,23 +120,20 @@ class Runner:
 
     def run(self) -> int:
         """Run until the session ends, Ctrl-C or SIGTERM. Returns the process exit status."""
-        stop_requested = threading.Event()
-        previous = _install_sigterm(stop_requested)
-        interrupted = False
+        signals = StopSignals()
+        signals.install()
         try:
             self._dispatch(self.session.start())
-            while not self.session.ended and not stop_requested.is_set():
+            while not self.session.ended and not signals.received:
                 self._step()
-        except KeyboardInterrupt:
-            interrupted = True
+            interrupted = bool(signals.received)
+            if self.over is None:
+                # Interrupted from outside: end the session properly so the log says so.
+                self._dispatch(self.session.handle(CommandHeard(Intent.END, "(interrupted)", 1.0,
+                                                                "signal")))
+            self._drain(signals)
         finally:
-            _restore_sigterm(previous)
-        interrupted = interrupted or stop_requested.is_set()
-        if self.over is None:
-            # Interrupted from outside: end the session properly so the log says so.
-            self._dispatch(self.session.handle(CommandHeard(Intent.END, "(interrupted)", 1.0,
-                                                            "signal")))
-        self._drain()
+            signals.restore()
         return 130 if interrupted else 0
 
     def _step(self) -> None:
@@ -181,26 +178,47 @@ class Runner:
                 if self.history is not None:
                     self.history.close(action.completed, action.summary)
 
-    def _drain(self) -> None:
-        """Let the last lines finish speaking, then release the speaker."""
+    def _drain(self, signals: "StopSignals") -> None:
+        """Let the last lines finish speaking (another Ctrl-C cuts them), then release the
+        speaker."""
         if self.speaker is None:
             return
+        already = signals.received
         deadline = time.monotonic() + DRAIN_SECONDS
-        try:
-            while self.speaker.busy and time.monotonic() < deadline:
-                time.sleep(0.05)
-        except KeyboardInterrupt:
-            self.speaker.stop()
+        while self.speaker.busy and time.monotonic() < deadline:
+            if signals.received > already:
+                self.speaker.stop()
+                break
+            time.sleep(0.05)
         self.speaker.close()
 
 
-def _install_sigterm(flag: threading.Event) -> Any:
-    """SIGTERM ends the session like Ctrl-C does (only possible from the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, lambda *_: flag.set())
+class StopSignals:
+    """Ctrl-C (SIGINT) and SIGTERM counted by a flag the loop polls, instead of an exception.
 
+    A KeyboardInterrupt can land anywhere, including inside `queue.Queue.get` after its lock
+    was taken and before the `with` block that releases it began; the loop's next `put` then
+    waits forever for that lock (seen under load: Ctrl-C left the program hanging). Counting
+    the signal and letting the loop notice it within MAX_WAIT_SECONDS never interrupts a lock.
+    Handlers can only be installed from the main thread; elsewhere this does nothing.
+    """
 
-def _restore_sigterm(previous: Any) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
+    HANDLED = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received = 0
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in self.HANDLED:
+            self._previous[signum] = signal.signal(signum, self._count)
+
+    def _count(self, signum: int, frame: Any) -> None:
+        self.received += 1  # nothing else: a handler must not take locks
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()

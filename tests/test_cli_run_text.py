@@ -171,6 +171,17 @@ def test_interrupt_ends_cleanly_without_a_traceback():
     assert "Ending the session here." in text
 
 
+def test_sigterm_ends_the_session_like_ctrl_c():
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--no-screen")
+    coach.expect(r"\?$")
+    coach.process.send_signal(signal.SIGTERM)
+    code = coach.finish()
+    text = "\n".join(coach.seen)
+    assert "Traceback" not in text
+    assert code == 130
+    assert "Ending the session here." in text
+
+
 def test_unknown_routine_lists_the_available_ones():
     result = subprocess.run([sys.executable, "-m", "coach", "run", "thai-hamstrng", "--text"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
