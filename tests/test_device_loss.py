@@ -11,8 +11,12 @@ import signal
 import subprocess
 from pathlib import Path
 
+import threading
+
 import pytest
 
+from coach.cli.voice_session import open_within
+from coach.voice.audio_in import AudioDeviceError
 from coach.voice.virtual_audio import VirtualAudio, VirtualAudioError
 from tests.test_cli_run_text import CoachProcess
 
@@ -48,3 +52,41 @@ def test_lost_microphone_pauses_and_comes_back(tmp_path):
         assert not any("Traceback" in line for line in coach.seen)
     finally:
         audio.stop()
+
+
+class Opened:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_quick_open_returns_the_source():
+    source = Opened()
+    assert open_within(lambda: source, "the default microphone", seconds=5) is source
+
+
+def test_an_open_that_hangs_is_a_lost_device_and_closed_if_it_ever_finishes():
+    release = threading.Event()
+    late = Opened()
+
+    def hangs() -> Opened:
+        release.wait(10)
+        return late
+
+    with pytest.raises(AudioDeviceError, match="the default microphone did not open within"):
+        open_within(hangs, "the default microphone", seconds=0.2)
+    release.set()
+    for _ in range(100):
+        if late.closed:
+            break
+        threading.Event().wait(0.02)
+    assert late.closed
+
+
+def test_an_open_that_fails_names_the_device():
+    def fails() -> Opened:
+        raise OSError("Pa_OpenStream: Internal PortAudio error")
+
+    with pytest.raises(AudioDeviceError, match="cannot open microphone 3: .*Internal PortAudio"):
+        open_within(fails, "microphone 3", seconds=5)

@@ -79,6 +79,53 @@ def close_without_waiting(source) -> None:
         note_stuck_audio(closer)
 
 
+OPEN_WAIT_SECONDS = 5.0
+
+
+def open_within(open_source, device_name: str, seconds: float = OPEN_WAIT_SECONDS):
+    """Open an audio source, but give up after `seconds`: opening a microphone while its sound
+    server dies can block in PortAudio forever (seen: `Pa_StartStream` after ALSA's prepare
+    failed), and then the session would never hear that the device is gone. A hung attempt is
+    left to itself (and closed should it ever succeed); the caller gets AudioDeviceError and
+    retries as for any lost device."""
+    from coach.voice.audio_in import AudioDeviceError
+
+    lock = threading.Lock()
+    outcome: dict[str, object] = {}
+
+    def attempt() -> None:
+        try:
+            source = open_source()
+        except Exception as error:  # reported to the caller, whatever PortAudio raised
+            with lock:
+                outcome["error"] = error
+            return
+        with lock:
+            if not outcome.get("abandoned"):
+                outcome["source"] = source
+                return
+        close_without_waiting(source)  # too late: nobody is waiting for it any more
+
+    opener = threading.Thread(target=attempt, name="open-audio", daemon=True)
+    opener.start()
+    opener.join(seconds)
+    with lock:
+        if "source" in outcome:
+            return outcome["source"]
+        error = outcome.get("error")
+        if error is None:
+            outcome["abandoned"] = True
+    if isinstance(error, AudioDeviceError):
+        raise error
+    if error is not None:
+        raise AudioDeviceError(f"cannot open {device_name}: {error}") from error
+    note_stuck_audio(opener)
+    log.warning("opening %s did not finish in %.0f s; giving up on that attempt", device_name,
+                seconds)
+    raise AudioDeviceError(f"{device_name} did not open within {seconds:.0f} s (has the sound "
+                           "server stopped?)")
+
+
 def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
            recorder: UtteranceRecorder | None, end_with_source: bool,
            canceller: EchoCanceller | None = None) -> None:
@@ -188,7 +235,7 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
         device_name = f"microphone {input_device}" if input_device else "the default microphone"
 
         def open_source():
-            return MicrophoneSource(device=device).open()
+            return open_within(lambda: MicrophoneSource(device=device).open(), device_name)
         try:  # fail early and clearly when there is no microphone at all
             open_source().close()
         except AudioDeviceError as error:
