@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from coach.core import listening
 from coach.core import pressure as pressure_rules
 from coach.core.actions import (
     Action,
@@ -29,7 +30,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import Clock
-from coach.core.commands import SPEC_BY_INTENT, Intent
+from coach.core.commands import Intent
 from coach.core.events import (
     CommandHeard,
     DeviceProblem,
@@ -234,61 +235,16 @@ class Session:
         )
 
     def active_intents(self) -> tuple[Intent, ...]:
-        """The commands that make sense now, most useful first.
-
-        The voice listener restricts recognition to these (plus nothing else): a grammar of a
-        dozen phrases is heard far more reliably, and mishears far less chatter, than one of
-        every phrase. Safety and navigation words are always in: stop, pause, ouch, softer,
-        repeat, help, end session. Typed commands are not restricted.
-        """
-        phase = self._effective_phase()
-        always = [Intent.STOP, Intent.PAUSE, Intent.OUCH, Intent.SOFTER, Intent.REPEAT,
-                  Intent.HELP, Intent.END]
-        by_phase: dict[Phase, list[Intent]] = {
-            Phase.WELCOME: [],
-            Phase.SCREENING: [Intent.YES, Intent.NO, Intent.BACK],
-            Phase.CHOOSE_SIDE: [Intent.LEFT, Intent.RIGHT],
-            Phase.SETUP: [Intent.NEXT, Intent.HARDER, Intent.LEFT, Intent.RIGHT],
-            Phase.STEP: [Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HARDER, Intent.GOOD,
-                         Intent.HOW_LONG],
-            Phase.HOLD: [Intent.HOW_LONG, Intent.MORE_TIME, Intent.HARDER, Intent.GOOD,
-                         Intent.NEXT, Intent.BACK, Intent.SKIP],
-            Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.YES, Intent.NO,
-                                  Intent.HOW_LONG],
-            Phase.OPTIONAL: [Intent.YES, Intent.NO, Intent.NEXT, Intent.SKIP, Intent.BACK,
-                             Intent.HOW_LONG],
-            Phase.CLOSING: [],
-            Phase.ENDED: [],
-        }
-        intents = list(by_phase.get(phase, []))
-        if self.phase is Phase.PAUSED:
-            intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HOW_LONG]
-        if self._pending_checkin or self._ouch_check:
-            intents = [Intent.YES, Intent.NO, Intent.GOOD, *intents]
-        if self._can_take_note():
-            intents.append(Intent.NOTE)
-        if self.notes.listening:  # the note itself is transcribed; only safety words meanwhile
-            intents = []
-        elif self.notes.confirming:
-            intents = [Intent.YES, Intent.NO, *intents]
-        if self.phase in (Phase.STEP, Phase.HOLD) and self.current_run.step.alternative:
-            intents.append(Intent.OTHER_POSITION)
-        if self.phase not in (Phase.CLOSING, Phase.ENDED):
-            intents += [Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER]
-        # The answer most likely now leads, then "stop"; when a yes/no question is open (an
-        # optional step on offer, a safety question, "is that better?") both answers lead, so
-        # the help line starts "yes, no".
-        lead = 2 if intents[:2] == [Intent.YES, Intent.NO] else 1
-        ordered: list[Intent] = []
-        for intent in [*intents[:lead], *always[:1], *intents[lead:], *always[1:]]:
-            if intent not in ordered:
-                ordered.append(intent)
-        return tuple(ordered)
+        """The commands that make sense now, most useful first (see `coach.core.listening`)."""
+        in_step = self.phase in (Phase.STEP, Phase.HOLD)
+        return listening.active_intents(
+            self.phase, question_open=self._pending_checkin or self._ouch_check,
+            taking_note=self.notes.listening, note_read_back=self.notes.confirming,
+            other_position=in_step and bool(self.current_run.step.alternative))
 
     def can_say(self) -> tuple[str, ...]:
         """What to show and say for "help": the first phrasing of each active command."""
-        return tuple(SPEC_BY_INTENT[i].phrases[0] for i in self.active_intents()
-                     if i not in (Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER))
+        return listening.help_phrases(self.active_intents())
 
     # ----- speaking ------------------------------------------------------------------------
 
@@ -582,12 +538,8 @@ class Session:
 
     # ----- notes (see coach.core.notes) ----------------------------------------------------
 
-    def _can_take_note(self) -> bool:
-        return self.phase in (Phase.SETUP, Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
-                              Phase.PAUSED, Phase.OPTIONAL)
-
     def _on_note(self) -> list[Action]:
-        if not self._can_take_note():
+        if not listening.can_take_note(self.phase):
             return self._say("You can take a note once we've started.", LineKind.ANSWER)
         self.notes.listen(self.clock.now())
         return self._ack() + self._say("Go ahead.", LineKind.PROMPT)
