@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from coach.core import listening
+from coach.core import hold_cues, listening
 from coach.core import pressure as pressure_rules
 from coach.core.actions import (
     Action,
@@ -41,21 +41,14 @@ from coach.core.events import (
 )
 from coach.core.hold import HoldTimer
 from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
-from coach.core.routine import DEFAULT_HOLD_QUESTION, Routine, Side, StepRun
+from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
-from coach.core.timewords import (
-    duration_words,
-    number_words,
-    range_words,
-    remaining_words,
-    rounded_words,
-)
+from coach.core.timewords import duration_words, number_words, range_words, time_left
 
 log = logging.getLogger(__name__)
 
 NOT_MEDICAL_ADVICE = "This is general guidance, not medical advice."
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
-DECISION_RECHECK_SECONDS = 60.0  # an until-softened hold asks again after this long
 
 
 @dataclass
@@ -156,24 +149,21 @@ class Session:
         out: list[Action] = []
         if self.phase is Phase.HOLD_DECISION:
             if self.hold.remaining_to_maximum(now) <= 0:
-                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
+                out += self._say(hold_cues.LONGEST, LineKind.NOTICE)
                 out += self._finish_hold()
             elif self.hold.remaining(now) <= 0:
                 out += self._ask_hold_decision(again=True)
             return out
         remaining = self.hold.remaining(now)
-        for marker, at_remaining in self._markers():
-            if marker not in self._fired and remaining <= at_remaining:
-                self._fired.add(marker)
-                if remaining > 0 or marker.startswith("tick"):
-                    out += self._marker_actions(marker, remaining)
+        for marker in hold_cues.fire_due(self._markers(), self._fired, remaining):
+            out += self._marker_actions(marker, remaining)
         if remaining <= 0:
             if not hold_spec.until_softened:
                 out += self._finish_hold()
             elif self.hold.remaining_to_maximum(now) > 0:
                 out += self._ask_hold_decision(again=False)
             else:
-                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
+                out += self._say(hold_cues.LONGEST, LineKind.NOTICE)
                 out += self._finish_hold()
         return out
 
@@ -194,8 +184,7 @@ class Session:
         if self.phase is not Phase.HOLD:
             return None
         remaining = self.hold.remaining(now)
-        due = [at for marker, at in self._markers() if marker not in self._fired and at < remaining]
-        return now + remaining - max(due, default=0.0)
+        return now + remaining - hold_cues.next_due(self._markers(), self._fired, remaining)
 
     @property
     def current_run(self) -> StepRun:
@@ -378,8 +367,7 @@ class Session:
         elif self.phase is Phase.OPTIONAL:
             out += self._offer_step()
         elif self.hold is not None:
-            left = remaining_words(self.hold.remaining(self.clock.now()))
-            out += self._say(f"{_capital(left)} left.", LineKind.ANSWER)
+            out += self._say(time_left(self.hold.remaining(self.clock.now())), LineKind.ANSWER)
         return out
 
     def _on_end(self) -> list[Action]:
@@ -421,15 +409,8 @@ class Session:
     def _on_how_long(self) -> list[Action]:
         now = self.clock.now()
         if self.hold is not None:
-            if self._effective_phase() is Phase.HOLD_DECISION:
-                held = rounded_words(self.hold.elapsed(now))
-                left = rounded_words(self.hold.remaining_to_maximum(now))
-                text = f"You've held about {held}. You can stay up to {left} more."
-            else:
-                text = f"{_capital(remaining_words(self.hold.remaining(now)))} left."
-            if self.hold.paused:
-                text += " The timer is paused."
-            return self._say(text, LineKind.ANSWER)
+            deciding = self._effective_phase() is Phase.HOLD_DECISION
+            return self._say(hold_cues.how_long(self.hold, now, deciding), LineKind.ANSWER)
         left = len(self.runs) - max(self.index, 0)
         if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
                                                                Phase.OPTIONAL):
@@ -451,8 +432,8 @@ class Session:
             return self._say("That's already the longest time for this step.", LineKind.ANSWER)
         self._rearm_markers()
         return self._ack() + [Record("hold_extended", {"added": added})] + self._say(
-            f"Adding {duration_words(added)}. "
-            f"{_capital(remaining_words(self.hold.remaining(now)))} left.", LineKind.ANSWER)
+            f"Adding {duration_words(added)}. {time_left(self.hold.remaining(now))}",
+            LineKind.ANSWER)
 
     def _on_help(self) -> list[Action]:
         phrases = self.can_say()
@@ -729,62 +710,30 @@ class Session:
                 Record("hold_started", {"step": self.current_run.step.id,
                                         "planned": hold.default})]
 
-    def _markers(self) -> list[tuple[str, float]]:
-        """Hold cue markers as (name, seconds remaining when due)."""
+    def _markers(self) -> list[hold_cues.Marker]:
         assert self.hold is not None
-        step = self.current_run.step
-        cues = step.cues
-        target = self.hold.target
-        markers: list[tuple[str, float]] = []
-        if cues.halfway and target >= 20:
-            markers.append(("halfway", target / 2))
-        if step.check_in and target >= 20:
-            markers.append(("check_in", target / 2))
-        for seconds in cues.remaining:
-            if seconds < target:
-                markers.append((f"remaining_{seconds:g}", seconds))
-        for n in range(1, cues.countdown + 1):
-            if n < target:
-                markers.append((f"tick_{n}", float(n)))
-        return markers
+        return hold_cues.cue_markers(self.current_run.step, self.hold.target)
 
     def _rearm_markers(self) -> None:
-        """After the hold's target moved: re-arm the cues still ahead, never repeat "halfway".
-
-        A reminder whose moment is already past (or is now) stays fired, so adding a minute does
-        not make the coach say "about a minute left" straight away.
-        """
+        """After the hold's target moved: re-arm the cues still ahead (see `hold_cues.rearmed`)."""
         assert self.hold is not None
         remaining = self.hold.remaining(self.clock.now())
-        self._fired = {name for name, at in self._markers()
-                       if name in ("halfway", "check_in") and name in self._fired
-                       or at >= remaining}
+        self._fired = hold_cues.rearmed(self._markers(), self._fired, remaining)
 
     def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
-        step = self.current_run.step
-        if marker == "halfway":
-            return self._say("Halfway.", LineKind.NOTICE)
-        if marker == "check_in":
-            self._pending_checkin = True
-            return self._say(step.check_in or "", LineKind.PROMPT)
-        if marker.startswith("remaining_"):
-            return self._say(f"{_capital(remaining_words(remaining))} left.", LineKind.NOTICE)
         if marker.startswith("tick_"):
             return [PlayCue(CueKind.TICK)]
-        return []  # pragma: no cover
+        if marker == hold_cues.CHECK_IN:
+            self._pending_checkin = True
+        text, kind = hold_cues.cue_words(marker, remaining, self.current_run.step.check_in)
+        return self._say(text, kind)
 
     def _ask_hold_decision(self, again: bool) -> list[Action]:
         assert self.hold is not None
         self.phase = Phase.HOLD_DECISION
         now = self.clock.now()
-        # The next check is a minute away, or at the maximum, whichever comes first.
-        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
-        held = rounded_words(self.hold.elapsed(now))
-        run = self.current_run
-        hold_spec = run.step.hold
-        question = run.render(hold_spec.ask) if hold_spec and hold_spec.ask else \
-            DEFAULT_HOLD_QUESTION
-        text = f"That's about {held}. {question} Say next to move on, or more time to stay."
+        self.hold.target = hold_cues.next_check(self.hold, now)
+        text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now))
         record = Record("hold_check", {"step": self.current_run.step.id,
                                        "held": round(self.hold.elapsed(now), 2)})
         return [record, PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
@@ -794,12 +743,10 @@ class Session:
         now = self.clock.now()
         left = self.hold.remaining_to_maximum(now)
         self.phase = Phase.HOLD
-        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
+        self.hold.target = hold_cues.next_check(self.hold, now)
         self._rearm_markers()
         return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self._say(
-            f"Staying. I'll check again in {rounded_words(self.hold.remaining(now))}; "
-            f"you can stay up to {rounded_words(left)} more.",
-            LineKind.ANSWER)
+            hold_cues.staying(self.hold.remaining(now), left), LineKind.ANSWER)
 
     def _close_hold(self, how: str) -> list[Action]:
         """Record how long the current hold really lasted, and drop it."""
