@@ -25,7 +25,6 @@ from coach.core.actions import (
     LineKind,
     PlayCue,
     Record,
-    Say,
     SessionOver,
     StopSpeaking,
 )
@@ -44,6 +43,7 @@ from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, number_words, range_words, time_left
+from coach.core.utterances import Utterances
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class Session:
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self.notes = NoteTaker()
-        self._last_instruction: tuple[str, ...] = ()
-        self._next_id = 0
+        self.lines = Utterances()
         self._started_at = 0.0
         self._completed_steps = 0
         self._skipped_steps = 0
@@ -93,16 +92,16 @@ class Session:
         self._started_at = self.clock.now()
         out: list[Action] = [Record("session_started", {"routine": self.routine.id,
                                                         "pressure": self.pressure})]
-        out += self._say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
-        out += self._say(self.routine.summary, LineKind.NOTICE)
-        out += self._say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can say.",
-                         LineKind.NOTICE)
+        out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
+        out += self.lines.say(self.routine.summary, LineKind.NOTICE)
+        out += self.lines.say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can "
+                              f"say.", LineKind.NOTICE)
         for line in self.options.greeting:
-            out += self._say(line, LineKind.NOTICE)
+            out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.contraindications:
             self.phase = Phase.SCREENING
-            out += self._say("First, a few safety questions. Please answer yes or no.",
-                             LineKind.NOTICE)
+            out += self.lines.say("First, a few safety questions. Please answer yes or no.",
+                                  LineKind.NOTICE)
             out += self._ask_question()
         else:
             out += self._after_screening()
@@ -121,8 +120,8 @@ class Session:
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if event.source == "text":  # typed: the person is looking at us, so help them
-                out += self._say("Sorry, that's not a command I know. Type help to see them.",
-                                 LineKind.ANSWER)
+                out += self.lines.say("Sorry, that's not a command I know. Type help to see them.",
+                                      LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
             return self._speech_finished(event)
@@ -149,7 +148,7 @@ class Session:
         out: list[Action] = []
         if self.phase is Phase.HOLD_DECISION:
             if self.hold.remaining_to_maximum(now) <= 0:
-                out += self._say(hold_cues.LONGEST, LineKind.NOTICE)
+                out += self.lines.say(hold_cues.LONGEST, LineKind.NOTICE)
                 out += self._finish_hold()
             elif self.hold.remaining(now) <= 0:
                 out += self._ask_hold_decision(again=True)
@@ -163,7 +162,7 @@ class Session:
             elif self.hold.remaining_to_maximum(now) > 0:
                 out += self._ask_hold_decision(again=False)
             else:
-                out += self._say(hold_cues.LONGEST, LineKind.NOTICE)
+                out += self.lines.say(hold_cues.LONGEST, LineKind.NOTICE)
                 out += self._finish_hold()
         return out
 
@@ -237,18 +236,6 @@ class Session:
 
     # ----- speaking ------------------------------------------------------------------------
 
-    def _say(self, text: str, kind: LineKind = LineKind.INSTRUCTION,
-             urgent: bool = False) -> list[Action]:
-        self._next_id += 1
-        return [Say(text, kind, urgent, self._next_id)]
-
-    def _say_instruction(self, lines: tuple[str, ...]) -> list[Action]:
-        self._last_instruction = lines
-        out: list[Action] = []
-        for line in lines:
-            out += self._say(line, LineKind.INSTRUCTION)
-        return out
-
     def _speech_finished(self, event: SpeechFinished) -> list[Action]:
         if self._hold_waits_for is not None and event.utterance_id >= self._hold_waits_for:
             self._hold_waits_for = None
@@ -261,7 +248,7 @@ class Session:
     def _command(self, intent: Intent) -> list[Action]:
         handler = _HANDLERS.get(intent)
         if handler is None:  # pragma: no cover - every intent has a handler (tested)
-            return self._say("I can't do that yet.", LineKind.ANSWER)
+            return self.lines.say("I can't do that yet.", LineKind.ANSWER)
         return handler(self)
 
     def _ack(self) -> list[Action]:
@@ -274,7 +261,7 @@ class Session:
         if phase is Phase.CHOOSE_SIDE:
             return self._ack() + self._choose_side(self.first_side)
         if phase is Phase.WELCOME:
-            return self._say("One moment, I'm still starting.", LineKind.ANSWER)
+            return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if phase is Phase.SETUP:
             return self._ack() + self._enter_step(0)
         if phase is Phase.PAUSED:
@@ -288,18 +275,18 @@ class Session:
             return self._ack() + self._finish_hold()
         if phase in (Phase.STEP, Phase.HOLD):
             return self._ack() + self._advance(skipped=False)
-        return self._say("We're finishing up now.", LineKind.ANSWER)
+        return self.lines.say("We're finishing up now.", LineKind.ANSWER)
 
     def _on_skip(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self._say("The safety questions can't be skipped.", LineKind.ANSWER) + \
+            return self.lines.say("The safety questions can't be skipped.", LineKind.ANSWER) + \
                 self._ask_question(repeat=True)
         if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                           Phase.OPTIONAL):
             self._unpause()
             if self.phase is Phase.OPTIONAL:
                 return self._ack() + self._take_optional(False)
-            return self._ack() + self._say("Skipping this step.", LineKind.ANSWER) + \
+            return self._ack() + self.lines.say("Skipping this step.", LineKind.ANSWER) + \
                 self._advance(skipped=True)
         return self._on_next()
 
@@ -307,7 +294,7 @@ class Session:
         phase = self.phase
         if phase is Phase.SCREENING:
             if self.question_index == 0:
-                return self._say("This is the first question.", LineKind.ANSWER) + \
+                return self.lines.say("This is the first question.", LineKind.ANSWER) + \
                     self._ask_question(repeat=True)
             self.question_index -= 1
             return self._ack() + self._ask_question()
@@ -315,11 +302,11 @@ class Session:
             self._unpause()
             out = self._ack() + self._close_hold("back")
             if self.index == 0:
-                return out + self._say("This is the first step. Starting it again.",
-                                       LineKind.ANSWER) + self._enter_step(0)
-            return out + self._say("Going back a step.", LineKind.ANSWER) + \
+                return out + self.lines.say("This is the first step. Starting it again.",
+                                            LineKind.ANSWER) + self._enter_step(0)
+            return out + self.lines.say("Going back a step.", LineKind.ANSWER) + \
                 self._enter_step(self.index - 1)
-        return self._say("There's no step to go back to yet.", LineKind.ANSWER)
+        return self.lines.say("There's no step to go back to yet.", LineKind.ANSWER)
 
     def _on_repeat(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
@@ -330,34 +317,34 @@ class Session:
             return self._ask_hold_decision(again=True)
         if self.phase is Phase.OPTIONAL:
             return self._offer_step()
-        if not self._last_instruction:
-            return self._say("There's nothing to repeat yet.", LineKind.ANSWER)
+        if not self.lines.last_instruction:
+            return self.lines.say("There's nothing to repeat yet.", LineKind.ANSWER)
         out: list[Action] = []
-        for line in self._last_instruction:
-            out += self._say(line, LineKind.ANSWER)
+        for line in self.lines.last_instruction:
+            out += self.lines.say(line, LineKind.ANSWER)
         return out
 
     def _on_pause(self) -> list[Action]:
         if self.phase is Phase.PAUSED:
-            return self._say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
+            return self.lines.say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
         self._pause()
-        return self._ack() + self._say("Paused. Say resume when you're ready.",
-                                       LineKind.ANSWER, urgent=True)
+        return self._ack() + self.lines.say("Paused. Say resume when you're ready.",
+                                            LineKind.ANSWER, urgent=True)
 
     def _on_stop(self) -> list[Action]:
         out: list[Action] = [StopSpeaking()]
         if self.phase is not Phase.PAUSED:
             self._pause()
-        return out + self._say("Stopped. Say resume to carry on, or end session to finish.",
-                               LineKind.ANSWER, urgent=True)
+        return out + self.lines.say("Stopped. Say resume to carry on, or end session to finish.",
+                                    LineKind.ANSWER, urgent=True)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
-            return self._say("We're not paused.", LineKind.ANSWER)
+            return self.lines.say("We're not paused.", LineKind.ANSWER)
         self._unpause()
-        out = self._ack() + self._say("Carrying on.", LineKind.ANSWER)
+        out = self._ack() + self.lines.say("Carrying on.", LineKind.ANSWER)
         if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
             out += self._start_hold()  # the stop came before the hold had started
         elif self.phase is Phase.SCREENING:
@@ -367,13 +354,13 @@ class Session:
         elif self.phase is Phase.OPTIONAL:
             out += self._offer_step()
         elif self.hold is not None:
-            out += self._say(time_left(self.hold.remaining(self.clock.now())), LineKind.ANSWER)
+            out += self.lines.say(time_left(self.hold.remaining(self.clock.now())), LineKind.ANSWER)
         return out
 
     def _on_end(self) -> list[Action]:
         self._unpause()
         return [StopSpeaking()] + self._ack() + self._close_hold("ended") + \
-            self._say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
+            self.lines.say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
             self._closing(completed=False)
 
     def _on_softer(self) -> list[Action]:
@@ -388,8 +375,8 @@ class Session:
             return out
         if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                               Phase.OPTIONAL):
-            return out + self._say("Sorry. Nothing has started yet. Say stop at any time.",
-                                   LineKind.ANSWER, urgent=True)
+            return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
+                                        LineKind.ANSWER, urgent=True)
         result = pressure_rules.change(self.pressure, -2)
         self.pressure = result.new
         out += [_pressure_record(result, "ouch")]
@@ -398,46 +385,48 @@ class Session:
         self._ouch_check = True
         easing = pressure_rules.acknowledge(result, self._step_or_none()) if result.changed \
             else "Take all the pressure off this spot."
-        return out + self._say(f"Sorry. Easing off. {easing} Is that better?",
-                               LineKind.PROMPT, urgent=True)
+        return out + self.lines.say(f"Sorry. Easing off. {easing} Is that better?",
+                                    LineKind.PROMPT, urgent=True)
 
     def _on_good(self) -> list[Action]:
         self._pending_checkin = False
         return self._ack() + [Record("pressure_settled", {"level": self.pressure})] + \
-            self._say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.", LineKind.ANSWER)
+            self.lines.say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.",
+                           LineKind.ANSWER)
 
     def _on_how_long(self) -> list[Action]:
         now = self.clock.now()
         if self.hold is not None:
             deciding = self._effective_phase() is Phase.HOLD_DECISION
-            return self._say(hold_cues.how_long(self.hold, now, deciding), LineKind.ANSWER)
+            return self.lines.say(hold_cues.how_long(self.hold, now, deciding), LineKind.ANSWER)
         left = len(self.runs) - max(self.index, 0)
         if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
                                                                Phase.OPTIONAL):
             hold = self.current_run.step.hold
             if hold is not None:
-                return self._say(f"No timer yet. This step holds for "
-                                 f"{range_words(hold.minimum, hold.maximum)}.", LineKind.ANSWER)
-        return self._say(f"No timer is running. {number_words(left).capitalize()} "
-                         f"step{'s' if left != 1 else ''} to go.", LineKind.ANSWER)
+                return self.lines.say(f"No timer yet. This step holds for "
+                                      f"{range_words(hold.minimum, hold.maximum)}.",
+                                      LineKind.ANSWER)
+        return self.lines.say(f"No timer is running. {number_words(left).capitalize()} "
+                              f"step{'s' if left != 1 else ''} to go.", LineKind.ANSWER)
 
     def _on_more_time(self) -> list[Action]:
         if self.hold is None:
-            return self._say("There's no timer running to add time to.", LineKind.ANSWER)
+            return self.lines.say("There's no timer running to add time to.", LineKind.ANSWER)
         now = self.clock.now()
         if self._effective_phase() is Phase.HOLD_DECISION:
             return self._ack() + self._stay_longer()
         added = self.hold.extend(EXTEND_STEP_SECONDS)
         if added <= 0:
-            return self._say("That's already the longest time for this step.", LineKind.ANSWER)
+            return self.lines.say("That's already the longest time for this step.", LineKind.ANSWER)
         self._rearm_markers()
-        return self._ack() + [Record("hold_extended", {"added": added})] + self._say(
+        return self._ack() + [Record("hold_extended", {"added": added})] + self.lines.say(
             f"Adding {duration_words(added)}. {time_left(self.hold.remaining(now))}",
             LineKind.ANSWER)
 
     def _on_help(self) -> list[Action]:
         phrases = self.can_say()
-        return self._say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
+        return self.lines.say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
 
     def _on_yes(self) -> list[Action]:
         if self.notes.confirming:
@@ -446,25 +435,25 @@ class Session:
             return self._ack() + self._screening_yes()
         if self._ouch_check:
             self._ouch_check = False
-            return self._ack() + self._say("Good.", LineKind.ANSWER) + self._on_resume_quiet()
+            return self._ack() + self.lines.say("Good.", LineKind.ANSWER) + self._on_resume_quiet()
         if self._pending_checkin:
             self._pending_checkin = False
-            return self._ack() + self._say("Good. Carry on.", LineKind.ANSWER)
+            return self._ack() + self.lines.say("Good. Carry on.", LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self._finish_hold()
         if self.phase is Phase.OPTIONAL:
             return self._ack() + self._take_optional(True)
         if self.phase is Phase.CHOOSE_SIDE:
             return self._ack() + self._choose_side(self.first_side)
-        return self._say("There's no question waiting. Say help to hear what you can say.",
-                         LineKind.ANSWER)
+        return self.lines.say("There's no question waiting. Say help to hear what you can say.",
+                              LineKind.ANSWER)
 
     def _on_no(self) -> list[Action]:
         if self.notes.confirming:
             pending = self.notes.close()
             return self._ack() + [Record("note_dropped", {"text": pending.text if pending else "",
                                                          "why": "no"})] + \
-                self._say("Deleted. Say take a note to try again.", LineKind.ANSWER)
+                self.lines.say("Deleted. Say take a note to try again.", LineKind.ANSWER)
         if self.phase is Phase.SCREENING:
             self.question_index += 1
             return self._ack() + self._ask_question()
@@ -473,37 +462,37 @@ class Session:
             self.pressure = result.new
             if result.changed:
                 return self._ack() + [_pressure_record(result, "still hurts")] + \
-                    self._say(pressure_rules.acknowledge(result, self._step_or_none()) +
-                              " Is that better?", LineKind.PROMPT)
+                    self.lines.say(pressure_rules.acknowledge(result, self._step_or_none()) +
+                                   " Is that better?", LineKind.PROMPT)
             self._ouch_check = False
-            return self._ack() + self._say(
+            return self._ack() + self.lines.say(
                 "Then let's leave this spot. Say next to move on, or end session to finish.",
                 LineKind.PROMPT)
         if self._pending_checkin:
             self._pending_checkin = False
-            return self._ack() + self._say("Say softer or firmer to change the pressure.",
-                                           LineKind.ANSWER)
+            return self._ack() + self.lines.say("Say softer or firmer to change the pressure.",
+                                                LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self._stay_longer()
         if self.phase is Phase.OPTIONAL:
             return self._ack() + self._take_optional(False)
-        return self._say("There's no question waiting. Say help to hear what you can say.",
-                         LineKind.ANSWER)
+        return self.lines.say("There's no question waiting. Say help to hear what you can say.",
+                              LineKind.ANSWER)
 
     def _on_side(self, side: Side) -> list[Action]:
         if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
                                                self.routine.has_sides):
             return self._ack() + self._choose_side(side)
         if not self.routine.has_sides:
-            return self._say("This routine doesn't switch sides.", LineKind.ANSWER)
+            return self.lines.say("This routine doesn't switch sides.", LineKind.ANSWER)
         if self.index >= 0 and self.current_run.side:
-            return self._say(f"We're on the {self.current_run.side.value} side now.",
-                             LineKind.ANSWER)
-        return self._say(f"We started with the {self.first_side.value} side.", LineKind.ANSWER)
+            return self.lines.say(f"We're on the {self.current_run.side.value} side now.",
+                                  LineKind.ANSWER)
+        return self.lines.say(f"We started with the {self.first_side.value} side.", LineKind.ANSWER)
 
     def _on_voice(self, rate: int, volume: int) -> list[Action]:
         word = {(-1, 0): "Slower.", (1, 0): "Faster.", (0, 1): "Louder.", (0, -1): "Quieter."}
-        return [AdjustVoice(rate, volume)] + self._say(word[(rate, volume)], LineKind.ANSWER)
+        return [AdjustVoice(rate, volume)] + self.lines.say(word[(rate, volume)], LineKind.ANSWER)
 
     def _on_other_position(self) -> list[Action]:
         if self.index >= 0 and self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
@@ -513,17 +502,17 @@ class Session:
             if run.step.alternative:
                 out = self._ack()
                 for line in run.step.alternative:
-                    out += self._say(run.render(line), LineKind.ANSWER)
+                    out += self.lines.say(run.render(line), LineKind.ANSWER)
                 return out
-        return self._say("There's no other position for this step.", LineKind.ANSWER)
+        return self.lines.say("There's no other position for this step.", LineKind.ANSWER)
 
     # ----- notes (see coach.core.notes) ----------------------------------------------------
 
     def _on_note(self) -> list[Action]:
         if not listening.can_take_note(self.phase):
-            return self._say("You can take a note once we've started.", LineKind.ANSWER)
+            return self.lines.say("You can take a note once we've started.", LineKind.ANSWER)
         self.notes.listen(self.clock.now())
-        return self._ack() + self._say("Go ahead.", LineKind.PROMPT)
+        return self._ack() + self.lines.say("Go ahead.", LineKind.PROMPT)
 
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
@@ -532,28 +521,28 @@ class Session:
         if event.source == "text":  # typed: the person can see it, so keep it at once
             self.notes.close()
             if not text:
-                return self._say("Type the note after the word note.", LineKind.ANSWER)
+                return self.lines.say("Type the note after the word note.", LineKind.ANSWER)
             return [Record("note", {"text": text, "step_id": step_id})] + \
-                self._say(f"Noted: {text}.", LineKind.ANSWER)
+                self.lines.say(f"Noted: {text}.", LineKind.ANSWER)
         if not self.notes.listening:
             return [Record("note_dropped", {"text": text, "why": "not asked for"})]
         self.last_heard, self.last_understood = text, bool(text)
         if is_cancel(text):
             self.notes.close()
-            return self._say("No note, then.", LineKind.ANSWER)
+            return self.lines.say("No note, then.", LineKind.ANSWER)
         if not text:
             self.notes.close()
-            return self._say("Sorry, I didn't catch that. Say take a note to try again.",
-                             LineKind.ANSWER)
+            return self.lines.say("Sorry, I didn't catch that. Say take a note to try again.",
+                                  LineKind.ANSWER)
         self.notes.read_back(text, step_id, self.clock.now())
-        return [PlayCue(CueKind.ATTENTION)] + self._say(f"I heard: {text}. Keep it?",
-                                                        LineKind.PROMPT)
+        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(f"I heard: {text}. Keep it?",
+                                                             LineKind.PROMPT)
 
     def _keep_note(self) -> list[Action]:
         pending = self.notes.close()
         assert pending is not None
         return [Record("note", {"text": pending.text, "step_id": pending.step_id})] + \
-            self._say("Kept.", LineKind.ANSWER)
+            self.lines.say("Kept.", LineKind.ANSWER)
 
     def _note_interrupted(self, intent: Intent) -> list[Action]:
         """Any other command ends a note wait: the giver has moved on (an unanswered read-back
@@ -572,7 +561,7 @@ class Session:
         listening = self.notes.listening
         pending = self.notes.close()
         if listening:
-            return self._say("I didn't hear a note.", LineKind.ANSWER)
+            return self.lines.say("I didn't hear a note.", LineKind.ANSWER)
         return [Record("note_dropped", {"text": pending.text if pending else "",
                                         "why": "no answer"})]
 
@@ -581,40 +570,40 @@ class Session:
     def _ask_question(self, repeat: bool = False) -> list[Action]:
         questions = self.routine.contraindications
         if self.question_index >= len(questions):
-            return self._say("Thank you.", LineKind.NOTICE) + self._after_screening()
+            return self.lines.say("Thank you.", LineKind.NOTICE) + self._after_screening()
         question = questions[self.question_index].question
-        return [PlayCue(CueKind.ATTENTION)] + self._say(question, LineKind.PROMPT)
+        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(question, LineKind.PROMPT)
 
     def _hint_question(self) -> list[Action]:
-        return self._say("Please answer yes or no first.", LineKind.ANSWER) + \
+        return self.lines.say("Please answer yes or no first.", LineKind.ANSWER) + \
             self._ask_question(repeat=True)
 
     def _screening_yes(self) -> list[Action]:
         item = self.routine.contraindications[self.question_index]
         out: list[Action] = [Record("contraindication", {"question": item.question})]
-        out += self._say(item.reason, LineKind.NOTICE)
-        out += self._say("So we won't start this routine today. If you're unsure, ask a doctor "
-                         "or a qualified massage therapist.", LineKind.NOTICE)
+        out += self.lines.say(item.reason, LineKind.NOTICE)
+        out += self.lines.say("So we won't start this routine today. If you're unsure, ask a "
+                              "doctor or a qualified massage therapist.", LineKind.NOTICE)
         self.phase = Phase.ENDED
         return out + [SessionOver(False, "Stopped at the safety questions.")]
 
     def _after_screening(self) -> list[Action]:
         out: list[Action] = []
         for line in self.routine.cautions:
-            out += self._say(line, LineKind.NOTICE)
+            out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.has_sides and self.options.first_side is None:
             self.phase = Phase.CHOOSE_SIDE
             return out + self._ask_side()
         return out + self._setup()
 
     def _ask_side(self) -> list[Action]:
-        return [PlayCue(CueKind.ATTENTION)] + self._say(
+        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(
             "Which side first? Say left side or right side.", LineKind.PROMPT)
 
     def _choose_side(self, side: Side) -> list[Action]:
         self.first_side = side
         self.runs = self.routine.expanded_steps(side)
-        out = self._say(f"Starting with the {side.value} side.", LineKind.ANSWER)
+        out = self.lines.say(f"Starting with the {side.value} side.", LineKind.ANSWER)
         if self.phase is Phase.CHOOSE_SIDE:
             out += self._setup()
         return out
@@ -622,7 +611,7 @@ class Session:
     def _setup(self) -> list[Action]:
         self.phase = Phase.SETUP
         lines = tuple(self.routine.setup) + ("Say next when you're ready to begin.",)
-        return self._say_instruction(lines)
+        return self.lines.instruction(lines)
 
     # ----- steps and holds -----------------------------------------------------------------
 
@@ -652,7 +641,7 @@ class Session:
         """
         run = self.current_run
         title = run.render(run.step.title).rstrip(" .!?")
-        return [PlayCue(CueKind.ATTENTION)] + self._say(
+        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(
             f"Next is an optional step: {title}. Do you want to do it? Say next to do it, or "
             f"skip to leave it out.", LineKind.PROMPT)
 
@@ -664,7 +653,7 @@ class Session:
         if wanted:
             return out + self._begin_step()
         log.debug("optional step %s skipped", step.id)
-        return out + self._say("Skipping it.", LineKind.ANSWER) + self._advance(skipped=True)
+        return out + self.lines.say("Skipping it.", LineKind.ANSWER) + self._advance(skipped=True)
 
     def _begin_step(self) -> list[Action]:
         """Read the current step's instruction; its hold starts once that has been spoken."""
@@ -678,11 +667,11 @@ class Session:
             "planned_hold": step.hold.default if step.hold else None})]
         if step.warning and step.id not in self._warned:
             self._warned.add(step.id)
-            out += self._say(run.render(step.warning), LineKind.NOTICE)
+            out += self.lines.say(run.render(step.warning), LineKind.NOTICE)
         if step.id not in self._noted:
             self._noted.add(step.id)
             for note in self.options.step_notes.get(step.id, ()):
-                out += self._say(f"A note from last time: {note}", LineKind.NOTICE)
+                out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
         lines = tuple(run.render(line) for line in step.say)
         if step.pressure:  # how to do this movement at the current level, before it starts
             lines += (run.render(step.pressure[self.pressure]),)
@@ -695,9 +684,9 @@ class Session:
                 lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
         else:
             lines += ("Say next when you're done.",)
-        out += self._say_instruction(lines)
+        out += self.lines.instruction(lines)
         if hold is not None:
-            self._hold_waits_for = self._next_id
+            self._hold_waits_for = self.lines.last_id
         return out
 
     def _start_hold(self) -> list[Action]:
@@ -726,7 +715,7 @@ class Session:
         if marker == hold_cues.CHECK_IN:
             self._pending_checkin = True
         text, kind = hold_cues.cue_words(marker, remaining, self.current_run.step.check_in)
-        return self._say(text, kind)
+        return self.lines.say(text, kind)
 
     def _ask_hold_decision(self, again: bool) -> list[Action]:
         assert self.hold is not None
@@ -736,7 +725,7 @@ class Session:
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now))
         record = Record("hold_check", {"step": self.current_run.step.id,
                                        "held": round(self.hold.elapsed(now), 2)})
-        return [record, PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
+        return [record, PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
 
     def _stay_longer(self) -> list[Action]:
         assert self.hold is not None
@@ -745,7 +734,7 @@ class Session:
         self.phase = Phase.HOLD
         self.hold.target = hold_cues.next_check(self.hold, now)
         self._rearm_markers()
-        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self._say(
+        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self.lines.say(
             hold_cues.staying(self.hold.remaining(now), left), LineKind.ANSWER)
 
     def _close_hold(self, how: str) -> list[Action]:
@@ -764,7 +753,7 @@ class Session:
         out: list[Action] = [PlayCue(CueKind.HOLD_END)] if run.step.cues.end_chime else []
         out += self._close_hold("completed")
         for line in run.step.after:
-            out += self._say(run.render(line), LineKind.INSTRUCTION)
+            out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
         self._completed_steps += 1
         return out + self._next_or_close()
 
@@ -777,7 +766,7 @@ class Session:
             self._completed_steps += 1
             if run.step.hold is not None:
                 for line in run.step.after:
-                    out += self._say(run.render(line), LineKind.INSTRUCTION)
+                    out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
         return out + self._next_or_close()
 
     def _next_or_close(self) -> list[Action]:
@@ -790,7 +779,7 @@ class Session:
         out: list[Action] = []
         if completed or self.index >= 0:
             for line in self.routine.closing:
-                out += self._say(line, LineKind.INSTRUCTION)
+                out += self.lines.say(line, LineKind.INSTRUCTION)
         minutes = max(1, round((self.clock.now() - self._started_at) / 60))
         done = self._completed_steps
         skipped = (f", skipping {number_words(self._skipped_steps)},"
@@ -798,8 +787,8 @@ class Session:
         summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
                    f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
                    f"{pressure_rules.describe(self.pressure)}.")
-        out += self._say(summary, LineKind.NOTICE)
-        out += self._say("Thank you. Take it easy getting up.", LineKind.NOTICE)
+        out += self.lines.say(summary, LineKind.NOTICE)
+        out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
         return out + [Record("session_over", {"completed": completed, "steps_done": done,
                                               "skipped": self._skipped_steps,
@@ -851,19 +840,19 @@ class Session:
         step = self._step_or_none() if self._effective_phase() not in (
             Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.WELCOME,
             Phase.OPTIONAL) else None
-        return out + self._say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
-                               urgent=urgent)
+        return out + self.lines.say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
+                                    urgent=urgent)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
         out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
                                                "detail": event.detail})]
         if event.lost:
             self._pause()
-            return out + self._say(f"I lost the audio device {event.device}. The timer is "
-                                   f"paused while I try to get it back.", LineKind.NOTICE,
-                                   urgent=True)
-        return out + self._say("The audio device is back. Say resume to carry on.",
-                               LineKind.NOTICE)
+            return out + self.lines.say(f"I lost the audio device {event.device}. The timer is "
+                                        f"paused while I try to get it back.", LineKind.NOTICE,
+                                        urgent=True)
+        return out + self.lines.say("The audio device is back. Say resume to carry on.",
+                                    LineKind.NOTICE)
 
 
 def _pressure_record(result: pressure_rules.PressureChange, reason: str) -> Record:
