@@ -39,7 +39,8 @@ from coach.core.events import (
     SpeechFinished,
 )
 from coach.core.hold import HoldTimer
-from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
+from coach.core.note_flow import NoteFlow
+from coach.core.notes import clean_note
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, number_words, range_words, time_left
@@ -78,8 +79,8 @@ class Session:
         self._ouch_check = False  # "is that better?" is waiting
         self._warned: set[str] = set()
         self._noted: set[str] = set()
-        self.notes = NoteTaker()
         self.lines = Utterances()
+        self.notes = NoteFlow(self.lines)
         self._started_at = 0.0
         self._completed_steps = 0
         self._skipped_steps = 0
@@ -113,7 +114,7 @@ class Session:
             return []
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
-            return self._note_interrupted(event.intent) + self._command(event.intent)
+            return self.notes.interrupted(event.intent) + self._command(event.intent)
         if isinstance(event, NotUnderstood):
             if self.notes.listening and event.source == "text":  # typed after "note"
                 return self._note_taken(NoteTaken(event.text, "text"))
@@ -134,7 +135,7 @@ class Session:
 
     def tick(self) -> list[Action]:
         """Let time pass: end note waits, fire hold cues that are due, end holds whose time is up."""
-        out = self._note_tick()
+        out = self.notes.tick(self.clock.now())
         return out + self._hold_tick()
 
     def _hold_tick(self) -> list[Action]:
@@ -219,7 +220,7 @@ class Session:
             can_say=self.can_say(),
             listening_for=tuple(intent.value for intent in self.active_intents()),
             taking_note=self.notes.listening,
-            note_read_back=self.notes.pending.text if self.notes.pending else "",
+            note_read_back=self.notes.read_back,
         )
 
     def active_intents(self) -> tuple[Intent, ...]:
@@ -430,7 +431,7 @@ class Session:
 
     def _on_yes(self) -> list[Action]:
         if self.notes.confirming:
-            return self._ack() + self._keep_note()
+            return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
             return self._ack() + self._screening_yes()
         if self._ouch_check:
@@ -450,10 +451,7 @@ class Session:
 
     def _on_no(self) -> list[Action]:
         if self.notes.confirming:
-            pending = self.notes.close()
-            return self._ack() + [Record("note_dropped", {"text": pending.text if pending else "",
-                                                         "why": "no"})] + \
-                self.lines.say("Deleted. Say take a note to try again.", LineKind.ANSWER)
+            return self._ack() + self.notes.drop()
         if self.phase is Phase.SCREENING:
             self.question_index += 1
             return self._ack() + self._ask_question()
@@ -511,59 +509,17 @@ class Session:
     def _on_note(self) -> list[Action]:
         if not listening.can_take_note(self.phase):
             return self.lines.say("You can take a note once we've started.", LineKind.ANSWER)
-        self.notes.listen(self.clock.now())
-        return self._ack() + self.lines.say("Go ahead.", LineKind.PROMPT)
+        return self._ack() + self.notes.start(self.clock.now())
 
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
         step = self._step_or_none()
         step_id = step.id if step else None
-        if event.source == "text":  # typed: the person can see it, so keep it at once
-            self.notes.close()
-            if not text:
-                return self.lines.say("Type the note after the word note.", LineKind.ANSWER)
-            return [Record("note", {"text": text, "step_id": step_id})] + \
-                self.lines.say(f"Noted: {text}.", LineKind.ANSWER)
-        if not self.notes.listening:
-            return [Record("note_dropped", {"text": text, "why": "not asked for"})]
-        self.last_heard, self.last_understood = text, bool(text)
-        if is_cancel(text):
-            self.notes.close()
-            return self.lines.say("No note, then.", LineKind.ANSWER)
-        if not text:
-            self.notes.close()
-            return self.lines.say("Sorry, I didn't catch that. Say take a note to try again.",
-                                  LineKind.ANSWER)
-        self.notes.read_back(text, step_id, self.clock.now())
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(f"I heard: {text}. Keep it?",
-                                                             LineKind.PROMPT)
-
-    def _keep_note(self) -> list[Action]:
-        pending = self.notes.close()
-        assert pending is not None
-        return [Record("note", {"text": pending.text, "step_id": pending.step_id})] + \
-            self.lines.say("Kept.", LineKind.ANSWER)
-
-    def _note_interrupted(self, intent: Intent) -> list[Action]:
-        """Any other command ends a note wait: the giver has moved on (an unanswered read-back
-        is not kept)."""
-        if self.notes.state is NoteState.IDLE or (
-                self.notes.confirming and intent in (Intent.YES, Intent.NO)):
-            return []
-        pending = self.notes.close()
-        if pending is None:
-            return []
-        return [Record("note_dropped", {"text": pending.text, "why": intent.value})]
-
-    def _note_tick(self) -> list[Action]:
-        if not self.notes.expired(self.clock.now()):
-            return []
-        listening = self.notes.listening
-        pending = self.notes.close()
-        if listening:
-            return self.lines.say("I didn't hear a note.", LineKind.ANSWER)
-        return [Record("note_dropped", {"text": pending.text if pending else "",
-                                        "why": "no answer"})]
+        if event.source == "text":
+            return self.notes.typed(text, step_id)
+        if self.notes.listening:  # a spoken note is what was heard
+            self.last_heard, self.last_understood = text, bool(text)
+        return self.notes.heard(text, step_id, self.clock.now())
 
     # ----- screening -----------------------------------------------------------------------
 
