@@ -5,6 +5,11 @@ or a device problem, and `Session.tick()` lets time pass (hold cues, the end of 
 returns the actions the outside world should carry out. The session never sleeps, never reads
 the wall clock and never touches audio, so tests drive a whole routine with a `FakeClock`.
 
+`Session` is the dispatcher: it decides what an event or a command means at this moment, and
+leaves the moves to its parts: `coach.core.walk` (the phase, the steps and their holds, pausing,
+the closing), `coach.core.note_flow` (taking a note) and `coach.core.listening` (which commands
+are heard now). All of them speak through one `coach.core.utterances.Utterances`.
+
 Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
 -> set-up -> steps (each read aloud; a hold starts once its instruction has been spoken) ->
 closing and summary. An optional step is offered before it is read ("Do you want to do it?"):
@@ -45,6 +50,7 @@ from coach.core.routine import Routine, Side, StepRun
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, number_words, range_words, time_left
 from coach.core.utterances import Utterances
+from coach.core.walk import Walk
 
 log = logging.getLogger(__name__)
 
@@ -65,32 +71,20 @@ class Session:
         self.routine = routine
         self.clock = clock
         self.options = options or SessionOptions()
-        self.phase = Phase.WELCOME
-        self.pressure = self.options.start_pressure or routine.default_pressure
-        self.first_side = self.options.first_side or Side.LEFT
-        self.runs: list[StepRun] = routine.expanded_steps(self.first_side)
-        self.index = -1  # into self.runs
-        self.question_index = 0
-        self.hold: HoldTimer | None = None
-        self._hold_waits_for: int | None = None  # utterance id after which the hold starts
-        self._fired: set[str] = set()  # hold markers already acted on
-        self._paused_from: Phase | None = None
-        self._pending_checkin = False  # a yes/no about the pressure is waiting
-        self._ouch_check = False  # "is that better?" is waiting
-        self._warned: set[str] = set()
-        self._noted: set[str] = set()
         self.lines = Utterances()
+        self.walk = Walk(routine, clock, self.lines,
+                         pressure=self.options.start_pressure or routine.default_pressure,
+                         first_side=self.options.first_side or Side.LEFT,
+                         step_notes=self.options.step_notes)
         self.notes = NoteFlow(self.lines)
-        self._started_at = 0.0
-        self._completed_steps = 0
-        self._skipped_steps = 0
+        self.question_index = 0
         self.last_heard = ""
         self.last_understood = True
 
     # ----- public API ----------------------------------------------------------------------
 
     def start(self) -> list[Action]:
-        self._started_at = self.clock.now()
+        self.walk.started_at = self.clock.now()
         out: list[Action] = [Record("session_started", {"routine": self.routine.id,
                                                         "pressure": self.pressure})]
         out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
@@ -100,7 +94,7 @@ class Session:
         for line in self.options.greeting:
             out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.contraindications:
-            self.phase = Phase.SCREENING
+            self.walk.phase = Phase.SCREENING
             out += self.lines.say("First, a few safety questions. Please answer yes or no.",
                                   LineKind.NOTICE)
             out += self._ask_question()
@@ -125,7 +119,7 @@ class Session:
                                       LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
-            return self._speech_finished(event)
+            return self.walk.speech_finished(event.utterance_id)
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
         if isinstance(event, NoteTaken):
@@ -136,59 +130,41 @@ class Session:
     def tick(self) -> list[Action]:
         """Let time pass: end note waits, fire hold cues that are due, end holds whose time is up."""
         out = self.notes.tick(self.clock.now())
-        return out + self._hold_tick()
-
-    def _hold_tick(self) -> list[Action]:
-        if self.hold is None or self.hold.paused or self.phase not in (Phase.HOLD,
-                                                                        Phase.HOLD_DECISION):
-            return []
-        now = self.clock.now()
-        run = self.current_run
-        hold_spec = run.step.hold
-        assert hold_spec is not None
-        out: list[Action] = []
-        if self.phase is Phase.HOLD_DECISION:
-            if self.hold.remaining_to_maximum(now) <= 0:
-                out += self.lines.say(hold_cues.LONGEST, LineKind.NOTICE)
-                out += self._finish_hold()
-            elif self.hold.remaining(now) <= 0:
-                out += self._ask_hold_decision(again=True)
-            return out
-        remaining = self.hold.remaining(now)
-        for marker in hold_cues.fire_due(self._markers(), self._fired, remaining):
-            out += self._marker_actions(marker, remaining)
-        if remaining <= 0:
-            if not hold_spec.until_softened:
-                out += self._finish_hold()
-            elif self.hold.remaining_to_maximum(now) > 0:
-                out += self._ask_hold_decision(again=False)
-            else:
-                out += self.lines.say(hold_cues.LONGEST, LineKind.NOTICE)
-                out += self._finish_hold()
-        return out
+        return out + self.walk.tick()
 
     def next_wakeup(self) -> float | None:
         """The clock time of the next thing `tick` would do, so a runner can sleep until then."""
-        hold_wakeup = self._hold_wakeup()
+        hold_wakeup = self.walk.wakeup()
         note_wakeup = self.notes.deadline
         if hold_wakeup is None or note_wakeup is None:
             return note_wakeup if hold_wakeup is None else hold_wakeup
         return min(hold_wakeup, note_wakeup)
 
-    def _hold_wakeup(self) -> float | None:
-        if self.hold is None or self.hold.paused:
-            return None
-        now = self.clock.now()
-        if self.phase is Phase.HOLD_DECISION:
-            return now + min(self.hold.remaining(now), self.hold.remaining_to_maximum(now))
-        if self.phase is not Phase.HOLD:
-            return None
-        remaining = self.hold.remaining(now)
-        return now + remaining - hold_cues.next_due(self._markers(), self._fired, remaining)
+    # What the runner, the screen and tests read; the walk owns it.
+
+    @property
+    def phase(self) -> Phase:
+        return self.walk.phase
+
+    @property
+    def pressure(self) -> int:
+        return self.walk.pressure
+
+    @property
+    def runs(self) -> list[StepRun]:
+        return self.walk.runs
+
+    @property
+    def index(self) -> int:
+        return self.walk.index
+
+    @property
+    def hold(self) -> HoldTimer | None:
+        return self.walk.hold
 
     @property
     def current_run(self) -> StepRun:
-        return self.runs[self.index]
+        return self.walk.current_run
 
     @property
     def ended(self) -> bool:
@@ -202,7 +178,7 @@ class Session:
         remaining = total = None
         if self.hold is not None:
             total = self.hold.target
-            remaining = (self.hold.remaining(now) if self._effective_phase() is not
+            remaining = (self.hold.remaining(now) if self.walk.effective_phase() is not
                          Phase.HOLD_DECISION else self.hold.remaining_to_maximum(now))
         return Status(
             phase=self.phase,
@@ -227,22 +203,13 @@ class Session:
         """The commands that make sense now, most useful first (see `coach.core.listening`)."""
         in_step = self.phase in (Phase.STEP, Phase.HOLD)
         return listening.active_intents(
-            self.phase, question_open=self._pending_checkin or self._ouch_check,
+            self.phase, question_open=self.walk.checkin_open or self.walk.ouch_open,
             taking_note=self.notes.listening, note_read_back=self.notes.confirming,
             other_position=in_step and bool(self.current_run.step.alternative))
 
     def can_say(self) -> tuple[str, ...]:
         """What to show and say for "help": the first phrasing of each active command."""
         return listening.help_phrases(self.active_intents())
-
-    # ----- speaking ------------------------------------------------------------------------
-
-    def _speech_finished(self, event: SpeechFinished) -> list[Action]:
-        if self._hold_waits_for is not None and event.utterance_id >= self._hold_waits_for:
-            self._hold_waits_for = None
-            if self.phase is Phase.STEP:
-                return self._start_hold()
-        return []
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -260,22 +227,22 @@ class Session:
         if phase is Phase.SCREENING:
             return self._hint_question()
         if phase is Phase.CHOOSE_SIDE:
-            return self._ack() + self._choose_side(self.first_side)
+            return self._ack() + self.walk.choose_side(self.walk.first_side)
         if phase is Phase.WELCOME:
             return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if phase is Phase.SETUP:
-            return self._ack() + self._enter_step(0)
+            return self._ack() + self.walk.enter_step(0)
         if phase is Phase.PAUSED:
-            self._unpause()
+            self.walk.unpause()
             if self.phase is Phase.OPTIONAL:  # paused while the offer was open: "next" takes it
-                return self._ack() + self._take_optional(True)
-            return self._ack() + self._advance(skipped=False)
+                return self._ack() + self.walk.take_optional(True)
+            return self._ack() + self.walk.advance(skipped=False)
         if phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(True)
+            return self._ack() + self.walk.take_optional(True)
         if phase is Phase.HOLD_DECISION:
-            return self._ack() + self._finish_hold()
+            return self._ack() + self.walk.finish_hold()
         if phase in (Phase.STEP, Phase.HOLD):
-            return self._ack() + self._advance(skipped=False)
+            return self._ack() + self.walk.advance(skipped=False)
         return self.lines.say("We're finishing up now.", LineKind.ANSWER)
 
     def _on_skip(self) -> list[Action]:
@@ -284,11 +251,11 @@ class Session:
                 self._ask_question(repeat=True)
         if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                           Phase.OPTIONAL):
-            self._unpause()
+            self.walk.unpause()
             if self.phase is Phase.OPTIONAL:
-                return self._ack() + self._take_optional(False)
+                return self._ack() + self.walk.take_optional(False)
             return self._ack() + self.lines.say("Skipping this step.", LineKind.ANSWER) + \
-                self._advance(skipped=True)
+                self.walk.advance(skipped=True)
         return self._on_next()
 
     def _on_back(self) -> list[Action]:
@@ -300,24 +267,24 @@ class Session:
             self.question_index -= 1
             return self._ack() + self._ask_question()
         if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED, Phase.OPTIONAL):
-            self._unpause()
-            out = self._ack() + self._close_hold("back")
+            self.walk.unpause()
+            out = self._ack() + self.walk.close_hold("back")
             if self.index == 0:
                 return out + self.lines.say("This is the first step. Starting it again.",
-                                            LineKind.ANSWER) + self._enter_step(0)
+                                            LineKind.ANSWER) + self.walk.enter_step(0)
             return out + self.lines.say("Going back a step.", LineKind.ANSWER) + \
-                self._enter_step(self.index - 1)
+                self.walk.enter_step(self.index - 1)
         return self.lines.say("There's no step to go back to yet.", LineKind.ANSWER)
 
     def _on_repeat(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
             return self._ask_question(repeat=True)
         if self.phase is Phase.CHOOSE_SIDE:
-            return self._ask_side()
+            return self.walk.ask_side()
         if self.phase is Phase.HOLD_DECISION:
-            return self._ask_hold_decision(again=True)
+            return self.walk.ask_hold_decision(again=True)
         if self.phase is Phase.OPTIONAL:
-            return self._offer_step()
+            return self.walk.offer_step()
         if not self.lines.last_instruction:
             return self.lines.say("There's nothing to repeat yet.", LineKind.ANSWER)
         out: list[Action] = []
@@ -330,39 +297,39 @@ class Session:
             return self.lines.say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
-        self._pause()
+        self.walk.pause()
         return self._ack() + self.lines.say("Paused. Say resume when you're ready.",
                                             LineKind.ANSWER, urgent=True)
 
     def _on_stop(self) -> list[Action]:
         out: list[Action] = [StopSpeaking()]
         if self.phase is not Phase.PAUSED:
-            self._pause()
+            self.walk.pause()
         return out + self.lines.say("Stopped. Say resume to carry on, or end session to finish.",
                                     LineKind.ANSWER, urgent=True)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
             return self.lines.say("We're not paused.", LineKind.ANSWER)
-        self._unpause()
+        self.walk.unpause()
         out = self._ack() + self.lines.say("Carrying on.", LineKind.ANSWER)
         if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
-            out += self._start_hold()  # the stop came before the hold had started
+            out += self.walk.start_hold()  # the stop came before the hold had started
         elif self.phase is Phase.SCREENING:
             out += self._ask_question(repeat=True)
         elif self.phase is Phase.CHOOSE_SIDE:
-            out += self._ask_side()
+            out += self.walk.ask_side()
         elif self.phase is Phase.OPTIONAL:
-            out += self._offer_step()
+            out += self.walk.offer_step()
         elif self.hold is not None:
             out += self.lines.say(time_left(self.hold.remaining(self.clock.now())), LineKind.ANSWER)
         return out
 
     def _on_end(self) -> list[Action]:
-        self._unpause()
-        return [StopSpeaking()] + self._ack() + self._close_hold("ended") + \
+        self.walk.unpause()
+        return [StopSpeaking()] + self._ack() + self.walk.close_hold("ended") + \
             self.lines.say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
-            self._closing(completed=False)
+            self.walk.closing(completed=False)
 
     def _on_softer(self) -> list[Action]:
         return self._ack() + self._change_pressure(-1, urgent=True)
@@ -379,18 +346,18 @@ class Session:
             return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
                                         LineKind.ANSWER, urgent=True)
         result = pressure_rules.change(self.pressure, -2)
-        self.pressure = result.new
+        self.walk.pressure = result.new
         out += [_pressure_record(result, "ouch")]
         if self.phase is not Phase.PAUSED:
-            self._pause()
-        self._ouch_check = True
-        easing = pressure_rules.acknowledge(result, self._step_or_none()) if result.changed \
+            self.walk.pause()
+        self.walk.ouch_open = True
+        easing = pressure_rules.acknowledge(result, self.walk.step_or_none()) if result.changed \
             else "Take all the pressure off this spot."
         return out + self.lines.say(f"Sorry. Easing off. {easing} Is that better?",
                                     LineKind.PROMPT, urgent=True)
 
     def _on_good(self) -> list[Action]:
-        self._pending_checkin = False
+        self.walk.checkin_open = False
         return self._ack() + [Record("pressure_settled", {"level": self.pressure})] + \
             self.lines.say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.",
                            LineKind.ANSWER)
@@ -398,7 +365,7 @@ class Session:
     def _on_how_long(self) -> list[Action]:
         now = self.clock.now()
         if self.hold is not None:
-            deciding = self._effective_phase() is Phase.HOLD_DECISION
+            deciding = self.walk.effective_phase() is Phase.HOLD_DECISION
             return self.lines.say(hold_cues.how_long(self.hold, now, deciding), LineKind.ANSWER)
         left = len(self.runs) - max(self.index, 0)
         if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
@@ -415,12 +382,12 @@ class Session:
         if self.hold is None:
             return self.lines.say("There's no timer running to add time to.", LineKind.ANSWER)
         now = self.clock.now()
-        if self._effective_phase() is Phase.HOLD_DECISION:
-            return self._ack() + self._stay_longer()
+        if self.walk.effective_phase() is Phase.HOLD_DECISION:
+            return self._ack() + self.walk.stay_longer()
         added = self.hold.extend(EXTEND_STEP_SECONDS)
         if added <= 0:
             return self.lines.say("That's already the longest time for this step.", LineKind.ANSWER)
-        self._rearm_markers()
+        self.walk.rearm_markers()
         return self._ack() + [Record("hold_extended", {"added": added})] + self.lines.say(
             f"Adding {duration_words(added)}. {time_left(self.hold.remaining(now))}",
             LineKind.ANSWER)
@@ -434,18 +401,19 @@ class Session:
             return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
             return self._ack() + self._screening_yes()
-        if self._ouch_check:
-            self._ouch_check = False
-            return self._ack() + self.lines.say("Good.", LineKind.ANSWER) + self._on_resume_quiet()
-        if self._pending_checkin:
-            self._pending_checkin = False
+        if self.walk.ouch_open:
+            self.walk.ouch_open = False
+            return self._ack() + self.lines.say("Good.", LineKind.ANSWER) + \
+                self.walk.resume_quietly()
+        if self.walk.checkin_open:
+            self.walk.checkin_open = False
             return self._ack() + self.lines.say("Good. Carry on.", LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
-            return self._ack() + self._finish_hold()
+            return self._ack() + self.walk.finish_hold()
         if self.phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(True)
+            return self._ack() + self.walk.take_optional(True)
         if self.phase is Phase.CHOOSE_SIDE:
-            return self._ack() + self._choose_side(self.first_side)
+            return self._ack() + self.walk.choose_side(self.walk.first_side)
         return self.lines.say("There's no question waiting. Say help to hear what you can say.",
                               LineKind.ANSWER)
 
@@ -455,38 +423,39 @@ class Session:
         if self.phase is Phase.SCREENING:
             self.question_index += 1
             return self._ack() + self._ask_question()
-        if self._ouch_check:
+        if self.walk.ouch_open:
             result = pressure_rules.change(self.pressure, -1)
-            self.pressure = result.new
+            self.walk.pressure = result.new
             if result.changed:
                 return self._ack() + [_pressure_record(result, "still hurts")] + \
-                    self.lines.say(pressure_rules.acknowledge(result, self._step_or_none()) +
+                    self.lines.say(pressure_rules.acknowledge(result, self.walk.step_or_none()) +
                                    " Is that better?", LineKind.PROMPT)
-            self._ouch_check = False
+            self.walk.ouch_open = False
             return self._ack() + self.lines.say(
                 "Then let's leave this spot. Say next to move on, or end session to finish.",
                 LineKind.PROMPT)
-        if self._pending_checkin:
-            self._pending_checkin = False
+        if self.walk.checkin_open:
+            self.walk.checkin_open = False
             return self._ack() + self.lines.say("Say softer or firmer to change the pressure.",
                                                 LineKind.ANSWER)
         if self.phase is Phase.HOLD_DECISION:
-            return self._ack() + self._stay_longer()
+            return self._ack() + self.walk.stay_longer()
         if self.phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(False)
+            return self._ack() + self.walk.take_optional(False)
         return self.lines.say("There's no question waiting. Say help to hear what you can say.",
                               LineKind.ANSWER)
 
     def _on_side(self, side: Side) -> list[Action]:
         if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
                                                self.routine.has_sides):
-            return self._ack() + self._choose_side(side)
+            return self._ack() + self.walk.choose_side(side)
         if not self.routine.has_sides:
             return self.lines.say("This routine doesn't switch sides.", LineKind.ANSWER)
         if self.index >= 0 and self.current_run.side:
             return self.lines.say(f"We're on the {self.current_run.side.value} side now.",
                                   LineKind.ANSWER)
-        return self.lines.say(f"We started with the {self.first_side.value} side.", LineKind.ANSWER)
+        return self.lines.say(f"We started with the {self.walk.first_side.value} side.",
+                              LineKind.ANSWER)
 
     def _on_voice(self, rate: int, volume: int) -> list[Action]:
         word = {(-1, 0): "Slower.", (1, 0): "Faster.", (0, 1): "Louder.", (0, -1): "Quieter."}
@@ -495,7 +464,7 @@ class Session:
     def _on_other_position(self) -> list[Action]:
         if self.index >= 0 and self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
                                               Phase.PAUSED) and \
-                self._effective_phase() is not Phase.OPTIONAL:  # not for a step still on offer
+                self.walk.effective_phase() is not Phase.OPTIONAL:  # not for a step still on offer
             run = self.current_run
             if run.step.alternative:
                 out = self._ack()
@@ -513,7 +482,7 @@ class Session:
 
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
-        step = self._step_or_none()
+        step = self.walk.step_or_none()
         step_id = step.id if step else None
         if event.source == "text":
             return self.notes.typed(text, step_id)
@@ -534,266 +503,31 @@ class Session:
         return self.lines.say("Please answer yes or no first.", LineKind.ANSWER) + \
             self._ask_question(repeat=True)
 
+    def _after_screening(self) -> list[Action]:
+        return self.walk.after_screening(side_chosen=self.options.first_side is not None)
+
     def _screening_yes(self) -> list[Action]:
         item = self.routine.contraindications[self.question_index]
         out: list[Action] = [Record("contraindication", {"question": item.question})]
         out += self.lines.say(item.reason, LineKind.NOTICE)
         out += self.lines.say("So we won't start this routine today. If you're unsure, ask a "
                               "doctor or a qualified massage therapist.", LineKind.NOTICE)
-        self.phase = Phase.ENDED
+        self.walk.phase = Phase.ENDED
         return out + [SessionOver(False, "Stopped at the safety questions.")]
 
-    def _after_screening(self) -> list[Action]:
-        out: list[Action] = []
-        for line in self.routine.cautions:
-            out += self.lines.say(line, LineKind.NOTICE)
-        if self.routine.has_sides and self.options.first_side is None:
-            self.phase = Phase.CHOOSE_SIDE
-            return out + self._ask_side()
-        return out + self._setup()
-
-    def _ask_side(self) -> list[Action]:
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(
-            "Which side first? Say left side or right side.", LineKind.PROMPT)
-
-    def _choose_side(self, side: Side) -> list[Action]:
-        self.first_side = side
-        self.runs = self.routine.expanded_steps(side)
-        out = self.lines.say(f"Starting with the {side.value} side.", LineKind.ANSWER)
-        if self.phase is Phase.CHOOSE_SIDE:
-            out += self._setup()
-        return out
-
-    def _setup(self) -> list[Action]:
-        self.phase = Phase.SETUP
-        lines = tuple(self.routine.setup) + ("Say next when you're ready to begin.",)
-        return self.lines.instruction(lines)
-
-    # ----- steps and holds -----------------------------------------------------------------
-
-    def _step_or_none(self):
-        if 0 <= self.index < len(self.runs):
-            return self.current_run.step
-        return None
-
-    def _enter_step(self, index: int) -> list[Action]:
-        """Go to a step: offer it if it is optional, else read it."""
-        self.index = index
-        self.hold = None
-        self._hold_waits_for = None
-        self._fired = set()
-        self._pending_checkin = self._ouch_check = False
-        if self.current_run.step.optional:
-            self.phase = Phase.OPTIONAL
-            return self._offer_step()
-        return self._begin_step()
-
-    def _offer_step(self) -> list[Action]:
-        """Ask whether to do the optional step, before a word of its instruction is read.
-
-        Asking first (with the attention cue, like every question) lets the giver decide before
-        anyone moves; the answer goes to `_take_optional`. Yes and no are the natural answers;
-        the prompt also names next and skip, the words people already use to move through steps.
-        """
-        run = self.current_run
-        title = run.render(run.step.title).rstrip(" .!?")
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(
-            f"Next is an optional step: {title}. Do you want to do it? Say next to do it, or "
-            f"skip to leave it out.", LineKind.PROMPT)
-
-    def _take_optional(self, wanted: bool) -> list[Action]:
-        """The answer to `_offer_step`: read the step as usual, or skip it like "skip" does."""
-        step = self.current_run.step
-        out: list[Action] = [Record("optional_step", {"index": self.index + 1,
-                                                      "step_id": step.id, "wanted": wanted})]
-        if wanted:
-            return out + self._begin_step()
-        log.debug("optional step %s skipped", step.id)
-        return out + self.lines.say("Skipping it.", LineKind.ANSWER) + self._advance(skipped=True)
-
-    def _begin_step(self) -> list[Action]:
-        """Read the current step's instruction; its hold starts once that has been spoken."""
-        self.phase = Phase.STEP
-        index = self.index
-        run = self.current_run
-        step = run.step
-        out: list[Action] = [Record("step", {
-            "index": index + 1, "step_id": step.id, "title": step.title,
-            "side": run.side.value if run.side else None,
-            "planned_hold": step.hold.default if step.hold else None})]
-        if step.warning and step.id not in self._warned:
-            self._warned.add(step.id)
-            out += self.lines.say(run.render(step.warning), LineKind.NOTICE)
-        if step.id not in self._noted:
-            self._noted.add(step.id)
-            for note in self.options.step_notes.get(step.id, ()):
-                out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
-        lines = tuple(run.render(line) for line in step.say)
-        if step.pressure:  # how to do this movement at the current level, before it starts
-            lines += (run.render(step.pressure[self.pressure]),)
-        hold = step.hold
-        if hold is not None:
-            if hold.until_softened:
-                lines += (f"Stay about {range_words(hold.minimum, hold.maximum)}, until the "
-                          f"tissue softens.",)
-            elif step.cues.announce:  # neutral wording: fits a still hold and a rolling step
-                lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
-        else:
-            lines += ("Say next when you're done.",)
-        out += self.lines.instruction(lines)
-        if hold is not None:
-            self._hold_waits_for = self.lines.last_id
-        return out
-
-    def _start_hold(self) -> list[Action]:
-        hold = self.current_run.step.hold
-        assert hold is not None
-        self.phase = Phase.HOLD
-        self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
-        self._fired = set()
-        return [PlayCue(CueKind.HOLD_START),
-                Record("hold_started", {"step": self.current_run.step.id,
-                                        "planned": hold.default})]
-
-    def _markers(self) -> list[hold_cues.Marker]:
-        assert self.hold is not None
-        return hold_cues.cue_markers(self.current_run.step, self.hold.target)
-
-    def _rearm_markers(self) -> None:
-        """After the hold's target moved: re-arm the cues still ahead (see `hold_cues.rearmed`)."""
-        assert self.hold is not None
-        remaining = self.hold.remaining(self.clock.now())
-        self._fired = hold_cues.rearmed(self._markers(), self._fired, remaining)
-
-    def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
-        if marker.startswith("tick_"):
-            return [PlayCue(CueKind.TICK)]
-        if marker == hold_cues.CHECK_IN:
-            self._pending_checkin = True
-        text, kind = hold_cues.cue_words(marker, remaining, self.current_run.step.check_in)
-        return self.lines.say(text, kind)
-
-    def _ask_hold_decision(self, again: bool) -> list[Action]:
-        assert self.hold is not None
-        self.phase = Phase.HOLD_DECISION
-        now = self.clock.now()
-        self.hold.target = hold_cues.next_check(self.hold, now)
-        text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now))
-        record = Record("hold_check", {"step": self.current_run.step.id,
-                                       "held": round(self.hold.elapsed(now), 2)})
-        return [record, PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
-
-    def _stay_longer(self) -> list[Action]:
-        assert self.hold is not None
-        now = self.clock.now()
-        left = self.hold.remaining_to_maximum(now)
-        self.phase = Phase.HOLD
-        self.hold.target = hold_cues.next_check(self.hold, now)
-        self._rearm_markers()
-        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self.lines.say(
-            hold_cues.staying(self.hold.remaining(now), left), LineKind.ANSWER)
-
-    def _close_hold(self, how: str) -> list[Action]:
-        """Record how long the current hold really lasted, and drop it."""
-        if self.hold is None:
-            self._hold_waits_for = None
-            return []
-        held = self.hold.elapsed(self.clock.now())
-        self.hold = None
-        self._hold_waits_for = None
-        return [Record("hold", {"index": self.index + 1, "step_id": self.current_run.step.id,
-                                "actual_hold": round(held, 2), "how": how})]
-
-    def _finish_hold(self) -> list[Action]:
-        run = self.current_run
-        out: list[Action] = [PlayCue(CueKind.HOLD_END)] if run.step.cues.end_chime else []
-        out += self._close_hold("completed")
-        for line in run.step.after:
-            out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
-        self._completed_steps += 1
-        return out + self._next_or_close()
-
-    def _advance(self, skipped: bool) -> list[Action]:
-        run = self.current_run
-        out = self._close_hold("skipped" if skipped else "next")
-        if skipped:
-            self._skipped_steps += 1
-        else:
-            self._completed_steps += 1
-            if run.step.hold is not None:
-                for line in run.step.after:
-                    out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
-        return out + self._next_or_close()
-
-    def _next_or_close(self) -> list[Action]:
-        if self.index + 1 < len(self.runs):
-            return self._enter_step(self.index + 1)
-        return self._closing(completed=True)
-
-    def _closing(self, completed: bool) -> list[Action]:
-        self.phase = Phase.CLOSING
-        out: list[Action] = []
-        if completed or self.index >= 0:
-            for line in self.routine.closing:
-                out += self.lines.say(line, LineKind.INSTRUCTION)
-        minutes = max(1, round((self.clock.now() - self._started_at) / 60))
-        done = self._completed_steps
-        skipped = (f", skipping {number_words(self._skipped_steps)},"
-                   if self._skipped_steps else "")
-        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
-                   f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
-                   f"{pressure_rules.describe(self.pressure)}.")
-        out += self.lines.say(summary, LineKind.NOTICE)
-        out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
-        self.phase = Phase.ENDED
-        return out + [Record("session_over", {"completed": completed, "steps_done": done,
-                                              "skipped": self._skipped_steps,
-                                              "pressure": self.pressure}),
-                      SessionOver(completed, summary)]
-
     # ----- pausing, pressure, devices ------------------------------------------------------
-
-    def _effective_phase(self) -> Phase:
-        return self._paused_from if self.phase is Phase.PAUSED and self._paused_from else \
-            self.phase
-
-    def _pause(self) -> None:
-        if self.phase in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
-            return
-        self._paused_from = self.phase
-        self.phase = Phase.PAUSED
-        if self.hold is not None:
-            self.hold.pause(self.clock.now())
-
-    def _unpause(self) -> None:
-        if self.phase is not Phase.PAUSED:
-            return
-        self.phase = self._paused_from or Phase.STEP
-        self._paused_from = None
-        if self.hold is not None:
-            self.hold.resume(self.clock.now())
-
-    def _on_resume_quiet(self) -> list[Action]:
-        """Resume after an ouch check-in without the usual 'carrying on' chatter."""
-        if self.phase is Phase.PAUSED:
-            self._unpause()
-            if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
-                return self._start_hold()
-            if self.phase is Phase.OPTIONAL:  # the offer is still open: put it again
-                return self._offer_step()
-        return []
 
     def _change_pressure(self, delta: int, urgent: bool) -> list[Action]:
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
         result = pressure_rules.change(self.pressure, delta)
-        self.pressure = result.new
-        self._pending_checkin = False
+        self.walk.pressure = result.new
+        self.walk.checkin_open = False
         out: list[Action] = []
         if result.changed:
             out.append(_pressure_record(result, "softer" if delta < 0 else "harder"))
         # No step guidance before a step has been read (an optional one may be on offer).
-        step = self._step_or_none() if self._effective_phase() not in (
+        step = self.walk.step_or_none() if self.walk.effective_phase() not in (
             Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.WELCOME,
             Phase.OPTIONAL) else None
         return out + self.lines.say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
@@ -803,7 +537,7 @@ class Session:
         out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
                                                "detail": event.detail})]
         if event.lost:
-            self._pause()
+            self.walk.pause()
             return out + self.lines.say(f"I lost the audio device {event.device}. The timer is "
                                         f"paused while I try to get it back.", LineKind.NOTICE,
                                         urgent=True)
@@ -813,10 +547,6 @@ class Session:
 
 def _pressure_record(result: pressure_rules.PressureChange, reason: str) -> Record:
     return Record("pressure", {"level": result.new, "previous": result.old, "reason": reason})
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 _HANDLERS = {
