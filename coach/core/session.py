@@ -6,9 +6,10 @@ returns the actions the outside world should carry out. The session never sleeps
 the wall clock and never touches audio, so tests drive a whole routine with a `FakeClock`.
 
 `Session` is the dispatcher: it decides what an event or a command means at this moment, and
-leaves the moves to its parts: `coach.core.walk` (the phase, the steps and their holds, pausing,
-the closing), `coach.core.note_flow` (taking a note) and `coach.core.listening` (which commands
-are heard now). All of them speak through one `coach.core.utterances.Utterances`.
+leaves the moves to its parts: `coach.core.screening` (the safety questions), `coach.core.walk`
+(the phase, the steps and their holds, pausing, the closing), `coach.core.note_flow` (taking a
+note) and `coach.core.listening` (which commands are heard now). All of them speak through one
+`coach.core.utterances.Utterances`.
 
 Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
 -> set-up -> steps (each read aloud; a hold starts once its instruction has been spoken) ->
@@ -30,7 +31,6 @@ from coach.core.actions import (
     LineKind,
     PlayCue,
     Record,
-    SessionOver,
     StopSpeaking,
 )
 from coach.core.clock import Clock
@@ -47,6 +47,7 @@ from coach.core.hold import HoldTimer
 from coach.core.note_flow import NoteFlow
 from coach.core.notes import clean_note
 from coach.core.routine import Routine, Side, StepRun
+from coach.core.screening import Screening
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, number_words, range_words, time_left
 from coach.core.utterances import Utterances
@@ -77,7 +78,7 @@ class Session:
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes)
         self.notes = NoteFlow(self.lines)
-        self.question_index = 0
+        self.screening = Screening(routine.contraindications, self.lines)
         self.last_heard = ""
         self.last_understood = True
 
@@ -95,9 +96,7 @@ class Session:
             out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.contraindications:
             self.walk.phase = Phase.SCREENING
-            out += self.lines.say("First, a few safety questions. Please answer yes or no.",
-                                  LineKind.NOTICE)
-            out += self._ask_question()
+            out += self.screening.start()
         else:
             out += self._after_screening()
         return out
@@ -167,6 +166,10 @@ class Session:
         return self.walk.current_run
 
     @property
+    def question_index(self) -> int:
+        return self.screening.index
+
+    @property
     def ended(self) -> bool:
         return self.phase is Phase.ENDED
 
@@ -225,7 +228,7 @@ class Session:
     def _on_next(self) -> list[Action]:
         phase = self.phase
         if phase is Phase.SCREENING:
-            return self._hint_question()
+            return self.screening.hint()
         if phase is Phase.CHOOSE_SIDE:
             return self._ack() + self.walk.choose_side(self.walk.first_side)
         if phase is Phase.WELCOME:
@@ -247,8 +250,7 @@ class Session:
 
     def _on_skip(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self.lines.say("The safety questions can't be skipped.", LineKind.ANSWER) + \
-                self._ask_question(repeat=True)
+            return self.screening.refuse_skip()
         if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                           Phase.OPTIONAL):
             self.walk.unpause()
@@ -261,11 +263,10 @@ class Session:
     def _on_back(self) -> list[Action]:
         phase = self.phase
         if phase is Phase.SCREENING:
-            if self.question_index == 0:
+            if not self.screening.go_back():
                 return self.lines.say("This is the first question.", LineKind.ANSWER) + \
-                    self._ask_question(repeat=True)
-            self.question_index -= 1
-            return self._ack() + self._ask_question()
+                    self.screening.ask()
+            return self._ack() + self.screening.ask()
         if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED, Phase.OPTIONAL):
             self.walk.unpause()
             out = self._ack() + self.walk.close_hold("back")
@@ -278,7 +279,7 @@ class Session:
 
     def _on_repeat(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self._ask_question(repeat=True)
+            return self.screening.ask()
         if self.phase is Phase.CHOOSE_SIDE:
             return self.walk.ask_side()
         if self.phase is Phase.HOLD_DECISION:
@@ -316,7 +317,7 @@ class Session:
         if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
             out += self.walk.start_hold()  # the stop came before the hold had started
         elif self.phase is Phase.SCREENING:
-            out += self._ask_question(repeat=True)
+            out += self.screening.ask()
         elif self.phase is Phase.CHOOSE_SIDE:
             out += self.walk.ask_side()
         elif self.phase is Phase.OPTIONAL:
@@ -400,7 +401,9 @@ class Session:
         if self.notes.confirming:
             return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
-            return self._ack() + self._screening_yes()
+            out = self._ack() + self.screening.answered_yes()
+            self.walk.phase = Phase.ENDED
+            return out
         if self.walk.ouch_open:
             self.walk.ouch_open = False
             return self._ack() + self.lines.say("Good.", LineKind.ANSWER) + \
@@ -421,8 +424,10 @@ class Session:
         if self.notes.confirming:
             return self._ack() + self.notes.drop()
         if self.phase is Phase.SCREENING:
-            self.question_index += 1
-            return self._ack() + self._ask_question()
+            out = self._ack() + self.screening.answered_no()
+            if self.screening.done:
+                out += self._after_screening()
+            return out
         if self.walk.ouch_open:
             result = pressure_rules.change(self.pressure, -1)
             self.walk.pressure = result.new
@@ -492,28 +497,9 @@ class Session:
 
     # ----- screening -----------------------------------------------------------------------
 
-    def _ask_question(self, repeat: bool = False) -> list[Action]:
-        questions = self.routine.contraindications
-        if self.question_index >= len(questions):
-            return self.lines.say("Thank you.", LineKind.NOTICE) + self._after_screening()
-        question = questions[self.question_index].question
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(question, LineKind.PROMPT)
-
-    def _hint_question(self) -> list[Action]:
-        return self.lines.say("Please answer yes or no first.", LineKind.ANSWER) + \
-            self._ask_question(repeat=True)
-
     def _after_screening(self) -> list[Action]:
+        """The cautions, then which side first (unless the options chose it) or the set-up."""
         return self.walk.after_screening(side_chosen=self.options.first_side is not None)
-
-    def _screening_yes(self) -> list[Action]:
-        item = self.routine.contraindications[self.question_index]
-        out: list[Action] = [Record("contraindication", {"question": item.question})]
-        out += self.lines.say(item.reason, LineKind.NOTICE)
-        out += self.lines.say("So we won't start this routine today. If you're unsure, ask a "
-                              "doctor or a qualified massage therapist.", LineKind.NOTICE)
-        self.walk.phase = Phase.ENDED
-        return out + [SessionOver(False, "Stopped at the safety questions.")]
 
     # ----- pausing, pressure, devices ------------------------------------------------------
 
