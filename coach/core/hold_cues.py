@@ -11,7 +11,6 @@ whether to move on, and asks again a minute later (never past the maximum) if th
 
 from __future__ import annotations
 
-from coach.core.actions import LineKind
 from coach.core.hold import HoldTimer
 from coach.core.routine import DEFAULT_HOLD_QUESTION, Step, StepRun
 from coach.core.timewords import rounded_words, time_left
@@ -76,13 +75,12 @@ def rearmed(markers: list[Marker], fired: set[str], remaining: float) -> set[str
             if name in _KEPT_WHEN_REARMED and name in fired or at >= remaining}
 
 
-def cue_words(marker: str, remaining: float, check_in: str | None) -> tuple[str, LineKind]:
-    """What to say for a spoken marker (not a countdown tick, which is a sound)."""
+def cue_words(marker: str, remaining: float) -> str:
+    """What to say for "halfway" or a time-left marker (the check-in asks the step's own
+    question; a countdown tick is a sound)."""
     if marker == HALFWAY:
-        return "Halfway.", LineKind.NOTICE
-    if marker == CHECK_IN:
-        return check_in or "", LineKind.PROMPT
-    return time_left(remaining), LineKind.NOTICE
+        return "Halfway."
+    return time_left(remaining)
 
 
 def next_check(timer: HoldTimer, now: float) -> float:

@@ -7,8 +7,9 @@ the wall clock and never touches audio, so tests drive a whole routine with a `F
 
 `Session` is the dispatcher: it decides what an event or a command means at this moment, and
 leaves the moves to its parts: `coach.core.screening` (the safety questions), `coach.core.walk`
-(the phase, the steps and their holds, pausing, the closing), `coach.core.note_flow` (taking a
-note) and `coach.core.listening` (which commands are heard now). All of them speak through one
+(the phase, the steps and their holds, pausing, the closing), `coach.core.pressure_talk` (the
+level, softer, firmer, ouch and the check-in), `coach.core.note_flow` (taking a note) and
+`coach.core.listening` (which commands are heard now). All of them speak through one
 `coach.core.utterances.Utterances`.
 
 Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
@@ -23,7 +24,6 @@ import logging
 from dataclasses import dataclass, field
 
 from coach.core import hold_cues, listening
-from coach.core import pressure as pressure_rules
 from coach.core.actions import (
     Action,
     AdjustVoice,
@@ -46,6 +46,7 @@ from coach.core.events import (
 from coach.core.hold import HoldTimer
 from coach.core.note_flow import NoteFlow
 from coach.core.notes import clean_note
+from coach.core.pressure_talk import PressureTalk
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.screening import Screening
 from coach.core.status import Phase, Status
@@ -73,8 +74,9 @@ class Session:
         self.clock = clock
         self.options = options or SessionOptions()
         self.lines = Utterances()
-        self.walk = Walk(routine, clock, self.lines,
-                         pressure=self.options.start_pressure or routine.default_pressure,
+        self.pressure_talk = PressureTalk(
+            self.options.start_pressure or routine.default_pressure, self.lines)
+        self.walk = Walk(routine, clock, self.lines, self.pressure_talk,
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes)
         self.notes = NoteFlow(self.lines)
@@ -147,7 +149,7 @@ class Session:
 
     @property
     def pressure(self) -> int:
-        return self.walk.pressure
+        return self.pressure_talk.level
 
     @property
     def runs(self) -> list[StepRun]:
@@ -206,7 +208,7 @@ class Session:
         """The commands that make sense now, most useful first (see `coach.core.listening`)."""
         in_step = self.phase in (Phase.STEP, Phase.HOLD)
         return listening.active_intents(
-            self.phase, question_open=self.walk.checkin_open or self.walk.ouch_open,
+            self.phase, question_open=self.pressure_talk.question_open,
             taking_note=self.notes.listening, note_read_back=self.notes.confirming,
             other_position=in_step and bool(self.current_run.step.alternative))
 
@@ -346,22 +348,12 @@ class Session:
                               Phase.OPTIONAL):
             return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
                                         LineKind.ANSWER, urgent=True)
-        result = pressure_rules.change(self.pressure, -2)
-        self.walk.pressure = result.new
-        out += [_pressure_record(result, "ouch")]
         if self.phase is not Phase.PAUSED:
             self.walk.pause()
-        self.walk.ouch_open = True
-        easing = pressure_rules.acknowledge(result, self.walk.step_or_none()) if result.changed \
-            else "Take all the pressure off this spot."
-        return out + self.lines.say(f"Sorry. Easing off. {easing} Is that better?",
-                                    LineKind.PROMPT, urgent=True)
+        return out + self.pressure_talk.ouch(self.walk.step_or_none())
 
     def _on_good(self) -> list[Action]:
-        self.walk.checkin_open = False
-        return self._ack() + [Record("pressure_settled", {"level": self.pressure})] + \
-            self.lines.say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.",
-                           LineKind.ANSWER)
+        return self._ack() + self.pressure_talk.settled()
 
     def _on_how_long(self) -> list[Action]:
         now = self.clock.now()
@@ -404,13 +396,10 @@ class Session:
             out = self._ack() + self.screening.answered_yes()
             self.walk.phase = Phase.ENDED
             return out
-        if self.walk.ouch_open:
-            self.walk.ouch_open = False
-            return self._ack() + self.lines.say("Good.", LineKind.ANSWER) + \
-                self.walk.resume_quietly()
-        if self.walk.checkin_open:
-            self.walk.checkin_open = False
-            return self._ack() + self.lines.say("Good. Carry on.", LineKind.ANSWER)
+        if self.pressure_talk.ouch_open:
+            return self._ack() + self.pressure_talk.better() + self.walk.resume_quietly()
+        if self.pressure_talk.checkin_open:
+            return self._ack() + self.pressure_talk.check_in_answered(True)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self.walk.finish_hold()
         if self.phase is Phase.OPTIONAL:
@@ -428,21 +417,10 @@ class Session:
             if self.screening.done:
                 out += self._after_screening()
             return out
-        if self.walk.ouch_open:
-            result = pressure_rules.change(self.pressure, -1)
-            self.walk.pressure = result.new
-            if result.changed:
-                return self._ack() + [_pressure_record(result, "still hurts")] + \
-                    self.lines.say(pressure_rules.acknowledge(result, self.walk.step_or_none()) +
-                                   " Is that better?", LineKind.PROMPT)
-            self.walk.ouch_open = False
-            return self._ack() + self.lines.say(
-                "Then let's leave this spot. Say next to move on, or end session to finish.",
-                LineKind.PROMPT)
-        if self.walk.checkin_open:
-            self.walk.checkin_open = False
-            return self._ack() + self.lines.say("Say softer or firmer to change the pressure.",
-                                                LineKind.ANSWER)
+        if self.pressure_talk.ouch_open:
+            return self._ack() + self.pressure_talk.still_hurts(self.walk.step_or_none())
+        if self.pressure_talk.checkin_open:
+            return self._ack() + self.pressure_talk.check_in_answered(False)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self.walk.stay_longer()
         if self.phase is Phase.OPTIONAL:
@@ -506,18 +484,11 @@ class Session:
     def _change_pressure(self, delta: int, urgent: bool) -> list[Action]:
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
-        result = pressure_rules.change(self.pressure, delta)
-        self.walk.pressure = result.new
-        self.walk.checkin_open = False
-        out: list[Action] = []
-        if result.changed:
-            out.append(_pressure_record(result, "softer" if delta < 0 else "harder"))
         # No step guidance before a step has been read (an optional one may be on offer).
         step = self.walk.step_or_none() if self.walk.effective_phase() not in (
             Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.WELCOME,
             Phase.OPTIONAL) else None
-        return out + self.lines.say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
-                                    urgent=urgent)
+        return self.pressure_talk.change(delta, step, urgent)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
         out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
@@ -529,10 +500,6 @@ class Session:
                                         urgent=True)
         return out + self.lines.say("The audio device is back. Say resume to carry on.",
                                     LineKind.NOTICE)
-
-
-def _pressure_record(result: pressure_rules.PressureChange, reason: str) -> Record:
-    return Record("pressure", {"level": result.new, "previous": result.old, "reason": reason})
 
 
 _HANDLERS = {

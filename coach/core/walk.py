@@ -20,6 +20,7 @@ from coach.core import pressure as pressure_rules
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
 from coach.core.clock import Clock
 from coach.core.hold import HoldTimer
+from coach.core.pressure_talk import PressureTalk
 from coach.core.routine import Routine, Side, Step, StepRun
 from coach.core.status import Phase
 from coach.core.timewords import duration_words, number_words, range_words
@@ -31,24 +32,22 @@ log = logging.getLogger(__name__)
 class Walk:
     """Where a session is in its routine, and the moves that take it further."""
 
-    def __init__(self, routine: Routine, clock: Clock, lines: Utterances, pressure: int,
-                 first_side: Side, step_notes: dict[str, tuple[str, ...]]):
+    def __init__(self, routine: Routine, clock: Clock, lines: Utterances,
+                 pressure_talk: PressureTalk, first_side: Side,
+                 step_notes: dict[str, tuple[str, ...]]):
         self.routine = routine
         self.clock = clock
         self.lines = lines
         self.step_notes = step_notes  # step id -> notes from earlier sessions
         self.phase = Phase.WELCOME
         self.paused_from: Phase | None = None
-        self.pressure = pressure
+        self.pressure_talk = pressure_talk  # the level is read for each step's guidance
         self.first_side = first_side
         self.runs: list[StepRun] = routine.expanded_steps(first_side)
         self.index = -1  # into self.runs
         self.hold: HoldTimer | None = None
         self.hold_waits_for: int | None = None  # utterance id after which the hold starts
         self.fired: set[str] = set()  # hold markers already acted on
-        # Yes/no questions about this step's pressure; entering a step drops them.
-        self.checkin_open = False  # the step's check-in ("how is the pressure?") is waiting
-        self.ouch_open = False  # "is that better?" is waiting
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self.started_at = 0.0
@@ -107,7 +106,7 @@ class Walk:
         self.hold = None
         self.hold_waits_for = None
         self.fired = set()
-        self.checkin_open = self.ouch_open = False
+        self.pressure_talk.drop_questions()
         if self.current_run.step.optional:
             self.phase = Phase.OPTIONAL
             return self.offer_step()
@@ -152,7 +151,7 @@ class Walk:
             self._noted.add(step.id)
             for note in self.step_notes.get(step.id, ()):
                 out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
-        out += self.lines.instruction(instruction(run, self.pressure))
+        out += self.lines.instruction(instruction(run, self.pressure_talk.level))
         if step.hold is not None:
             self.hold_waits_for = self.lines.last_id
         return out
@@ -196,13 +195,13 @@ class Walk:
                    if self.skipped_steps else "")
         summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
                    f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
-                   f"{pressure_rules.describe(self.pressure)}.")
+                   f"{pressure_rules.describe(self.pressure_talk.level)}.")
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
         return out + [Record("session_over", {"completed": completed, "steps_done": done,
                                               "skipped": self.skipped_steps,
-                                              "pressure": self.pressure}),
+                                              "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
 
     # ----- holds ---------------------------------------------------------------------------
@@ -272,9 +271,8 @@ class Walk:
         if marker.startswith("tick_"):
             return [PlayCue(CueKind.TICK)]
         if marker == hold_cues.CHECK_IN:
-            self.checkin_open = True
-        text, kind = hold_cues.cue_words(marker, remaining, self.current_run.step.check_in)
-        return self.lines.say(text, kind)
+            return self.pressure_talk.ask_check_in(self.current_run.step.check_in or "")
+        return self.lines.say(hold_cues.cue_words(marker, remaining), LineKind.NOTICE)
 
     def ask_hold_decision(self, again: bool) -> list[Action]:
         """An until-softened hold's check point: move on, or stay longer?"""
