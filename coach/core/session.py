@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from coach.core import hold_cues, listening
+from coach.core import listening
 from coach.core.actions import (
     Action,
     AdjustVoice,
@@ -50,7 +50,7 @@ from coach.core.pressure_talk import PressureTalk
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.screening import Screening
 from coach.core.status import Phase, Status
-from coach.core.timewords import duration_words, number_words, range_words, time_left
+from coach.core.timewords import duration_words, time_left
 from coach.core.utterances import Utterances
 from coach.core.walk import Walk
 
@@ -290,10 +290,7 @@ class Session:
             return self.walk.offer_step()
         if not self.lines.last_instruction:
             return self.lines.say("There's nothing to repeat yet.", LineKind.ANSWER)
-        out: list[Action] = []
-        for line in self.lines.last_instruction:
-            out += self.lines.say(line, LineKind.ANSWER)
-        return out
+        return self.lines.repeat()
 
     def _on_pause(self) -> list[Action]:
         if self.phase is Phase.PAUSED:
@@ -356,20 +353,7 @@ class Session:
         return self._ack() + self.pressure_talk.settled()
 
     def _on_how_long(self) -> list[Action]:
-        now = self.clock.now()
-        if self.hold is not None:
-            deciding = self.walk.effective_phase() is Phase.HOLD_DECISION
-            return self.lines.say(hold_cues.how_long(self.hold, now, deciding), LineKind.ANSWER)
-        left = len(self.runs) - max(self.index, 0)
-        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
-                                                               Phase.OPTIONAL):
-            hold = self.current_run.step.hold
-            if hold is not None:
-                return self.lines.say(f"No timer yet. This step holds for "
-                                      f"{range_words(hold.minimum, hold.maximum)}.",
-                                      LineKind.ANSWER)
-        return self.lines.say(f"No timer is running. {number_words(left).capitalize()} "
-                              f"step{'s' if left != 1 else ''} to go.", LineKind.ANSWER)
+        return self.lines.say(self.walk.how_long(), LineKind.ANSWER)
 
     def _on_more_time(self) -> list[Action]:
         if self.hold is None:

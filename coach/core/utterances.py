@@ -30,3 +30,10 @@ class Utterances:
         for line in lines:
             out += self.say(line, LineKind.INSTRUCTION)
         return out
+
+    def repeat(self) -> list[Action]:
+        """The last instruction again, as an answer to "repeat"."""
+        out: list[Action] = []
+        for line in self.last_instruction:
+            out += self.say(line, LineKind.ANSWER)
+        return out

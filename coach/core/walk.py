@@ -204,6 +204,22 @@ class Walk:
                                               "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
 
+    def how_long(self) -> str:
+        """The answer to "how long?": the hold's time, the step's hold before it starts, or how
+        many steps are left."""
+        if self.hold is not None:
+            deciding = self.effective_phase() is Phase.HOLD_DECISION
+            return hold_cues.how_long(self.hold, self.clock.now(), deciding)
+        left = len(self.runs) - max(self.index, 0)
+        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
+                                                               Phase.OPTIONAL):
+            hold = self.current_run.step.hold
+            if hold is not None:
+                return (f"No timer yet. This step holds for "
+                        f"{range_words(hold.minimum, hold.maximum)}.")
+        return (f"No timer is running. {number_words(left).capitalize()} "
+                f"step{'s' if left != 1 else ''} to go.")
+
     # ----- holds ---------------------------------------------------------------------------
 
     def start_hold(self) -> list[Action]:
