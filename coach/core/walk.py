@@ -38,21 +38,21 @@ class Walk:
         self.routine = routine
         self.clock = clock
         self.lines = lines
-        self.step_notes = step_notes  # step id -> notes from earlier sessions
+        self._step_notes = step_notes  # step id -> notes from earlier sessions
         self.phase = Phase.WELCOME
-        self.paused_from: Phase | None = None
+        self._paused_from: Phase | None = None
         self.pressure_talk = pressure_talk  # the level is read for each step's guidance
         self.first_side = first_side
         self.runs: list[StepRun] = routine.expanded_steps(first_side)
         self.index = -1  # into self.runs
         self.hold: HoldTimer | None = None
-        self.hold_waits_for: int | None = None  # utterance id after which the hold starts
-        self.fired: set[str] = set()  # hold markers already acted on
+        self._hold_waits_for: int | None = None  # utterance id after which the hold starts
+        self._fired: set[str] = set()  # hold markers already acted on
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self.started_at = 0.0
-        self.completed_steps = 0
-        self.skipped_steps = 0
+        self._completed_steps = 0
+        self._skipped_steps = 0
 
     @property
     def current_run(self) -> StepRun:
@@ -65,7 +65,7 @@ class Walk:
 
     def effective_phase(self) -> Phase:
         """The phase, or while paused the phase the pause interrupted."""
-        return self.paused_from if self.phase is Phase.PAUSED and self.paused_from else \
+        return self._paused_from if self.phase is Phase.PAUSED and self._paused_from else \
             self.phase
 
     # ----- before the first step -----------------------------------------------------------
@@ -104,8 +104,8 @@ class Walk:
         """Go to a step: offer it if it is optional, else read it."""
         self.index = index
         self.hold = None
-        self.hold_waits_for = None
-        self.fired = set()
+        self._hold_waits_for = None
+        self._fired = set()
         self.pressure_talk.drop_questions()
         if self.current_run.step.optional:
             self.phase = Phase.OPTIONAL
@@ -149,17 +149,17 @@ class Walk:
             out += self.lines.say(run.render(step.warning), LineKind.NOTICE)
         if step.id not in self._noted:
             self._noted.add(step.id)
-            for note in self.step_notes.get(step.id, ()):
+            for note in self._step_notes.get(step.id, ()):
                 out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
         out += self.lines.instruction(instruction(run, self.pressure_talk.level))
         if step.hold is not None:
-            self.hold_waits_for = self.lines.last_id
+            self._hold_waits_for = self.lines.last_id
         return out
 
     def speech_finished(self, utterance_id: int) -> list[Action]:
         """A line has been spoken: the hold starts once its instruction's last line has."""
-        if self.hold_waits_for is not None and utterance_id >= self.hold_waits_for:
-            self.hold_waits_for = None
+        if self._hold_waits_for is not None and utterance_id >= self._hold_waits_for:
+            self._hold_waits_for = None
             if self.phase is Phase.STEP:
                 return self.start_hold()
         return []
@@ -169,9 +169,9 @@ class Walk:
         run = self.current_run
         out = self.close_hold("skipped" if skipped else "next")
         if skipped:
-            self.skipped_steps += 1
+            self._skipped_steps += 1
         else:
-            self.completed_steps += 1
+            self._completed_steps += 1
             if run.step.hold is not None:
                 for line in run.step.after:
                     out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
@@ -190,9 +190,9 @@ class Walk:
             for line in self.routine.closing:
                 out += self.lines.say(line, LineKind.INSTRUCTION)
         minutes = max(1, round((self.clock.now() - self.started_at) / 60))
-        done = self.completed_steps
-        skipped = (f", skipping {number_words(self.skipped_steps)},"
-                   if self.skipped_steps else "")
+        done = self._completed_steps
+        skipped = (f", skipping {number_words(self._skipped_steps)},"
+                   if self._skipped_steps else "")
         summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
                    f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
                    f"{pressure_rules.describe(self.pressure_talk.level)}.")
@@ -200,7 +200,7 @@ class Walk:
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
         return out + [Record("session_over", {"completed": completed, "steps_done": done,
-                                              "skipped": self.skipped_steps,
+                                              "skipped": self._skipped_steps,
                                               "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
 
@@ -227,7 +227,7 @@ class Walk:
         assert hold is not None
         self.phase = Phase.HOLD
         self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
-        self.fired = set()
+        self._fired = set()
         return [PlayCue(CueKind.HOLD_START),
                 Record("hold_started", {"step": self.current_run.step.id,
                                         "planned": hold.default})]
@@ -249,7 +249,7 @@ class Walk:
                 out += self.ask_hold_decision(again=True)
             return out
         remaining = self.hold.remaining(now)
-        for marker in hold_cues.fire_due(self._markers(), self.fired, remaining):
+        for marker in hold_cues.fire_due(self._markers(), self._fired, remaining):
             out += self._marker_actions(marker, remaining)
         if remaining <= 0:
             if not hold_spec.until_softened:
@@ -271,7 +271,7 @@ class Walk:
         if self.phase is not Phase.HOLD:
             return None
         remaining = self.hold.remaining(now)
-        return now + remaining - hold_cues.next_due(self._markers(), self.fired, remaining)
+        return now + remaining - hold_cues.next_due(self._markers(), self._fired, remaining)
 
     def _markers(self) -> list[hold_cues.Marker]:
         assert self.hold is not None
@@ -281,7 +281,7 @@ class Walk:
         """After the hold's target moved: re-arm the cues still ahead (see `hold_cues.rearmed`)."""
         assert self.hold is not None
         remaining = self.hold.remaining(self.clock.now())
-        self.fired = hold_cues.rearmed(self._markers(), self.fired, remaining)
+        self._fired = hold_cues.rearmed(self._markers(), self._fired, remaining)
 
     def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
         if marker.startswith("tick_"):
@@ -315,11 +315,11 @@ class Walk:
     def close_hold(self, how: str) -> list[Action]:
         """Record how long the current hold really lasted, and drop it."""
         if self.hold is None:
-            self.hold_waits_for = None
+            self._hold_waits_for = None
             return []
         held = self.hold.elapsed(self.clock.now())
         self.hold = None
-        self.hold_waits_for = None
+        self._hold_waits_for = None
         return [Record("hold", {"index": self.index + 1, "step_id": self.current_run.step.id,
                                 "actual_hold": round(held, 2), "how": how})]
 
@@ -330,7 +330,7 @@ class Walk:
         out += self.close_hold("completed")
         for line in run.step.after:
             out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
-        self.completed_steps += 1
+        self._completed_steps += 1
         return out + self._next_or_close()
 
     # ----- pausing -------------------------------------------------------------------------
@@ -338,7 +338,7 @@ class Walk:
     def pause(self) -> None:
         if self.phase in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
             return
-        self.paused_from = self.phase
+        self._paused_from = self.phase
         self.phase = Phase.PAUSED
         if self.hold is not None:
             self.hold.pause(self.clock.now())
@@ -346,8 +346,8 @@ class Walk:
     def unpause(self) -> None:
         if self.phase is not Phase.PAUSED:
             return
-        self.phase = self.paused_from or Phase.STEP
-        self.paused_from = None
+        self.phase = self._paused_from or Phase.STEP
+        self._paused_from = None
         if self.hold is not None:
             self.hold.resume(self.clock.now())
 
