@@ -37,6 +37,7 @@ from coach.core.routine import (
     Side,
     Step,
 )
+from coach.core.routine_problems import KINDS, Problem, RoutineError
 from coach.core.safety_lint import unsafe_phrases
 
 # The loader's public names, some defined in the modules it is built from: import them from here.
@@ -61,72 +62,6 @@ _KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD
                   "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS}
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-# --------------------------------------------------------------------------------------------
-# Problems
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a routine file, precise enough to fix without reading the loader.
-
-    `line` and `column` are 1-based. `field` is a path such as `steps[2].hold.min` (list indices
-    count from 0), or "" when the problem is with the file as a whole. `kind` is a short stable
-    code (see `KINDS`) for tests and tools; people read the other fields.
-    """
-
-    file: str
-    line: int
-    column: int
-    field: str
-    expected: str
-    found: str
-    hint: str = ""
-    kind: str = ""
-
-    @property
-    def location(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-    def message(self) -> str:
-        """The problem without its location: `field: expected X, found Y`."""
-        prefix = f"{self.field}: " if self.field else ""
-        return f"{prefix}expected {self.expected}, found {self.found}"
-
-    def __str__(self) -> str:
-        text = f"{self.location}: {self.message()}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
-
-
-KINDS = {
-    "file": "the file is missing, a directory, unreadable, too big or not text",
-    "syntax": "YAML syntax error",
-    "empty": "the file holds nothing",
-    "unknown-key": "a key the format does not have",
-    "duplicate-key": "the same key twice in one mapping",
-    "missing": "a required key is missing",
-    "type": "a value of the wrong type",
-    "value": "a value of the right type that is not allowed",
-    "duration": "a duration that cannot be read",
-    "hold-range": "a hold whose min, default and max are out of order",
-    "empty-steps": "a routine without steps",
-    "duplicate-id": "two steps with the same id",
-    "id-mismatch": "the routine id is not the file name",
-    "pressure": "pressure levels outside 1..5 or not all five",
-    "placeholder": "an unknown {placeholder} or a stray brace",
-    "side-placeholder": "{side} or {other_side} where there is no side",
-    "safety": "text telling someone to press on a joint or bone",
-    "internal": "a bug in the checker itself (reported, never a traceback)",
-}
-
-
-class RoutineError(Exception):
-    """A routine file could not be loaded; `problems` lists everything wrong with it."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 # --------------------------------------------------------------------------------------------
