@@ -9,9 +9,9 @@ and nothing but `RoutineError` is ever raised, whatever the file holds.
 
 This module reads the file and runs the check. The parts are beside it: the YAML with its
 positions read as typed values (`coach.core.routine_document`), the format's rules field by field
-(`coach.core.routine_checker`), the problem reports (`coach.core.routine_problems`),
-durations (`coach.core.durations`) and the safety lint (`coach.core.safety_lint`: a routine must
-never tell anyone to press, sit, push or lean on a joint or bone).
+(`coach.core.routine_checker`), the problem reports (`coach.core.routine_problems`), durations
+(`coach.core.durations`) and the safety lint (`coach.core.safety_lint`: a routine must never tell
+anyone to press, sit, push or lean on a joint or bone).
 
 The format itself is documented for routine authors in docs/routine-format.md.
 """
