@@ -69,6 +69,8 @@ class SessionOptions:
 
 
 class Session:
+    """One coaching session over one routine: the public face the runner and the tests drive."""
+
     def __init__(self, routine: Routine, clock: Clock, options: SessionOptions | None = None):
         self.routine = routine
         self.clock = clock

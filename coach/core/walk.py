@@ -1,4 +1,4 @@
-"""The walk through a routine: set-up, each step and its hold, and the closing summary.
+"""The walk through a routine: side and set-up, each step and its hold, the closing summary.
 
 This is the session's state machine without its ears: where the session is (its `phase`), which
 step is being done and the hold's timer, and the moves between them (enter a step, start its
@@ -6,9 +6,10 @@ hold, ask at an until-softened hold's check point, move on, close). `coach.core.
 decides which move an event or a command means; the moves themselves, and what each one says
 and records, are here. Nothing here reads a command or an event.
 
-Flow: set-up (after the screening and the choice of side) -> steps (an optional one is offered
-first; each is read aloud; a hold starts once its instruction has been spoken) -> closing and
-summary. A pause can come at any point and keeps the phase it interrupted.
+Flow, once the safety questions are answered: cautions -> which side first (if the routine has
+sides) -> set-up -> steps (an optional one is offered first; each is read aloud; a hold starts
+once its instruction has been spoken) -> closing and summary. A pause can come at any point and
+keeps the phase it interrupted.
 """
 
 from __future__ import annotations
