@@ -6,8 +6,8 @@ kept after the giver has heard it and said yes, the way voice assistants read a 
 before sending it. A typed note is kept at once: the person can see what they typed.
 
 `NoteTaker` is the small state machine (idle -> listening -> confirming -> idle) with the
-deadlines that end each wait; the session owns one and turns its answers into speech and
-records. Times come from the session's clock.
+deadlines that end each wait; `coach.core.note_flow` turns its answers into speech and records.
+Times come from the session's clock.
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@ or a device problem, and `Session.tick()` lets time pass (hold cues, the end of 
 returns the actions the outside world should carry out. The session never sleeps, never reads
 the wall clock and never touches audio, so tests drive a whole routine with a `FakeClock`.
 
+`Session` is the dispatcher: it decides what an event or a command means at this moment, and
+leaves the moves to its parts: `coach.core.screening` (the safety questions), `coach.core.walk`
+(the phase, the steps and their holds, pausing, the closing), `coach.core.pressure_talk` (the
+level, softer, firmer, ouch and the check-in), `coach.core.note_flow` (taking a note) and
+`coach.core.listening` (which commands are heard now). All of them speak through one
+`coach.core.utterances.Utterances`.
+
 Flow: welcome and notice -> screening questions -> which side first (if the routine has sides)
 -> set-up -> steps (each read aloud; a hold starts once its instruction has been spoken) ->
 closing and summary. An optional step is offered before it is read ("Do you want to do it?"):
@@ -16,7 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from coach.core import pressure as pressure_rules
+from coach.core import listening
 from coach.core.actions import (
     Action,
     AdjustVoice,
@@ -24,12 +31,10 @@ from coach.core.actions import (
     LineKind,
     PlayCue,
     Record,
-    Say,
-    SessionOver,
     StopSpeaking,
 )
 from coach.core.clock import Clock
-from coach.core.commands import SPEC_BY_INTENT, Intent
+from coach.core.commands import Intent
 from coach.core.events import (
     CommandHeard,
     DeviceProblem,
@@ -39,22 +44,20 @@ from coach.core.events import (
     SpeechFinished,
 )
 from coach.core.hold import HoldTimer
-from coach.core.notes import NoteState, NoteTaker, clean_note, is_cancel
-from coach.core.routine import DEFAULT_HOLD_QUESTION, Routine, Side, StepRun
+from coach.core.note_flow import NoteFlow
+from coach.core.notes import clean_note
+from coach.core.pressure_talk import PressureTalk
+from coach.core.routine import Routine, Side, StepRun
+from coach.core.screening import Screening
 from coach.core.status import Phase, Status
-from coach.core.timewords import (
-    duration_words,
-    number_words,
-    range_words,
-    remaining_words,
-    rounded_words,
-)
+from coach.core.timewords import duration_words, time_left
+from coach.core.utterances import Utterances
+from coach.core.walk import Walk
 
 log = logging.getLogger(__name__)
 
 NOT_MEDICAL_ADVICE = "This is general guidance, not medical advice."
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
-DECISION_RECHECK_SECONDS = 60.0  # an until-softened hold asks again after this long
 
 
 @dataclass
@@ -66,50 +69,38 @@ class SessionOptions:
 
 
 class Session:
+    """One coaching session over one routine: the public face the runner and the tests drive."""
+
     def __init__(self, routine: Routine, clock: Clock, options: SessionOptions | None = None):
         self.routine = routine
         self.clock = clock
         self.options = options or SessionOptions()
-        self.phase = Phase.WELCOME
-        self.pressure = self.options.start_pressure or routine.default_pressure
-        self.first_side = self.options.first_side or Side.LEFT
-        self.runs: list[StepRun] = routine.expanded_steps(self.first_side)
-        self.index = -1  # into self.runs
-        self.question_index = 0
-        self.hold: HoldTimer | None = None
-        self._hold_waits_for: int | None = None  # utterance id after which the hold starts
-        self._fired: set[str] = set()  # hold markers already acted on
-        self._paused_from: Phase | None = None
-        self._pending_checkin = False  # a yes/no about the pressure is waiting
-        self._ouch_check = False  # "is that better?" is waiting
-        self._warned: set[str] = set()
-        self._noted: set[str] = set()
-        self.notes = NoteTaker()
-        self._last_instruction: tuple[str, ...] = ()
-        self._next_id = 0
-        self._started_at = 0.0
-        self._completed_steps = 0
-        self._skipped_steps = 0
+        self.lines = Utterances()
+        self.pressure_talk = PressureTalk(
+            self.options.start_pressure or routine.default_pressure, self.lines)
+        self.walk = Walk(routine, clock, self.lines, self.pressure_talk,
+                         first_side=self.options.first_side or Side.LEFT,
+                         step_notes=self.options.step_notes)
+        self.notes = NoteFlow(self.lines)
+        self.screening = Screening(routine.contraindications, self.lines)
         self.last_heard = ""
         self.last_understood = True
 
     # ----- public API ----------------------------------------------------------------------
 
     def start(self) -> list[Action]:
-        self._started_at = self.clock.now()
+        self.walk.started_at = self.clock.now()
         out: list[Action] = [Record("session_started", {"routine": self.routine.id,
                                                         "pressure": self.pressure})]
-        out += self._say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
-        out += self._say(self.routine.summary, LineKind.NOTICE)
-        out += self._say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can say.",
-                         LineKind.NOTICE)
+        out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
+        out += self.lines.say(self.routine.summary, LineKind.NOTICE)
+        out += self.lines.say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can "
+                              f"say.", LineKind.NOTICE)
         for line in self.options.greeting:
-            out += self._say(line, LineKind.NOTICE)
+            out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.contraindications:
-            self.phase = Phase.SCREENING
-            out += self._say("First, a few safety questions. Please answer yes or no.",
-                             LineKind.NOTICE)
-            out += self._ask_question()
+            self.walk.phase = Phase.SCREENING
+            out += self.screening.start()
         else:
             out += self._after_screening()
         return out
@@ -120,18 +111,18 @@ class Session:
             return []
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
-            return self._note_interrupted(event.intent) + self._command(event.intent)
+            return self.notes.interrupted(event.intent) + self._command(event.intent)
         if isinstance(event, NotUnderstood):
             if self.notes.listening and event.source == "text":  # typed after "note"
                 return self._note_taken(NoteTaken(event.text, "text"))
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if event.source == "text":  # typed: the person is looking at us, so help them
-                out += self._say("Sorry, that's not a command I know. Type help to see them.",
-                                 LineKind.ANSWER)
+                out += self.lines.say("Sorry, that's not a command I know. Type help to see them.",
+                                      LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
-            return self._speech_finished(event)
+            return self.walk.speech_finished(event.utterance_id)
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
         if isinstance(event, NoteTaken):
@@ -141,64 +132,46 @@ class Session:
 
     def tick(self) -> list[Action]:
         """Let time pass: end note waits, fire hold cues that are due, end holds whose time is up."""
-        out = self._note_tick()
-        return out + self._hold_tick()
-
-    def _hold_tick(self) -> list[Action]:
-        if self.hold is None or self.hold.paused or self.phase not in (Phase.HOLD,
-                                                                        Phase.HOLD_DECISION):
-            return []
-        now = self.clock.now()
-        run = self.current_run
-        hold_spec = run.step.hold
-        assert hold_spec is not None
-        out: list[Action] = []
-        if self.phase is Phase.HOLD_DECISION:
-            if self.hold.remaining_to_maximum(now) <= 0:
-                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
-                out += self._finish_hold()
-            elif self.hold.remaining(now) <= 0:
-                out += self._ask_hold_decision(again=True)
-            return out
-        remaining = self.hold.remaining(now)
-        for marker, at_remaining in self._markers():
-            if marker not in self._fired and remaining <= at_remaining:
-                self._fired.add(marker)
-                if remaining > 0 or marker.startswith("tick"):
-                    out += self._marker_actions(marker, remaining)
-        if remaining <= 0:
-            if not hold_spec.until_softened:
-                out += self._finish_hold()
-            elif self.hold.remaining_to_maximum(now) > 0:
-                out += self._ask_hold_decision(again=False)
-            else:
-                out += self._say("That's the longest time for this spot.", LineKind.NOTICE)
-                out += self._finish_hold()
-        return out
+        out = self.notes.tick(self.clock.now())
+        return out + self.walk.tick()
 
     def next_wakeup(self) -> float | None:
         """The clock time of the next thing `tick` would do, so a runner can sleep until then."""
-        hold_wakeup = self._hold_wakeup()
+        hold_wakeup = self.walk.wakeup()
         note_wakeup = self.notes.deadline
         if hold_wakeup is None or note_wakeup is None:
             return note_wakeup if hold_wakeup is None else hold_wakeup
         return min(hold_wakeup, note_wakeup)
 
-    def _hold_wakeup(self) -> float | None:
-        if self.hold is None or self.hold.paused:
-            return None
-        now = self.clock.now()
-        if self.phase is Phase.HOLD_DECISION:
-            return now + min(self.hold.remaining(now), self.hold.remaining_to_maximum(now))
-        if self.phase is not Phase.HOLD:
-            return None
-        remaining = self.hold.remaining(now)
-        due = [at for marker, at in self._markers() if marker not in self._fired and at < remaining]
-        return now + remaining - max(due, default=0.0)
+    # What the runner, the screen and tests read; the walk owns it.
+
+    @property
+    def phase(self) -> Phase:
+        return self.walk.phase
+
+    @property
+    def pressure(self) -> int:
+        return self.pressure_talk.level
+
+    @property
+    def runs(self) -> list[StepRun]:
+        return self.walk.runs
+
+    @property
+    def index(self) -> int:
+        return self.walk.index
+
+    @property
+    def hold(self) -> HoldTimer | None:
+        return self.walk.hold
 
     @property
     def current_run(self) -> StepRun:
-        return self.runs[self.index]
+        return self.walk.current_run
+
+    @property
+    def question_index(self) -> int:
+        return self.screening.index
 
     @property
     def ended(self) -> bool:
@@ -212,7 +185,7 @@ class Session:
         remaining = total = None
         if self.hold is not None:
             total = self.hold.target
-            remaining = (self.hold.remaining(now) if self._effective_phase() is not
+            remaining = (self.hold.remaining(now) if self.walk.effective_phase() is not
                          Phase.HOLD_DECISION else self.hold.remaining_to_maximum(now))
         return Status(
             phase=self.phase,
@@ -230,93 +203,27 @@ class Session:
             can_say=self.can_say(),
             listening_for=tuple(intent.value for intent in self.active_intents()),
             taking_note=self.notes.listening,
-            note_read_back=self.notes.pending.text if self.notes.pending else "",
+            note_read_back=self.notes.read_back,
         )
 
     def active_intents(self) -> tuple[Intent, ...]:
-        """The commands that make sense now, most useful first.
-
-        The voice listener restricts recognition to these (plus nothing else): a grammar of a
-        dozen phrases is heard far more reliably, and mishears far less chatter, than one of
-        every phrase. Safety and navigation words are always in: stop, pause, ouch, softer,
-        repeat, help, end session. Typed commands are not restricted.
-        """
-        phase = self._effective_phase()
-        always = [Intent.STOP, Intent.PAUSE, Intent.OUCH, Intent.SOFTER, Intent.REPEAT,
-                  Intent.HELP, Intent.END]
-        by_phase: dict[Phase, list[Intent]] = {
-            Phase.WELCOME: [],
-            Phase.SCREENING: [Intent.YES, Intent.NO, Intent.BACK],
-            Phase.CHOOSE_SIDE: [Intent.LEFT, Intent.RIGHT],
-            Phase.SETUP: [Intent.NEXT, Intent.HARDER, Intent.LEFT, Intent.RIGHT],
-            Phase.STEP: [Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HARDER, Intent.GOOD,
-                         Intent.HOW_LONG],
-            Phase.HOLD: [Intent.HOW_LONG, Intent.MORE_TIME, Intent.HARDER, Intent.GOOD,
-                         Intent.NEXT, Intent.BACK, Intent.SKIP],
-            Phase.HOLD_DECISION: [Intent.NEXT, Intent.MORE_TIME, Intent.YES, Intent.NO,
-                                  Intent.HOW_LONG],
-            Phase.OPTIONAL: [Intent.YES, Intent.NO, Intent.NEXT, Intent.SKIP, Intent.BACK,
-                             Intent.HOW_LONG],
-            Phase.CLOSING: [],
-            Phase.ENDED: [],
-        }
-        intents = list(by_phase.get(phase, []))
-        if self.phase is Phase.PAUSED:
-            intents = [Intent.RESUME, Intent.NEXT, Intent.BACK, Intent.SKIP, Intent.HOW_LONG]
-        if self._pending_checkin or self._ouch_check:
-            intents = [Intent.YES, Intent.NO, Intent.GOOD, *intents]
-        if self._can_take_note():
-            intents.append(Intent.NOTE)
-        if self.notes.listening:  # the note itself is transcribed; only safety words meanwhile
-            intents = []
-        elif self.notes.confirming:
-            intents = [Intent.YES, Intent.NO, *intents]
-        if self.phase in (Phase.STEP, Phase.HOLD) and self.current_run.step.alternative:
-            intents.append(Intent.OTHER_POSITION)
-        if self.phase not in (Phase.CLOSING, Phase.ENDED):
-            intents += [Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER]
-        # The answer most likely now leads, then "stop"; when a yes/no question is open (an
-        # optional step on offer, a safety question, "is that better?") both answers lead, so
-        # the help line starts "yes, no".
-        lead = 2 if intents[:2] == [Intent.YES, Intent.NO] else 1
-        ordered: list[Intent] = []
-        for intent in [*intents[:lead], *always[:1], *intents[lead:], *always[1:]]:
-            if intent not in ordered:
-                ordered.append(intent)
-        return tuple(ordered)
+        """The commands that make sense now, most useful first (see `coach.core.listening`)."""
+        in_step = self.phase in (Phase.STEP, Phase.HOLD)
+        return listening.active_intents(
+            self.phase, question_open=self.pressure_talk.question_open,
+            taking_note=self.notes.listening, note_read_back=self.notes.confirming,
+            other_position=in_step and bool(self.current_run.step.alternative))
 
     def can_say(self) -> tuple[str, ...]:
         """What to show and say for "help": the first phrasing of each active command."""
-        return tuple(SPEC_BY_INTENT[i].phrases[0] for i in self.active_intents()
-                     if i not in (Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER))
-
-    # ----- speaking ------------------------------------------------------------------------
-
-    def _say(self, text: str, kind: LineKind = LineKind.INSTRUCTION,
-             urgent: bool = False) -> list[Action]:
-        self._next_id += 1
-        return [Say(text, kind, urgent, self._next_id)]
-
-    def _say_instruction(self, lines: tuple[str, ...]) -> list[Action]:
-        self._last_instruction = lines
-        out: list[Action] = []
-        for line in lines:
-            out += self._say(line, LineKind.INSTRUCTION)
-        return out
-
-    def _speech_finished(self, event: SpeechFinished) -> list[Action]:
-        if self._hold_waits_for is not None and event.utterance_id >= self._hold_waits_for:
-            self._hold_waits_for = None
-            if self.phase is Phase.STEP:
-                return self._start_hold()
-        return []
+        return listening.help_phrases(self.active_intents())
 
     # ----- commands ------------------------------------------------------------------------
 
     def _command(self, intent: Intent) -> list[Action]:
         handler = _HANDLERS.get(intent)
         if handler is None:  # pragma: no cover - every intent has a handler (tested)
-            return self._say("I can't do that yet.", LineKind.ANSWER)
+            return self.lines.say("I can't do that yet.", LineKind.ANSWER)
         return handler(self)
 
     def _ack(self) -> list[Action]:
@@ -325,112 +232,106 @@ class Session:
     def _on_next(self) -> list[Action]:
         phase = self.phase
         if phase is Phase.SCREENING:
-            return self._hint_question()
+            return self.screening.hint()
         if phase is Phase.CHOOSE_SIDE:
-            return self._ack() + self._choose_side(self.first_side)
+            return self._ack() + self.walk.choose_side(self.walk.first_side)
         if phase is Phase.WELCOME:
-            return self._say("One moment, I'm still starting.", LineKind.ANSWER)
+            return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if phase is Phase.SETUP:
-            return self._ack() + self._enter_step(0)
+            return self._ack() + self.walk.enter_step(0)
         if phase is Phase.PAUSED:
-            self._unpause()
+            self.walk.unpause()
             if self.phase is Phase.OPTIONAL:  # paused while the offer was open: "next" takes it
-                return self._ack() + self._take_optional(True)
-            return self._ack() + self._advance(skipped=False)
+                return self._ack() + self.walk.take_optional(True)
+            return self._ack() + self.walk.advance(skipped=False)
         if phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(True)
+            return self._ack() + self.walk.take_optional(True)
         if phase is Phase.HOLD_DECISION:
-            return self._ack() + self._finish_hold()
+            return self._ack() + self.walk.finish_hold()
         if phase in (Phase.STEP, Phase.HOLD):
-            return self._ack() + self._advance(skipped=False)
-        return self._say("We're finishing up now.", LineKind.ANSWER)
+            return self._ack() + self.walk.advance(skipped=False)
+        return self.lines.say("We're finishing up now.", LineKind.ANSWER)
 
     def _on_skip(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self._say("The safety questions can't be skipped.", LineKind.ANSWER) + \
-                self._ask_question(repeat=True)
+            return self.screening.refuse_skip()
         if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                           Phase.OPTIONAL):
-            self._unpause()
+            self.walk.unpause()
             if self.phase is Phase.OPTIONAL:
-                return self._ack() + self._take_optional(False)
-            return self._ack() + self._say("Skipping this step.", LineKind.ANSWER) + \
-                self._advance(skipped=True)
+                return self._ack() + self.walk.take_optional(False)
+            return self._ack() + self.lines.say("Skipping this step.", LineKind.ANSWER) + \
+                self.walk.advance(skipped=True)
         return self._on_next()
 
     def _on_back(self) -> list[Action]:
         phase = self.phase
         if phase is Phase.SCREENING:
-            if self.question_index == 0:
-                return self._say("This is the first question.", LineKind.ANSWER) + \
-                    self._ask_question(repeat=True)
-            self.question_index -= 1
-            return self._ack() + self._ask_question()
+            if not self.screening.go_back():
+                return self.lines.say("This is the first question.", LineKind.ANSWER) + \
+                    self.screening.ask()
+            return self._ack() + self.screening.ask()
         if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED, Phase.OPTIONAL):
-            self._unpause()
-            out = self._ack() + self._close_hold("back")
+            self.walk.unpause()
+            out = self._ack() + self.walk.close_hold("back")
             if self.index == 0:
-                return out + self._say("This is the first step. Starting it again.",
-                                       LineKind.ANSWER) + self._enter_step(0)
-            return out + self._say("Going back a step.", LineKind.ANSWER) + \
-                self._enter_step(self.index - 1)
-        return self._say("There's no step to go back to yet.", LineKind.ANSWER)
+                return out + self.lines.say("This is the first step. Starting it again.",
+                                            LineKind.ANSWER) + self.walk.enter_step(0)
+            return out + self.lines.say("Going back a step.", LineKind.ANSWER) + \
+                self.walk.enter_step(self.index - 1)
+        return self.lines.say("There's no step to go back to yet.", LineKind.ANSWER)
 
     def _on_repeat(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self._ask_question(repeat=True)
+            return self.screening.ask()
         if self.phase is Phase.CHOOSE_SIDE:
-            return self._ask_side()
+            return self.walk.ask_side()
         if self.phase is Phase.HOLD_DECISION:
-            return self._ask_hold_decision(again=True)
+            return self.walk.ask_hold_decision(again=True)
         if self.phase is Phase.OPTIONAL:
-            return self._offer_step()
-        if not self._last_instruction:
-            return self._say("There's nothing to repeat yet.", LineKind.ANSWER)
-        out: list[Action] = []
-        for line in self._last_instruction:
-            out += self._say(line, LineKind.ANSWER)
-        return out
+            return self.walk.offer_step()
+        if not self.lines.last_instruction:
+            return self.lines.say("There's nothing to repeat yet.", LineKind.ANSWER)
+        return self.lines.repeat()
 
     def _on_pause(self) -> list[Action]:
         if self.phase is Phase.PAUSED:
-            return self._say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
+            return self.lines.say("We're already paused. Say resume to carry on.", LineKind.ANSWER)
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
-        self._pause()
-        return self._ack() + self._say("Paused. Say resume when you're ready.",
-                                       LineKind.ANSWER, urgent=True)
+        self.walk.pause()
+        return self._ack() + self.lines.say("Paused. Say resume when you're ready.",
+                                            LineKind.ANSWER, urgent=True)
 
     def _on_stop(self) -> list[Action]:
         out: list[Action] = [StopSpeaking()]
         if self.phase is not Phase.PAUSED:
-            self._pause()
-        return out + self._say("Stopped. Say resume to carry on, or end session to finish.",
-                               LineKind.ANSWER, urgent=True)
+            self.walk.pause()
+        return out + self.lines.say("Stopped. Say resume to carry on, or end session to finish.",
+                                    LineKind.ANSWER, urgent=True)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
-            return self._say("We're not paused.", LineKind.ANSWER)
-        self._unpause()
-        out = self._ack() + self._say("Carrying on.", LineKind.ANSWER)
+            return self.lines.say("We're not paused.", LineKind.ANSWER)
+        self.walk.unpause()
+        out = self._ack() + self.lines.say("Carrying on.", LineKind.ANSWER)
         if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
-            out += self._start_hold()  # the stop came before the hold had started
+            out += self.walk.start_hold()  # the stop came before the hold had started
         elif self.phase is Phase.SCREENING:
-            out += self._ask_question(repeat=True)
+            out += self.screening.ask()
         elif self.phase is Phase.CHOOSE_SIDE:
-            out += self._ask_side()
+            out += self.walk.ask_side()
         elif self.phase is Phase.OPTIONAL:
-            out += self._offer_step()
+            out += self.walk.offer_step()
         elif self.hold is not None:
-            left = remaining_words(self.hold.remaining(self.clock.now()))
-            out += self._say(f"{_capital(left)} left.", LineKind.ANSWER)
+            out += self.lines.say(time_left(self.hold.remaining(self.clock.now())), LineKind.ANSWER)
         return out
 
     def _on_end(self) -> list[Action]:
-        self._unpause()
-        return [StopSpeaking()] + self._ack() + self._close_hold("ended") + \
-            self._say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
-            self._closing(completed=False)
+        self.walk.unpause()
+        return [StopSpeaking()] + self._ack() + self.walk.close_hold("ended") + \
+            self.lines.say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
+            self.walk.closing(completed=False)
 
     def _on_softer(self) -> list[Action]:
         return self._ack() + self._change_pressure(-1, urgent=True)
@@ -444,535 +345,147 @@ class Session:
             return out
         if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
                               Phase.OPTIONAL):
-            return out + self._say("Sorry. Nothing has started yet. Say stop at any time.",
-                                   LineKind.ANSWER, urgent=True)
-        result = pressure_rules.change(self.pressure, -2)
-        self.pressure = result.new
-        out += [_pressure_record(result, "ouch")]
+            return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
+                                        LineKind.ANSWER, urgent=True)
         if self.phase is not Phase.PAUSED:
-            self._pause()
-        self._ouch_check = True
-        easing = pressure_rules.acknowledge(result, self._step_or_none()) if result.changed \
-            else "Take all the pressure off this spot."
-        return out + self._say(f"Sorry. Easing off. {easing} Is that better?",
-                               LineKind.PROMPT, urgent=True)
+            self.walk.pause()
+        return out + self.pressure_talk.ouch(self.walk.step_or_none())
 
     def _on_good(self) -> list[Action]:
-        self._pending_checkin = False
-        return self._ack() + [Record("pressure_settled", {"level": self.pressure})] + \
-            self._say(f"Good. Keeping {pressure_rules.describe(self.pressure)}.", LineKind.ANSWER)
+        return self._ack() + self.pressure_talk.settled()
 
     def _on_how_long(self) -> list[Action]:
-        now = self.clock.now()
-        if self.hold is not None:
-            if self._effective_phase() is Phase.HOLD_DECISION:
-                held = rounded_words(self.hold.elapsed(now))
-                left = rounded_words(self.hold.remaining_to_maximum(now))
-                text = f"You've held about {held}. You can stay up to {left} more."
-            else:
-                text = f"{_capital(remaining_words(self.hold.remaining(now)))} left."
-            if self.hold.paused:
-                text += " The timer is paused."
-            return self._say(text, LineKind.ANSWER)
-        left = len(self.runs) - max(self.index, 0)
-        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
-                                                               Phase.OPTIONAL):
-            hold = self.current_run.step.hold
-            if hold is not None:
-                return self._say(f"No timer yet. This step holds for "
-                                 f"{range_words(hold.minimum, hold.maximum)}.", LineKind.ANSWER)
-        return self._say(f"No timer is running. {number_words(left).capitalize()} "
-                         f"step{'s' if left != 1 else ''} to go.", LineKind.ANSWER)
+        return self.lines.say(self.walk.how_long(), LineKind.ANSWER)
 
     def _on_more_time(self) -> list[Action]:
         if self.hold is None:
-            return self._say("There's no timer running to add time to.", LineKind.ANSWER)
+            return self.lines.say("There's no timer running to add time to.", LineKind.ANSWER)
         now = self.clock.now()
-        if self._effective_phase() is Phase.HOLD_DECISION:
-            return self._ack() + self._stay_longer()
+        if self.walk.effective_phase() is Phase.HOLD_DECISION:
+            return self._ack() + self.walk.stay_longer()
         added = self.hold.extend(EXTEND_STEP_SECONDS)
         if added <= 0:
-            return self._say("That's already the longest time for this step.", LineKind.ANSWER)
-        self._rearm_markers()
-        return self._ack() + [Record("hold_extended", {"added": added})] + self._say(
-            f"Adding {duration_words(added)}. "
-            f"{_capital(remaining_words(self.hold.remaining(now)))} left.", LineKind.ANSWER)
+            return self.lines.say("That's already the longest time for this step.", LineKind.ANSWER)
+        self.walk.rearm_markers()
+        return self._ack() + [Record("hold_extended", {"added": added})] + self.lines.say(
+            f"Adding {duration_words(added)}. {time_left(self.hold.remaining(now))}",
+            LineKind.ANSWER)
 
     def _on_help(self) -> list[Action]:
         phrases = self.can_say()
-        return self._say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
+        return self.lines.say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
 
     def _on_yes(self) -> list[Action]:
         if self.notes.confirming:
-            return self._ack() + self._keep_note()
+            return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
-            return self._ack() + self._screening_yes()
-        if self._ouch_check:
-            self._ouch_check = False
-            return self._ack() + self._say("Good.", LineKind.ANSWER) + self._on_resume_quiet()
-        if self._pending_checkin:
-            self._pending_checkin = False
-            return self._ack() + self._say("Good. Carry on.", LineKind.ANSWER)
+            out = self._ack() + self.screening.answered_yes()
+            self.walk.phase = Phase.ENDED
+            return out
+        if self.pressure_talk.ouch_open:
+            return self._ack() + self.pressure_talk.better() + self.walk.resume_quietly()
+        if self.pressure_talk.checkin_open:
+            return self._ack() + self.pressure_talk.check_in_answered(True)
         if self.phase is Phase.HOLD_DECISION:
-            return self._ack() + self._finish_hold()
+            return self._ack() + self.walk.finish_hold()
         if self.phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(True)
+            return self._ack() + self.walk.take_optional(True)
         if self.phase is Phase.CHOOSE_SIDE:
-            return self._ack() + self._choose_side(self.first_side)
-        return self._say("There's no question waiting. Say help to hear what you can say.",
-                         LineKind.ANSWER)
+            return self._ack() + self.walk.choose_side(self.walk.first_side)
+        return self.lines.say("There's no question waiting. Say help to hear what you can say.",
+                              LineKind.ANSWER)
 
     def _on_no(self) -> list[Action]:
         if self.notes.confirming:
-            pending = self.notes.close()
-            return self._ack() + [Record("note_dropped", {"text": pending.text if pending else "",
-                                                         "why": "no"})] + \
-                self._say("Deleted. Say take a note to try again.", LineKind.ANSWER)
+            return self._ack() + self.notes.drop()
         if self.phase is Phase.SCREENING:
-            self.question_index += 1
-            return self._ack() + self._ask_question()
-        if self._ouch_check:
-            result = pressure_rules.change(self.pressure, -1)
-            self.pressure = result.new
-            if result.changed:
-                return self._ack() + [_pressure_record(result, "still hurts")] + \
-                    self._say(pressure_rules.acknowledge(result, self._step_or_none()) +
-                              " Is that better?", LineKind.PROMPT)
-            self._ouch_check = False
-            return self._ack() + self._say(
-                "Then let's leave this spot. Say next to move on, or end session to finish.",
-                LineKind.PROMPT)
-        if self._pending_checkin:
-            self._pending_checkin = False
-            return self._ack() + self._say("Say softer or firmer to change the pressure.",
-                                           LineKind.ANSWER)
+            out = self._ack() + self.screening.answered_no()
+            if self.screening.done:
+                out += self._after_screening()
+            return out
+        if self.pressure_talk.ouch_open:
+            return self._ack() + self.pressure_talk.still_hurts(self.walk.step_or_none())
+        if self.pressure_talk.checkin_open:
+            return self._ack() + self.pressure_talk.check_in_answered(False)
         if self.phase is Phase.HOLD_DECISION:
-            return self._ack() + self._stay_longer()
+            return self._ack() + self.walk.stay_longer()
         if self.phase is Phase.OPTIONAL:
-            return self._ack() + self._take_optional(False)
-        return self._say("There's no question waiting. Say help to hear what you can say.",
-                         LineKind.ANSWER)
+            return self._ack() + self.walk.take_optional(False)
+        return self.lines.say("There's no question waiting. Say help to hear what you can say.",
+                              LineKind.ANSWER)
 
     def _on_side(self, side: Side) -> list[Action]:
         if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
                                                self.routine.has_sides):
-            return self._ack() + self._choose_side(side)
+            return self._ack() + self.walk.choose_side(side)
         if not self.routine.has_sides:
-            return self._say("This routine doesn't switch sides.", LineKind.ANSWER)
+            return self.lines.say("This routine doesn't switch sides.", LineKind.ANSWER)
         if self.index >= 0 and self.current_run.side:
-            return self._say(f"We're on the {self.current_run.side.value} side now.",
-                             LineKind.ANSWER)
-        return self._say(f"We started with the {self.first_side.value} side.", LineKind.ANSWER)
+            return self.lines.say(f"We're on the {self.current_run.side.value} side now.",
+                                  LineKind.ANSWER)
+        return self.lines.say(f"We started with the {self.walk.first_side.value} side.",
+                              LineKind.ANSWER)
 
     def _on_voice(self, rate: int, volume: int) -> list[Action]:
         word = {(-1, 0): "Slower.", (1, 0): "Faster.", (0, 1): "Louder.", (0, -1): "Quieter."}
-        return [AdjustVoice(rate, volume)] + self._say(word[(rate, volume)], LineKind.ANSWER)
+        return [AdjustVoice(rate, volume)] + self.lines.say(word[(rate, volume)], LineKind.ANSWER)
 
     def _on_other_position(self) -> list[Action]:
         if self.index >= 0 and self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
                                               Phase.PAUSED) and \
-                self._effective_phase() is not Phase.OPTIONAL:  # not for a step still on offer
+                self.walk.effective_phase() is not Phase.OPTIONAL:  # not for a step still on offer
             run = self.current_run
             if run.step.alternative:
                 out = self._ack()
                 for line in run.step.alternative:
-                    out += self._say(run.render(line), LineKind.ANSWER)
+                    out += self.lines.say(run.render(line), LineKind.ANSWER)
                 return out
-        return self._say("There's no other position for this step.", LineKind.ANSWER)
+        return self.lines.say("There's no other position for this step.", LineKind.ANSWER)
 
     # ----- notes (see coach.core.notes) ----------------------------------------------------
 
-    def _can_take_note(self) -> bool:
-        return self.phase in (Phase.SETUP, Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
-                              Phase.PAUSED, Phase.OPTIONAL)
-
     def _on_note(self) -> list[Action]:
-        if not self._can_take_note():
-            return self._say("You can take a note once we've started.", LineKind.ANSWER)
-        self.notes.listen(self.clock.now())
-        return self._ack() + self._say("Go ahead.", LineKind.PROMPT)
+        if not listening.can_take_note(self.phase):
+            return self.lines.say("You can take a note once we've started.", LineKind.ANSWER)
+        return self._ack() + self.notes.start(self.clock.now())
 
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
-        step = self._step_or_none()
+        step = self.walk.step_or_none()
         step_id = step.id if step else None
-        if event.source == "text":  # typed: the person can see it, so keep it at once
-            self.notes.close()
-            if not text:
-                return self._say("Type the note after the word note.", LineKind.ANSWER)
-            return [Record("note", {"text": text, "step_id": step_id})] + \
-                self._say(f"Noted: {text}.", LineKind.ANSWER)
-        if not self.notes.listening:
-            return [Record("note_dropped", {"text": text, "why": "not asked for"})]
-        self.last_heard, self.last_understood = text, bool(text)
-        if is_cancel(text):
-            self.notes.close()
-            return self._say("No note, then.", LineKind.ANSWER)
-        if not text:
-            self.notes.close()
-            return self._say("Sorry, I didn't catch that. Say take a note to try again.",
-                             LineKind.ANSWER)
-        self.notes.read_back(text, step_id, self.clock.now())
-        return [PlayCue(CueKind.ATTENTION)] + self._say(f"I heard: {text}. Keep it?",
-                                                        LineKind.PROMPT)
-
-    def _keep_note(self) -> list[Action]:
-        pending = self.notes.close()
-        assert pending is not None
-        return [Record("note", {"text": pending.text, "step_id": pending.step_id})] + \
-            self._say("Kept.", LineKind.ANSWER)
-
-    def _note_interrupted(self, intent: Intent) -> list[Action]:
-        """Any other command ends a note wait: the giver has moved on (an unanswered read-back
-        is not kept)."""
-        if self.notes.state is NoteState.IDLE or (
-                self.notes.confirming and intent in (Intent.YES, Intent.NO)):
-            return []
-        pending = self.notes.close()
-        if pending is None:
-            return []
-        return [Record("note_dropped", {"text": pending.text, "why": intent.value})]
-
-    def _note_tick(self) -> list[Action]:
-        if not self.notes.expired(self.clock.now()):
-            return []
-        listening = self.notes.listening
-        pending = self.notes.close()
-        if listening:
-            return self._say("I didn't hear a note.", LineKind.ANSWER)
-        return [Record("note_dropped", {"text": pending.text if pending else "",
-                                        "why": "no answer"})]
+        if event.source == "text":
+            return self.notes.typed(text, step_id)
+        if self.notes.listening:  # a spoken note is what was heard
+            self.last_heard, self.last_understood = text, bool(text)
+        return self.notes.heard(text, step_id, self.clock.now())
 
     # ----- screening -----------------------------------------------------------------------
 
-    def _ask_question(self, repeat: bool = False) -> list[Action]:
-        questions = self.routine.contraindications
-        if self.question_index >= len(questions):
-            return self._say("Thank you.", LineKind.NOTICE) + self._after_screening()
-        question = questions[self.question_index].question
-        return [PlayCue(CueKind.ATTENTION)] + self._say(question, LineKind.PROMPT)
-
-    def _hint_question(self) -> list[Action]:
-        return self._say("Please answer yes or no first.", LineKind.ANSWER) + \
-            self._ask_question(repeat=True)
-
-    def _screening_yes(self) -> list[Action]:
-        item = self.routine.contraindications[self.question_index]
-        out: list[Action] = [Record("contraindication", {"question": item.question})]
-        out += self._say(item.reason, LineKind.NOTICE)
-        out += self._say("So we won't start this routine today. If you're unsure, ask a doctor "
-                         "or a qualified massage therapist.", LineKind.NOTICE)
-        self.phase = Phase.ENDED
-        return out + [SessionOver(False, "Stopped at the safety questions.")]
-
     def _after_screening(self) -> list[Action]:
-        out: list[Action] = []
-        for line in self.routine.cautions:
-            out += self._say(line, LineKind.NOTICE)
-        if self.routine.has_sides and self.options.first_side is None:
-            self.phase = Phase.CHOOSE_SIDE
-            return out + self._ask_side()
-        return out + self._setup()
-
-    def _ask_side(self) -> list[Action]:
-        return [PlayCue(CueKind.ATTENTION)] + self._say(
-            "Which side first? Say left side or right side.", LineKind.PROMPT)
-
-    def _choose_side(self, side: Side) -> list[Action]:
-        self.first_side = side
-        self.runs = self.routine.expanded_steps(side)
-        out = self._say(f"Starting with the {side.value} side.", LineKind.ANSWER)
-        if self.phase is Phase.CHOOSE_SIDE:
-            out += self._setup()
-        return out
-
-    def _setup(self) -> list[Action]:
-        self.phase = Phase.SETUP
-        lines = tuple(self.routine.setup) + ("Say next when you're ready to begin.",)
-        return self._say_instruction(lines)
-
-    # ----- steps and holds -----------------------------------------------------------------
-
-    def _step_or_none(self):
-        if 0 <= self.index < len(self.runs):
-            return self.current_run.step
-        return None
-
-    def _enter_step(self, index: int) -> list[Action]:
-        """Go to a step: offer it if it is optional, else read it."""
-        self.index = index
-        self.hold = None
-        self._hold_waits_for = None
-        self._fired = set()
-        self._pending_checkin = self._ouch_check = False
-        if self.current_run.step.optional:
-            self.phase = Phase.OPTIONAL
-            return self._offer_step()
-        return self._begin_step()
-
-    def _offer_step(self) -> list[Action]:
-        """Ask whether to do the optional step, before a word of its instruction is read.
-
-        Asking first (with the attention cue, like every question) lets the giver decide before
-        anyone moves; the answer goes to `_take_optional`. Yes and no are the natural answers;
-        the prompt also names next and skip, the words people already use to move through steps.
-        """
-        run = self.current_run
-        title = run.render(run.step.title).rstrip(" .!?")
-        return [PlayCue(CueKind.ATTENTION)] + self._say(
-            f"Next is an optional step: {title}. Do you want to do it? Say next to do it, or "
-            f"skip to leave it out.", LineKind.PROMPT)
-
-    def _take_optional(self, wanted: bool) -> list[Action]:
-        """The answer to `_offer_step`: read the step as usual, or skip it like "skip" does."""
-        step = self.current_run.step
-        out: list[Action] = [Record("optional_step", {"index": self.index + 1,
-                                                      "step_id": step.id, "wanted": wanted})]
-        if wanted:
-            return out + self._begin_step()
-        log.debug("optional step %s skipped", step.id)
-        return out + self._say("Skipping it.", LineKind.ANSWER) + self._advance(skipped=True)
-
-    def _begin_step(self) -> list[Action]:
-        """Read the current step's instruction; its hold starts once that has been spoken."""
-        self.phase = Phase.STEP
-        index = self.index
-        run = self.current_run
-        step = run.step
-        out: list[Action] = [Record("step", {
-            "index": index + 1, "step_id": step.id, "title": step.title,
-            "side": run.side.value if run.side else None,
-            "planned_hold": step.hold.default if step.hold else None})]
-        if step.warning and step.id not in self._warned:
-            self._warned.add(step.id)
-            out += self._say(run.render(step.warning), LineKind.NOTICE)
-        if step.id not in self._noted:
-            self._noted.add(step.id)
-            for note in self.options.step_notes.get(step.id, ()):
-                out += self._say(f"A note from last time: {note}", LineKind.NOTICE)
-        lines = tuple(run.render(line) for line in step.say)
-        if step.pressure:  # how to do this movement at the current level, before it starts
-            lines += (run.render(step.pressure[self.pressure]),)
-        hold = step.hold
-        if hold is not None:
-            if hold.until_softened:
-                lines += (f"Stay about {range_words(hold.minimum, hold.maximum)}, until the "
-                          f"tissue softens.",)
-            elif step.cues.announce:  # neutral wording: fits a still hold and a rolling step
-                lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
-        else:
-            lines += ("Say next when you're done.",)
-        out += self._say_instruction(lines)
-        if hold is not None:
-            self._hold_waits_for = self._next_id
-        return out
-
-    def _start_hold(self) -> list[Action]:
-        hold = self.current_run.step.hold
-        assert hold is not None
-        self.phase = Phase.HOLD
-        self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
-        self._fired = set()
-        return [PlayCue(CueKind.HOLD_START),
-                Record("hold_started", {"step": self.current_run.step.id,
-                                        "planned": hold.default})]
-
-    def _markers(self) -> list[tuple[str, float]]:
-        """Hold cue markers as (name, seconds remaining when due)."""
-        assert self.hold is not None
-        step = self.current_run.step
-        cues = step.cues
-        target = self.hold.target
-        markers: list[tuple[str, float]] = []
-        if cues.halfway and target >= 20:
-            markers.append(("halfway", target / 2))
-        if step.check_in and target >= 20:
-            markers.append(("check_in", target / 2))
-        for seconds in cues.remaining:
-            if seconds < target:
-                markers.append((f"remaining_{seconds:g}", seconds))
-        for n in range(1, cues.countdown + 1):
-            if n < target:
-                markers.append((f"tick_{n}", float(n)))
-        return markers
-
-    def _rearm_markers(self) -> None:
-        """After the hold's target moved: re-arm the cues still ahead, never repeat "halfway".
-
-        A reminder whose moment is already past (or is now) stays fired, so adding a minute does
-        not make the coach say "about a minute left" straight away.
-        """
-        assert self.hold is not None
-        remaining = self.hold.remaining(self.clock.now())
-        self._fired = {name for name, at in self._markers()
-                       if name in ("halfway", "check_in") and name in self._fired
-                       or at >= remaining}
-
-    def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
-        step = self.current_run.step
-        if marker == "halfway":
-            return self._say("Halfway.", LineKind.NOTICE)
-        if marker == "check_in":
-            self._pending_checkin = True
-            return self._say(step.check_in or "", LineKind.PROMPT)
-        if marker.startswith("remaining_"):
-            return self._say(f"{_capital(remaining_words(remaining))} left.", LineKind.NOTICE)
-        if marker.startswith("tick_"):
-            return [PlayCue(CueKind.TICK)]
-        return []  # pragma: no cover
-
-    def _ask_hold_decision(self, again: bool) -> list[Action]:
-        assert self.hold is not None
-        self.phase = Phase.HOLD_DECISION
-        now = self.clock.now()
-        # The next check is a minute away, or at the maximum, whichever comes first.
-        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
-        held = rounded_words(self.hold.elapsed(now))
-        run = self.current_run
-        hold_spec = run.step.hold
-        question = run.render(hold_spec.ask) if hold_spec and hold_spec.ask else \
-            DEFAULT_HOLD_QUESTION
-        text = f"That's about {held}. {question} Say next to move on, or more time to stay."
-        record = Record("hold_check", {"step": self.current_run.step.id,
-                                       "held": round(self.hold.elapsed(now), 2)})
-        return [record, PlayCue(CueKind.ATTENTION)] + self._say(text, LineKind.PROMPT)
-
-    def _stay_longer(self) -> list[Action]:
-        assert self.hold is not None
-        now = self.clock.now()
-        left = self.hold.remaining_to_maximum(now)
-        self.phase = Phase.HOLD
-        self.hold.target = min(self.hold.maximum, self.hold.elapsed(now) + DECISION_RECHECK_SECONDS)
-        self._rearm_markers()
-        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self._say(
-            f"Staying. I'll check again in {rounded_words(self.hold.remaining(now))}; "
-            f"you can stay up to {rounded_words(left)} more.",
-            LineKind.ANSWER)
-
-    def _close_hold(self, how: str) -> list[Action]:
-        """Record how long the current hold really lasted, and drop it."""
-        if self.hold is None:
-            self._hold_waits_for = None
-            return []
-        held = self.hold.elapsed(self.clock.now())
-        self.hold = None
-        self._hold_waits_for = None
-        return [Record("hold", {"index": self.index + 1, "step_id": self.current_run.step.id,
-                                "actual_hold": round(held, 2), "how": how})]
-
-    def _finish_hold(self) -> list[Action]:
-        run = self.current_run
-        out: list[Action] = [PlayCue(CueKind.HOLD_END)] if run.step.cues.end_chime else []
-        out += self._close_hold("completed")
-        for line in run.step.after:
-            out += self._say(run.render(line), LineKind.INSTRUCTION)
-        self._completed_steps += 1
-        return out + self._next_or_close()
-
-    def _advance(self, skipped: bool) -> list[Action]:
-        run = self.current_run
-        out = self._close_hold("skipped" if skipped else "next")
-        if skipped:
-            self._skipped_steps += 1
-        else:
-            self._completed_steps += 1
-            if run.step.hold is not None:
-                for line in run.step.after:
-                    out += self._say(run.render(line), LineKind.INSTRUCTION)
-        return out + self._next_or_close()
-
-    def _next_or_close(self) -> list[Action]:
-        if self.index + 1 < len(self.runs):
-            return self._enter_step(self.index + 1)
-        return self._closing(completed=True)
-
-    def _closing(self, completed: bool) -> list[Action]:
-        self.phase = Phase.CLOSING
-        out: list[Action] = []
-        if completed or self.index >= 0:
-            for line in self.routine.closing:
-                out += self._say(line, LineKind.INSTRUCTION)
-        minutes = max(1, round((self.clock.now() - self._started_at) / 60))
-        done = self._completed_steps
-        skipped = (f", skipping {number_words(self._skipped_steps)},"
-                   if self._skipped_steps else "")
-        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
-                   f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
-                   f"{pressure_rules.describe(self.pressure)}.")
-        out += self._say(summary, LineKind.NOTICE)
-        out += self._say("Thank you. Take it easy getting up.", LineKind.NOTICE)
-        self.phase = Phase.ENDED
-        return out + [Record("session_over", {"completed": completed, "steps_done": done,
-                                              "skipped": self._skipped_steps,
-                                              "pressure": self.pressure}),
-                      SessionOver(completed, summary)]
+        """The cautions, then which side first (unless the options chose it) or the set-up."""
+        return self.walk.after_screening(side_chosen=self.options.first_side is not None)
 
     # ----- pausing, pressure, devices ------------------------------------------------------
-
-    def _effective_phase(self) -> Phase:
-        return self._paused_from if self.phase is Phase.PAUSED and self._paused_from else \
-            self.phase
-
-    def _pause(self) -> None:
-        if self.phase in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
-            return
-        self._paused_from = self.phase
-        self.phase = Phase.PAUSED
-        if self.hold is not None:
-            self.hold.pause(self.clock.now())
-
-    def _unpause(self) -> None:
-        if self.phase is not Phase.PAUSED:
-            return
-        self.phase = self._paused_from or Phase.STEP
-        self._paused_from = None
-        if self.hold is not None:
-            self.hold.resume(self.clock.now())
-
-    def _on_resume_quiet(self) -> list[Action]:
-        """Resume after an ouch check-in without the usual 'carrying on' chatter."""
-        if self.phase is Phase.PAUSED:
-            self._unpause()
-            if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
-                return self._start_hold()
-            if self.phase is Phase.OPTIONAL:  # the offer is still open: put it again
-                return self._offer_step()
-        return []
 
     def _change_pressure(self, delta: int, urgent: bool) -> list[Action]:
         if self.phase in (Phase.CLOSING, Phase.ENDED):
             return []
-        result = pressure_rules.change(self.pressure, delta)
-        self.pressure = result.new
-        self._pending_checkin = False
-        out: list[Action] = []
-        if result.changed:
-            out.append(_pressure_record(result, "softer" if delta < 0 else "harder"))
         # No step guidance before a step has been read (an optional one may be on offer).
-        step = self._step_or_none() if self._effective_phase() not in (
+        step = self.walk.step_or_none() if self.walk.effective_phase() not in (
             Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.WELCOME,
             Phase.OPTIONAL) else None
-        return out + self._say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
-                               urgent=urgent)
+        return self.pressure_talk.change(delta, step, urgent)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
         out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
                                                "detail": event.detail})]
         if event.lost:
-            self._pause()
-            return out + self._say(f"I lost the audio device {event.device}. The timer is "
-                                   f"paused while I try to get it back.", LineKind.NOTICE,
-                                   urgent=True)
-        return out + self._say("The audio device is back. Say resume to carry on.",
-                               LineKind.NOTICE)
-
-
-def _pressure_record(result: pressure_rules.PressureChange, reason: str) -> Record:
-    return Record("pressure", {"level": result.new, "previous": result.old, "reason": reason})
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+            self.walk.pause()
+            return out + self.lines.say(f"I lost the audio device {event.device}. The timer is "
+                                        f"paused while I try to get it back.", LineKind.NOTICE,
+                                        urgent=True)
+        return out + self.lines.say("The audio device is back. Say resume to carry on.",
+                                    LineKind.NOTICE)
 
 
 _HANDLERS = {

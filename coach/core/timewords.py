@@ -65,6 +65,12 @@ def remaining_words(seconds: float) -> str:
     return f"about {rounded_words(seconds)}"
 
 
+def time_left(seconds: float) -> str:
+    """Time left as a sentence: "About two minutes left.", "Just a moment left."."""
+    words = remaining_words(seconds)
+    return f"{words[:1].upper()}{words[1:]} left."
+
+
 def range_words(minimum: float, maximum: float) -> str:
     """A hold range: (120, 300) -> "two to five minutes", (20, 30) -> "twenty to thirty seconds"."""
     if minimum == maximum:

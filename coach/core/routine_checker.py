@@ -1,0 +1,450 @@
+"""The routine format, field by field: what each key must hold, and the `Routine` it builds.
+
+`RoutineChecker` walks a composed `coach.core.routine_document.Document` from the top level down
+through contraindications, steps, holds, cues and pressure levels. Every rule of the format lives
+here (required keys, ids, sides, hold ranges, until-softened questions, all five pressure levels)
+and every broken rule is reported through the document as a `Problem`, never raised; a part that
+has problems is left out, and no `Routine` is built unless there are none. The format is
+documented for routine authors in docs/routine-format.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from coach.core.durations import describe_duration
+from coach.core.routine import (
+    PRESSURE_LEVELS,
+    PRESSURE_NAMES,
+    Audience,
+    Contraindication,
+    Hold,
+    HoldCues,
+    Routine,
+    Side,
+    Step,
+)
+from coach.core.routine_document import Document, Scope, shape_hint, short
+
+MAX_COUNTDOWN = 10
+
+TOP_KEYS = ("id", "title", "audience", "summary", "equipment", "default_pressure", "setup",
+            "contraindications", "cautions", "steps", "closing")
+STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
+             "warning", "other_position", "optional")
+HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")
+CUE_KEYS = ("announce", "halfway", "remaining", "countdown", "end_chime")
+CONTRAINDICATION_KEYS = ("question", "reason")
+_KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD_KEYS,
+                  "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS}
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class RoutineChecker:
+    """Checks one routine document and builds the routine from it."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+
+    def run(self, expected_id: str | None) -> Routine | None:
+        """The routine, or None when the document has any problem (`expected_id`: the file name
+        stem, which the routine's id must match)."""
+        try:
+            root = self.doc.compose()
+            if root is None:
+                return None
+            return self.routine(root, expected_id)
+        finally:
+            self.doc.close()
+
+    # -- shapes ----------------------------------------------------------------------------
+
+    def mapping(self, node: Node | None, field: str, keys: tuple[str, ...], place: str,
+                required: tuple[str, ...] = ()) -> dict[str, tuple[Node, Node]] | None:
+        """The key -> (key node, value node) of a mapping, reporting unknown/duplicate/missing keys."""
+        if not isinstance(node, MappingNode):
+            self.doc.add(node, field or "(top level)",
+                         f"a mapping of keys ({', '.join(keys[:4])}, ...)", self.doc.found(node),
+                         "type", shape_hint(node, "mapping"))
+            return None
+        items: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = self.doc.value(key_node) if isinstance(key_node, ScalarNode) else None
+            if not isinstance(key, str):
+                self.doc.add(key_node, field or "(top level)", "a key name",
+                             self.doc.found(key_node), "type")
+                continue
+            path = _join(field, key)
+            if key in items:
+                first = items[key][0].start_mark.line + 1
+                self.doc.add(key_node, path, f"`{key}` only once (it is already on line {first})",
+                             f"`{key}` again", "duplicate-key",
+                             "YAML would silently keep only the last one; merge them")
+                continue
+            if key not in keys:
+                self.doc.add(key_node, path, f"one of the keys of {place}", f"`{key}`",
+                             "unknown-key", _key_hint(key, keys, place))
+                continue
+            items[key] = (key_node, value_node)
+        for key in required:
+            if key not in items:
+                self.doc.add(node, _join(field, key), f"a `{key}` key", "none", "missing",
+                             _missing_hint(key))
+        return items
+
+    # -- the routine ------------------------------------------------------------------------
+
+    def routine(self, root: Node, expected_id: str | None) -> Routine | None:
+        items = self.mapping(root, "", TOP_KEYS, "the top level",
+                             required=("id", "title", "audience", "summary", "contraindications",
+                                       "steps"))
+        if items is None:
+            return None
+        outside = Scope(sides=None)
+        get = lambda key: items[key][1] if key in items else None  # noqa: E731
+
+        routine_id = self.identifier(get("id"), "id", "routine") if "id" in items else None
+        if routine_id and expected_id is not None and routine_id != expected_id:
+            self.doc.add(get("id"), "id", f"the file name without .yaml ('{expected_id}')",
+                         f"'{routine_id}'", "id-mismatch",
+                         "rename the file or change the id, so people can start it by its id")
+        title = self.doc.text(get("title"), "title", outside) if "title" in items else None
+        summary = self.doc.text(get("summary"), "summary", outside) if "summary" in items else None
+        audience = self.audience(get("audience")) if "audience" in items else None
+        default_pressure = 3
+        if "default_pressure" in items:
+            default_pressure = self.doc.integer(get("default_pressure"), "default_pressure", 1, 5,
+                                                "pressure") or 3
+        spoken: dict[str, tuple[str, ...]] = {}
+        for key in ("equipment", "setup", "cautions", "closing"):
+            spoken[key] = self.doc.texts(get(key), key, outside)
+            if key != "equipment" and key in items:
+                self.doc.lint(get(key), key, spoken[key])
+        contraindications = self.contraindications(get("contraindications")) \
+            if "contraindications" in items else ()
+        steps = self.steps(get("steps")) if "steps" in items else ()
+
+        if self.doc.problems or None in (routine_id, title, summary, audience):
+            return None
+        return Routine(
+            id=routine_id, title=title, audience=audience, summary=summary,  # type: ignore[arg-type]
+            equipment=spoken["equipment"], setup=spoken["setup"],
+            contraindications=contraindications, cautions=spoken["cautions"],
+            steps=steps, closing=spoken["closing"], default_pressure=default_pressure,
+            source_path=self.doc.file)
+
+    def identifier(self, node: Node | None, field: str, what: str) -> str | None:
+        value = self.doc.value(node) if isinstance(node, ScalarNode) else None
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") \
+                if isinstance(node, ScalarNode) and value is not None else ""
+            self.doc.add(node, field, f"a {what} id in lower-case-with-dashes",
+                         self.doc.found(node), "type" if not isinstance(value, str) else "value",
+                         f"for example '{suggestion}'" if suggestion else "")
+            return None
+        return value
+
+    def audience(self, node: Node) -> Audience | None:
+        choices = [a.value for a in Audience]
+        value = self.doc.value(node) if isinstance(node, ScalarNode) else None
+        if isinstance(value, str) and value in choices:
+            return Audience(value)
+        close = difflib.get_close_matches(str(value), choices, n=1) if value else []
+        self.doc.add(node, "audience", "partner or self", self.doc.found(node),
+                     "type" if not isinstance(value, str) else "value",
+                     f"did you mean `{close[0]}`?" if close else
+                     "partner: one person massages another; self: on your own")
+        return None
+
+    def contraindications(self, node: Node) -> tuple[Contraindication, ...]:
+        if isinstance(node, ScalarNode) and self.doc.value(node) is None:
+            self.doc.add(node, "contraindications", "a list of yes/no questions (or [] for none)",
+                         "nothing", "missing",
+                         "write `contraindications: []` if there really are none")
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.doc.add(node, "contraindications", "a list of question/reason pairs",
+                         self.doc.found(node), "type", shape_hint(node, "list"))
+            return ()
+        result = []
+        outside = Scope(sides=None)
+        for index, item in enumerate(node.value):
+            field = f"contraindications[{index}]"
+            items = self.mapping(item, field, CONTRAINDICATION_KEYS, "a contraindication",
+                                 required=CONTRAINDICATION_KEYS)
+            if items is None:
+                continue
+            question = self.doc.text(items["question"][1], f"{field}.question", outside) \
+                if "question" in items else None
+            reason = self.doc.text(items["reason"][1], f"{field}.reason", outside) \
+                if "reason" in items else None
+            if question and not question.endswith("?"):
+                self.doc.add(items["question"][1], f"{field}.question",
+                             "a yes/no question ending in '?'", f"'{short(question)}'", "value",
+                             "it is asked aloud and answered with yes or no")
+            if question and reason:
+                result.append(Contraindication(question, reason))
+        return tuple(result)
+
+    def steps(self, node: Node) -> tuple[Step, ...]:
+        if isinstance(node, ScalarNode) and self.doc.value(node) is None or \
+                isinstance(node, SequenceNode) and not node.value:
+            self.doc.add(node, "steps", "at least one step", "an empty step list", "empty-steps")
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.doc.add(node, "steps", "a list of steps (each starting with '- id:')",
+                         self.doc.found(node), "type", shape_hint(node, "list"))
+            return ()
+        steps: list[Step] = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(node.value):
+            step = self.step(item, f"steps[{index}]", seen, index)
+            if step is not None:
+                steps.append(step)
+        return tuple(steps)
+
+    def step(self, node: Node, field: str, seen: dict[str, int], index: int) -> Step | None:
+        items = self.mapping(node, field, STEP_KEYS, "a step", required=("id", "title", "say"))
+        if items is None:
+            return None
+        get = lambda key: items[key][1] if key in items else None  # noqa: E731
+        before = len(self.doc.problems)
+
+        step_id = self.identifier(get("id"), f"{field}.id", "step") if "id" in items else None
+        if step_id is not None:
+            if step_id in seen:
+                first = seen[step_id]
+                self.doc.add(get("id"), f"{field}.id",
+                             f"a step id not used before (steps[{first}] is already '{step_id}')",
+                             f"'{step_id}'", "duplicate-id", "give each step its own id")
+            else:
+                seen[step_id] = index
+        sides = self.sides(get("sides"), f"{field}.sides") if "sides" in items else ()
+        scope = Scope(sides=bool(sides))
+        title = self.doc.text(get("title"), f"{field}.title", scope) if "title" in items else None
+        say = self.doc.texts(get("say"), f"{field}.say", scope, required=True) \
+            if "say" in items else ()
+        hold = self.hold(get("hold"), f"{field}.hold", scope) if "hold" in items else None
+        cues = HoldCues()
+        if "cues" in items:
+            if "hold" not in items:
+                self.doc.add(items["cues"][0], f"{field}.cues", "cues only on a step with a `hold`",
+                             "cues but no hold", "missing", "add a hold, or remove the cues")
+            cues = self.cues(get("cues"), f"{field}.cues", hold) or cues
+        after = self.doc.texts(get("after"), f"{field}.after", scope)
+        pressure = self.pressure(get("pressure"), f"{field}.pressure", scope) \
+            if "pressure" in items else {}
+        check_in = self.doc.text(get("check_in"), f"{field}.check_in", scope) \
+            if "check_in" in items else None
+        warning = self.doc.text(get("warning"), f"{field}.warning", scope) \
+            if "warning" in items else None
+        alternative = self.doc.texts(get("other_position"), f"{field}.other_position", scope)
+        optional = bool(self.doc.boolean(get("optional"), f"{field}.optional")) \
+            if "optional" in items else False
+
+        for key, texts in (("title", [title]), ("say", say), ("after", after),
+                           ("check_in", [check_in]), ("warning", [warning]),
+                           ("other_position", alternative)):
+            if key in items:
+                self.doc.lint(get(key), f"{field}.{key}", [t for t in texts if t])
+        if "pressure" in items and isinstance(get("pressure"), MappingNode):
+            for key_node, value_node in get("pressure").value:
+                level = self.doc.value(key_node) if isinstance(key_node, ScalarNode) else None
+                if isinstance(value_node, ScalarNode) and \
+                        isinstance(self.doc.value(value_node), str):
+                    self.doc.lint(value_node, f"{field}.pressure.{level}",
+                                  [self.doc.value(value_node)])
+
+        if len(self.doc.problems) > before or step_id is None or title is None or not say:
+            return None
+        return Step(id=step_id, title=title, say=say, hold=hold, cues=cues, after=after,
+                    pressure=pressure, sides=sides, check_in=check_in, warning=warning,
+                    alternative=alternative, optional=optional, line=node.start_mark.line + 1)
+
+    def sides(self, node: Node, field: str) -> tuple[Side, ...]:
+        hint = "write `sides: [left, right]`, or leave sides out for a step done once"
+        if not isinstance(node, SequenceNode):
+            self.doc.add(node, field, "a list of sides such as [left, right]", self.doc.found(node),
+                         "type", hint)
+            return ()
+        result: list[Side] = []
+        for index, item in enumerate(node.value):
+            value = self.doc.value(item) if isinstance(item, ScalarNode) else None
+            if value not in ("left", "right"):
+                self.doc.add(item, f"{field}[{index}]", "left or right", self.doc.found(item),
+                             "value")
+            elif Side(value) in result:
+                self.doc.add(item, f"{field}[{index}]", "each side once", f"'{value}' twice",
+                             "value")
+            else:
+                result.append(Side(value))
+        if not node.value:
+            self.doc.add(node, field, "left, right or both", "an empty list", "value", hint)
+        return tuple(result)
+
+    def hold(self, node: Node, field: str, scope: Scope) -> Hold | None:
+        if not isinstance(node, MappingNode):
+            seconds = self.doc.duration(node, field)
+            return Hold(seconds, seconds, seconds) if seconds is not None else None
+        items = self.mapping(node, field, HOLD_KEYS, "a hold", required=("min", "max"))
+        if items is None:
+            return None
+        low = self.doc.duration(items["min"][1], f"{field}.min") if "min" in items else None
+        high = self.doc.duration(items["max"][1], f"{field}.max") if "max" in items else None
+        default = self.doc.duration(items["default"][1], f"{field}.default") \
+            if "default" in items else low
+        softened = False
+        if "until_softened" in items:
+            softened = bool(self.doc.boolean(items["until_softened"][1], f"{field}.until_softened"))
+        ask = self.ask(items, f"{field}.ask", softened, scope) if "ask" in items else None
+        if low is None or high is None or default is None:
+            return None
+        if low > high:
+            self.doc.add(items["min"][1], f"{field}.min",
+                         f"at most the max ({describe_duration(high)})", describe_duration(low),
+                         "hold-range", "min is the shortest hold, max the longest")
+            return None
+        if not low <= default <= high:
+            self.doc.add(items["default"][1], f"{field}.default",
+                         f"between min and max ({describe_duration(low)} to "
+                         f"{describe_duration(high)})", describe_duration(default), "hold-range")
+            return None
+        return Hold(default=default, minimum=low, maximum=high, until_softened=softened, ask=ask)
+
+    def ask(self, items: dict[str, tuple[Node, Node]], field: str, softened: bool,
+            scope: Scope) -> str | None:
+        """The hold's own move-on question: spoken text, a yes/no question, only when it is asked.
+
+        Only an until-softened hold stops to ask anything, so `ask` anywhere else would be text
+        that is never said; the author almost certainly forgot `until_softened: true`.
+        """
+        key_node, value_node = items["ask"]
+        question = self.doc.text(value_node, field, scope)
+        if question is None:
+            return None
+        self.doc.lint(value_node, field, [question])
+        if not question.endswith("?"):
+            self.doc.add(value_node, field, "a yes/no question ending in '?'",
+                         f"'{short(question)}'", "value",
+                         "it is asked when the hold reaches its default; yes moves on, no stays "
+                         "longer")
+        flag = items["until_softened"][1] if "until_softened" in items else None
+        flag_is_bad = flag is not None and not (isinstance(flag, ScalarNode) and
+                                                isinstance(self.doc.value(flag), bool))
+        if not softened and not flag_is_bad:  # a bad flag is already reported on its own
+            if "until_softened" in items:
+                found = f"ask with until_softened: {items['until_softened'][1].value}"
+            else:
+                found = "ask but no until_softened"
+            self.doc.add(key_node, field, "ask only on a hold with `until_softened: true`", found,
+                         "missing", "add `until_softened: true` to this hold, or remove `ask`: "
+                         "only a hold that waits for the tissue stops to ask")
+        return question
+
+    def cues(self, node: Node, field: str, hold: Hold | None) -> HoldCues | None:
+        items = self.mapping(node, field, CUE_KEYS, "cues")
+        if items is None:
+            return None
+        base = HoldCues()
+        values: dict[str, Any] = {}
+        for key in ("announce", "halfway", "end_chime"):
+            if key in items:
+                values[key] = self.doc.boolean(items[key][1], f"{field}.{key}")
+        if "countdown" in items:
+            values["countdown"] = self.doc.integer(items["countdown"][1], f"{field}.countdown", 0,
+                                                   MAX_COUNTDOWN)
+        if "remaining" in items:
+            values["remaining"] = self.remaining(items["remaining"][1], f"{field}.remaining", hold)
+        if any(value is None for value in values.values()):
+            return None
+        return HoldCues(
+            announce=values.get("announce", base.announce),
+            halfway=values.get("halfway", base.halfway),
+            remaining=values.get("remaining", base.remaining),
+            countdown=values.get("countdown", base.countdown),
+            end_chime=values.get("end_chime", base.end_chime))
+
+    def remaining(self, node: Node, field: str, hold: Hold | None) -> tuple[float, ...] | None:
+        nodes = node.value if isinstance(node, SequenceNode) else [node]
+        result = []
+        ok = True
+        for index, item in enumerate(nodes):
+            path = f"{field}[{index}]" if isinstance(node, SequenceNode) else field
+            seconds = self.doc.duration(item, path)
+            if seconds is None:
+                ok = False
+            elif hold is not None and seconds >= hold.maximum:
+                self.doc.add(item, path, f"less than the hold ({describe_duration(hold.maximum)})",
+                             describe_duration(seconds), "value",
+                             "this is time left before the end; it would never be said")
+                ok = False
+            else:
+                result.append(seconds)
+        return tuple(sorted(set(result), reverse=True)) if ok else None
+
+    def pressure(self, node: Node, field: str, scope: Scope) -> dict[int, str]:
+        if not isinstance(node, MappingNode):
+            self.doc.add(node, field, "a mapping of levels 1 to 5 to text", self.doc.found(node),
+                         "type", shape_hint(node, "mapping"))
+            return {}
+        result: dict[int, str] = {}
+        levels_seen: set[int] = set()
+        for key_node, value_node in node.value:
+            level = self.doc.value(key_node) if isinstance(key_node, ScalarNode) else None
+            if isinstance(level, str) and level.strip().isdigit():
+                level = int(level)
+            path = f"{field}.{key_node.value if isinstance(key_node, ScalarNode) else '?'}"
+            if isinstance(level, bool) or not isinstance(level, int) or \
+                    level not in PRESSURE_LEVELS:
+                self.doc.add(key_node, path, "a pressure level from 1 to 5",
+                             self.doc.found(key_node), "pressure", "levels: " + ", ".join(
+                                 f"{n} {name}" for n, name in PRESSURE_NAMES.items()))
+                continue
+            if level in levels_seen:
+                self.doc.add(key_node, path, f"level {level} once", f"level {level} again",
+                             "duplicate-key")
+                continue
+            levels_seen.add(level)
+            text = self.doc.text(value_node, path, scope)
+            if text is not None:
+                result[level] = text
+        missing = [level for level in PRESSURE_LEVELS if level not in levels_seen]
+        if missing and levels_seen:
+            self.doc.add(node, field, "all five levels 1, 2, 3, 4 and 5",
+                         "no level " + _and_list([str(m) for m in missing]), "pressure",
+                         "the receiver can ask for softer or harder at any time, so every level "
+                         "needs its own instruction")
+        elif not levels_seen and not node.value:
+            self.doc.add(node, field, "all five levels 1, 2, 3, 4 and 5", "an empty mapping",
+                         "pressure")
+        return result
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _key_hint(key: str, keys: tuple[str, ...], place: str) -> str:
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    homes = [where for where, known in _KEYS_BY_PLACE.items() if key in known and where != place]
+    if homes:
+        return f"`{key}` belongs in {homes[0]}, check the indentation"
+    return "known keys: " + ", ".join(keys)
+
+
+def _missing_hint(key: str) -> str:
+    return {
+        "contraindications": "write `contraindications: []` if there really are none",
+        "say": "`say` is what the coach reads out for this step",
+    }.get(key, "")
