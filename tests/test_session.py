@@ -518,3 +518,37 @@ def test_an_optional_first_step_offered_again_on_back():
 
 def test_optional_steps_count_only_in_the_longest_time():
     assert optional_routine().total_seconds() == (30, 180 + 30)
+
+
+@pytest.mark.parametrize("command", ["next", "skip", "back"])
+def test_navigating_while_paused_in_the_safety_questions_never_passes_them(command):
+    driver = to_phase(Phase.SCREENING)
+    question = driver.said[-1]
+    driver.say("pause")
+    replies = driver.say(command)
+    assert driver.phase is Phase.SCREENING, replies
+    assert replies[-1] == question  # the same question, asked again
+    assert driver.session.index < 0 and not driver.records("step")
+    if command == "skip":
+        assert "The safety questions can't be skipped." in replies
+
+
+@pytest.mark.parametrize("phase", [Phase.CHOOSE_SIDE, Phase.SETUP])
+def test_back_while_paused_before_the_first_step_stays_put(phase):
+    driver = to_phase(phase)
+    driver.say("pause")
+    assert driver.say("back") == ["There's no step to go back to yet."]
+    assert driver.session.index == -1 and driver.phase is Phase.PAUSED
+    driver.say("resume")
+    assert driver.phase is phase
+
+
+@pytest.mark.parametrize("phase", [Phase.CHOOSE_SIDE, Phase.SETUP])
+def test_next_while_paused_before_the_first_step_carries_on_from_there(phase):
+    driver = to_phase(phase)
+    driver.say("pause")
+    driver.say("next")
+    if phase is Phase.CHOOSE_SIDE:  # the side is chosen, the setup read
+        assert driver.phase is Phase.SETUP and driver.session.index == -1
+    else:  # the first step begins
+        assert driver.phase in (Phase.STEP, Phase.HOLD) and driver.session.index == 0

@@ -229,8 +229,15 @@ class Session:
     def _ack(self) -> list[Action]:
         return [PlayCue(CueKind.UNDERSTOOD)]
 
+    def _resume_for_navigation(self) -> Phase:
+        """"next", "skip" and "back" while paused resume first and then act as in the phase the
+        pause interrupted: judged by the paused state itself, a paused safety question took
+        "skip" as "skip this step" and started the routine with questions unanswered."""
+        self.walk.unpause()
+        return self.phase
+
     def _on_next(self) -> list[Action]:
-        phase = self.phase
+        phase = self._resume_for_navigation()
         if phase is Phase.SCREENING:
             return self.screening.hint()
         if phase is Phase.CHOOSE_SIDE:
@@ -239,11 +246,6 @@ class Session:
             return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if phase is Phase.SETUP:
             return self._ack() + self.walk.enter_step(0)
-        if phase is Phase.PAUSED:
-            self.walk.unpause()
-            if self.phase is Phase.OPTIONAL:  # paused while the offer was open: "next" takes it
-                return self._ack() + self.walk.take_optional(True)
-            return self._ack() + self.walk.advance(skipped=False)
         if phase is Phase.OPTIONAL:
             return self._ack() + self.walk.take_optional(True)
         if phase is Phase.HOLD_DECISION:
@@ -253,26 +255,27 @@ class Session:
         return self.lines.say("We're finishing up now.", LineKind.ANSWER)
 
     def _on_skip(self) -> list[Action]:
-        if self.phase is Phase.SCREENING:
+        phase = self._resume_for_navigation()
+        if phase is Phase.SCREENING:
             return self.screening.refuse_skip()
-        if self.phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
-                          Phase.OPTIONAL):
-            self.walk.unpause()
-            if self.phase is Phase.OPTIONAL:
+        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.OPTIONAL):
+            if phase is Phase.OPTIONAL:
                 return self._ack() + self.walk.take_optional(False)
             return self._ack() + self.lines.say("Skipping this step.", LineKind.ANSWER) + \
                 self.walk.advance(skipped=True)
         return self._on_next()
 
     def _on_back(self) -> list[Action]:
-        phase = self.phase
+        phase = self.walk.effective_phase()
+        if phase in (Phase.SCREENING, Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION,
+                     Phase.OPTIONAL):
+            phase = self._resume_for_navigation()
         if phase is Phase.SCREENING:
             if not self.screening.go_back():
                 return self.lines.say("This is the first question.", LineKind.ANSWER) + \
                     self.screening.ask()
             return self._ack() + self.screening.ask()
-        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED, Phase.OPTIONAL):
-            self.walk.unpause()
+        if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.OPTIONAL):
             out = self._ack() + self.walk.close_hold("back")
             if self.index == 0:
                 return out + self.lines.say("This is the first step. Starting it again.",
