@@ -36,7 +36,7 @@ def test_lost_microphone_pauses_and_comes_back(tmp_path):
     try:
         coach = CoachProcess(VOICE_TEST, "--quiet", "--no-screen", "--engine", "pocketsphinx",
                              env={**info.env, "MASSAGE_COACH_DATA": str(tmp_path)})
-        coach.expect(r"Say next when you're ready to begin", timeout=60)
+        coach.expect(r"Say continue when you're ready to begin", timeout=60)
 
         subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
         line, _ = coach.expect(r"I lost the audio device", timeout=20)

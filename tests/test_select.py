@@ -117,3 +117,11 @@ def test_explicit_vosk_model_builds_vosk() -> None:
     # The English command table cannot run on the Korean model: said clearly, no fallback.
     with pytest.raises(RecognizerUnavailable, match="not in the model vocabulary"):
         create_recognizer(model=model)
+
+
+def test_the_prompts_ask_pocketsphinx_for_continue_and_every_advance_word_means_next():
+    from coach.core.commands import Intent, parse
+    from coach.voice.asr.select import ADVANCE_WORDS, advance_word
+
+    assert advance_word("pocketsphinx") == "continue"
+    assert all(parse(word) is Intent.NEXT for word in ADVANCE_WORDS.values())

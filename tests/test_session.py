@@ -552,3 +552,19 @@ def test_next_while_paused_before_the_first_step_carries_on_from_there(phase):
         assert driver.phase is Phase.SETUP and driver.session.index == -1
     else:  # the first step begins
         assert driver.phase in (Phase.STEP, Phase.HOLD) and driver.session.index == 0
+
+
+def test_the_prompts_ask_for_the_advance_word_the_engine_hears_best():
+    driver = Driver(sample_routine(), SessionOptions(advance_word="continue"))
+    for answer in ("no", "no", "left"):
+        driver.say(answer)
+    assert driver.said[-1] == "Say continue when you're ready to begin."
+    driver.say("continue")
+    driver.wait_for(Phase.HOLD_DECISION)
+    assert "Say continue to move on, or more time to stay." in driver.said[-1]
+    assert not any("Say next" in line for line in driver.said)
+
+
+def test_an_advance_word_that_does_not_mean_next_is_refused():
+    with pytest.raises(ValueError, match="'softer' is not a way to say next"):
+        Driver(sample_routine(), SessionOptions(advance_word="softer"))

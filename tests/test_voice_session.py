@@ -128,13 +128,14 @@ def test_chatter_in_a_recording_fires_nothing(tmp_path):
     save_wav(recording, np.concatenate(parts))
     result = subprocess.run(
         [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
-         "--quiet", "--no-screen"], capture_output=True, text=True, timeout=120, cwd=ROOT,
-        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+         "--quiet", "--no-screen", "--engine", "pocketsphinx"], capture_output=True, text=True,
+        timeout=120, cwd=ROOT, env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith("coach: ")]
-    # only the opening lines, then the end of the recording ends the session
-    assert "coach: Say next when you're ready to begin." in lines
-    after = lines[lines.index("coach: Say next when you're ready to begin.") + 1:]
+    # only the opening lines, then the end of the recording ends the session (with
+    # pocketsphinx the prompts ask for "continue", the form it hears reliably)
+    assert "coach: Say continue when you're ready to begin." in lines
+    after = lines[lines.index("coach: Say continue when you're ready to begin.") + 1:]
     assert after[0] == "coach: Ending the session here.", after
 
 
@@ -183,7 +184,7 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
     coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx", env=env)
     # The coach speaks its welcome through the sink; the monitor feeds it back as the
     # microphone, so everything it says is heard by its own listener.
-    coach.expect(r"Say next when you're ready to begin", timeout=60)
+    coach.expect(r"Say continue when you're ready to begin", timeout=60)
     # let it finish speaking every line (~12 s in real time): its own voice must fire nothing
     wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=40)
     # A command played into the sink reaches the session through the real audio path. The
@@ -207,7 +208,8 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
     coach.process.terminate()
     coach.finish()
     commands = [line for line in coach.seen if line.startswith("coach: ")]
-    before_softer = commands[:commands.index("coach: Say next when you're ready to begin.") + 1]
+    before_softer = commands[:commands.index("coach: Say continue when you're ready to begin.")
+                             + 1]
     after_welcome = commands[len(before_softer):]
     # the coach's own welcome fired nothing; then exactly softer, stop, stop (then the ending
     # that terminating the process brings)

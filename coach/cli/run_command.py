@@ -129,6 +129,10 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
     clock = MonotonicClock(speed)
     history = open_history()
     options = SessionOptions(first_side=Side(side) if side else None)
+    if not text_mode:  # ask for the word to move on that this engine hears best
+        from coach.voice.asr.select import advance_word
+
+        options.advance_word = advance_word(None if engine == "auto" else engine, model)
     if history is not None:
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)

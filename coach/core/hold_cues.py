@@ -88,12 +88,12 @@ def next_check(timer: HoldTimer, now: float) -> float:
     return min(timer.maximum, timer.elapsed(now) + DECISION_RECHECK_SECONDS)
 
 
-def decision_question(run: StepRun, held: float) -> str:
+def decision_question(run: StepRun, held: float, advance_word: str = "next") -> str:
     """The check point's question: the routine's own `ask`, or the default wording."""
     hold = run.step.hold
     question = run.render(hold.ask) if hold and hold.ask else DEFAULT_HOLD_QUESTION
-    return (f"That's about {rounded_words(held)}. {question} Say next to move on, or more time "
-            f"to stay.")
+    return (f"That's about {rounded_words(held)}. {question} Say {advance_word} to move on, or "
+            f"more time to stay.")
 
 
 def staying(check_in: float, left: float) -> str:

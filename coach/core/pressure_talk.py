@@ -18,9 +18,10 @@ from coach.core.utterances import Utterances
 class PressureTalk:
     """The pressure level for this session and the yes/no questions about it."""
 
-    def __init__(self, level: int, lines: Utterances) -> None:
+    def __init__(self, level: int, lines: Utterances, advance_word: str = "next") -> None:
         self.level = level
         self.lines = lines
+        self.advance_word = advance_word  # what the prompts ask for to move on
         self.checkin_open = False  # the step's check-in ("how is the pressure?") is waiting
         self.ouch_open = False  # "is that better?" is waiting
 
@@ -75,7 +76,8 @@ class PressureTalk:
                                LineKind.PROMPT)
         self.ouch_open = False
         return self.lines.say(
-            "Then let's leave this spot. Say next to move on, or end session to finish.",
+            f"Then let's leave this spot. Say {self.advance_word} to move on, or end session to "
+            "finish.",
             LineKind.PROMPT)
 
     def check_in_answered(self, fine: bool) -> list[Action]:

@@ -34,7 +34,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import Clock
-from coach.core.commands import Intent
+from coach.core.commands import Intent, parse
 from coach.core.events import (
     CommandHeard,
     DeviceProblem,
@@ -66,6 +66,9 @@ class SessionOptions:
     first_side: Side | None = None  # skip the "which side first" question
     greeting: tuple[str, ...] = ()  # extra lines after the welcome ("Last time Sam liked ...")
     step_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # step id -> notes
+    # The word the prompts ask for to move on ("Say next when you're done"): any phrase of
+    # Intent.NEXT. The voice session picks one its recognizer hears reliably.
+    advance_word: str = "next"
 
 
 class Session:
@@ -75,12 +78,17 @@ class Session:
         self.routine = routine
         self.clock = clock
         self.options = options or SessionOptions()
+        if parse(self.options.advance_word) is not Intent.NEXT:
+            raise ValueError(f"advance_word {self.options.advance_word!r} is not a way to say "
+                             "next")
         self.lines = Utterances()
         self.pressure_talk = PressureTalk(
-            self.options.start_pressure or routine.default_pressure, self.lines)
+            self.options.start_pressure or routine.default_pressure, self.lines,
+            self.options.advance_word)
         self.walk = Walk(routine, clock, self.lines, self.pressure_talk,
                          first_side=self.options.first_side or Side.LEFT,
-                         step_notes=self.options.step_notes)
+                         step_notes=self.options.step_notes,
+                         advance_word=self.options.advance_word)
         self.notes = NoteFlow(self.lines)
         self.screening = Screening(routine.contraindications, self.lines)
         self.last_heard = ""

@@ -35,11 +35,12 @@ class Walk:
 
     def __init__(self, routine: Routine, clock: Clock, lines: Utterances,
                  pressure_talk: PressureTalk, first_side: Side,
-                 step_notes: dict[str, tuple[str, ...]]):
+                 step_notes: dict[str, tuple[str, ...]], advance_word: str = "next"):
         self.routine = routine
         self.clock = clock
         self.lines = lines
         self._step_notes = step_notes  # step id -> notes from earlier sessions
+        self.advance_word = advance_word  # what the prompts ask for to move on
         self.phase = Phase.WELCOME
         self._paused_from: Phase | None = None
         self.pressure_talk = pressure_talk  # the level is read for each step's guidance
@@ -96,7 +97,8 @@ class Walk:
 
     def setup(self) -> list[Action]:
         self.phase = Phase.SETUP
-        lines = tuple(self.routine.setup) + ("Say next when you're ready to begin.",)
+        lines = tuple(self.routine.setup) + (
+            f"Say {self.advance_word} when you're ready to begin.",)
         return self.lines.instruction(lines)
 
     # ----- steps ---------------------------------------------------------------------------
@@ -123,8 +125,8 @@ class Walk:
         run = self.current_run
         title = run.render(run.step.title).rstrip(" .!?")
         return [PlayCue(CueKind.ATTENTION)] + self.lines.say(
-            f"Next is an optional step: {title}. Do you want to do it? Say next to do it, or "
-            f"skip to leave it out.", LineKind.PROMPT)
+            f"Next is an optional step: {title}. Do you want to do it? Say {self.advance_word} "
+            f"to do it, or skip to leave it out.", LineKind.PROMPT)
 
     def take_optional(self, wanted: bool) -> list[Action]:
         """The answer to `offer_step`: read the step as usual, or skip it like "skip" does."""
@@ -152,7 +154,8 @@ class Walk:
             self._noted.add(step.id)
             for note in self._step_notes.get(step.id, ()):
                 out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
-        out += self.lines.instruction(instruction(run, self.pressure_talk.level))
+        out += self.lines.instruction(instruction(run, self.pressure_talk.level,
+                                                  self.advance_word))
         if step.hold is not None:
             self._hold_waits_for = self.lines.last_id
         return out
@@ -297,7 +300,8 @@ class Walk:
         self.phase = Phase.HOLD_DECISION
         now = self.clock.now()
         self.hold.target = hold_cues.next_check(self.hold, now)
-        text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now))
+        text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),
+                                           self.advance_word)
         record = Record("hold_check", {"step": self.current_run.step.id,
                                        "held": round(self.hold.elapsed(now), 2)})
         return [record, PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
@@ -363,9 +367,9 @@ class Walk:
         return []
 
 
-def instruction(run: StepRun, pressure: int) -> tuple[str, ...]:
+def instruction(run: StepRun, pressure: int, advance_word: str = "next") -> tuple[str, ...]:
     """What is read for a step: its `say` lines, how to do it at the current pressure, and how
-    long to hold (or to say next when done)."""
+    long to hold (or to say the advance word when done)."""
     step = run.step
     lines = tuple(run.render(line) for line in step.say)
     if step.pressure:  # how to do this movement at the current level, before it starts
@@ -378,7 +382,7 @@ def instruction(run: StepRun, pressure: int) -> tuple[str, ...]:
         elif step.cues.announce:  # neutral wording: fits a still hold and a rolling step
             lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
     else:
-        lines += ("Say next when you're done.",)
+        lines += (f"Say {advance_word} when you're done.",)
     return lines
 
 
