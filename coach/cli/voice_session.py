@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from coach.core.commands import Intent
 from coach.cli.process_exit import note_stuck_audio
+from coach.core.commands import Intent
 from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
 from coach.runner import Runner
 
@@ -193,38 +193,30 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     `make_speaker(on_air, reference)` builds the speaker: it must share `on_air` with the
     listener and hand `reference` (a `PlaybackReference`) to its player, or the echo canceller
     has nothing to subtract and passes the microphone through untouched.
+
+    The recognizer loads (0.5-1 s) in the listener thread while the welcome is already being
+    spoken: nothing needs hearing in the first second of a session, and the first word comes
+    that much sooner. A missing or wrong model is found by `plan_choice` before a word is said;
+    a model that then fails to load ends the session with the reason (exit status 2).
     """
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.asr.dictation import transcriber_for
-    from coach.voice.asr.select import create_recognizer, describe_choice
+    from coach.voice.asr.select import describe_choice, plan_choice
     from coach.voice.audio_in import (
         AudioDeviceError,
         MicrophoneSource,
         WavFileSource,
         device_spec,
     )
-    from coach.voice.listener import Listener
     from coach.voice.echo import EchoCanceller, PlaybackReference
     from coach.voice.on_air import OnAir
 
+    wanted = None if engine == "auto" else engine
     try:
-        recognizer = create_recognizer(None if engine == "auto" else engine, model)
+        plan_choice(wanted, model)
     except RecognizerUnavailable as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Listening with {describe_choice(None if engine == 'auto' else engine, model)}",
-               err=True)
+    click.echo(f"Listening with {describe_choice(wanted, model)}", err=True)
     on_air = OnAir()
-    # Notes by voice: the note model is built in the background so the first note isn't slow.
-    transcriber = transcriber_for(recognizer)
-    transcriber.prepare_in_background()
-    listener = Listener(recognizer, on_air, transcriber=transcriber)
-
-    def follow_session(status) -> None:
-        # Listen only for what fits the moment (the session says what that is, ~10 times a
-        # second), and take the next utterance as a note right after "take a note".
-        listener.set_context(status.listening_for)
-        listener.set_dictation(status.taking_note)
-    runner.on_status.append(follow_session)
     device = device_spec(input_device)
     if audio_in is not None:
         device_name = str(audio_in)
@@ -251,12 +243,34 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     runner.speaker = make_speaker(on_air, reference)
     stop = threading.Event()
     recorder = UtteranceRecorder(record_dir) if record_dir else None
-    thread = threading.Thread(target=listen, name="listener", daemon=True,
-                              args=(runner, listener, open_source, device_name, stop, recorder,
-                                    audio_in is not None, canceller))
+    ready: list = []  # the listener, once its recognizer has loaded
+    failed: list[str] = []
+
+    def follow_session(status) -> None:
+        # Listen only for what fits the moment (the session says what that is, ~10 times a
+        # second), and take the next utterance as a note right after "take a note".
+        if ready:
+            ready[0].set_context(status.listening_for)
+            ready[0].set_dictation(status.taking_note)
+    runner.on_status.append(follow_session)
+
+    def load_then_listen() -> None:
+        try:
+            listener = build_listener(wanted, model, on_air)
+        except RecognizerUnavailable as error:
+            failed.append(str(error))
+            click.echo(f"Error: {error}", err=True)
+            runner.events.put(CommandHeard(Intent.END, "(speech recognition failed)", 1.0,
+                                           "listener"))
+            return
+        ready.append(listener)
+        listen(runner, listener, open_source, device_name, stop, recorder,
+               audio_in is not None, canceller)
+
+    thread = threading.Thread(target=load_then_listen, name="listener", daemon=True)
     thread.start()
     try:
-        return runner.run()
+        code = runner.run()
     finally:
         stop.set()
         thread.join(timeout=3)
@@ -264,4 +278,18 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
             log.info("echo canceller: %.1f ms CPU per s of audio, delay estimates %s, %d late "
                      "frames", canceller.cpu_per_audio_second * 1000, canceller.estimates,
                      canceller.late_frames)
+    return 2 if failed else code
 
+
+def build_listener(engine: str | None, model: Path | None, on_air):
+    """The recognizer for `engine`/`model` (RecognizerUnavailable if it cannot load) wrapped in
+    a listener that shares `on_air` with the speaker, with its note transcriber preparing in the
+    background so the first note isn't slow."""
+    from coach.voice.asr.dictation import transcriber_for
+    from coach.voice.asr.select import create_recognizer
+    from coach.voice.listener import Listener
+
+    recognizer = create_recognizer(engine, model)
+    transcriber = transcriber_for(recognizer)
+    transcriber.prepare_in_background()
+    return Listener(recognizer, on_air, transcriber=transcriber)
