@@ -168,6 +168,12 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
     hours = len(own.samples) / corpus.ta.SAMPLE_RATE / 3600
     n_fired = sum(h.fired for h in heard)
     fired_what = ", ".join(sorted({h.event.text for h in heard if h.fired}))
+    for h in heard:
+        if h.fired:  # which line it was, for whoever chases it
+            lines_on_air = [a.text for a in own.on_air.overlapping(h.speech_started, h.speech_ended)]
+            log.warning("own voice fired %r (confidence %.2f, %s) at %.2f-%.2f s over %s",
+                        h.event.text, h.confidence, "partial" if h.partial else "final",
+                        h.speech_started, h.speech_ended, lines_on_air or "no line")
     rows.append(Row(f"False accepts from the coach's own voice (on air; {own.lines} lines, "
                     f"{own.engine})", f"{hours * 60:.1f} min",
                     f"{n_fired} = {n_fired / hours:.1f} per hour" + (f" ({fired_what})" if fired_what else ""),
