@@ -257,9 +257,12 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     def load_then_listen() -> None:
         try:
             listener = build_listener(wanted, model, on_air)
-        except RecognizerUnavailable as error:
+        except Exception as error:  # RecognizerUnavailable, or anything a model load raises:
+            # never a session that silently stops listening
+            if not isinstance(error, RecognizerUnavailable):
+                log.exception("loading the recognizer failed")
             failed.append(str(error))
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: speech recognition could not start: {error}", err=True)
             runner.events.put(CommandHeard(Intent.END, "(speech recognition failed)", 1.0,
                                            "listener"))
             return
