@@ -63,67 +63,82 @@ class UtteranceRecorder:
 
 
 CLOSE_WAIT_SECONDS = 1.0
-
-
-def close_without_waiting(source) -> None:
-    """Close an audio source, but never wait long for it: closing a PortAudio stream whose sound
-    server has just died can block indefinitely, and the session must hear "device lost" now."""
-    close = getattr(source, "close", None)
-    if close is None:
-        return
-    closer = threading.Thread(target=close, name="close-audio", daemon=True)
-    closer.start()
-    closer.join(CLOSE_WAIT_SECONDS)
-    if closer.is_alive():
-        log.warning("closing the audio input is taking long; carrying on without waiting")
-        note_stuck_audio(closer)
-
-
 OPEN_WAIT_SECONDS = 5.0
 
 
-def open_within(open_source, device_name: str, seconds: float = OPEN_WAIT_SECONDS):
-    """Open an audio source, but give up after `seconds`: opening a microphone while its sound
-    server dies can block in PortAudio forever (seen: `Pa_StartStream` after ALSA's prepare
-    failed), and then the session would never hear that the device is gone. A hung attempt is
-    left to itself (and closed should it ever succeed); the caller gets AudioDeviceError and
-    retries as for any lost device."""
-    from coach.voice.audio_in import AudioDeviceError
+def call_within(call, seconds: float, name: str, on_late=None) -> tuple[bool, object]:
+    """Run a PortAudio call that can block forever, giving up after `seconds`.
 
+    Opening or closing a stream while its sound server dies can hang in PortAudio (seen:
+    `Pa_StartStream` after ALSA's prepare failed, `Pa_StopStream` on a dead server), and the
+    session must still hear "device lost" now. Returns (True, result) when the call finished in
+    time and re-raises its error; (False, None) when it is given up on: its thread is recorded as
+    stuck audio (so leaving the process does not wait for it either), and should it return later
+    after all, `on_late(result)` gets what it returned.
+    """
     lock = threading.Lock()
     outcome: dict[str, object] = {}
 
-    def attempt() -> None:
+    def run() -> None:
         try:
-            source = open_source()
-        except Exception as error:  # reported to the caller, whatever PortAudio raised
+            result = call()
+        except Exception as error:  # handed to the caller, whatever PortAudio raised
             with lock:
                 outcome["error"] = error
             return
         with lock:
             if not outcome.get("abandoned"):
-                outcome["source"] = source
+                outcome["result"] = result
                 return
-        close_without_waiting(source)  # too late: nobody is waiting for it any more
+        if on_late is not None:
+            on_late(result)  # too late: nobody is waiting for it any more
 
-    opener = threading.Thread(target=attempt, name="open-audio", daemon=True)
-    opener.start()
-    opener.join(seconds)
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+    worker.join(seconds)
     with lock:
-        if "source" in outcome:
-            return outcome["source"]
-        error = outcome.get("error")
-        if error is None:
-            outcome["abandoned"] = True
-    if isinstance(error, AudioDeviceError):
-        raise error
-    if error is not None:
+        if "result" in outcome:
+            return True, outcome["result"]
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        outcome["abandoned"] = True
+    note_stuck_audio(worker)
+    return False, None
+
+
+def close_without_waiting(source) -> None:
+    """Close an audio source, but never wait long for it (see `call_within`)."""
+    close = getattr(source, "close", None)
+    if close is None:
+        return
+    try:
+        finished, _ = call_within(close, CLOSE_WAIT_SECONDS, "close-audio")
+    except Exception as error:  # closing a vanished device can fail too
+        log.warning("closing the audio input: %s", error)
+        return
+    if not finished:
+        log.warning("closing the audio input is taking long; carrying on without waiting")
+
+
+def open_within(open_source, device_name: str, seconds: float = OPEN_WAIT_SECONDS):
+    """Open an audio source, or raise AudioDeviceError naming the device: when it fails, and
+    when it has not opened after `seconds` (see `call_within`; a late success is closed). The
+    caller retries as for any lost device."""
+    from coach.voice.audio_in import AudioDeviceError
+
+    try:
+        finished, source = call_within(open_source, seconds, "open-audio",
+                                       on_late=close_without_waiting)
+    except AudioDeviceError:
+        raise
+    except Exception as error:
         raise AudioDeviceError(f"cannot open {device_name}: {error}") from error
-    note_stuck_audio(opener)
-    log.warning("opening %s did not finish in %.0f s; giving up on that attempt", device_name,
-                seconds)
-    raise AudioDeviceError(f"{device_name} did not open within {seconds:.0f} s (has the sound "
-                           "server stopped?)")
+    if not finished:
+        log.warning("opening %s did not finish in %.0f s; giving up on that attempt",
+                    device_name, seconds)
+        raise AudioDeviceError(f"{device_name} did not open within {seconds:.0f} s (has the "
+                               "sound server stopped?)")
+    return source
 
 
 def listen(runner: Runner, listener, open_source, device_name: str, stop: threading.Event,
