@@ -539,9 +539,10 @@ class History:
             notes.setdefault(step_id, []).append(text)
         return {step_id: tuple(texts) for step_id, texts in notes.items()}
 
-    def welcome_back(self, receiver: str | None, routine_id: str) -> tuple[str, ...]:
-        """Lines for `SessionOptions.greeting`: "Last time Sam liked light pressure: starting at
-        level two." Empty for a first session or no name."""
+    def welcome_back(self, receiver: str | None, routine_id: str, area: str = "") -> tuple[str, ...]:
+        """Lines for `SessionOptions.greeting`: "Last time Sam liked light pressure on the
+        hamstrings: starting at level two." (`area` is the routine's, see `Routine.area`; without
+        it the place is left out.) Empty for a first session or no name."""
         name = _clean_name(receiver)
         if name is None:
             return ()
@@ -550,8 +551,9 @@ class History:
         if not rows or rows[0][1] not in _PRESSURE_NAMES:
             return ()
         name, level = rows[0]  # the name as first written: "Sam", not "sam"
-        return (f"Last time {name} liked {_PRESSURE_NAMES[level]} pressure: starting at level "
-                f"{_NUMBER_WORDS[level]}.",)
+        where = f" on {area}" if area else ""
+        return (f"Last time {name} liked {_PRESSURE_NAMES[level]} pressure{where}: starting at "
+                f"level {_NUMBER_WORDS[level]}.",)
 
     def receivers(self) -> list[str]:
         """Every receiver name seen, for completion and `history receivers`."""

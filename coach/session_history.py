@@ -41,6 +41,6 @@ def profile_options(history: History, routine: Routine, receiver: str | None,
     level = history.preferred_pressure(receiver, routine.id)
     if level is not None:
         options.start_pressure = level
-    options.greeting = options.greeting + history.welcome_back(receiver, routine.id)
+    options.greeting = options.greeting + history.welcome_back(receiver, routine.id, routine.area)
     options.step_notes = history.step_notes(receiver, routine.id)
     return options

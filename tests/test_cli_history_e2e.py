@@ -22,7 +22,7 @@ def test_the_receivers_pressure_and_notes_come_back_next_time(tmp_path):
     assert first.finish() == 0
 
     second = CoachProcess(*args, env=env)
-    second.expect(r"Last time Sam liked light pressure: starting at level two\.")
+    second.expect(r"Last time Sam liked light pressure on the hamstrings: starting at level two\.")
     start_first_spot(second)
     assert any("A note from last time: knot near the sit bone" in line for line in second.seen)
     second.type("end session")

@@ -294,6 +294,9 @@ def test_engine_record_kinds(db_path: Path) -> None:
         assert history.preferred_pressure("Sam", "sample") == 2  # the level called good
         assert history.welcome_back("sam", "sample") == (
             "Last time Sam liked light pressure: starting at level two.",)
+        assert history.welcome_back("Sam", "sample", "the calves") == (
+            "Last time Sam liked light pressure on the calves: starting at level two.",)
+        assert history.welcome_back("Alex", "sample", "the calves") == ()  # never seen
         described = [entry.describe() for entry in history.timeline(sid)]
         assert "Step 1 · Sit on the thigh (left), hold 3:00" in described
         assert "Pressure 3 → 2 light (softer)" in described

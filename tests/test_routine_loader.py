@@ -101,6 +101,18 @@ def test_minimal_routine_gets_defaults(tmp_path):
     step = routine.steps[0]
     assert step.hold is None and step.cues.countdown == 3 and step.pressure == {}
     assert routine.setup == () and routine.closing == () and routine.default_pressure == 3
+    assert routine.area == ""
+
+
+def test_area_names_the_body_part_worked(tmp_path):
+    body = HEADER.replace("contraindications:", "area: the calves\ncontraindications:") + STEP
+    assert load_routine(write(tmp_path, body)).area == "the calves"
+
+
+def test_area_must_be_text(tmp_path):
+    body = HEADER.replace("contraindications:", "area: [calves]\ncontraindications:") + STEP
+    problem = only(write(tmp_path, body))
+    assert where(problem) == (5, 7, "area", "type")
 
 
 def test_folded_text_is_tidied(tmp_path):

@@ -452,6 +452,13 @@ def test_hands_on_steps_have_all_five_levels(routines, rid):
         assert len(set(texts)) == len(texts), f"{rid}/{step.id}: two levels say the same thing"
 
 
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_every_routine_names_its_area_for_the_welcome_back(routines, rid):
+    """ "Last time Sam liked light pressure on the hamstrings" needs the area, read after "on"."""
+    area = routines[rid].area
+    assert area.startswith("the ") and area == area.lower() and not area.endswith("."), area
+
+
 def test_low_back_is_moderate_with_frequent_check_ins(routines):
     routine = routines["low-back-glutes"]
     assert routine.default_pressure in (2, 3)

@@ -106,6 +106,9 @@ class Routine:
     steps: tuple[Step, ...]
     closing: tuple[str, ...]  # spoken at the end: water, rest
     default_pressure: int = 3
+    # The part of the body worked, as said after "on": "the hamstrings". Lets the coach say
+    # "Last time Sam liked light pressure on the hamstrings" instead of naming the routine.
+    area: str = ""
     source_path: str = ""
 
     def expanded_steps(self, first_side: Side = Side.LEFT) -> list["StepRun"]:

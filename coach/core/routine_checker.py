@@ -32,7 +32,7 @@ from coach.core.routine_document import Document, Scope, shape_hint, short
 
 MAX_COUNTDOWN = 10
 
-TOP_KEYS = ("id", "title", "audience", "summary", "equipment", "default_pressure", "setup",
+TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_pressure", "setup",
             "contraindications", "cautions", "steps", "closing")
 STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
              "warning", "other_position", "optional")
@@ -116,6 +116,7 @@ class RoutineChecker:
         title = self.doc.text(get("title"), "title", outside) if "title" in items else None
         summary = self.doc.text(get("summary"), "summary", outside) if "summary" in items else None
         audience = self.audience(get("audience")) if "audience" in items else None
+        area = (self.doc.text(get("area"), "area", outside) or "") if "area" in items else ""
         default_pressure = 3
         if "default_pressure" in items:
             default_pressure = self.doc.integer(get("default_pressure"), "default_pressure", 1, 5,
@@ -136,7 +137,7 @@ class RoutineChecker:
             equipment=spoken["equipment"], setup=spoken["setup"],
             contraindications=contraindications, cautions=spoken["cautions"],
             steps=steps, closing=spoken["closing"], default_pressure=default_pressure,
-            source_path=self.doc.file)
+            area=area, source_path=self.doc.file)
 
     def identifier(self, node: Node | None, field: str, what: str) -> str | None:
         value = self.doc.value(node) if isinstance(node, ScalarNode) else None
