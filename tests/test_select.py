@@ -121,7 +121,7 @@ def test_explicit_vosk_model_builds_vosk() -> None:
 
 def test_the_prompts_ask_pocketsphinx_for_continue_and_every_advance_word_means_next():
     from coach.core.commands import Intent, parse
-    from coach.voice.asr.select import ADVANCE_WORDS, advance_word
+    from coach.voice.asr.select import ADVANCE_WORDS
 
-    assert advance_word("pocketsphinx") == "continue"
+    assert ADVANCE_WORDS[plan_choice("pocketsphinx").engine] == "continue"
     assert all(parse(word) is Intent.NEXT for word in ADVANCE_WORDS.values())

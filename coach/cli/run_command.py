@@ -129,10 +129,18 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
     clock = MonotonicClock(speed)
     history = open_history()
     options = SessionOptions(first_side=Side(side) if side else None)
-    if not text_mode:  # ask for the word to move on that this engine hears best
-        from coach.voice.asr.select import advance_word
+    choice = None
+    if not text_mode:
+        # Which engine hears this session is settled before a word is said (a missing or wrong
+        # model is refused now), and the prompts ask for the word to move on that it hears best.
+        from coach.voice.asr.base import RecognizerUnavailable
+        from coach.voice.asr.select import ADVANCE_WORDS, plan_choice
 
-        options.advance_word = advance_word(None if engine == "auto" else engine, model)
+        try:
+            choice = plan_choice(None if engine == "auto" else engine, model)
+        except RecognizerUnavailable as error:
+            raise click.ClickException(str(error)) from None
+        options.advance_word = ADVANCE_WORDS[choice.engine]
     if history is not None:
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
@@ -154,7 +162,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
             from coach.cli.voice_session import run_voice_session
 
             code = run_voice_session(
-                runner, engine=engine, model=model, audio_in=audio_in,
+                runner, choice=choice, engine=engine, model=model, audio_in=audio_in,
                 input_device=input_device, record_dir=record_dir, speed=speed,
                 make_speaker=lambda on_air, reference: make_speaker(
                     quiet, runner, voice, rate, volume, not no_cues, output_device, on_air,

@@ -200,7 +200,7 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
             runner.events.put(DeviceProblem(device_name, lost=True, detail=reason))
 
 
-def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
+def run_voice_session(runner: Runner, *, choice, engine: str, model: Path | None,
                       audio_in: Path | None, input_device: str | None, record_dir: Path | None,
                       speed: float, make_speaker) -> int:
     """Set up recognition, audio in and speech out around `runner`, then run it.
@@ -211,11 +211,11 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
 
     The recognizer loads (0.5-1 s) in the listener thread while the welcome is already being
     spoken: nothing needs hearing in the first second of a session, and the first word comes
-    that much sooner. A missing or wrong model is found by `plan_choice` before a word is said;
-    a model that then fails to load ends the session with the reason (exit status 2).
+    that much sooner. A missing or wrong model was refused by `plan_choice` (its result is
+    `choice`, an `EngineChoice`) before the session started; a model that then fails to load
+    ends the session with the reason (exit status 2).
     """
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.asr.select import describe_choice, plan_choice
     from coach.voice.audio_in import (
         AudioDeviceError,
         MicrophoneSource,
@@ -226,11 +226,7 @@ def run_voice_session(runner: Runner, *, engine: str, model: Path | None,
     from coach.voice.on_air import OnAir
 
     wanted = None if engine == "auto" else engine
-    try:
-        plan_choice(wanted, model)
-    except RecognizerUnavailable as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Listening with {describe_choice(wanted, model)}", err=True)
+    click.echo(f"Listening with {choice}", err=True)
     on_air = OnAir()
     device = device_spec(input_device)
     if audio_in is not None:

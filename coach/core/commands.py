@@ -117,6 +117,10 @@ if len(_INTENT_BY_PHRASE) != sum(len(spec.phrases) for spec in COMMANDS):
 
 BARGE_IN_INTENTS: frozenset[Intent] = frozenset(s.intent for s in COMMANDS if s.barge_in)
 
+DEFAULT_ADVANCE_WORD = "next"
+"""The word prompts ask for to move on ("Say next when you're done"). An engine that hears another
+way of saying NEXT more reliably asks for that one instead (`SessionOptions.advance_word`)."""
+
 
 VOICE_EXCLUDED: frozenset[str] = frozenset({
     # "ready" and "done" (go to the next step): one-syllable words that ordinary speech imitates.

@@ -11,6 +11,7 @@ whether to move on, and asks again a minute later (never past the maximum) if th
 
 from __future__ import annotations
 
+from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.hold import HoldTimer
 from coach.core.routine import DEFAULT_HOLD_QUESTION, Step, StepRun
 from coach.core.timewords import rounded_words, time_left
@@ -88,7 +89,7 @@ def next_check(timer: HoldTimer, now: float) -> float:
     return min(timer.maximum, timer.elapsed(now) + DECISION_RECHECK_SECONDS)
 
 
-def decision_question(run: StepRun, held: float, advance_word: str = "next") -> str:
+def decision_question(run: StepRun, held: float, advance_word: str = DEFAULT_ADVANCE_WORD) -> str:
     """The check point's question: the routine's own `ask`, or the default wording."""
     hold = run.step.hold
     question = run.render(hold.ask) if hold and hold.ask else DEFAULT_HOLD_QUESTION

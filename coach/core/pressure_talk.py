@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from coach.core import pressure as pressure_rules
 from coach.core.actions import Action, LineKind, Record
+from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.routine import Step
 from coach.core.utterances import Utterances
 
@@ -18,7 +19,7 @@ from coach.core.utterances import Utterances
 class PressureTalk:
     """The pressure level for this session and the yes/no questions about it."""
 
-    def __init__(self, level: int, lines: Utterances, advance_word: str = "next") -> None:
+    def __init__(self, level: int, lines: Utterances, advance_word: str = DEFAULT_ADVANCE_WORD) -> None:
         self.level = level
         self.lines = lines
         self.advance_word = advance_word  # what the prompts ask for to move on

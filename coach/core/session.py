@@ -34,7 +34,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import Clock
-from coach.core.commands import Intent, parse
+from coach.core.commands import DEFAULT_ADVANCE_WORD, Intent, parse
 from coach.core.events import (
     CommandHeard,
     DeviceProblem,
@@ -68,7 +68,7 @@ class SessionOptions:
     step_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # step id -> notes
     # The word the prompts ask for to move on ("Say next when you're done"): any phrase of
     # Intent.NEXT. The voice session picks one its recognizer hears reliably.
-    advance_word: str = "next"
+    advance_word: str = DEFAULT_ADVANCE_WORD
 
 
 class Session:

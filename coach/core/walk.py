@@ -20,6 +20,7 @@ from coach.core import hold_cues
 from coach.core import pressure as pressure_rules
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
 from coach.core.clock import Clock
+from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.hold import HoldTimer
 from coach.core.pressure_talk import PressureTalk
 from coach.core.routine import Routine, Side, Step, StepRun
@@ -35,7 +36,7 @@ class Walk:
 
     def __init__(self, routine: Routine, clock: Clock, lines: Utterances,
                  pressure_talk: PressureTalk, first_side: Side,
-                 step_notes: dict[str, tuple[str, ...]], advance_word: str = "next"):
+                 step_notes: dict[str, tuple[str, ...]], advance_word: str = DEFAULT_ADVANCE_WORD):
         self.routine = routine
         self.clock = clock
         self.lines = lines
@@ -367,7 +368,7 @@ class Walk:
         return []
 
 
-def instruction(run: StepRun, pressure: int, advance_word: str = "next") -> tuple[str, ...]:
+def instruction(run: StepRun, pressure: int, advance_word: str = DEFAULT_ADVANCE_WORD) -> tuple[str, ...]:
     """What is read for a step: its `say` lines, how to do it at the current pressure, and how
     long to hold (or to say the advance word when done)."""
     step = run.step

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.models import find_english_model, search_dirs
 
@@ -42,20 +43,11 @@ class EngineChoice:
         return f"{self.engine}{where}: {self.reason}"
 
 
-ADVANCE_WORDS = {"pocketsphinx": "continue", "vosk": "next"}
+ADVANCE_WORDS = {"pocketsphinx": "continue", "vosk": DEFAULT_ADVANCE_WORD}
 """The word the coach's prompts ask for to move on ("Say continue when you're done"), per
 engine. pocketsphinx hears the one-syllable "next" badly: espeak-ng "next" in 6 voices x 3 rates
 was accepted 0/18 times (an English word such as "food" or "neck" won), "continue" 18/18. Both
 always work; the prompt just asks for the one this engine hears."""
-
-
-def advance_word(engine: str | None, model: Path | None = None) -> str:
-    """The word to ask for, for the engine `engine`/`model` would pick ("next" if that cannot
-    be decided now: the session start will say why)."""
-    try:
-        return ADVANCE_WORDS[plan_choice(engine, model).engine]
-    except RecognizerUnavailable:
-        return "next"
 
 
 def _normalize(engine: str | None) -> str:
