@@ -170,29 +170,28 @@ def test_coach_own_voice_fires_nothing(recognizer: PocketsphinxRecognizer) -> No
     assert fired == []
 
 
-def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer) -> None:
-    """"stop" said over the coach's voice, after echo cancellation against the known playback.
+def said_over_the_coach(recognizer: Recognizer, command, before: str, line: str,
+                        at: float = 1.0) -> list:
+    """What the listener hears when `command` (samples) is said `at` seconds into `line`, after
+    echo cancellation against the known playback.
 
     The echo path is simulated (40 ms late, attenuated, a short reflection) and the canceller
-    has already heard the line before (as in a session, where the welcome lines train it);
-    without cancellation the coach's voice keeps the VAD open and "stop" is buried in it."""
+    has already heard `before` (as in a session, where the welcome lines train it); without
+    cancellation the coach's voice keeps the VAD open and the command is buried in it."""
     import numpy as np
 
     from coach.voice.echo import EchoCanceller, PlaybackReference
 
-    before = "Sit comfortably on the chair, and take a slow deep breath in and out."
-    line = "Place both hands flat on the upper back and glide slowly down towards the waist."
     earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
     coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)
     gap = int(0.5 * ta.SAMPLE_RATE)
     played = np.concatenate([earlier, np.zeros(gap, np.float32), coach])
     delay = int(0.04 * ta.SAMPLE_RATE)
     echo = np.convolve(played, [0.0] * delay + [0.5, 0.0, 0.15])[: played.size]
-    stop = ta.synthesize("stop", "en-us", 170, seed=3)
     line_start = earlier.size + gap
-    offset = line_start + int(1.0 * ta.SAMPLE_RATE)
+    offset = line_start + int(at * ta.SAMPLE_RATE)
     mic = echo + ta.noise_floor(echo.size, -60)
-    mic[offset: offset + len(stop)] += stop
+    mic[offset: offset + len(command)] += command[: max(0, mic.size - offset)]
     mic = ta.pad(mic, 0.0, 0.6)
 
     t0 = 100.0  # the session clock of mic sample 0
@@ -206,15 +205,41 @@ def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer
     listener = Listener(recognizer, on_air=on_air)
     base = reference.index(t0)
     heard = []
-    for pcm, at in ta.chunks(ta.to_pcm(mic)):
-        end = int(round(at * ta.SAMPLE_RATE))
+    for pcm, at_end in ta.chunks(ta.to_pcm(mic)):
+        end = int(round(at_end * ta.SAMPLE_RATE))
         ahead = played[max(0, end - 320): end + 640]  # the player writes ~40 ms ahead
         reference.write_index(ahead, base + max(0, end - 320))
-        cleaned, when = canceller.process(pcm, t0 + at)
+        cleaned, when = canceller.process(pcm, t0 + at_end)
         if cleaned:
             heard += listener.process(cleaned, when)
-    heard += listener.flush()
+    return heard + listener.flush()
+
+
+def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer) -> None:
+    """"stop" said over the coach's voice, after echo cancellation, stops it."""
+    heard = said_over_the_coach(
+        recognizer, ta.synthesize("stop", "en-us", 170, seed=3),
+        "Sit comfortably on the chair, and take a slow deep breath in and out.",
+        "Place both hands flat on the upper back and glide slowly down towards the waist.")
     assert [h.event.intent for h in heard if h.fired] == [Intent.STOP]
+
+
+@pytest.mark.parametrize(("said", "voice", "rate", "seed", "intent"), [
+    ("stop stop", "en-us", 140, 0, Intent.STOP),
+    ("hold on", "en-029", 170, 4, Intent.PAUSE),
+    ("it hurts", "en-us", 140, 0, Intent.OUCH),
+])
+def test_two_word_barge_ins_over_the_coach_are_not_taken_for_its_own_voice(
+        recognizer: PocketsphinxRecognizer, said, voice, rate, seed, intent) -> None:
+    """A person's two-word barge-in is short, so the rule against two-word phrases stretched over
+    the coach's sentence (STRETCHED_SECONDS_PER_PHONE) lets it through."""
+    heard = said_over_the_coach(
+        recognizer, ta.synthesize(said, voice, rate, seed=seed),
+        "Receiver, place your legs about hip-width apart.",
+        "Lower your weight slowly onto the back of the thigh, just below the buttock.")
+    fired = [h for h in heard if h.fired]
+    assert [h.event.intent for h in fired] == [intent]
+    assert fired[0].event.text == said
 
 
 @needs_speech

@@ -44,6 +44,19 @@ def test_deterministic_regardless_of_history(recognizer: PocketsphinxRecognizer)
     assert (first.text, first.confidence) == (again.text, again.confidence)
 
 
+def test_the_span_is_the_phrase_not_the_utterance(recognizer: PocketsphinxRecognizer) -> None:
+    """`Hypothesis.span` covers the phrase only: a slow "hold on" takes longer than a quick one,
+    and both less than the padded clip."""
+    spans = []
+    for rate in (200, 100):
+        clip = ta.pad(ta.synthesize("hold on", "en-029", rate, seed=1), 0.5, 0.8)
+        hyp = decode_pcm(recognizer, ta.to_pcm(clip))
+        assert recognizer.best_phrase(hyp.detail) == "hold on"
+        spans.append(hyp.span)
+        assert hyp.span is not None and hyp.span < len(clip) / ta.SAMPLE_RATE - 1.0
+    assert 0.3 < spans[0] < spans[1]
+
+
 @needs_speech
 def test_real_command_words(recognizer: PocketsphinxRecognizer) -> None:
     """Real speakers saying stop/go/yes/no/left/right: measured 45-48/60 best-phrase correct with

@@ -128,12 +128,16 @@ def test_model_is_loaded_once_and_shared(rec: VoskRecognizer) -> None:
 @pytest.mark.parametrize("phrase", PHRASES)
 def test_recognizes_the_phrase(rec: VoskRecognizer, phrase: str) -> None:
     rec.start_utterance()
-    feed_all(rec, synth(phrase))
+    audio = synth(phrase)
+    feed_all(rec, audio)
     hyp = rec.end_utterance()
     assert hyp.is_final
     assert hyp.text == phrase, rec.last_raw_text
     assert 0.5 <= hyp.confidence <= 1.0
     assert hyp.detail["min_conf"] == hyp.confidence
+    # The phrase's own span (first word start to last word end): inside the clip, short of its
+    # 0.3 s padding on each side.
+    assert hyp.span is not None and 0.2 < hyp.span < len(audio) / (2 * SAMPLE_RATE) - 0.5
 
 
 @pytest.mark.parametrize("word", OUTSIDE)

@@ -24,13 +24,17 @@ class Hypothesis:
     `text` is a phrase from `coach.core.commands.all_phrases()`, or "" when the engine rejects the
     utterance as not a command (garbage, "[unk]", too unsure). `confidence` is in [0, 1] and
     comparable across utterances of one engine (not across engines). `detail` carries
-    engine-specific scores for the benchmark and the history (e.g. {"llr": -2.1}).
+    engine-specific scores for the benchmark and the history (e.g. {"llr": -2.1}). `span` is how
+    many seconds of audio the phrase itself was aligned to (None when the engine cannot say): a
+    short command stretched over seconds of audio is a sentence forced onto it, which the
+    listener uses against the coach's own voice.
     """
 
     text: str
     confidence: float
     is_final: bool
     detail: dict[str, float] = field(default_factory=dict)
+    span: float | None = None
 
 
 class Recognizer(abc.ABC):

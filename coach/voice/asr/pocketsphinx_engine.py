@@ -467,8 +467,9 @@ class PocketsphinxRecognizer(Recognizer):
         detail.update(margin=round(margin, 3), garb=garb_won, gmargin=round(garb_margin, 4),
                       dur=round(dur, 3), ms=round((time.perf_counter() - started) * 1000, 2))
         final_text = phrase if confidence >= self.reject_below else ""
-        return Hypothesis(final_text, confidence if final_text else confidence, is_final,
-                          {**detail, "best": float(self.phrases.index(phrase))})
+        return Hypothesis(final_text, confidence, is_final,
+                          {**detail, "best": float(self.phrases.index(phrase))},
+                          span=frames / FRAME_RATE)
 
     def _loop_scores(self, span_start: int, span_end: int, gram_ascr: float,
                      pron: list[str]) -> tuple[float, float, int]:

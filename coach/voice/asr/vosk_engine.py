@@ -410,8 +410,9 @@ class VoskRecognizer(Recognizer):
         self._rec.Reset()
         if raw in self._phrase_set:
             log.debug("vosk heard %r (min conf %.2f)", raw, min(confs) if confs else 0.0)
+            span = float(words[-1]["end"]) - float(words[0]["start"]) if words else None
             return Hypothesis(text=raw, confidence=min(confs) if confs else 0.0, is_final=True,
-                              detail=detail)
+                              detail=detail, span=span)
         if raw:
             detail["unk"] = 1.0 if self.unk_word in raw.split() else 0.0
             log.debug("vosk heard %r: not exactly one command phrase, rejected", raw)
