@@ -141,8 +141,10 @@ def render(status: Status, width: int, height: int, coach_line: str = "") -> Gro
                    for line in _wrap(title.upper(), inner, 2)]
 
     label = _PHASE_LABELS.get(status.phase, status.phase.value.upper())
+    if not status.step_title and not status.side and title.upper() == label:
+        label = ""  # between steps the title already is the phase ("SETTING UP"): not twice
     if status.paused and status.phase is not Phase.PAUSED:
-        label += " · PAUSED"
+        label = f"{label} · PAUSED" if label else "PAUSED"
     label_line = Text(label, style=_PHASE_STYLES.get(status.phase, "bold"), justify="center")
 
     name = PRESSURE_NAMES.get(status.pressure, str(status.pressure))

@@ -106,6 +106,17 @@ def test_every_phase_has_a_label() -> None:
     assert "OPTIONAL STEP: DO IT?" in text
 
 
+def test_between_steps_the_phase_is_shown_once() -> None:
+    """With no step title, the title line already says the phase ("SETTING UP"): not twice."""
+    lines = screen_text(make_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
+                                    hold_remaining=None, hold_total=None))
+    assert sum("SETTING UP" in line for line in lines) == 1
+    paused = screen_text(make_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
+                                     hold_remaining=None, hold_total=None, paused=True))
+    assert sum("SETTING UP" in line for line in paused) == 1
+    assert any(line.strip() == "PAUSED" for line in paused)
+
+
 def test_bigger_terminal_bigger_digits() -> None:
     small = digit_scale(screen_text(make_status()), "2:05")
     large = digit_scale(screen_text(make_status(), 160, 50), "2:05")
