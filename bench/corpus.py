@@ -175,7 +175,7 @@ def stratified(grid: Sequence[tuple[str, str, int, str, float | None]], per_cond
 def synth_commands(items: Iterable[tuple[str, str, int, str, float | None]]) -> Iterator[Clip]:
     """Synthesized command clips; the speech end comes from the clean clip (noise hides it)."""
     for i, (phrase, voice, rate, kind, snr) in enumerate(items):
-        seed = hash((phrase, voice, rate)) & 0xFFFF
+        seed = ta.stable_seed(phrase, voice, rate)
         clean = ta.pad(ta.synthesize(phrase, voice, rate, seed=seed), seed=seed + 1)
         end = ta.speech_end(clean)
         if snr is None:

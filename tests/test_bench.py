@@ -6,7 +6,10 @@ benchmark's own PASS/MISS column is where targets live).
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,19 @@ def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
     for line in text.splitlines():
         if line.startswith("| ") and not line.startswith("| metric"):
             assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
+
+
+def test_the_benchmark_audio_is_the_same_in_every_process() -> None:
+    """Seeds must not come from `hash()` of strings, which Python salts per process: the same
+    code would then measure different noise every run."""
+    script = ("from bench import corpus\n"
+              "items = corpus.stratified(corpus.synth_grid(), 1)[:4]\n"
+              "print([round(float(abs(c.samples).sum()), 4) for c in corpus.synth_commands(items)])\n"
+              "from coach.voice import testaudio as ta\n"
+              "recs = ta.recordings(set_name='speech-commands')[:1]\n"
+              "print([round(float(abs(ta.load_recording(r)).sum()), 4) for r in recs])\n")
+    repo = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, cwd=repo, env={**os.environ, "PYTHONHASHSEED": salt}).stdout
+            for salt in ("1", "2")]
+    assert runs[0] == runs[1] and runs[0].strip()

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -288,6 +289,15 @@ def recordings(root: Path | None = None, set_name: str | None = None,
     return out
 
 
+def stable_seed(*parts: object) -> int:
+    """A 16-bit seed from `parts` that is the same in every process.
+
+    Why not `hash()`: Python salts string hashes per process (PYTHONHASHSEED), so seeds made with
+    it gave every benchmark run different noise and padding, and results moved by a few clips from
+    run to run with the same code."""
+    return zlib.crc32(repr(parts).encode("utf-8")) & 0xFFFF
+
+
 def load_recording(rec: Recording, pad_after: float = 0.5, floor_dbfs: float = -70.0) -> np.ndarray:
     """A shared recording at 16 kHz with some trailing quiet so the endpointer can close it.
 
@@ -295,7 +305,7 @@ def load_recording(rec: Recording, pad_after: float = 0.5, floor_dbfs: float = -
     `pad_after` seconds of faint noise (real recordings have their own floor; this only extends it).
     """
     samples = load_wav(rec.path)
-    tail = noise_floor(int(pad_after * SAMPLE_RATE), floor_dbfs, seed=hash(rec.speaker) & 0xFFFF)
+    tail = noise_floor(int(pad_after * SAMPLE_RATE), floor_dbfs, seed=stable_seed(rec.speaker))
     head = noise_floor(int(0.2 * SAMPLE_RATE), floor_dbfs, seed=1)
     return np.concatenate([head, samples, tail]).astype(np.float32)
 
