@@ -539,7 +539,8 @@ class History:
             notes.setdefault(step_id, []).append(text)
         return {step_id: tuple(texts) for step_id, texts in notes.items()}
 
-    def welcome_back(self, receiver: str | None, routine_id: str, area: str = "") -> tuple[str, ...]:
+    def welcome_back(self, receiver: str | None, routine_id: str,
+                     area: str = "") -> tuple[str, ...]:
         """Lines for `SessionOptions.greeting`: "Last time Sam liked light pressure on the
         hamstrings: starting at level two." (`area` is the routine's, see `Routine.area`; without
         it the place is left out.) Empty for a first session or no name."""

@@ -24,6 +24,7 @@ from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
 from coach.runner import Runner
 
 if TYPE_CHECKING:
+    from coach.voice.asr.select import EngineChoice
     from coach.voice.echo import EchoCanceller
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
             runner.events.put(DeviceProblem(device_name, lost=True, detail=reason))
 
 
-def run_voice_session(runner: Runner, *, choice, engine: str, model: Path | None,
+def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, model: Path | None,
                       audio_in: Path | None, input_device: str | None, record_dir: Path | None,
                       speed: float, make_speaker) -> int:
     """Set up recognition, audio in and speech out around `runner`, then run it.

@@ -89,7 +89,8 @@ def next_check(timer: HoldTimer, now: float) -> float:
     return min(timer.maximum, timer.elapsed(now) + DECISION_RECHECK_SECONDS)
 
 
-def decision_question(run: StepRun, held: float, advance_word: str = DEFAULT_ADVANCE_WORD) -> str:
+def decision_question(run: StepRun, held: float,
+                      advance_word: str = DEFAULT_ADVANCE_WORD) -> str:
     """The check point's question: the routine's own `ask`, or the default wording."""
     hold = run.step.hold
     question = run.render(hold.ask) if hold and hold.ask else DEFAULT_HOLD_QUESTION

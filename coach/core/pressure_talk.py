@@ -19,7 +19,8 @@ from coach.core.utterances import Utterances
 class PressureTalk:
     """The pressure level for this session and the yes/no questions about it."""
 
-    def __init__(self, level: int, lines: Utterances, advance_word: str = DEFAULT_ADVANCE_WORD) -> None:
+    def __init__(self, level: int, lines: Utterances,
+                 advance_word: str = DEFAULT_ADVANCE_WORD) -> None:
         self.level = level
         self.lines = lines
         self.advance_word = advance_word  # what the prompts ask for to move on

@@ -36,7 +36,8 @@ class Walk:
 
     def __init__(self, routine: Routine, clock: Clock, lines: Utterances,
                  pressure_talk: PressureTalk, first_side: Side,
-                 step_notes: dict[str, tuple[str, ...]], advance_word: str = DEFAULT_ADVANCE_WORD):
+                 step_notes: dict[str, tuple[str, ...]],
+                 advance_word: str = DEFAULT_ADVANCE_WORD):
         self.routine = routine
         self.clock = clock
         self.lines = lines
@@ -368,7 +369,8 @@ class Walk:
         return []
 
 
-def instruction(run: StepRun, pressure: int, advance_word: str = DEFAULT_ADVANCE_WORD) -> tuple[str, ...]:
+def instruction(run: StepRun, pressure: int,
+                advance_word: str = DEFAULT_ADVANCE_WORD) -> tuple[str, ...]:
     """What is read for a step: its `say` lines, how to do it at the current pressure, and how
     long to hold (or to say the advance word when done)."""
     step = run.step
