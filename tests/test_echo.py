@@ -246,6 +246,8 @@ def test_stop_over_the_real_speaker_is_heard_after_cancellation(virtual_audio) -
             speaker.close()
         capture.close()
     fired = [h.event.intent for h in heard if h.fired]
-    log.warning("stop over the real speaker: fired %s; delay estimates %s", fired,
-                canceller.estimates)
+    log.warning("stop over the real speaker: fired %s; delay estimates %s; heard %s", fired,
+                canceller.estimates,
+                [(h.event.text, round(h.confidence, 2), round(h.speech_ended - h.speech_started, 2),
+                  h.detail.get("rejected")) for h in heard])
     assert fired == [Intent.STOP]

@@ -358,3 +358,25 @@ def test_a_two_word_command_after_many_answers_stays_one_utterance() -> None:
               ta.noise_floor(int(2.5 * ta.SAMPLE_RATE), seed=30)]
     listen_pcm(listener, ta.to_pcm(np.concatenate(parts)))
     assert recognizer.utterances == 9
+
+
+@pytest.mark.parametrize(("sentence", "seed", "forced"), [
+    ("It is getting dark already, shall I switch the lamp on?", 82, "ease off"),
+    ("You are breathing much more slowly now, that is lovely.", 74, "repeat that"),
+])
+def test_chatter_forced_onto_a_two_word_command_fires_nothing(
+        recognizer: PocketsphinxRecognizer, sentence, seed, forced) -> None:
+    """The grammar stretches a two-word command over a whole sentence (over 2 s) and scores it
+    above its threshold; a person never takes that long (STRETCHED_MIN_SECONDS), so it is
+    rejected, not fired."""
+    from coach.core.status import Phase
+    from tests.session_driver import to_phase
+
+    listener = Listener(recognizer)
+    listener.set_context(tuple(to_phase(Phase.SCREENING).session.active_intents()))
+    heard = listen_pcm(listener, ta.to_pcm(ta.pad(ta.synthesize(sentence, "en-us", 200, seed=seed),
+                                                   seed=seed + 1)))
+    assert not any(h.fired for h in heard)
+    forced_onto = [h for h in heard if h.event.text == forced]
+    assert forced_onto and forced_onto[0].confidence >= DEFAULT_THRESHOLDS[Strictness.NORMAL]
+    assert forced_onto[0].detail["rejected"] == 1.0

@@ -15,14 +15,15 @@ Decisions, in order:
    phrase in `stable_partials` consecutive partials with confidence >= the partial threshold, so
    "stop" acts before the speaker has even finished. At most one command per utterance.
 3. Otherwise the final hypothesis fires if its confidence reaches the intent's `Strictness`
-   threshold (SURE intents lose the receiver's place if wrong, so they need more).
+   threshold (SURE intents lose the receiver's place if wrong, so they need more). Never, final
+   or partial, a phrase of several words stretched slower than a person says it
+   (`STRETCHED_MIN_SECONDS`): that is a sentence forced onto it, the coach's or chatter
+   ("hold on" aligned over 2 s of "Pressure can cause deep bruising...").
 4. Own voice: if the utterance overlaps a line the coach is speaking (guard included), only
    `BARGE_IN_INTENTS` may fire, with at least `on_air_min` confidence, never a phrase sharing a
    word with that line or with a word that sounds like one of its words (the recognizer's
    pronunciations within `soundalike_phones` edits: "wait" is vetoed while the coach says
-   "waist"), and never a phrase of several words stretched slower than a person says it
-   (`STRETCHED_SECONDS_PER_PHONE`: "hold on" over 2 s of the coach's sentence). After each line
-   ends the recognizer is reset so its voice cannot linger.
+   "waist"). After each line ends the recognizer is reset so its voice cannot linger.
 5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
    intents that make sense now (`Session.active_intents()`), and only those intents fire. It takes
    effect when the next utterance starts, never mid-utterance. None = every phrase.
@@ -77,14 +78,20 @@ NOTE_START_MARGIN = 0.3
 """Seconds before a line's end after which an utterance that starts is the person's (notes)."""
 
 STRETCHED_SECONDS_PER_PHONE = 0.2
-"""While the coach speaks, a phrase of two or more words aligned over more than this per phone
-is the coach's sentence forced onto a command, not a person. Measured with pocketsphinx over all
-469 routine lines heard raw (no echo canceller), in two renderings: every two-word phrase that
-reached its threshold ("hold on", "stop stop", 12 results) was stretched over 1.7-3.4 s, 0.22-0.47 s
-per phone. People saying two-word barge-ins over the coach (6 voices x 140/170 wpm, through the
-canceller) took 0.11-0.14 s per phone; espeak-ng at a drawling 100 wpm takes 0.19-0.21 s, at the
-limit. One-word phrases are exempt: a drawn-out "stooop" or "ouuuch" in pain must still stop the
-coach, and no one-word phrase reached its threshold on the coach's own voice."""
+STRETCHED_MIN_SECONDS = 1.4
+"""A phrase of two or more words aligned over more than max(STRETCHED_MIN_SECONDS,
+STRETCHED_SECONDS_PER_PHONE x its phones) is a sentence forced onto a command, not a person
+saying it: the coach's own voice, or chatter. Measured with pocketsphinx:
+* the coach's own voice, all 469 routine lines heard raw (no echo canceller), three grammars, two
+  renderings: every two-word phrase that reached its threshold ("hold on" 10, "stop stop" 2) was
+  aligned over 1.7-3.4 s (0.22-0.47 s per phone);
+* chatter (quick benchmark): 5 of the 6 false accepts were two-word phrases over 1.8-2.7 s;
+* people: the clean synthesized grid (6 voices x 140-200 wpm, 394 right two-word results) took at
+  most 0.78 s, 0.195 s per phone ("ease off" at 140 wpm: 4 long phones, hence the 1.4 s floor);
+  espeak-ng at a drawling 100 wpm: "hold on" 1.25 s, "stop stop" 1.49 s (limit 1.6 s); two-word
+  barge-ins said over the coach through the canceller 0.11-0.14 s per phone.
+One-word phrases are exempt: a drawn-out "stooop" or "ouuuch" in pain must still stop the coach,
+and no one-word phrase reached its threshold on the coach's own voice."""
 
 
 @dataclass(frozen=True)
@@ -308,7 +315,7 @@ class Listener:
             return []
         if utt.stable < self.stable_partials or hyp.confidence < self.partial_threshold:
             return []
-        verdict = self._own_voice_veto(intent, hyp, utt.segment.start, at)
+        verdict = self._stretched(hyp) or self._own_voice_veto(intent, hyp, utt.segment.start, at)
         if verdict:
             return []
         utt.fired = intent
@@ -339,7 +346,7 @@ class Listener:
         elif hyp.confidence < self.thresholds[SPEC_BY_INTENT[intent].strictness]:
             reason = f"confidence {hyp.confidence:.2f} below {SPEC_BY_INTENT[intent].strictness.value}"
         else:
-            reason = self._own_voice_veto(intent, hyp, segment.start, end)
+            reason = self._stretched(hyp) or self._own_voice_veto(intent, hyp, segment.start, end)
         if reason or intent is None:
             log.debug("rejected %r: %s", hyp.text, reason)
             return [Heard(NotUnderstood(hyp.text, source=self.recognizer.name), segment.start, end, at,
@@ -428,9 +435,6 @@ class Listener:
             return "coach speaking: not a barge-in command"
         if hyp.confidence < self.on_air_min:
             return f"coach speaking: confidence {hyp.confidence:.2f} below {self.on_air_min}"
-        stretched = self._stretched(hyp)
-        if stretched:
-            return stretched
         words = set(normalize(hyp.text).split())
         for airing in airings:
             line_words = set(normalize(airing.text).split())
@@ -443,18 +447,19 @@ class Listener:
 
     def _stretched(self, hyp: Hypothesis) -> str:
         """Why a phrase of several words is too slow to be a person's (see
-        STRETCHED_SECONDS_PER_PHONE), or "" (also when the engine gives no span or phones)."""
+        STRETCHED_MIN_SECONDS), or "" (also when the engine gives no span or phones)."""
         words = normalize(hyp.text).split()
         if len(words) < 2 or hyp.span is None:
             return ""
         prons = [self.recognizer.pronunciation(word) for word in words]
         if any(not pron for pron in prons):
             return ""
-        limit = STRETCHED_SECONDS_PER_PHONE * sum(len(pron) for pron in prons)  # type: ignore[arg-type]
+        phones = sum(len(pron) for pron in prons)  # type: ignore[arg-type]
+        limit = max(STRETCHED_MIN_SECONDS, STRETCHED_SECONDS_PER_PHONE * phones)
         if hyp.span <= limit:
             return ""
-        return (f"coach speaking: {hyp.text!r} took {hyp.span:.1f} s, slower than a person says "
-                f"it (at most {limit:.1f} s)")
+        return (f"{hyp.text!r} took {hyp.span:.1f} s, slower than a person says it (at most "
+                f"{limit:.1f} s): a sentence forced onto a command")
 
     def _sounds_like_line(self, words: set[str], line_words: set[str]) -> tuple[str, str] | None:
         """A (phrase word, line word) pair whose pronunciations differ by at most

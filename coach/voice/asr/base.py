@@ -26,8 +26,8 @@ class Hypothesis:
     comparable across utterances of one engine (not across engines). `detail` carries
     engine-specific scores for the benchmark and the history (e.g. {"llr": -2.1}). `span` is how
     many seconds of audio the phrase itself was aligned to (None when the engine cannot say): a
-    short command stretched over seconds of audio is a sentence forced onto it, which the
-    listener uses against the coach's own voice.
+    short command stretched over seconds of audio is a sentence forced onto it (the coach's own
+    voice, or chatter), which the listener rejects.
     """
 
     text: str
