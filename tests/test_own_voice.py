@@ -112,6 +112,8 @@ ONCE_FIRED = (
     "any massage.",
     "Stand at the receiver's right side.",
     "Find the tightest spot on the back of your right thigh.",
+    # In the quick benchmark (session 3): "hold on" at 0.83, over 1.31 s.
+    "Pressure can cause deep bruising or bleeding. Please ask a doctor before any massage.",
 )
 
 

@@ -90,6 +90,8 @@ saying it: the coach's own voice, or chatter. Measured with pocketsphinx:
   most 0.78 s, 0.195 s per phone ("ease off" at 140 wpm: 4 long phones, hence the 1.4 s floor);
   espeak-ng at a drawling 100 wpm: "hold on" 1.25 s, "stop stop" 1.49 s (limit 1.6 s); two-word
   barge-ins said over the coach through the canceller 0.11-0.14 s per phone.
+While the coach speaks the 1.4 s floor does not apply: two-word barge-ins said over it took
+0.11-0.14 s per phone, and session 3's own-voice "hold on" was 1.31 s (0.22 s per phone).
 One-word phrases are exempt: a drawn-out "stooop" or "ouuuch" in pain must still stop the coach,
 and no one-word phrase reached its threshold on the coach's own voice."""
 
@@ -435,6 +437,9 @@ class Listener:
             return "coach speaking: not a barge-in command"
         if hyp.confidence < self.on_air_min:
             return f"coach speaking: confidence {hyp.confidence:.2f} below {self.on_air_min}"
+        stretched = self._stretched(hyp, floor=0.0)  # people barging in speak sharply
+        if stretched:
+            return f"coach speaking: {stretched}"
         words = set(normalize(hyp.text).split())
         for airing in airings:
             line_words = set(normalize(airing.text).split())
@@ -445,9 +450,10 @@ class Listener:
                 return f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line"
         return ""
 
-    def _stretched(self, hyp: Hypothesis) -> str:
+    def _stretched(self, hyp: Hypothesis, floor: float = STRETCHED_MIN_SECONDS) -> str:
         """Why a phrase of several words is too slow to be a person's (see
-        STRETCHED_MIN_SECONDS), or "" (also when the engine gives no span or phones)."""
+        STRETCHED_MIN_SECONDS; `floor` 0 while the coach speaks), or "" (also when the engine
+        gives no span or phones)."""
         words = normalize(hyp.text).split()
         if len(words) < 2 or hyp.span is None:
             return ""
@@ -455,7 +461,7 @@ class Listener:
         if any(not pron for pron in prons):
             return ""
         phones = sum(len(pron) for pron in prons)  # type: ignore[arg-type]
-        limit = max(STRETCHED_MIN_SECONDS, STRETCHED_SECONDS_PER_PHONE * phones)
+        limit = max(floor, STRETCHED_SECONDS_PER_PHONE * phones)
         if hyp.span <= limit:
             return ""
         return (f"{hyp.text!r} took {hyp.span:.1f} s, slower than a person says it (at most "
