@@ -102,8 +102,8 @@ def test_every_routine_line_spoken_by_the_coach_fires_nothing(renderer):
     assert fired == [], f"the coach's own voice fired {fired}"
 
 
-# Lines whose raw rendering (no echo canceller) once fired a two-word barge-in phrase, each
-# stretched over 1.7-3.4 s of the sentence: "hold on" in four, "stop stop" in the last two.
+# Lines whose raw rendering (no echo canceller) once fired a two-word barge-in phrase stretched
+# over the sentence: "hold on" (the first four and the last), "stop stop" (the two between).
 ONCE_FIRED = (
     "Hamstring self-massage with a massage stick",
     "Hamstring self-massage with your hands",
@@ -118,29 +118,22 @@ ONCE_FIRED = (
 
 
 @pytest.mark.parametrize("phase", ["screening", "step"])
-def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(
-        renderer, phase):
+def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(phase):
     """Worst case: the coach's voice reaches the listener uncancelled (libspeexdsp missing, or
     the benchmark's own-voice row). Each line is rendered by the real TTS, played at half
-    volume over a -60 dBFS floor, and heard on air in that phase's grammar, as in the session."""
+    volume over a -60 dBFS floor (`bench.measure.own_voice_stream`), and heard on air in that
+    phase's grammar, as in the session."""
     from coach.core.status import Phase
     from tests.session_driver import to_phase
 
+    from bench.measure import own_voice_stream
+
     context = tuple(to_phase(Phase(phase)).session.active_intents())
-    on_air = OnAir(guard_seconds=0.3)
-    parts, t = [np.zeros(int(0.5 * ta.SAMPLE_RATE), np.float32)], 0.5
-    for line in ONCE_FIRED:
-        rendered = renderer.render(line)
-        voice = ta.resample(rendered.with_volume(0.5), rendered.sample_rate)
-        on_air.started(line, at=t)
-        t += voice.size / ta.SAMPLE_RATE
-        on_air.finished(at=t)
-        parts += [voice, np.zeros(int(0.8 * ta.SAMPLE_RATE), np.float32)]
-        t += 0.8
-    listener = Listener(PocketsphinxRecognizer(), on_air=on_air)
+    own = own_voice_stream(ONCE_FIRED)  # the benchmark's own-voice stream, of these lines
+    listener = Listener(PocketsphinxRecognizer(), on_air=own.on_air)
     listener.set_context(context)
     heard = []
-    for pcm, at in ta.chunks(ta.to_pcm(ta.with_noise_floor(np.concatenate(parts), -60.0, seed=3))):
+    for pcm, at in ta.chunks(ta.to_pcm(own.samples)):
         heard += listener.process(pcm, at)
     heard += listener.flush()
     fired = [(h.event.text, round(h.confidence, 2)) for h in heard if h.fired]
