@@ -18,6 +18,7 @@ from coach.core.session import Session, SessionOptions
 from coach.history import History
 from coach.session_history import SessionHistory, profile_options
 from coach.runner import PlainDisplay, Runner, read_typed_commands
+from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,9 @@ def make_display(no_screen: bool):
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")
-@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech recognition engine (voice mode).")
-@click.option("--model", type=click.Path(path_type=Path), help="A vosk model directory.")
+@click.option("--model", type=click.Path(path_type=Path), help="A Whisper (CTranslate2) or vosk model directory.")
 @click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Listen to this WAV recording instead of the microphone.")
 @click.option("--input-device", help="Microphone (name or index; see `massage-coach doctor`).")
