@@ -359,7 +359,8 @@ class Listener:
         else:
             reason = self._stretched(hyp) or self._own_voice_veto(intent, hyp, segment.start, end)
         if reason or intent is None:
-            log.debug("rejected %r: %s", hyp.text, reason)
+            log.debug("rejected %r%s: %s", hyp.text,
+                      f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
             return [Heard(NotUnderstood(hyp.text, source=self.recognizer.name), segment.start, end, at,
                           hyp.confidence, {**detail, "rejected": 1.0})]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)

@@ -197,7 +197,7 @@ class WhisperNoteTranscriber(Transcriber):
         heard = self.recognizer.transcribe_pcm(pcm)  # type: ignore[attr-defined]
         from coach.voice.asr.whisper_engine import confidence_of
 
-        return Transcript(heard.text.strip(), confidence_of(heard.mean_logprob, heard.no_speech),
+        return Transcript(heard.text.strip().rstrip(".!?,;: "), confidence_of(heard.mean_logprob, heard.no_speech),
                           {"logprob": round(heard.mean_logprob, 3),
                            "no_speech": round(heard.no_speech, 3)})
 

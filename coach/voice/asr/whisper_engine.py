@@ -49,6 +49,15 @@ and cutting it short also stops the decoder's rare endless repetition ("go go go
 NOTE_MAX_TOKENS = 96
 """A spoken note is a sentence or two."""
 
+NOTE_PROMPT = ("Notes: a knot by the shoulder blade. Tender hamstring. Tight calf. Sore lower back, "
+               "hip and glutes.")
+"""Previous-text prompt for notes: the words notes are made of, in a written sentence style.
+Word error rate with / without it (docs/listening.md, "Notes by voice"): the 11 shared/speech
+sentences 3 / 30 %, 20 note sentences in the Piper voice 12 / 21 %, in espeak-ng 41 / 55 %. It
+also ends the decoder's loops ("10 of clubs 10 of clubs ..."), as does refusing repeated
+trigrams. Notes are read back and kept only on "yes", so the prompt's pull toward its own words
+costs at most a second try."""
+
 MAX_SECONDS = WINDOW_SECONDS - 0.5
 """Audio beyond this (the endpointer caps utterances at 4 s anyway) is not decoded."""
 
@@ -123,11 +132,12 @@ class WhisperModel:
         self.load_seconds = time.perf_counter() - started
         self.model_dir = model_dir
         ids = {name: self.tokenizer.token_to_id(f"<|{name}|>")
-               for name in ("startoftranscript", "notimestamps", "endoftext")}
+               for name in ("startoftranscript", "notimestamps", "endoftext", "startofprev")}
         if None in ids.values():
             raise RecognizerUnavailable(f"{model_dir}/tokenizer.json is not Whisper's tokenizer")
         self.start_sequence = [ids["startoftranscript"], ids["notimestamps"]]
         self.end_of_text = ids["endoftext"]
+        self.start_of_prev = ids["startofprev"]
 
     def encode(self, pcm: bytes):  # noqa: ANN201 - a ctranslate2.StorageView
         import ctranslate2
@@ -135,13 +145,18 @@ class WhisperModel:
         features = window_features(pcm[: int(MAX_SECONDS * SAMPLE_RATE) * 2])
         return self.model.encode(ctranslate2.StorageView.from_array(features))
 
-    def transcribe(self, encoded, max_tokens: int = MAX_TOKENS) -> Transcription:  # noqa: ANN001
-        """Greedy decode, no prompt (a prompt of the commands tripled false accepts and made the
-        model fall silent on a new speaker: ../shared/notes/whisper.md)."""
+    def transcribe(self, encoded, max_tokens: int = MAX_TOKENS, *,  # noqa: ANN001
+                   prompt: str | None = None, no_repeat_ngram: int = 0) -> Transcription:
+        """Greedy decode. Commands: no prompt (a prompt of the commands tripled false accepts and
+        made the model fall silent on a new speaker: ../shared/notes/whisper.md). Notes: a prompt
+        of massage words and no repeated trigrams (`NOTE_PROMPT`)."""
         started = time.perf_counter()
-        result = self.model.generate(encoded, [self.start_sequence], beam_size=1,
-                                     max_length=max_tokens, return_scores=True,
-                                     return_no_speech_prob=True)[0]
+        start = self.start_sequence
+        if prompt:
+            start = [self.start_of_prev, *self.token_ids(prompt), *start]
+        result = self.model.generate(encoded, [start], beam_size=1, max_length=max_tokens,
+                                     return_scores=True, return_no_speech_prob=True,
+                                     no_repeat_ngram_size=no_repeat_ngram)[0]
         ids = [i for i in result.sequences_ids[0] if i < self.end_of_text]
         text = self.tokenizer.decode(ids).strip()
         # CTranslate2's score is the sum of log-probs over the generated tokens (end of text
@@ -221,7 +236,8 @@ class WhisperRecognizer(Recognizer):
 
     def transcribe_pcm(self, pcm: bytes) -> Transcription:
         """The free transcript of a whole recording (notes by voice, `hear --note`)."""
-        return self.model.transcribe(self.model.encode(pcm), NOTE_MAX_TOKENS)
+        return self.model.transcribe(self.model.encode(pcm), NOTE_MAX_TOKENS, prompt=NOTE_PROMPT,
+                                     no_repeat_ngram=3)
 
     # ------------------------------------------------------------------ internals
 
