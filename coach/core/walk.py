@@ -293,13 +293,18 @@ class Walk:
         if marker.startswith("tick_"):
             return [PlayCue(CueKind.TICK)]
         if marker == hold_cues.CHECK_IN:
-            return self.pressure_talk.ask_check_in(self.current_run.step.check_in or "")
+            check_in = self.current_run.step.check_in
+            assert check_in is not None  # the marker exists only for a step with a check-in
+            return self.pressure_talk.ask_check_in(check_in, self.current_run)
         return self.lines.say(hold_cues.cue_words(marker, remaining), LineKind.NOTICE)
 
     def ask_hold_decision(self, again: bool) -> list[Action]:
         """An until-softened hold's check point: move on, or stay longer?"""
         assert self.hold is not None
         self.phase = Phase.HOLD_DECISION
+        # The newest question takes the next yes or no: a check-in nobody answered must not
+        # swallow the "no" meant for "has the tissue softened?".
+        self.pressure_talk.drop_questions()
         now = self.clock.now()
         self.hold.target = hold_cues.next_check(self.hold, now)
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),
