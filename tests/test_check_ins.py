@@ -201,3 +201,41 @@ def test_every_check_in_of_a_whole_session_is_answered_by_its_declaration(rid):
     assert driver.phase is Phase.ENDED
     expected = sum(1 for run in routine.expanded_steps(Side.LEFT) if run.step.check_in)
     assert answered == expected
+
+
+# ----- the newest question takes the answer -----------------------------------------------------
+
+
+def _sample_in_hold() -> Driver:
+    from tests.session_driver import to_phase
+
+    return to_phase(Phase.HOLD)  # the sample's sit: a 3-minute hold, check-in at halfway
+
+
+def _hear_a_note(driver: Driver, text: str) -> None:
+    from coach.core.events import NoteTaken
+
+    driver.say("take a note")
+    driver.feed(driver.session.handle(NoteTaken(text, "vosk")))
+    assert driver.said[-1] == f"I heard: {text}. Keep it?"
+
+
+def test_a_note_read_back_after_the_check_in_takes_the_yes():
+    driver = _sample_in_hold()
+    while not driver.session.pressure_talk.checkin_open:
+        driver.wait(0.5)
+    _hear_a_note(driver, "knot by the left hamstring")
+    assert driver.say("yes") == ["Kept."]
+    assert driver.session.pressure_talk.checkin_open  # still waiting for softer or firmer
+    assert driver.say("no") == ["Please say softer, firmer, or that's good."]
+
+
+def test_a_check_in_after_the_note_read_back_takes_the_yes():
+    driver = _sample_in_hold()
+    driver.wait(85)  # the check-in comes at 90 s, while the read-back still waits
+    _hear_a_note(driver, "tight near the knee")
+    while not driver.session.pressure_talk.checkin_open:
+        driver.wait(0.5)
+    assert driver.session.notes.confirming
+    assert driver.say("yes") == ["Please say softer, firmer, or that's good."]
+    assert driver.records("note") == []  # the yes was not taken as "keep the note"

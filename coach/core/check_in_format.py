@@ -69,12 +69,14 @@ def read_check_in(doc: Document, node: Node, field: str, scope: Scope,
                 doc.found(node), "type", EXAMPLE)
         return None
     items: dict[str, tuple[Node, Node]] = {}
+    misplaced = False  # an unknown key may be the missing answer misspelt: report only that
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, ScalarNode) else None
         if key in items:
             doc.add(key_node, f"{field}.{key}", f"`{key}` only once", f"`{key}` again",
                     "duplicate-key")
         elif key not in CHECK_IN_KEYS:
+            misplaced = True
             doc.add(key_node, f"{field}.{key}", "one of the keys of a check-in",
                     f"`{key}`", "unknown-key", "known keys: " + ", ".join(CHECK_IN_KEYS) +
                     ("; `yes` and `no` are written if_yes and if_no, because YAML reads a bare "
@@ -102,6 +104,8 @@ def read_check_in(doc: Document, node: Node, field: str, scope: Scope,
         choices = _choices(doc, items["choices"][1], f"{field}.choices")
         return CheckIn(ask, choices=choices) if choices else None
     if len(yes_no) < 2:
+        if misplaced:
+            return None
         missing = "if_no" if yes_no == ["if_yes"] else "if_yes"
         doc.add(node, f"{field}.{missing}", "what each answer does: if_yes and if_no, or "
                 "choices", "no " + missing if yes_no else "no answers", "answers", EXAMPLE)

@@ -1,0 +1,125 @@
+"""The safety questions: answers read back and confirmed, non-answers and silence asked again,
+and nothing else ("left", "next") taken for an answer. Driven on the real session and clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coach.core.events import NotUnderstood
+from coach.core.routine_loader import load_routine
+from coach.core.screening import MAX_SILENT_REASKS, REASK_AFTER_SECONDS
+from coach.core.status import Phase
+from tests.session_driver import Driver, sample_routine
+
+HEART = "Does the receiver have a heart condition?"
+PREGNANT = "Is the receiver pregnant?"
+READ_BACK = "So: no heart condition and not pregnant. Is that right?"
+
+
+def at_read_back() -> Driver:
+    driver = Driver(sample_routine())
+    driver.say("no")
+    assert driver.say("no")[-1] == READ_BACK
+    return driver
+
+
+def test_the_answers_are_read_back_and_a_yes_starts():
+    driver = at_read_back()
+    assert driver.phase is Phase.SCREENING and not driver.session.screening.done
+    assert driver.cues()[-1] == "attention"
+    replies = driver.say("yes")
+    assert replies[0] == "Thank you."
+    assert driver.phase is Phase.CHOOSE_SIDE
+    assert driver.records("screening_confirmed") == [{"questions": 2}]
+
+
+def test_no_to_the_read_back_goes_back_through_the_questions():
+    driver = at_read_back()
+    replies = driver.say("no")
+    assert replies == ["Then let's go through the questions again.", HEART]
+    assert driver.phase is Phase.SCREENING
+    driver.say("no")
+    assert driver.say("yes")[0] == "Not during pregnancy."  # the second time, a yes stops
+    assert driver.phase is Phase.ENDED and not driver.records("step")
+
+
+def test_the_read_back_waits_for_a_clear_yes():
+    driver = at_read_back()
+    assert driver.say("next")[-1] == READ_BACK
+    assert driver.say("skip")[-1] == READ_BACK
+    assert driver.say("back")[-1] == PREGNANT  # back from the read-back: the last question
+    assert driver.say("no")[-1] == READ_BACK
+    assert driver.say("repeat")[-1] == READ_BACK
+    assert driver.phase is Phase.SCREENING
+
+
+def test_the_shipped_thai_read_back_is_one_sentence_naming_every_answer():
+    path = Path(__file__).resolve().parents[1] / "routines" / "thai-hamstring-sit.yaml"
+    routine = load_routine(path)
+    driver = Driver(routine)
+    for _ in routine.contraindications:
+        driver.say("no")
+    sentence = driver.said[-1]
+    assert sentence.startswith("So: no heart condition, no varicose veins, not pregnant, ")
+    assert sentence.endswith(", and no intense or lasting pain. Is that right?")
+    assert sentence.count(".") == 1 and all(item.read_back in sentence
+                                            for item in routine.contraindications)
+
+
+@pytest.mark.parametrize("typed", ["maybe", "I don't know", "not sure"])
+def test_a_typed_non_answer_gets_the_question_again(typed):
+    driver = Driver(sample_routine())
+    driver.feed(driver.session.handle(NotUnderstood(typed, source="text")))
+    assert driver.said[-2:] == ["I need a clear yes or no.", HEART]
+    assert driver.phase is Phase.SCREENING and driver.session.question_index == 0
+    driver.feed(driver.session.handle(NotUnderstood(typed, source="text")))
+    assert driver.said[-1] == HEART  # typed: every time, the person is looking
+
+
+def test_heard_non_answers_get_the_question_again_once_per_asking():
+    """Heard chatter (or the coach's own voice) cannot keep the question going round."""
+    driver = Driver(sample_routine())
+    heard = NotUnderstood("maybe", source="vosk")
+    driver.feed(driver.session.handle(heard))
+    assert driver.said[-2:] == ["I need a clear yes or no.", HEART]
+    before = len(driver.said)
+    driver.feed(driver.session.handle(heard))
+    assert len(driver.said) == before
+    driver.say("no")  # an answer: the next question may be nudged once again
+    driver.feed(driver.session.handle(heard))
+    assert driver.said[-2:] == ["I need a clear yes or no.", PREGNANT]
+
+
+def test_silence_gets_the_question_again_a_few_times():
+    driver = Driver(sample_routine())
+    assert driver.session.next_wakeup() is not None
+    said = driver.wait(REASK_AFTER_SECONDS + 1)
+    assert said == ["I didn't hear an answer.", HEART]
+    said = driver.wait(REASK_AFTER_SECONDS * (MAX_SILENT_REASKS + 2))
+    assert said.count(HEART) == MAX_SILENT_REASKS - 1
+    assert driver.session.next_wakeup() is None  # then it waits quietly
+    assert driver.phase is Phase.SCREENING
+    driver.say("no")
+    assert driver.wait(REASK_AFTER_SECONDS + 1) == ["I didn't hear an answer.", PREGNANT]
+
+
+@pytest.mark.parametrize("side", ["left", "right", "left side"])
+def test_a_side_during_a_safety_question_is_not_an_answer(side):
+    driver = Driver(sample_routine())
+    replies = driver.say(side)
+    assert replies == ["Please answer yes or no first.", HEART]
+    assert not any("started with" in line for line in driver.said)
+    driver.say("no")
+    driver.say("no")
+    assert driver.say(side)[-1] == READ_BACK  # and not during the read-back either
+    assert driver.phase is Phase.SCREENING
+
+
+def test_a_yes_mid_screening_still_stops_at_once():
+    driver = Driver(sample_routine())
+    driver.say("no")
+    assert driver.say("yes")[0] == "Not during pregnancy."
+    assert driver.phase is Phase.ENDED
+    assert driver.records("screening_confirmed") == []
