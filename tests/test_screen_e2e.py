@@ -45,6 +45,8 @@ def test_live_screen_follows_a_typed_session(tmp_path):
         for _ in range(screening_count()):
             tmux("send-keys", "-t", name, "no", "Enter")
             time.sleep(0.15)
+        tmux("send-keys", "-t", name, "yes", "Enter")  # the answers read back: right
+        time.sleep(0.15)
         tmux("send-keys", "-t", name, "next", "Enter")
         wait_for_pane(name, "FIND THE CENTRE")
         tmux("send-keys", "-t", name, "next", "Enter")

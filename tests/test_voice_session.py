@@ -57,7 +57,7 @@ def test_recorded_commands_drive_a_session(tmp_path):
 def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):
     """The voice loop's "done when": the default routine, answered and driven by voice alone.
 
-    Screening answered "no" to each question, the left side chosen, then "softer", "how long", next
+    Screening answered "no" to each question and "yes" to the read-back, the left side chosen, then "softer", "how long", next
     ("continue": one-syllable "next" is the fallback engine's weak spot, see docs/listening.md)
     and "stop", each getting its own reply, with chatter in between that fires nothing.
     """
@@ -67,6 +67,8 @@ def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):
     parts = [silence(4.0, 20)]
     for n in range(questions):
         parts += [command_clip("no", "en-us", 130), silence(gap, 40 + n)]
+    # the answers are read back in one long sentence, then confirmed
+    parts += [silence(12.0, 39), command_clip("yes", "en-us", 130), silence(gap, 38)]
     parts += [command_clip("left side", "en-us", 150), silence(gap, 30),
               command_clip("continue", "en-us", 150), silence(gap, 31),
               command_clip("softer", "en-us", 150), silence(gap, 32),
