@@ -99,6 +99,12 @@ class Driver:
         return found[-1] if found else None
 
 
+def pass_screening(driver: Driver) -> None:
+    """No to every safety question, then yes when the answers are read back."""
+    while driver.phase is Phase.SCREENING:
+        driver.say("yes" if driver.session.screening.reading_back else "no")
+
+
 LEVELS = {level: f"Pressure guidance for level {level}." for level in range(1, 6)}
 
 

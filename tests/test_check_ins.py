@@ -17,7 +17,7 @@ from coach.core.routine import AnswerAction, Routine, Side, StepRun
 from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver
+from tests.session_driver import Driver, pass_screening
 
 ROUTINES_DIR = Path(__file__).resolve().parents[1] / "routines"
 ROUTINES = {path.stem: load_routine(path) for path in sorted(ROUTINES_DIR.glob("*.yaml"))}
@@ -43,8 +43,7 @@ def at_check_in(rid: str, index: int) -> tuple[Driver, StepRun]:
     """A session whose step `index` has just asked its check-in."""
     routine = ROUTINES[rid]
     driver = Driver(routine, SessionOptions(first_side=Side.LEFT))
-    while driver.phase is Phase.SCREENING:
-        driver.say("yes" if driver.session.screening.reading_back else "no")
+    pass_screening(driver)
     assert driver.phase is Phase.SETUP, driver.phase
     driver.say("next")
     while driver.session.index < index:
@@ -177,8 +176,7 @@ def test_every_check_in_of_a_whole_session_is_answered_by_its_declaration(rid):
     """All check-ins of one session from the left, on both sides, each answered "no"."""
     routine: Routine = ROUTINES[rid]
     driver = Driver(routine, SessionOptions(first_side=Side.LEFT))
-    while driver.phase is Phase.SCREENING:
-        driver.say("yes" if driver.session.screening.reading_back else "no")
+    pass_screening(driver)
     driver.say("next")
     answered = 0
     for _ in range(20000):

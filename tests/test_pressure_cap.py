@@ -9,15 +9,14 @@ from coach.core.routine import Side
 from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver
+from tests.session_driver import Driver, pass_screening
 
 ROUTINE = load_routine(Path(__file__).resolve().parents[1] / "routines" / "low-back-glutes.yaml")
 
 
 def in_first_hold(options: SessionOptions | None = None) -> Driver:
     driver = Driver(ROUTINE, options or SessionOptions(first_side=Side.LEFT))
-    while driver.phase is Phase.SCREENING:
-        driver.say("yes" if driver.session.screening.reading_back else "no")
+    pass_screening(driver)
     driver.say("next")
     assert driver.phase is Phase.HOLD
     return driver
