@@ -145,9 +145,10 @@ def test_each_safety_question_needs_its_read_back(tmp_path):
     assert (problem.line, problem.field, problem.kind) == (6, "contraindications[0].read_back",
                                                            "missing")
     assert "misheard" in problem.hint
-    text = HEAD.replace("read_back: not a test", "read_back: not a test.")
-    [problem] = check_routine(write(tmp_path, text))[1]
-    assert (problem.field, problem.kind) == ("contraindications[0].read_back", "value")
+    for bad in ("not a test.", "not a test, not a drill"):
+        text = HEAD.replace("read_back: not a test", f"read_back: {bad}")
+        [problem] = check_routine(write(tmp_path, text))[1]
+        assert (problem.field, problem.kind) == ("contraindications[0].read_back", "value")
 
 
 def test_the_pressure_cap_is_checked_against_the_levels_and_the_start(tmp_path):

@@ -196,11 +196,12 @@ class RoutineChecker:
                 if "reason" in items else None
             read_back = self.doc.text(items["read_back"][1], f"{field}.read_back", outside) \
                 if "read_back" in items else None
-            if read_back and read_back[-1] in ".?!,;:":
+            if read_back and any(mark in read_back for mark in ".?!,;:"):
                 self.doc.add(items["read_back"][1], f"{field}.read_back",
-                             "a few words with no end punctuation", f"'{short(read_back)}'",
-                             "value", "it is said inside one sentence: 'So: no heart condition, "
-                             "not pregnant. Is that right?'")
+                             "a few words with no punctuation", f"'{short(read_back)}'",
+                             "value", "it is one item of a list said in one sentence, 'So: no "
+                             "heart condition, not pregnant. Is that right?', so a comma inside "
+                             "it would blur where it ends; join with 'or'")
             if question and not question.endswith("?"):
                 self.doc.add(items["question"][1], f"{field}.question",
                              "a yes/no question ending in '?'", f"'{short(question)}'", "value",
