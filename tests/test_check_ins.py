@@ -237,3 +237,34 @@ def test_a_check_in_after_the_note_read_back_takes_the_yes():
     assert driver.session.notes.confirming
     assert driver.say("yes") == ["Please say softer, firmer, or that's good."]
     assert driver.records("note") == []  # the yes was not taken as "keep the note"
+
+
+# ----- the talk before starting -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", sorted(rid for rid, r in ROUTINES.items()
+                                       if r.audience.value == "partner"))
+def test_partners_talk_first_and_a_note_then_comes_back_at_the_set_up(rid):
+    """Sore areas, areas to avoid and the pressure liked are talked over in the set-up; a note
+    taken there is kept as "before start" and said at the next set-up for the same receiver."""
+    from coach.core.walk import BEFORE_START
+
+    routine = ROUTINES[rid]
+    talk = " ".join(routine.setup).lower()
+    assert all(words in talk for words in ("sore", "keep away", "pressure", "take a note"))
+    driver = Driver(routine, SessionOptions(first_side=Side.LEFT))
+    pass_screening(driver)
+    assert driver.phase is Phase.SETUP
+    driver.say("take a note")
+    from coach.core.events import NoteTaken
+
+    driver.feed(driver.session.handle(NoteTaken("avoid the left shoulder", "text")))
+    assert driver.records("note") == [{"text": "avoid the left shoulder",
+                                       "step_id": BEFORE_START}]
+    again = Driver(routine, SessionOptions(first_side=Side.LEFT, step_notes={
+        BEFORE_START: ("avoid the left shoulder",)}))
+    pass_screening(again)
+    setup_start = again.said.index(routine.setup[0])
+    assert again.said[setup_start - 1] == "A note from last time: avoid the left shoulder"
+    again.say("next")
+    assert again.said.count("A note from last time: avoid the left shoulder") == 1

@@ -52,7 +52,7 @@ from coach.core.screening import Screening
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, time_left
 from coach.core.utterances import Utterances
-from coach.core.walk import Walk
+from coach.core.walk import BEFORE_START, Walk
 
 log = logging.getLogger(__name__)
 
@@ -507,7 +507,9 @@ class Session:
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
         step = self.walk.step_or_none()
-        step_id = step.id if step else None
+        # Before the first step, a note is what the two agreed in the set-up talk (sore areas,
+        # areas to avoid, the pressure liked): it comes back at the set-up next time.
+        step_id = step.id if step else (BEFORE_START if self.phase is Phase.SETUP else None)
         if event.source == "text":
             return self.notes.typed(text, step_id)
         if self.notes.listening:  # a spoken note is what was heard

@@ -30,6 +30,10 @@ from coach.core.utterances import Utterances
 
 log = logging.getLogger(__name__)
 
+BEFORE_START = "before start"
+"""Where a note taken during the set-up belongs (no step id can contain a space): what giver and
+receiver agreed before starting, said again at the set-up when the same receiver comes back."""
+
 
 class Walk:
     """Where a session is in its routine, and the moves that take it further."""
@@ -99,9 +103,14 @@ class Walk:
 
     def setup(self) -> list[Action]:
         self.phase = Phase.SETUP
+        out: list[Action] = []
+        if BEFORE_START not in self._noted:
+            self._noted.add(BEFORE_START)
+            for note in self._step_notes.get(BEFORE_START, ()):
+                out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
         lines = tuple(self.routine.setup) + (
             f"Say {self.advance_word} when you're ready to begin.",)
-        return self.lines.instruction(lines)
+        return out + self.lines.instruction(lines)
 
     # ----- steps ---------------------------------------------------------------------------
 
