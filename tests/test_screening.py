@@ -124,3 +124,29 @@ def test_a_yes_mid_screening_still_stops_at_once():
     assert driver.say("yes")[0] == "Not during pregnancy."
     assert driver.phase is Phase.ENDED
     assert driver.records("screening_confirmed") == []
+
+
+def test_silence_counts_from_the_end_of_the_question_not_its_start():
+    """The read-back of ten answers takes half a minute to say: it is not asked again while it
+    is still being said."""
+    driver = Driver(sample_routine())
+    driver.finish_speech = False  # the speaker is still saying the question, asked again
+    driver.say("repeat")
+    assert driver.wait(REASK_AFTER_SECONDS + 5) == []
+    start = driver.clock.now()
+    from coach.core.events import SpeechFinished
+
+    driver.feed(driver.session.handle(SpeechFinished(driver.session.lines.last_id)))
+    driver.finish_speech = True
+    assert driver.wait(REASK_AFTER_SECONDS - 2) == []
+    assert driver.session.next_wakeup() == pytest.approx(start + REASK_AFTER_SECONDS)
+    assert driver.wait(3)[-1] == HEART
+
+
+def test_heard_words_while_the_question_is_said_or_empty_are_not_answered():
+    driver = Driver(sample_routine())
+    driver.finish_speech = False
+    driver.say("repeat")  # the question again, still being said
+    driver.feed(driver.session.handle(NotUnderstood("does the receiver", source="vosk")))
+    driver.feed(driver.session.handle(NotUnderstood("", source="vosk")))
+    assert driver.said[-1] == HEART and driver.said.count(HEART) == 2

@@ -18,6 +18,8 @@ from coach.core.routine import Contraindication
 from coach.core.utterances import Utterances
 
 REASK_AFTER_SECONDS = 20.0  # silence after a question this long: ask it again
+UNSPOKEN_REASK_SECONDS = 60.0  # the same, counted from the asking, if the speaker never said
+# the question was finished (a long read-back can take half a minute to say)
 MAX_SILENT_REASKS = 3  # then wait quietly; nothing starts without an answer anyway
 
 
@@ -29,7 +31,9 @@ class Screening:
         self.lines = lines
         self.index = 0  # the question being asked; len(questions): the read-back
         self.confirmed = False  # "yes" to the read-back
-        self.asked_at: float | None = None  # when the current question was last put
+        self.asked_at: float | None = None  # when the current question was last put, or spoken
+        self._question_id = 0  # the utterance id of the question (or read-back) last put
+        self._spoken = False  # that line has been spoken to the end
         self._silent_reasks = 0
         self._nudged = False  # a heard non-answer already got the question again
 
@@ -50,11 +54,19 @@ class Screening:
     def ask(self, now: float) -> list[Action]:
         """The current question (or the read-back) again, after the attention cue."""
         self.asked_at = now
-        if self.reading_back:
-            return [PlayCue(CueKind.ATTENTION)] + self.lines.say(self.read_back_sentence(),
-                                                                 LineKind.PROMPT)
-        question = self.questions[self.index].question
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(question, LineKind.PROMPT)
+        self._spoken = False
+        text = self.read_back_sentence() if self.reading_back else \
+            self.questions[self.index].question
+        out = [PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
+        self._question_id = self.lines.last_id
+        return out
+
+    def speech_finished(self, utterance_id: int, now: float) -> None:
+        """The question has been said: silence counts from here (the read-back of ten answers
+        takes half a minute to say, and must not be asked again while it is being said)."""
+        if utterance_id >= self._question_id and not self._spoken and self.asked_at is not None:
+            self._spoken = True
+            self.asked_at = now
 
     def read_back_sentence(self) -> str:
         """'So: no heart condition, no varicose veins, and not pregnant. Is that right?'"""
@@ -67,23 +79,24 @@ class Screening:
         """Anything but an answer ("next", a side): the question again."""
         return self.lines.say("Please answer yes or no first.", LineKind.ANSWER) + self.ask(now)
 
-    def not_an_answer(self, now: float, typed: bool) -> list[Action]:
+    def not_an_answer(self, now: float, typed: bool, text: str) -> list[Action]:
         """Input that is no answer ("maybe", "I don't know"): the question again.
 
         Typed input always gets it: the person is looking at the screen. Heard input gets it
-        once per asking, so chatter (or the coach's own voice coming back) cannot keep the
-        question going round.
+        once per question, only after the question has been said and only for words (not a
+        noise too short to read), so chatter or the coach's own voice coming back cannot keep
+        the question going round.
         """
         if not typed:
-            if self._nudged:
+            if self._nudged or not self._spoken or not text.strip():
                 return []
             self._nudged = True
         return self.lines.say("I need a clear yes or no.", LineKind.ANSWER) + self.ask(now)
 
     def tick(self, now: float) -> list[Action]:
         """Silence after a question: ask it again, a few times."""
-        if self.asked_at is None or self._silent_reasks >= MAX_SILENT_REASKS or \
-                now - self.asked_at < REASK_AFTER_SECONDS:
+        due = self.wakeup()
+        if due is None or now < due:
             return []
         self._silent_reasks += 1
         return self.lines.say("I didn't hear an answer.", LineKind.ANSWER) + self.ask(now)
@@ -92,7 +105,7 @@ class Screening:
         """When `tick` would next ask again (None: it will not)."""
         if self.asked_at is None or self._silent_reasks >= MAX_SILENT_REASKS:
             return None
-        return self.asked_at + REASK_AFTER_SECONDS
+        return self.asked_at + (REASK_AFTER_SECONDS if self._spoken else UNSPOKEN_REASK_SECONDS)
 
     def refuse_skip(self, now: float) -> list[Action]:
         return self.lines.say("The safety questions can't be skipped.", LineKind.ANSWER) + \

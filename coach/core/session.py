@@ -126,12 +126,15 @@ class Session:
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if self.phase is Phase.SCREENING:  # "maybe", "I don't know": ask again
-                return self.screening.not_an_answer(self.clock.now(), event.source == "text")
+                return self.screening.not_an_answer(self.clock.now(), event.source == "text",
+                                                    event.text)
             if event.source == "text":  # typed: the person is looking at us, so help them
                 out += self.lines.say("Sorry, that's not a command I know. Type help to see them.",
                                       LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
+            if self.phase is Phase.SCREENING:
+                self.screening.speech_finished(event.utterance_id, self.clock.now())
             return self.walk.speech_finished(event.utterance_id)
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
