@@ -178,3 +178,22 @@ def test_check_prints_the_refusal_with_file_line_and_column(tmp_path):
                      "question yes or no can answer, found an either-or question (yes or no "
                      "does not say which): 'Is that a good ache, or too much?'")
     assert result.stdout.splitlines()[1].startswith("    hint: ask one thing")
+
+
+@pytest.mark.parametrize("ask", ["Receiver, is this too deep?", "Does it feel sharp?",
+                                 "Does the stretch hurt?", "Is that more than a good ache?"])
+def test_a_yes_that_means_trouble_cannot_carry_on(tmp_path, ask):
+    [problem] = problems(tmp_path, f"    check_in:\n      ask: {ask}\n      if_yes: carry on\n"
+                                   "      if_no: softer\n")
+    assert (problem.line, problem.field, problem.kind) == \
+        (CHECK_IN_LINE + 2, "steps[0].check_in.if_yes", "answers")
+    assert "means something is wrong" in problem.found
+
+
+@pytest.mark.parametrize("ask", ["Is it still tight?", "Has the knot not eased?"])
+def test_a_hold_question_where_yes_means_not_yet_is_refused(tmp_path, ask):
+    text = HEAD.replace("    hold: 1m\n", "    hold:\n      min: 30s\n      max: 2m\n"
+                        f"      until_softened: true\n      ask: {ask}\n")
+    [problem] = check_routine(write(tmp_path, text))[1]
+    assert (problem.field, problem.kind) == ("steps[0].hold.ask", "not-yes-no")
+    assert "has not worked" in problem.found

@@ -40,6 +40,11 @@ _EITHER_OR = re.compile(
     r",\s*or\b|\bor\s+(?:is\s+it\s+|it's\s+)?(?:too|about|just|rather|not|fine|ok|okay|right|"
     r"good|bad|better|worse|less|more|sharp|deep|light|hard|soft|painful|comfortable)\b",
     re.IGNORECASE)
+# "Is this too deep?", "Does it feel sharp?": a yes here means trouble, never "carry on".
+_TROUBLE = re.compile(r"\b(?:too|sharp\w*|hurts?|hurting|painful|more than|numb\w*|"
+                      r"tingl\w*)\b", re.IGNORECASE)
+# "Is it still tight?", "Has it not eased?": a yes here does not mean the hold has worked.
+_NOT_DONE = re.compile(r"\b(?:still|not|n't)\b|n't\b", re.IGNORECASE)
 # "Is the oil warm, and is the speed all right?": two questions, one answer.
 _TWO_QUESTIONS = re.compile(
     r"\b(?:and|or)\s+(?:is|are|does|do|has|have|can|how|what)\b|\?.+\?", re.IGNORECASE)
@@ -54,6 +59,13 @@ def yes_no_wording_problem(question: str) -> str | None:
     if _EITHER_OR.search(question):
         return "an either-or question (yes or no does not say which)"
     return None
+
+
+def move_on_wording_problem(question: str) -> str | None:
+    """Why a yes to a hold's move-on question would not mean "it has worked" (None: it does)."""
+    if _NOT_DONE.search(question):
+        return "a question where yes means it has not worked yet (still, not)"
+    return yes_no_wording_problem(question)
 
 
 def read_check_in(doc: Document, node: Node, field: str, scope: Scope,
@@ -120,6 +132,13 @@ def read_check_in(doc: Document, node: Node, field: str, scope: Scope,
     actions = [_action(doc, items[key][1], f"{field}.{key}", has_other_position)
                for key in ("if_yes", "if_no")]
     if None in actions:
+        return None
+    if actions[0] is AnswerAction.CARRY_ON and _TROUBLE.search(ask):
+        doc.add(items["if_yes"][1], f"{field}.if_yes",
+                "an action that eases off (softer, ouch or other position)",
+                f"carry on, but yes to '{short(ask)}' means something is wrong", "answers",
+                "a yes that means trouble must never be taken as all is well; if yes really "
+                "means all is well here, reword the question")
         return None
     if actions[0] is actions[1]:
         doc.add(items["if_no"][1], f"{field}.if_no", "a different action from if_yes",

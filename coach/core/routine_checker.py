@@ -16,7 +16,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from coach.core.check_in_format import read_check_in, yes_no_wording_problem
+from coach.core.check_in_format import move_on_wording_problem, read_check_in
 from coach.core.durations import describe_duration
 from coach.core.routine import (
     PRESSURE_LEVELS,
@@ -352,7 +352,7 @@ class RoutineChecker:
                          f"'{short(question)}'", "value",
                          "it is asked when the hold reaches its default; yes moves on, no stays "
                          "longer")
-        elif wording := yes_no_wording_problem(question):
+        elif wording := move_on_wording_problem(question):
             self.doc.add(value_node, field, "a question yes or no can answer",
                          f"{wording}: '{short(question)}'", "not-yes-no",
                          "yes moves on and no stays longer, so ask one thing: 'Has the knot "
