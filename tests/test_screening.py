@@ -150,3 +150,15 @@ def test_heard_words_while_the_question_is_said_or_empty_are_not_answered():
     driver.feed(driver.session.handle(NotUnderstood("does the receiver", source="vosk")))
     driver.feed(driver.session.handle(NotUnderstood("", source="vosk")))
     assert driver.said[-1] == HEART and driver.said.count(HEART) == 2
+
+
+def test_a_heart_condition_rules_the_sit_out_plainly():
+    path = Path(__file__).resolve().parents[1] / "routines" / "thai-hamstring-sit.yaml"
+    driver = Driver(load_routine(path))
+    replies = driver.say("yes")  # the first question: a heart condition
+    assert replies[0].startswith("This sit is not for anyone with a heart condition")
+    assert "gentle" in replies[0]
+    assert replies[1] == ("So we won't start this routine. If you're not sure of the answer, "
+                          "ask a doctor or a qualified massage therapist.")
+    assert not any("today" in line or "doctor first" in line for line in replies)
+    assert driver.phase is Phase.ENDED
