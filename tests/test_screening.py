@@ -162,3 +162,19 @@ def test_a_heart_condition_rules_the_sit_out_plainly():
                           "ask a doctor or a qualified massage therapist.")
     assert not any("today" in line or "doctor first" in line for line in replies)
     assert driver.phase is Phase.ENDED
+
+
+def test_a_side_while_paused_before_any_side_is_chosen():
+    driver = Driver(sample_routine())
+    driver.say("pause")
+    assert driver.say("left") == ["No side is chosen yet. Say resume to carry on with the "
+                                  "safety questions."]
+    driver.say("resume")
+    driver.say("no")
+    driver.say("no")
+    driver.say("yes")
+    assert driver.phase is Phase.CHOOSE_SIDE
+    driver.say("pause")
+    replies = driver.say("right")
+    assert replies[0] == "Starting with the right side." and driver.phase is Phase.SETUP
+    assert not any("started with" in line for line in driver.said)

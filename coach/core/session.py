@@ -435,8 +435,14 @@ class Session:
                               LineKind.ANSWER)
 
     def _on_side(self, side: Side) -> list[Action]:
-        if self.phase is Phase.SCREENING:  # no side is chosen yet: the question still waits
+        before = self.walk.effective_phase()  # while paused: what the pause interrupted
+        if before is Phase.SCREENING:  # no side is chosen yet: the question still waits
+            if self.phase is Phase.PAUSED:
+                return self.lines.say("No side is chosen yet. Say resume to carry on with the "
+                                      "safety questions.", LineKind.ANSWER)
             return self.screening.hint(self.clock.now())
+        if before is Phase.CHOOSE_SIDE and self.phase is Phase.PAUSED:  # the answer resumes
+            self.walk.unpause()
         if self.phase is Phase.WELCOME:
             return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
