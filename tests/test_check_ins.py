@@ -268,3 +268,14 @@ def test_partners_talk_first_and_a_note_then_comes_back_at_the_set_up(rid):
     assert again.said[setup_start - 1] == "A note from last time: avoid the left shoulder"
     again.say("next")
     assert again.said.count("A note from last time: avoid the left shoulder") == 1
+
+
+def test_a_choice_question_leads_help_with_its_choices():
+    driver = _sample_in_hold()
+    while not driver.session.pressure_talk.checkin_open:
+        driver.wait(0.5)
+    status = driver.session.status()
+    assert status.can_say[:4] == ("softer", "harder", "that's good", "stop")
+    assert {"yes", "no"} <= set(status.listening_for)  # heard, to ask for a choice instead
+    driver.say("that's good")
+    assert driver.session.status().can_say[0] != "softer"

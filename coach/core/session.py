@@ -224,8 +224,10 @@ class Session:
     def active_intents(self) -> tuple[Intent, ...]:
         """The commands that make sense now, most useful first (see `coach.core.listening`)."""
         in_step = self.phase in (Phase.STEP, Phase.HOLD)
+        check_in = self.pressure_talk.checkin
         return listening.active_intents(
             self.phase, question_open=self.pressure_talk.question_open,
+            choices_open=bool(check_in and check_in.choices and not self.pressure_talk.ouch_open),
             taking_note=self.notes.listening, note_read_back=self.notes.confirming,
             other_position=in_step and bool(self.current_run.step.alternative))
 
