@@ -626,3 +626,36 @@ def test_hold_questions_are_yes_to_move_on(routines):
                 assert re.match(r"(Has|Have|Is|Are|Does|Do)\b", ask) and ask.endswith("?"), ask
                 assert not re.search(r"\b(still|not)\b", ask, re.IGNORECASE), ask
                 assert len(ask.split()) <= 12, ask
+
+
+# ----- what a real giver expects (partner routines) ---------------------------------------------
+
+PARTNER_IDS = ("thai-hamstring-sit", "back-effleurage", "low-back-glutes")
+
+
+@pytest.mark.parametrize("rid", PARTNER_IDS)
+def test_a_partner_routine_looks_after_both_people(routines, rid):
+    routine = routines[rid]
+    spoken = " ".join(routine_lines(routine)).lower()
+    setup = " ".join(routine.setup).lower()
+    # comfort face down: a pillow under the ankles, the head turned, and asking about it
+    assert "under the ankles" in setup and "turn your head" in setup
+    assert "whether lying face down is comfortable" in setup
+    # the giver's own body: a cushion to kneel on, or body weight and spared thumbs
+    assert "cushion" in setup or ("body weight" in setup and "thumbs" in setup)
+    # one hand stays in contact as the giver moves between sides
+    assert re.search(r"keep(ing)? one hand resting on", spoken)
+    # the talk before starting
+    assert "where it is sore" in setup and "where to keep away from" in setup
+
+
+@pytest.mark.parametrize("rid", ["back-effleurage", "low-back-glutes"])
+def test_bare_skin_routines_keep_the_receiver_warm_and_wipe_the_oil_off(routines, rid):
+    routine = routines[rid]
+    assert "warm" in " ".join(routine.setup).lower() and "cover" in " ".join(routine.setup).lower()
+    assert any("wipe" in line.lower() and "oil" in line.lower() for line in routine.closing)
+
+
+def test_no_tapping_over_the_kidneys(routines):
+    tapping = next(step for step in routines["back-effleurage"].steps if step.id == "tapping")
+    assert any(re.match(r"Never tap over the kidneys", line) for line in tapping.say)
