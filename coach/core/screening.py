@@ -70,7 +70,9 @@ class Screening:
 
     def read_back_sentence(self) -> str:
         """'So: no heart condition, no varicose veins, and not pregnant. Is that right?'"""
-        parts = [item.read_back for item in self.questions]
+        # The loader requires a read_back; a routine built in code may lack one.
+        parts = [item.read_back or f"no to: {item.question.rstrip('?')}"
+                 for item in self.questions]
         listed = parts[0] if len(parts) == 1 else \
             ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
         return f"So: {listed}. Is that right?"
