@@ -178,3 +178,14 @@ def test_a_side_while_paused_before_any_side_is_chosen():
     replies = driver.say("right")
     assert replies[0] == "Starting with the right side." and driver.phase is Phase.SETUP
     assert not any("started with" in line for line in driver.said)
+
+
+def test_an_answer_while_paused_at_a_safety_question_is_taken():
+    driver = Driver(sample_routine())
+    driver.say("stop")
+    assert driver.say("no")[-1] == PREGNANT
+    driver.say("pause")
+    assert driver.say("no")[-1] == READ_BACK
+    driver.say("pause")
+    driver.say("yes")
+    assert driver.phase is Phase.CHOOSE_SIDE

@@ -396,6 +396,8 @@ class Session:
         return self.lines.say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
 
     def _on_yes(self) -> list[Action]:
+        if self.walk.effective_phase() is Phase.SCREENING:  # an answer while paused: take it
+            self.walk.unpause()
         if self._note_question_is_newest():
             return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
@@ -419,6 +421,8 @@ class Session:
                               LineKind.ANSWER)
 
     def _on_no(self) -> list[Action]:
+        if self.walk.effective_phase() is Phase.SCREENING:  # an answer while paused: take it
+            self.walk.unpause()
         if self._note_question_is_newest():
             return self._ack() + self.notes.drop()
         if self.phase is Phase.SCREENING:
