@@ -172,7 +172,7 @@ def routine_lines() -> list[str]:
             texts += [c.question, c.reason]
         for step in routine.steps:
             texts += [step.title, *step.say, *step.after, *step.pressure.values(), *step.alternative]
-            texts += [t for t in (step.check_in, step.warning) if t]
+            texts += [t for t in (step.check_in.spoken() if step.check_in else None, step.warning) if t]
         for text in texts:
             text = text.replace("{side}", "left").replace("{other_side}", "right").strip()
             if text and text not in lines:

@@ -70,10 +70,10 @@ def test_recorded_commands_drive_a_session(tmp_path):
 def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):
     """The voice loop's "done when": the default routine, answered and driven by voice alone.
 
-    Screening answered "no" to each question by real people (shared/speech), the left side
-    chosen, then "lighter" (softer), "how long", next ("continue") and a real "stop", each
-    getting its own reply, with chatter in between that fires nothing. The synthesized parts are
-    the Piper voice (`say`).
+    Screening answered "no" to each question by real people (shared/speech) and "yes" to the
+    read-back, the left side chosen, then "lighter" (softer), "how long", next ("continue") and a
+    real "stop", each getting its own reply, with chatter in between that fires nothing. The
+    synthesized parts are the Piper voice (`say`).
     """
     recording = tmp_path / "newcomer.wav"
     gap = 2.5
@@ -81,6 +81,8 @@ def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):
     parts = [silence(4.0, 20)]
     for n in range(questions):
         parts += [real("no", n), silence(gap, 40 + n)]
+    # the answers are read back in one long sentence, then confirmed
+    parts += [silence(12.0, 39), real("yes", 2), silence(gap, 38)]
     parts += [say("left side"), silence(gap, 30),
               say("continue"), silence(gap, 31),
               say("lighter"), silence(gap, 32),
