@@ -24,10 +24,11 @@ def _list(model: Path | None, engine: str) -> None:
     from coach.voice.asr.select import describe_choice
 
     out = Console(soft_wrap=True)  # paths and commands stay copy-pasteable
+    _whisper_line(out)
     found = models.installed_models()
     if model is not None and models.is_vosk_model(Path(model)):
         found.insert(0, models.describe_model(Path(model), "--model"))
-    out.print("Searched, in order:")
+    out.print("vosk models searched, in order:")
     if model is not None:
         out.print(f"  {'--model':<11} {model}")
     for label, directory in models.search_dirs():
@@ -58,9 +59,22 @@ def _list(model: Path | None, engine: str) -> None:
         out.print()
         out.print(table)
     else:
-        out.print("\nNo vosk models installed. The bundled pocketsphinx English model is used; "
-                  "run [bold]massage-coach models download[/bold] once while online for vosk.")
+        out.print("\nNo vosk models installed (optional: [bold]massage-coach models download[/bold] "
+                  "once while online). pocketsphinx's English model is bundled as the last fallback.")
     out.print(f"\nWould use: {describe_choice(engine, model)}")
+
+
+def _whisper_line(out: Console) -> None:
+    """The Whisper model: installed or not, where, and whether its checksum is the pinned one."""
+    from coach.voice.asr.whisper_files import (INSTALL_HINT, MODEL_SHA256, PACKAGE,
+                                               PACKAGE_VERSION, packaged_model)
+
+    path = packaged_model()
+    if path is None:
+        out.print(f"Whisper tiny.en: [yellow]not installed[/yellow]; {INSTALL_HINT}\n")
+        return
+    out.print(f"Whisper tiny.en ({PACKAGE} {PACKAGE_VERSION}): {path}")
+    out.print(f"  model.bin SHA-256 must be {MODEL_SHA256[:16]}… (checked before first use)\n")
 
 
 def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,

@@ -66,6 +66,12 @@ little above (wrong SURE commands lose the receiver's place; right commands were
 to 0.80). Held-out at 0.77: real commands 21/35, false accepts 1.9 per 100."""
 
 
+PEEK_AFTER = 0.06
+"""Trailing silence after which a non-streaming engine (Whisper) is asked for its reading, and a
+whole confident command it reads ends the utterance. Measured (20 clips at real-time pace, cores
+busy): latency p50 about 90 ms lower than at 0.1 s (341-367 vs 433-466 ms), nothing more missed.
+A reading taken in a consonant's closure ("sto-") is no command and simply waits for more."""
+
 ON_AIR_MIN = 0.6
 """Least confidence a barge-in needs while the coach speaks (pocketsphinx's scale; engines with
 another scale set `Recognizer.on_air_min`)."""
@@ -151,6 +157,7 @@ class Listener:
                  on_air_min: float | None = None, min_speech: float = 0.12,
                  transcriber: Transcriber | None = None,
                  early_hangover: float | None = EARLY_HANGOVER,
+                 peek_after: float = PEEK_AFTER,
                  early_max_utterance: float = 1.5) -> None:
         """`min_speech`: utterances with less voiced audio are clicks/breaths: not decoded.
         `transcriber`: turns notes into words (`set_dictation`); None = notes by voice are off.
@@ -158,7 +165,10 @@ class Listener:
         endpointer's full hangover) when the partial result is already a whole in-context command
         that no longer phrase could extend, at that command's confidence, and the utterance is
         at most `early_max_utterance` long. None = always wait for the full hangover."""
-        self.early_hangover = early_hangover
+        # A non-streaming engine is asked for its reading after `peek_after` of silence, and a
+        # whole command it reads may end the utterance there (not after `early_hangover`).
+        self.early_hangover = early_hangover if early_hangover is None or recognizer.streaming \
+            else min(early_hangover, peek_after)
         self.early_max_utterance = early_max_utterance
         self.recognizer = recognizer
         self.transcriber = transcriber

@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 MODELS_ENV = "MASSAGE_COACH_MODELS"
 VOSK_CACHE = Path.home() / ".cache" / "vosk"
 MARKER = ".massage-coach.json"  # written into each model we install: source and checksum
-OFFLINE_HINT = ("the coach keeps working with pocketsphinx; run `massage-coach models download` "
-                "when online")
+OFFLINE_HINT = ("the coach keeps working without it (Whisper, or pocketsphinx); run "
+                "`massage-coach models download` when online")
 
 
 @dataclass(frozen=True)

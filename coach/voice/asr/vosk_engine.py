@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
+from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +303,11 @@ class VoskRecognizer(Recognizer):
         self.last_raw_text = ""  # what vosk literally heard last, for logs and the benchmark
 
     # -- Recognizer interface ------------------------------------------------------------------
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        """From the CMU dictionary (`coach.voice.asr.pronounce`): vosk's models keep their
+        lexicon inside the compiled graph, out of reach. None for words it lacks (Korean)."""
+        return dictionary_pronunciation(word)
 
     def set_phrases(self, phrases: Sequence[str] | None) -> None:
         """Listen only for `phrases` (None: all usable phrases) from the next utterance on.
