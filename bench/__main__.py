@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     def say(what: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
+    english: dict[str, list[Row]] = {}
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         started = time.perf_counter()
         header = [f"- machine: {machine()}", f"- run: `{size.name}`, {today}"]
@@ -328,7 +329,36 @@ def main(argv: list[str] | None = None) -> int:
         text = table(title, header, rows)
         print(text)
         (args.out / f"{today}-{engine}.md").write_text(text)
+        if engine != "vosk" or any(r.metric.startswith("Accuracy, real") for r in rows):
+            english[engine] = rows
+    if len(english) > 1:
+        text = side_by_side(english, size.name, today)
+        print(text)
+        (args.out / f"{today}-side-by-side.md").write_text(text)
     return 0
+
+
+def side_by_side(results: dict[str, list[Row]], size: str, today: str) -> str:
+    """One table, the engines as columns, on the same clips: each figure with its verdict."""
+    engines = list(results)
+    metrics: list[str] = []
+    for rows in results.values():
+        metrics += [r.metric for r in rows if r.metric not in metrics]
+    out = [f"## Engines side by side (`{size}`, {today}, the same clips)", "",
+           "| metric | target | " + " | ".join(engines) + " |",
+           "|---|---|" + "---|" * len(engines)]
+    for metric in metrics:
+        cells, target = [], ""
+        for engine in engines:
+            row = next((r for r in results[engine] if r.metric == metric), None)
+            if row is None:
+                cells.append("-")
+                continue
+            target = target or row.target
+            mark = {"PASS": " ✓", "MISS": " ✗"}.get(row.verdict, "")
+            cells.append(f"{row.value}{mark}")
+        out.append(f"| {metric} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

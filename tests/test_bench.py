@@ -17,7 +17,7 @@ import pytest
 from bench.__main__ import main
 
 EXPECTED_ROWS = (
-    "Accuracy, real people", "per word", "Accuracy, synthesized, clean",
+    "Accuracy, real people", "per word", "per speaker", "Accuracy, synthesized, clean",
     "Accuracy, synthesized, 20 dB", "Accuracy, synthesized, 10 dB", "Accuracy, synthesized, 5 dB",
     "False accepts per 100, real distractor words", "False accepts per 100, real sentences",
     "False accepts per 100, synth chatter", "False accepts per 100, all non-command",
@@ -29,17 +29,24 @@ EXPECTED_ROWS = (
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--size", "tiny", "--engines", "pocketsphinx", "--out", str(tmp_path)]) == 0
-    files = list(tmp_path.glob("*-pocketsphinx.md"))
-    assert len(files) == 1
-    text = files[0].read_text()
-    assert "machine:" in text and "cores" in text and "model/settings:" in text
+    assert main(["--size", "tiny", "--engines", "whisper,pocketsphinx", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    for engine in ("whisper", "pocketsphinx"):
+        files = list(tmp_path.glob(f"*-{engine}.md"))
+        assert len(files) == 1
+        text = files[0].read_text()
+        assert "machine:" in text and "cores" in text and "model/settings:" in text
+        for row in EXPECTED_ROWS:
+            assert row in text, row
+        assert text in printed
+        for line in text.splitlines():
+            if line.startswith("| ") and not line.startswith("| metric"):
+                assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
+    # The engines side by side, on the same clips: one column each, every row of both.
+    both = next(tmp_path.glob("*-side-by-side.md")).read_text()
+    assert "| metric | target | whisper | pocketsphinx |" in both
     for row in EXPECTED_ROWS:
-        assert row in text, row
-    assert text in capsys.readouterr().out
-    for line in text.splitlines():
-        if line.startswith("| ") and not line.startswith("| metric"):
-            assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
+        assert row in both, row
 
 
 def test_the_benchmark_audio_is_the_same_in_every_process() -> None:
