@@ -149,8 +149,9 @@ def test_garbage_file_is_moved_aside(db_path: Path, caplog: pytest.LogCaptureFix
     assert aside.read_bytes() == garbage  # kept untouched, for a human to look at
 
 
-def test_damaged_pages_are_moved_aside(db_path: Path) -> None:
-    """A valid header but garbage in the middle: only the integrity check notices."""
+def test_damaged_pages_are_salvaged(db_path: Path) -> None:
+    """A valid header but garbage in the middle: only the integrity check notices. What can be
+    read is copied into a fresh file; the damaged one is kept beside it."""
     with History.open(db_path) as history:
         sid = history.start_session("calf", "Calf release", "Sam", "text")
         for index in range(300):
@@ -163,9 +164,12 @@ def test_damaged_pages_are_moved_aside(db_path: Path) -> None:
     data[4096 * 3: 4096 * 6] = os.urandom(4096 * 3)
     db_path.write_bytes(bytes(data))
     with History.open(db_path) as history:
-        assert history.sessions() == []
-        assert history.notices
-    assert list(db_path.parent.glob("history.sqlite3.corrupt-*"))
+        [session] = history.sessions()
+        assert session.receiver == "Sam"
+        assert "was damaged" in history.notices[0] and "Kept 1 session" in history.notices[0]
+        assert len(history.timeline(session.id)) > 1
+    [aside] = list(db_path.parent.glob("history.sqlite3.damaged-*"))
+    assert aside.read_bytes()[4096 * 3: 4096 * 6] == bytes(data[4096 * 3: 4096 * 6])
 
 
 def test_newer_schema_is_moved_aside(db_path: Path) -> None:
@@ -189,7 +193,7 @@ def test_unwritable_place_falls_back_to_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the data dir should be")
     with History.open(blocker / "history.sqlite3") as history:
-        assert history.path is None and "memory" in history.notices[0]
+        assert history.path is None and "will not be saved" in history.notices[0]
         sid = history.start_session("calf", "Calf release", None, "text")
         history.record(sid, "step", {"index": 1})
         assert len(history.timeline(sid)) == 2

@@ -14,14 +14,19 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from coach.history import History, format_seconds
+from coach.history import History, HistoryUnavailable, format_seconds
 
 
 def _open(db: Path | None, console: Console) -> History:
-    """Open the history, telling the user (on stderr) about any file that was moved aside."""
-    history = History.open(db)
+    """Open the history read-only, telling the user (on stderr) what they should know about it
+    (damage, an earlier repair). A file that cannot be read as a history is refused: these
+    commands never change, move or create a file."""
+    try:
+        history = History.open_for_reading(db)
+    except HistoryUnavailable as error:
+        raise click.ClickException(str(error)) from None
     for notice in history.notices:
-        console.print(f"[yellow]{notice}[/yellow]")
+        console.print(notice, markup=False, style="yellow")
     return history
 
 
