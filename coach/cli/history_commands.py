@@ -26,7 +26,7 @@ def _open(db: Path | None, console: Console) -> History:
     except HistoryUnavailable as error:
         raise click.ClickException(str(error)) from None
     for notice in history.notices:
-        console.print(notice, markup=False, style="yellow")
+        console.print(notice, markup=False, style="yellow", soft_wrap=True)
     return history
 
 

@@ -1,0 +1,223 @@
+"""The user's history is never lost or clobbered: locked files, damaged pages, read-only folders.
+
+Real SQLite files, real locks held by another process, real damage written over a page.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import main
+from coach.core.commands import Intent
+from coach.core.events import CommandHeard
+from coach.history import History
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE = 4096
+
+
+def _fill(path: Path, sessions: int) -> None:
+    """A history like a real user's: sessions with steps, heard lines and pressure, and
+    remembered preferences for three receivers."""
+    with History.open(path) as history:
+        for number in range(sessions):
+            receiver = ("Lee", "Sam", "Ana")[number % 3]
+            sid = history.start_session("calf", "Calf release", receiver, "vosk",
+                                        at=1000.0 + number * 100)
+            for index in range(1, 6):
+                history.record(sid, "step", {"index": index, "title": f"Step {index} " + "x" * 40,
+                                             "planned_hold": 60}, at=1001.0 + number * 100)
+                history.record_heard(sid, CommandHeard(Intent.NEXT, "next", 0.9, "vosk"),
+                                     at=1002.0 + number * 100)
+            history.record(sid, "pressure", {"level": 1 + number % 3, "previous": 3,
+                                             "reason": "softer"}, at=1003.0 + number * 100)
+            history.end_session(sid, True, "done", at=1050.0 + number * 100)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def _leaf_page_of(path: Path, table: str) -> int:
+    """A leaf page in the middle of `table`'s b-tree (1-based), found with SQLite's dbstat."""
+    db = sqlite3.connect(path)
+    pages = [row[0] for row in db.execute(
+        "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
+        (table,))]
+    db.close()
+    assert len(pages) > 3
+    return pages[len(pages) // 2]
+
+
+def _healthy(path: Path) -> bool:
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        return db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
+
+
+def _overwrite_page(path: Path, page: int) -> bytes:
+    data = bytearray(path.read_bytes())
+    junk = bytes((index * 37 + 11) % 256 for index in range(PAGE))
+    data[(page - 1) * PAGE: page * PAGE] = junk
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_one_damaged_page_keeps_every_session_and_preference(tmp_path: Path) -> None:
+    """One 4 KB page of a 63-session history overwritten: reading shows all 63 and changes
+    nothing; the next session salvages them into a fresh file and says what was lost."""
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 63)
+    damaged = _overwrite_page(path, _leaf_page_of(path, "events"))
+    assert not _healthy(path)
+
+    result = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "100"])
+    assert result.exit_code == 0, result.output
+    assert "is damaged" in result.output and "Kept 63 sessions" in result.output
+    assert "Lost" in result.output and "timeline events" in result.output
+    assert "No sessions yet" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3"]
+    assert path.read_bytes() == damaged  # a read command changed nothing
+
+    with History.open(path) as history:  # a coaching session repairs it
+        assert len(history.sessions(None)) == 63
+        assert history.preferred_pressure("Lee", "calf") == 1
+        assert history.preferred_pressure("Sam", "calf") == 2
+        assert history.preferred_pressure("Ana", "calf") == 3
+        [notice] = history.notices
+        assert "was damaged" in notice and "Kept 63 sessions" in notice
+        assert "3 remembered pressures" in notice and "Lost" in notice
+    [aside] = tmp_path.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == damaged
+    assert _healthy(path)
+
+    # Later runs still mention it, while the damaged copy is there.
+    with History.open(path) as history:
+        assert len(history.notices) == 1 and str(aside) in history.notices[0]
+        assert "repaired" in history.notices[0]
+    later = CliRunner().invoke(main, ["history", "--db", str(path)])
+    assert str(aside) in later.output.replace("\n", "")
+    aside.unlink()
+    with History.open(path) as history:
+        assert history.notices == []
+
+
+def test_a_lost_sessions_page_rebuilds_them_from_their_timelines(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 200)
+    db = sqlite3.connect(path)
+    pages = [row[0] for row in db.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'")]
+    db.close()
+    _overwrite_page(path, pages[0])
+    with History.open(path) as history:
+        sessions = history.sessions(None)
+        assert len(sessions) == 200
+        rebuilt = [s for s in sessions if s.id == 1][0]
+        assert rebuilt.routine_title == "Calf release" and rebuilt.receiver == "Lee"
+        assert rebuilt.outcome == "completed"
+        assert "rebuilt from their timelines" in history.notices[0]
+
+
+_LOCKER = textwrap.dedent("""
+    import sqlite3, sys, time
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    db.execute("PRAGMA locking_mode=EXCLUSIVE")
+    db.execute("BEGIN EXCLUSIVE")
+    db.execute("INSERT INTO receiver_pressure VALUES ('Zed', 'calf', 2, 0)")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    db.execute("ROLLBACK")
+""")
+
+
+def _lock(path: Path, seconds: float) -> subprocess.Popen:
+    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(path), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    return locker
+
+
+def test_a_locked_history_is_waited_for_never_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 3)
+    before = path.read_bytes()
+
+    locker = _lock(path, 30)
+    try:
+        result = CliRunner().invoke(main, ["history", "--db", str(path)])
+        assert result.exit_code == 1
+        assert "in use by another program" in result.output
+        with History.open(path) as history:  # a session: runs unsaved, says so once
+            assert history.path is None
+            [notice] = history.notices
+            assert "in use by another program" in notice and "will not be saved" in notice
+    finally:
+        locker.kill()
+        locker.wait()
+    assert sorted(p.name for p in tmp_path.iterdir() if "-" not in p.name) == ["history.sqlite3"]
+    assert not list(tmp_path.glob("history.sqlite3.*"))
+    assert path.read_bytes() == before
+
+    # A lock released while we wait is simply waited for.
+    locker = _lock(path, 1.0)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["history", "--db", str(path)])
+    locker.wait()
+    assert result.exit_code == 0, result.output
+    assert "Calf release" in result.output and time.monotonic() - started >= 0.5
+
+
+def _read_only_runner(data: Path) -> list[str]:
+    """A command prefix under which `data` cannot be written. Root ignores file modes, so as
+    root the folder is bind-mounted read-only in a private mount namespace instead."""
+    if os.geteuid() != 0:
+        data.chmod(0o555)
+        return []
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("running as root without mount namespaces: cannot make a read-only folder")
+    return ["unshare", "--mount", "sh", "-c",
+            f'mount --bind -o ro "{data}" "{data}" && exec "$@"', "read-only"]
+
+
+def test_a_read_only_data_folder_is_read_not_renamed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _fill(data / "history.sqlite3", 2)
+    with History.open(data / "history.sqlite3") as history:
+        history.remember_pressure("Lee", "thai-hamstring-sit", 1)
+    before = (data / "history.sqlite3").read_bytes()
+    prefix = _read_only_runner(data)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MASSAGE_COACH_DATA": str(data)}
+    try:
+        listed = subprocess.run([*prefix, sys.executable, "-m", "coach", "history"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.count("Calf release") == 2 and "No sessions" not in listed.stdout
+        session = subprocess.run(
+            [*prefix, sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text",
+             "--quiet", "--no-screen", "--side", "left", "--for", "Lee"],
+            input="no\nno\nno\nno\nnext\nsofter\nend session\n", env=env,
+            capture_output=True, text=True, timeout=60)
+        assert session.returncode == 0, session.stderr
+        assert session.stderr.count("will not be saved") == 1, session.stderr
+        assert "could not save" not in session.stderr
+        assert "Last time Lee liked very light pressure" in session.stdout  # still read
+        assert sorted(p.name for p in data.iterdir()) == ["history.sqlite3"]
+        assert (data / "history.sqlite3").read_bytes() == before
+    finally:
+        data.chmod(0o755)
