@@ -30,12 +30,14 @@ from coach.core.actions import (
 from coach.core.clock import MonotonicClock
 from coach.core.commands import Intent, parse
 from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
+from coach.core.plain_text import printable
 from coach.core.session import Session
 from coach.core.status import Status
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
+END_OF_INPUT = "(end of input)"  # the stand-in command when typed input ends
 DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
 
 
@@ -66,11 +68,28 @@ class PlainDisplay:
     """Prints what the coach says, one line each: text mode, pipes and CI."""
 
     def __init__(self, stream: TextIO | None = None, prefix: str = "coach: ") -> None:
-        self.stream = stream or sys.stdout
+        self.stream: TextIO | None = stream or sys.stdout
         self.prefix = prefix
 
     def show_line(self, text: str) -> None:
-        print(f"{self.prefix}{text}", file=self.stream, flush=True)
+        """One line, control characters escaped. A reader that went away (`| head -1`) is not
+        an error for the session: the coaching goes on, unprinted."""
+        if self.stream is None:
+            return
+        try:
+            print(f"{self.prefix}{printable(text)}", file=self.stream, flush=True)
+        except BrokenPipeError:
+            log.info("the output was closed; the coach's lines are no longer printed")
+            self._stop_printing()
+
+    def _stop_printing(self) -> None:
+        import os
+
+        try:  # so that the interpreter's last flush does not fail on the closed pipe either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.stream = None
 
     def update(self, status: Status) -> None:
         pass  # a plain log has no live view
@@ -96,11 +115,19 @@ def typed_event(line: str) -> Event:
 
 
 def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]") -> None:
-    """Producer: each typed line becomes an event; end of input ends the session."""
-    for line in stream:
-        if line.strip():
-            events.put(typed_event(line))
-    events.put(CommandHeard(Intent.END, "(end of input)", 1.0, "text"))
+    """Producer: each typed line becomes an event; end of input ends the session.
+
+    Typed text is made printable first (control characters escaped, bytes that are not UTF-8
+    replaced), so it can be shown and saved; input that cannot be read at all ends the session
+    like end of input, rather than leaving it waiting for a reader that died."""
+    try:
+        for line in stream:
+            line = printable(line, one_line=True)
+            if line.strip():
+                events.put(typed_event(line))
+    except (OSError, ValueError) as error:  # a closed or undecodable stream
+        log.warning("typed input stopped: %s", error)
+    events.put(CommandHeard(Intent.END, END_OF_INPUT, 1.0, "text"))
 
 
 @dataclass

@@ -154,6 +154,8 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
         if text_mode:
             runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
                                           output_device)
+            if hasattr(sys.stdin, "reconfigure"):
+                sys.stdin.reconfigure(errors="replace")  # a stray byte is not a crash
             reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
                                       name="typed-commands", daemon=True)
             reader.start()
