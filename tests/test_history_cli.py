@@ -136,3 +136,21 @@ def test_real_command_line(data_dir: Path) -> None:
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "Calf squeeze" in result.stdout
+
+
+def test_numbers_out_of_range_are_refused_plainly(data_dir: Path, tmp_path: Path) -> None:
+    """Once an OverflowError traceback; `-n 0` once said "No sessions yet" with sessions on file.
+    """
+    for args, words in ((["history", "list", "-n", "99999999999999999999"], "not in the range"),
+                        (["history", "-n", "0"], "not in the range"),
+                        (["history", "show", "99999999999999999999"], "not in the range"),
+                        (["history", "export", "--session", "99999999999999999999"],
+                         "not in the range"),
+                        (["history", "export", "--out", str(tmp_path / "no" / "x.json")],
+                         "cannot write")):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code in (1, 2), (args, result.output)
+        assert words in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit), (args, result.output)
+        assert "No sessions yet" not in result.output
+    assert not (tmp_path / "no").exists()

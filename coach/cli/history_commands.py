@@ -30,6 +30,10 @@ def _open(db: Path | None, console: Console) -> History:
     return history
 
 
+MAX_LIST = 1_000_000  # -n: more than anyone has; bigger numbers are refused, not overflowed
+MAX_ID = 2**63 - 1  # SQLite's largest row id
+
+
 def _when(at: float) -> str:
     """Short enough for an 80-column table; the year only when it is not this year."""
     moment = _dt.datetime.fromtimestamp(at)
@@ -72,9 +76,13 @@ def register(main: click.Group) -> None:
     db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                              default=None, help="History file (default: the coach's own).")
 
+    limit_option = click.option(
+        "-n", "--limit", type=click.IntRange(min=1, max=MAX_LIST, clamp=False), default=20,
+        show_default=True, help="How many sessions (1 or more).")
+
     @main.group("history", invoke_without_command=True)
     @db_option
-    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @limit_option
     @click.pass_context
     def history_group(ctx: click.Context, db: Path | None, limit: int) -> None:
         """Past sessions (newest first); see `history show ID` and `history export`."""
@@ -85,14 +93,14 @@ def register(main: click.Group) -> None:
 
     @history_group.command("list")
     @db_option
-    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @limit_option
     @click.pass_context
     def list_command(ctx: click.Context, db: Path | None, limit: int) -> None:
         """Past sessions, newest first."""
         _list(db or ctx.obj.get("db"), limit)
 
     @history_group.command("show")
-    @click.argument("session_id", type=int)
+    @click.argument("session_id", type=click.IntRange(min=1, max=MAX_ID))
     @db_option
     @click.pass_context
     def show_command(ctx: click.Context, session_id: int, db: Path | None) -> None:
@@ -122,7 +130,8 @@ def register(main: click.Group) -> None:
                   show_default=True)
     @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Write here instead of standard output.")
-    @click.option("--session", "session_ids", type=int, multiple=True,
+    @click.option("--session", "session_ids", type=click.IntRange(min=1, max=MAX_ID),
+                  multiple=True,
                   help="Only this session (repeatable). Default: all.")
     @db_option
     @click.pass_context
@@ -136,6 +145,10 @@ def register(main: click.Group) -> None:
             if out_path is None:
                 writer(sys.stdout, chosen)
                 return
-            with open(out_path, "w", encoding="utf-8", newline="") as handle:
-                count = writer(handle, chosen)
+            try:
+                with open(out_path, "w", encoding="utf-8", newline="") as handle:
+                    count = writer(handle, chosen)
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot write {out_path}: {error.strerror or error}") from None
         err.print(f"Wrote {count} session(s) to {out_path}")
