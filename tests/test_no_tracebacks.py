@@ -30,3 +30,10 @@ def test_a_failed_download_leaves_no_folder_behind(tmp_path: Path) -> None:
                              "--url", "http://127.0.0.1:9/model.zip"])
     assert "cannot reach" in output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_speed_must_be_a_finite_sane_number() -> None:
+    """`--speed inf` once froze the hold and crashed at the end (ValueError in walk.py)."""
+    for value in ("inf", "nan", "1e400", "-inf", "0", "-1", "5000"):
+        output = _plain_failure(["run", "--text", "--quiet", "--speed", value])
+        assert "Invalid value for '--speed'" in output and "0.1" in output and "1000" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import sys
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from coach.cli.process_exit import exit_process
-from coach.core.clock import MonotonicClock
+from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
@@ -22,6 +23,14 @@ from coach.runner import PlainDisplay, Runner, read_typed_commands
 log = logging.getLogger(__name__)
 
 DEFAULT_ROUTINE = "thai-hamstring-sit"
+
+
+def _finite(value: float, param: click.Parameter) -> float:
+    """FloatRange lets nan through (every comparison with nan is false)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number between {MIN_SPEED:g} and "
+                                 f"{MAX_SPEED:g}.", param=param)
+    return value
 
 
 def load_routine_or_exit(name: str) -> Routine:
@@ -95,8 +104,10 @@ def make_display(no_screen: bool):
 @click.option("--text", "text_mode", is_flag=True,
               help="Type commands instead of speaking them (no microphone needed).")
 @click.option("--quiet", is_flag=True, help="Print the coach's lines without speaking them.")
-@click.option("--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              help="Run the clock this many times faster (demos and tests).")
+@click.option("--speed", type=click.FloatRange(min=MIN_SPEED, max=MAX_SPEED), default=1.0,
+              show_default=True, callback=lambda ctx, param, value: _finite(value, param),
+              help=f"Run the clock this many times faster (demos and tests; {MIN_SPEED:g} to "
+                   f"{MAX_SPEED:g}).")
 @click.option("--voice", help="Speech voice (id or part of its name, e.g. en-us).")
 @click.option("--rate", type=click.IntRange(80, 400), help="Speech rate in words per minute.")
 @click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Speech volume, 0 to 1.")

@@ -16,6 +16,12 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
 
+# Sane bounds for a sped-up (or slowed) clock: at 1000x an hour-long routine takes 3.6 s, and
+# holds and timers still get whole milliseconds; beyond that (or inf, nan) nothing advances.
+MIN_SPEED = 0.1
+MAX_SPEED = 1000.0
+
+
 class MonotonicClock:
     """Real time from `time.monotonic`, optionally running `speed` times faster.
 
@@ -23,8 +29,9 @@ class MonotonicClock:
     """
 
     def __init__(self, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError(f"speed must be positive, got {speed}")
+        if not MIN_SPEED <= speed <= MAX_SPEED:  # also refuses nan
+            raise ValueError(f"speed must be between {MIN_SPEED:g} and {MAX_SPEED:g}, "
+                             f"got {speed}")
         self.speed = speed
         self._origin = time.monotonic()
 
