@@ -41,8 +41,9 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
          show_all: bool, as_note: bool) -> None:
     """Print the commands the coach would act on in each recording (any sample rate)."""
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.listener import Listener, listen_pcm
-    from coach.voice.testaudio import load_wav, to_pcm
+    from coach.voice.listener import Listener
+    from coach.voice.testaudio import to_pcm
+    from coach.voice.wav_file import WavError, inspect_wav, stream_wav
 
     try:
         recognizer = _create(engine, model)
@@ -56,12 +57,13 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
     failed = False
     for path in files:
         try:
-            pcm = to_pcm(load_wav(path))
-        except (OSError, EOFError, ValueError, Exception) as error:  # wave.Error is not OSError
-            click.echo(f"{path}: cannot read: {error}", err=True)
+            inspect_wav(path)
+        except WavError as error:
+            click.echo(f"{path}: cannot use this file: {error}", err=True)
             failed = True
             continue
         if transcriber is not None:
+            pcm = b"".join(to_pcm(block) for block in stream_wav(path))  # a note is short
             note = transcriber.transcribe(pcm)
             if as_json:
                 click.echo(json.dumps({"file": str(path), "note": note.text,
@@ -73,8 +75,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
             continue
         listener = Listener(recognizer, vad=vad)
         started = time.perf_counter()
-        heard = listen_pcm(listener, pcm)
-        seconds = len(pcm) / 32000
+        heard, seconds = _listen_streaming(listener, (to_pcm(b) for b in stream_wav(path)))
         rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
         shown = [h for h in heard if h.fired or show_all]
         if as_json:
@@ -110,3 +111,24 @@ def _create(engine: str, model: Path | None):
 
         return PocketsphinxRecognizer(model_dir=model)
     return create_recognizer(engine, model)
+
+
+def _listen_streaming(listener, blocks, chunk_ms: int = 20) -> tuple[list, float]:
+    """Feed a recording to `listener` block by block in `chunk_ms` chunks, as `listen_pcm` does
+    for a whole one, so memory stays bounded for any length. Returns (heard, seconds)."""
+    step = 16000 * chunk_ms // 1000 * 2
+    heard: list = []
+    done = 0  # bytes fed so far
+    carry = b""
+    for block in blocks:
+        data = carry + block
+        whole = len(data) - len(data) % step
+        for offset in range(0, whole, step):
+            done += step
+            heard.extend(listener.process(data[offset: offset + step], done / 32000))
+        carry = data[whole:]
+    if carry:
+        done += len(carry)
+        heard.extend(listener.process(carry, done / 32000))
+    heard.extend(listener.flush(done / 32000))
+    return heard, done / 32000

@@ -33,6 +33,20 @@ def _finite(value: float, param: click.Parameter) -> float:
     return value
 
 
+def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
+    """Check an --audio-in file before the session starts: a file it cannot read would
+    otherwise look like a lost microphone, and the session would wait for it forever."""
+    if path is None:
+        return None
+    from coach.voice.wav_file import WavError, inspect_wav
+
+    try:
+        inspect_wav(path)
+    except WavError as error:
+        raise click.BadParameter(f"{path}: {error}", param=param) from None
+    return path
+
+
 def load_routine_or_exit(name: str) -> Routine:
     """Find and load a routine by id, file name or path; on failure print why and exit 2."""
     from coach.core.library import RoutineNotFound, find
@@ -118,6 +132,7 @@ def make_display(no_screen: bool):
               show_default=True, help="Speech recognition engine (voice mode).")
 @click.option("--model", type=click.Path(path_type=Path), help="A vosk model directory.")
 @click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              callback=lambda ctx, param, value: _usable_recording(value, param),
               help="Listen to this WAV recording instead of the microphone.")
 @click.option("--input-device", help="Microphone (name or index; see `massage-coach doctor`).")
 @click.option("--output-device", help="Speaker (name or index).")

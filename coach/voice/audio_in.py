@@ -171,8 +171,8 @@ class WavFileSource:
         self.start = start
         try:
             self.pcm = to_pcm(load_wav(self.path))
-        except (OSError, EOFError, ValueError) as error:
-            raise AudioDeviceError(f"cannot read {self.path}: {error}") from error
+        except (OSError, ValueError) as error:  # WavError says what is wrong and what works
+            raise AudioDeviceError(f"cannot use {self.path}: {error}") from error
         self.overflows = 0
         self.lost = False
 
