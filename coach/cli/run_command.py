@@ -17,6 +17,7 @@ from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.history import History
+from coach.history.describe import clean_name
 from coach.session_history import SessionHistory, profile_options
 from coach.runner import PlainDisplay, Runner, read_typed_commands
 
@@ -138,7 +139,8 @@ def make_display(no_screen: bool):
 @click.option("--output-device", help="Speaker (name or index).")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Save each heard utterance as a WAV with what was recognized (debugging).")
-@click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.")
+@click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.",
+              callback=lambda ctx, param, value: clean_name(value))
 @click.option("--no-screen", is_flag=True, help="Plain log lines instead of the live screen.")
 def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,

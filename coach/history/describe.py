@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.core.plain_text import printable
 from coach.history.schema import (
     KIND_HEARD,
     KIND_HOLD,
@@ -138,9 +139,10 @@ def pressure_fields(data: dict[str, Any]) -> tuple[int | None, int | None, str |
 
 
 def clean_name(name: str | None) -> str | None:
+    """A receiver's name as kept and matched: one line, single spaces, nothing unprintable."""
     if name is None:
         return None
-    name = " ".join(name.split())
+    name = " ".join(printable(name, one_line=True).split())
     return name or None
 
 

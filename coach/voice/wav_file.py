@@ -28,6 +28,7 @@ _FORMAT_NAMES = {2: "ADPCM", 6: "A-law", 7: "mu-law", 0x11: "IMA ADPCM", 0x55: "
                  0x50: "MPEG"}
 MAX_CHUNKS = 10_000  # RIFF chunks looked at before giving up on finding the audio
 BLOCK_SECONDS = 5.0  # audio decoded at a time: memory stays at a few MB for any length
+MAX_POLYPHASE_DOWN = 2_000  # 44.1 kHz -> 16 kHz is 160/441; odd rates are interpolated
 _PAD_SECONDS = 0.05  # context on each side of a block, so block-wise resampling has no seams
 
 
@@ -130,8 +131,8 @@ def _decode(raw: bytes, info: WavInfo) -> np.ndarray:
     usable = len(raw) - len(raw) % info.frame_bytes
     raw = raw[:usable]
     if info.is_float:
-        data = np.frombuffer(raw, dtype="<f4" if info.bits == 32 else "<f8").astype(np.float32)
-        data = np.nan_to_num(np.clip(data, -1.0, 1.0), nan=0.0)
+        data = np.frombuffer(raw, dtype="<f4" if info.bits == 32 else "<f8")
+        data = np.clip(np.nan_to_num(data, nan=0.0), -1.0, 1.0).astype(np.float32)
     elif info.bits == 8:
         data = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
     elif info.bits == 16:
@@ -199,6 +200,12 @@ def _resampled_part(buffer: np.ndarray, start: int, begin: int, end: int, pad: i
     """Output samples for input [begin, end), resampled with context from `buffer`."""
     lo = max(start, begin - pad)
     segment = buffer[lo - start: min(len(buffer), end + pad - start)]
+    if down > MAX_POLYPHASE_DOWN:
+        # An odd rate (say 44,101 Hz) would need a polyphase filter of millions of taps:
+        # interpolate linearly at the same output times instead.
+        first_out, last_out = -(-begin * up // down), -(-end * up // down)
+        times = np.arange(first_out, last_out, dtype=np.float64) * down / up - lo
+        return np.interp(times, np.arange(len(segment)), segment).astype(np.float32)
     out = resample(segment, rate, target)
     first = (begin - lo) * up // down
     count = -(-(end - begin) * up // down)  # ceiling
