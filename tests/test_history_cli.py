@@ -154,3 +154,22 @@ def test_numbers_out_of_range_are_refused_plainly(data_dir: Path, tmp_path: Path
             isinstance(result.exception, SystemExit), (args, result.output)
         assert "No sessions yet" not in result.output
     assert not (tmp_path / "no").exists()
+
+
+def test_control_characters_and_markup_from_the_history_reach_no_terminal(
+        tmp_path: Path) -> None:
+    """Escape sequences, NUL and BEL in titles, names and notes went to the terminal raw."""
+    db = tmp_path / "h.sqlite3"
+    with History.open(db) as history:
+        sid = history.start_session("calf", "Calf \x1b[2J[/red] release\x00", "Sam", "text")
+        history.record(sid, "note", {"step_id": "s", "text": "[bold]knot\x1b[31m here\x07"})
+        history.record(sid, "weird\x1b]0;title\x07", {"x": "\x9b1m"})
+        history.end_session(sid, False, "stopped \x1b[5m")
+    for args in (["history", "--db", str(db)], ["history", "show", "1", "--db", str(db)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        for raw in ("\x1b", "\x07", "\x00", "\x9b"):
+            assert raw not in result.output
+        assert "\\x1b" in result.output
+    shown = CliRunner().invoke(main, ["history", "show", "1", "--db", str(db)]).output
+    assert "[/red]" in shown and "[bold]knot\\x1b[31m here\\x07" in shown

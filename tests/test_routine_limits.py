@@ -124,3 +124,12 @@ def test_what_is_read_is_capped_not_the_reported_size(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "kB" in result.output
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert usage < 2_000_000  # KB: nothing near the 3 GB /dev/zero once took
+
+
+def test_control_characters_in_routine_text_are_refused() -> None:
+    text = BASE
+    lines = text.split("\n")
+    lines[1] = 'title: "Back \\x1b[31mred\\a massage\\0"'
+    [problem] = _problems("\n".join(lines))
+    assert (problem.line, problem.field) == (2, "title")
+    assert problem.found == "\\x1b, \\x07, \\x00"

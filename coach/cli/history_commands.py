@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from coach.core.plain_text import printable
 from coach.history import History, HistoryUnavailable, format_seconds
 
 
@@ -32,6 +34,12 @@ def _open(db: Path | None, console: Console) -> History:
 
 MAX_LIST = 1_000_000  # -n: more than anyone has; bigger numbers are refused, not overflowed
 MAX_ID = 2**63 - 1  # SQLite's largest row id
+
+
+def _plain(text: str, style: str = "") -> Text:
+    """Text from the history shown as it is: no rich markup read into it (a note "[/red]" once
+    could break the table), no control characters sent to the terminal."""
+    return Text(printable(text, one_line=True), style=style)
 
 
 def _when(at: float) -> str:
@@ -64,9 +72,9 @@ def _list(db: Path | None, limit: int) -> None:
     for info in sessions:
         length = (format_seconds(info.ended_at - info.started_at)
                   if info.ended_at is not None else "—")
-        table.add_row(str(info.id), _when(info.started_at), info.routine_title,
-                      info.receiver or "—", length, str(info.steps_done),
-                      f"[{styles[info.outcome]}]{info.outcome}[/]", info.engine)
+        table.add_row(str(info.id), _when(info.started_at), _plain(info.routine_title),
+                      _plain(info.receiver or "—"), length, str(info.steps_done),
+                      Text(info.outcome, style=styles[info.outcome]), _plain(info.engine))
     out.print(table)
 
 
@@ -112,8 +120,10 @@ def register(main: click.Group) -> None:
                 raise click.ClickException(f"no session {session_id} (see `massage-coach history`)")
             entries = history.timeline(session_id)
         who = f" for {info.receiver}" if info.receiver else ""
-        out.print(f"[bold]Session {info.id}[/bold]: {info.routine_title}{who}, "
-                  f"{_when(info.started_at)}, {info.outcome} ({info.engine})")
+        heading = Text(f"Session {info.id}", style="bold")
+        heading.append(printable(f": {info.routine_title}{who}, {_when(info.started_at)}, "
+                                 f"{info.outcome} ({info.engine})", one_line=True))
+        out.print(heading)
         table = Table(show_header=True, box=None, pad_edge=False)
         table.add_column("Time", justify="right", style="dim")
         table.add_column("What")
@@ -122,7 +132,7 @@ def register(main: click.Group) -> None:
                      "step": "bold", "step_started": "bold",
                      "pressure_settled": "cyan"}.get(entry.kind, "")
             table.add_row(format_seconds(entry.at - info.started_at),
-                          f"[{style}]{entry.describe()}[/]" if style else entry.describe())
+                          _plain(entry.describe(), style))
         out.print(table)
 
     @history_group.command("export")

@@ -26,6 +26,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from coach.core.durations import describe_duration, parse_duration
+from coach.core.plain_text import control_characters
 from coach.core.routine_problems import Problem
 from coach.core.safety_lint import unsafe_phrases
 
@@ -197,6 +198,12 @@ class Document:
         cleaned = " ".join(value.split())
         if not cleaned:
             self.add(node, field, "some text", "empty text", "value")
+            return None
+        controls = control_characters(cleaned)
+        if controls:
+            self.add(node, field, "plain text without control characters",
+                     ", ".join(dict.fromkeys(controls)), "value",
+                     "remove the escape (\\x1b, \\a, \\0...): it would reach the terminal raw")
             return None
         self.placeholders(node, field, cleaned, scope)
         return cleaned
