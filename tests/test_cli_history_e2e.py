@@ -116,3 +116,32 @@ def test_bytes_that_are_not_utf8_on_stdin(tmp_path):
         texts = [entry.data.get("text") for entry in history.timeline(session.id)
                  if entry.kind in ("heard", "not_understood")]
         assert "caf\ufffd" in texts and "\\x1b[31mred\\x07" in texts
+
+
+def test_steps_done_is_counted_one_way_everywhere(tmp_path):
+    """Once: spoken "one of eight steps", timeline "1 steps done", JSON and list 2."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coach.cli import main
+
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left",
+                         "--no-screen", env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    start_first_spot(coach)  # the first step done, the second one's hold running
+    coach.type("end session")
+    coach.expect(r"You did one of eight steps")
+    assert coach.finish() == 0
+    db = str(tmp_path / "history.sqlite3")
+    with History.open_for_reading(db) as history:
+        (session,) = history.sessions()
+        assert session.steps_done == 1
+        described = [entry.describe() for entry in history.timeline(session.id)]
+        assert "Session over: ended early, 1 step done" in described
+        assert not any(line.startswith(("hold_started:", "session_started:", "step_done:"))
+                       for line in described)
+    exported = CliRunner().invoke(main, ["history", "export", "--db", db])
+    assert json.loads(exported.output)["sessions"][0]["steps_done"] == 1
+    listed = CliRunner().invoke(main, ["history", "--db", db]).output
+    row = [line for line in listed.splitlines() if line.strip().startswith("1 ")][0]
+    assert " 1  " in row.split("ended early")[0][-8:]

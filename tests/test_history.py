@@ -37,6 +37,7 @@ def _full_session(history: History) -> int:
     history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"}, at=1010.5)
     history.record_heard(sid, NotUnderstood("can you pass the towel", "vosk"), at=1020.0)
     history.record(sid, "hold", {"index": 1, "actual_hold": 131.4}, at=1132.0)
+    history.record(sid, "step_done", {"index": 1, "step_id": "squeeze"}, at=1132.0)
     history.record(sid, "note", {"step_id": "squeeze", "text": "knot mid-calf"}, at=1133.0)
     history.record(sid, "voice", {"rate": 1}, at=1134.0)  # a kind with no table of its own
     history.end_session(sid, True, "Six steps, 18 minutes", at=2000.0)
@@ -51,7 +52,7 @@ def test_session_round_trip(db_path: Path) -> None:
         assert info.completed and info.outcome == "completed" and info.steps_done == 1
         kinds = [entry.kind for entry in history.timeline(sid)]
         assert kinds == ["session_start", "step", "heard", "pressure", "not_understood", "hold",
-                         "note", "voice", "session_end"]
+                         "step_done", "note", "voice", "session_end"]
         described = [entry.describe() for entry in history.timeline(sid)]
         assert "Step 1 · Calf squeeze (left), hold 2:00" in described
         assert 'Not understood: "can you pass the towel" (vosk)' in described
@@ -121,7 +122,7 @@ def test_exports(db_path: Path) -> None:
         buffer = io.StringIO()
         assert history.export_csv(buffer, [first]) == 1
         rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
-        assert len(rows) == 9 and {row["session_id"] for row in rows} == {str(first)}
+        assert len(rows) == 10 and {row["session_id"] for row in rows} == {str(first)}
         assert rows[3]["kind"] == "pressure" and rows[3]["seconds"] == "10.5"
         assert json.loads(rows[3]["data"]) == {"level": 2, "previous": 3, "reason": "softer"}
 

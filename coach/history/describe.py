@@ -19,6 +19,7 @@ from coach.history.schema import (
     KIND_SESSION_OVER,
     KIND_SESSION_START,
     KIND_STEP,
+    KIND_STEP_DONE,
 )
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
@@ -62,7 +63,7 @@ class SessionInfo:
 def session_info(row: tuple[Any, ...]) -> SessionInfo:
     return SessionInfo(id=row[0], routine_id=row[1], routine_title=row[2], receiver=row[3],
                        engine=row[4], started_at=row[5], ended_at=row[6],
-                       completed=bool(row[7]), summary=row[8], steps_done=int(row[9]))
+                       completed=bool(row[7]), summary=row[8], steps_done=as_int(row[9]) or 0)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class Entry:
                 "  ", " ")
         if self.kind == KIND_SESSION_OVER:
             outcome = "completed" if d.get("completed") else "ended early"
-            return f"Session over: {outcome}, {d.get('steps_done', '?')} steps done"
+            done = as_int(d.get("steps_done"))
+            return f"Session over: {outcome}, {_count(done, 'step')} done"
         if self.kind in (KIND_STEP, KIND_HOLD):
             return _describe_step(d)
         if self.kind == KIND_PRESSURE:
@@ -107,11 +109,52 @@ class Entry:
         if self.kind == KIND_NOTE:
             where = f" at {d['step_id']}" if d.get("step_id") else ""
             return f"Note{where}: {d.get('text', '')}"
+        said = _describe_engine_record(self.kind, d)
+        if said:
+            return said
         rest = ", ".join(f"{k}={v}" for k, v in d.items())
         return f"{self.kind}: {rest}" if rest else self.kind
 
     def to_dict(self) -> dict[str, Any]:
         return {"at": iso(self.at), "kind": self.kind, **self.data}
+
+
+def _count(number: int | None, noun: str) -> str:
+    if number is None:
+        return f"? {noun}s"
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _seconds(value: Any) -> str:
+    number = as_float(value)
+    return format_seconds(number) if number is not None else "?"
+
+
+def _describe_engine_record(kind: str, d: dict[str, Any]) -> str:
+    """The engine's other records in words ("" for a kind not known here: shown raw)."""
+    if kind == "session_started":
+        level = as_int(d.get("pressure"))
+        return f"Began at pressure {level} {PRESSURE_NAMES.get(level or 0, '')}".rstrip()
+    if kind == KIND_STEP_DONE:
+        return f"Step {d.get('index', '?')} done"
+    if kind == "hold_started":
+        return f"Hold started at {d.get('step', '?')}, planned {_seconds(d.get('planned'))}"
+    if kind == "hold_check":
+        return f"Asked whether to move on, after {_seconds(d.get('held'))}"
+    if kind == "hold_extended":
+        return f"Hold made {_seconds(d.get('added'))} longer"
+    if kind == "optional_step":
+        wanted = "done" if d.get("wanted") else "skipped"
+        return f"Optional step {d.get('index', '?')} ({d.get('step_id', '?')}): {wanted}"
+    if kind == "contraindication":
+        return f"Stopped at the safety question: {d.get('question', '?')}"
+    if kind == "device":
+        state = "lost" if d.get("lost") else "back"
+        detail = f" ({d['detail']})" if d.get("detail") else ""
+        return f"Audio device {d.get('device', '?')} {state}{detail}"
+    if kind == "note_dropped":
+        return f"Note not kept ({d.get('why', '?')}): {d.get('text', '')}"
+    return ""
 
 
 def _describe_step(d: dict[str, Any]) -> str:

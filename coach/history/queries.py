@@ -22,7 +22,16 @@ from coach.history.describe import (
     loads,
     session_info,
 )
-from coach.history.schema import SCHEMA_VERSION
+from coach.history.schema import KIND_SESSION_OVER, KIND_STEP_DONE, SCHEMA_VERSION
+
+
+# Steps done: finished and not skipped, as the spoken summary counts them (the engine records
+# `step_done` for each). Sessions saved before that record existed keep their own count.
+STEPS_DONE = (
+    "COALESCE(NULLIF((SELECT COUNT(*) FROM events e WHERE e.session_id = s.id AND "
+    f"e.kind = '{KIND_STEP_DONE}'), 0), (SELECT json_extract(o.data, '$.steps_done') FROM events "
+    f"o WHERE o.session_id = s.id AND o.kind = '{KIND_SESSION_OVER}' ORDER BY o.id DESC "
+    "LIMIT 1), 0)")
 
 
 class HistoryQueries:
@@ -96,16 +105,18 @@ class HistoryQueries:
         rows = self._query(
             "SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
             "s.ended_at, s.completed, s.summary, "
-            "(SELECT COUNT(*) FROM steps st WHERE st.session_id = s.id) "
+            f"{STEPS_DONE} "
             "FROM sessions s ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
             (-1 if limit is None else limit,))
         return [session_info(row) for row in rows]
 
     def session(self, session_id: int) -> SessionInfo | None:
+        if not 0 < session_id < 2**63:  # SQLite cannot even bind it: no such session
+            return None
         rows = self._query(
             "SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
             "s.ended_at, s.completed, s.summary, "
-            "(SELECT COUNT(*) FROM steps st WHERE st.session_id = s.id) "
+            f"{STEPS_DONE} "
             "FROM sessions s WHERE s.id = ?", (session_id,))
         return session_info(rows[0]) if rows else None
 

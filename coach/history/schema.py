@@ -24,6 +24,7 @@ KIND_SESSION_OVER = "session_over"  # completed, steps_done, skipped, pressure
 KIND_STEP = "step"  # index (1-based), step_id, title, side, planned_hold, actual_hold
 KIND_HOLD = "hold"  # index, actual_hold (and optionally planned_hold): fills in a step row
 KIND_NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
+KIND_STEP_DONE = "step_done"  # index, step_id: finished, not skipped (what "steps done" counts)
 # Written by History itself:
 KIND_SESSION_START = "session_start"
 KIND_SESSION_END = "session_end"
