@@ -11,7 +11,9 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Anything with a monotonic `now()` in seconds."""
+    """Anything with a monotonic `now()` in seconds. A clock may also have `speed`: session
+    seconds per real second (1 when absent). Waits for a person to speak use it, because a
+    person does not talk faster when a demo runs the holds faster."""
 
     def now(self) -> float: ...
 
@@ -46,8 +48,9 @@ class MonotonicClock:
 class FakeClock:
     """A clock that only moves when told to: for tests."""
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, speed: float = 1.0) -> None:
         self._now = start
+        self.speed = speed  # what a sped-up MonotonicClock would say, for person-paced waits
 
     def now(self) -> float:
         return self._now

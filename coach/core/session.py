@@ -89,7 +89,7 @@ class Session:
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes,
                          advance_word=self.options.advance_word)
-        self.notes = NoteFlow(self.lines)
+        self.notes = NoteFlow(self.lines, getattr(clock, "speed", 1.0))
         self.screening = Screening(routine.contraindications, self.lines)
         self.last_heard = ""
         self.last_understood = True
