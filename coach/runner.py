@@ -94,6 +94,17 @@ class PlainDisplay:
     def update(self, status: Status) -> None:
         pass  # a plain log has no live view
 
+    def step_started(self, number: int, count: int, title: str, side: str | None) -> None:
+        """A heading line when a step starts: "== Step 2 of 8: Sit on the thigh (left) ==". """
+        if self.stream is None or not title:
+            return
+        where = f" ({side})" if side else ""
+        try:
+            print(printable(f"== Step {number} of {count}: {title}{where} =="),
+                  file=self.stream, flush=True)
+        except BrokenPipeError:
+            self._stop_printing()
+
     def __enter__(self) -> "PlainDisplay":
         return self
 
@@ -198,12 +209,22 @@ class Runner:
                 if self.speaker is not None:
                     self.speaker.adjust(action.rate_steps, action.volume_steps)
             elif isinstance(action, Record):
+                if action.kind == "step":
+                    self._announce_step(action.data)
                 if self.history is not None:
                     self.history.record(action.kind, action.data)
             elif isinstance(action, SessionOver):
                 self.over = action
                 if self.history is not None:
                     self.history.close(action.completed, action.summary)
+
+    def _announce_step(self, data: dict[str, Any]) -> None:
+        """A display that lists lines (text mode, pipes) shows each step's title as the step
+        starts, as the routine format promises; the live screen shows it in its header."""
+        announce = getattr(self.display, "step_started", None)
+        if announce is not None:
+            announce(int(data.get("index") or 0), self.session.status().step_count,
+                     str(data.get("title") or ""), data.get("side"))
 
     def _drain(self, signals: "StopSignals") -> None:
         """Let the last lines finish speaking (another Ctrl-C cuts them), then release the
