@@ -138,7 +138,7 @@ def test_env_var_sets_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_garbage_file_is_moved_aside(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     garbage = os.urandom(8192)
     db_path.write_bytes(garbage)
-    with caplog.at_level(logging.WARNING, logger="coach.history"):
+    with caplog.at_level(logging.INFO, logger="coach.history"):  # shown once, as a notice
         history = History.open(db_path)
     with history:
         assert history.sessions() == []

@@ -16,3 +16,25 @@ def test_text_mode_shows_each_steps_title_as_it_starts() -> None:
     assert any(line.startswith("== Step 2 of 8: ") for line in coach.seen)
     coach.type("end session")
     assert coach.finish() == 0
+
+
+def test_a_missing_speaker_is_reported_once_with_the_right_options(tmp_path) -> None:
+    """The advice named `--device` (the options are --input-device and --output-device),
+    suggested --text to someone already using it, and came twice (a log line and a note)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_cli_run_text import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--no-screen",
+         "--output-device", "no-such-speaker-here"], input="end session\n", text=True,
+        capture_output=True, timeout=60, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("cannot play sound") == 1, result.stderr
+    assert "WARNING" not in result.stderr
+    assert "--output-device" in result.stderr
+    assert "`--device`" not in result.stderr and "--device " not in result.stderr
+    assert "--text" not in result.stderr

@@ -99,7 +99,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                        device=device_spec(device), on_finished=runner.speech_finished,
                        on_error=output_failed, reference=reference)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
-        log.warning("speech output unavailable: %s", error)
+        log.info("speech output unavailable: %s", error)  # the note below says it once
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
                    f"Use --quiet to skip speech on purpose.", err=True)
         return SilentSpeaker(on_finished=runner.speech_finished)

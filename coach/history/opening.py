@@ -116,7 +116,7 @@ def open_for_reading(path: Path | None = None) -> Opened:
     try:
         _probe(db, target, READ_WAIT_SECONDS)
     except _Damaged as problem:
-        log.warning("history %s is damaged (%s); reading what can be read", target, problem)
+        log.info("history %s is damaged (%s); reading what can be read", target, problem)
         memory, report = _salvage_into(db, memory_history())
         return Opened(memory, target, writable=True, notices=[
             f"The history file {target} is damaged. Showing what could be read. {report} "
@@ -246,7 +246,7 @@ def open_for_session(path: Path | None = None) -> Opened:
             notices.append(f"The history file {target} could not be used (it is not an SQLite "
                            f"database). It was moved to {aside.name} and a new history was "
                            "started.")
-            log.warning("%s", notices[-1])
+            log.info("%s", notices[-1])
         db = _connect_writing(target)
         try:
             _probe(db, target, SESSION_WAIT_SECONDS)
@@ -312,7 +312,7 @@ def _prepare(db: sqlite3.Connection, target: Path) -> None:
 
 def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
     """Move our damaged file aside, salvage what it holds into a fresh one, and note it there."""
-    log.warning("history %s is damaged (%s); salvaging it", target, detail)
+    log.info("history %s is damaged (%s); salvaging it", target, detail)
     aside = move_aside(target, "damaged")
     db = _connect_writing(target)
     _prepare(db, target)
@@ -343,7 +343,7 @@ def _read_only(target: Path) -> Opened:
 
 
 def _unsaved(message: str, notices: list[str] | None = None) -> Opened:
-    log.warning("%s", message)
+    log.info("%s", message)  # the notices are shown once, by whoever opened the history
     return Opened(memory_history(), None, writable=True, notices=[*(notices or []), message])
 
 

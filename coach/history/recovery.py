@@ -186,7 +186,7 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     report.kept[table] = kept
     report.lost[table] = (max(highest, highest_id) - kept) if dense else failed
     if report.lost[table]:
-        log.warning("salvage: %s: kept %d rows, lost %d", table, kept, report.lost[table])
+        log.info("salvage: %s: kept %d rows, lost %d", table, kept, report.lost[table])
 
 
 def _rebuild_missing_sessions(target: sqlite3.Connection) -> int:
