@@ -48,18 +48,23 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     return path
 
 
+EXIT_BAD_ROUTINE = 2  # check, show and run all exit with this for a missing or broken routine
+
+
 def load_routine_or_exit(name: str) -> Routine:
-    """Find and load a routine by id, file name or path; on failure print why and exit 2."""
+    """Find and load a routine by id, file name or path; on failure print why and exit 2
+    (the same status `check` gives, for `run` and `show` alike)."""
     from coach.core.library import RoutineNotFound, find
     from coach.core.routine_loader import RoutineError, load_routine
 
     try:
         return load_routine(find(name))
     except RoutineNotFound as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_BAD_ROUTINE)
     except RoutineError as error:
         click.echo(str(error), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_ROUTINE)
 
 
 def open_history() -> History | None:
