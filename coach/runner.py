@@ -172,7 +172,8 @@ class Runner:
             self._drain(signals)
         finally:
             signals.restore()
-        return 130 if interrupted else 0
+        # The shell's convention, 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM.
+        return 128 + signals.first if interrupted else 0
 
     def _step(self) -> None:
         wakeup = self.session.next_wakeup()
@@ -255,6 +256,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received = 0
+        self.first = 0  # the first signal's number (for the exit status)
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -264,7 +266,8 @@ class StopSignals:
             self._previous[signum] = signal.signal(signum, self._count)
 
     def _count(self, signum: int, frame: Any) -> None:
-        self.received += 1  # nothing else: a handler must not take locks
+        self.first = self.first or signum  # plain assignments: a handler must not take locks
+        self.received += 1
 
     def restore(self) -> None:
         for signum, previous in self._previous.items():
