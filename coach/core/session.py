@@ -34,6 +34,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import Clock
+from coach.core.command_suggestion import not_a_command_reply
 from coach.core.commands import DEFAULT_ADVANCE_WORD, Intent, parse
 from coach.core.events import (
     CommandHeard,
@@ -126,7 +127,7 @@ class Session:
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if event.source == "text":  # typed: the person is looking at us, so help them
-                out += self.lines.say("Sorry, that's not a command I know. Type help to see them.",
+                out += self.lines.say(not_a_command_reply(event.text, self.status().can_say),
                                       LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
