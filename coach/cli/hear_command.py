@@ -42,8 +42,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
     """Print the commands the coach would act on in each recording (any sample rate)."""
     from coach.voice.asr.base import RecognizerUnavailable
     from coach.voice.listener import Listener
-    from coach.voice.testaudio import to_pcm
-    from coach.voice.wav_file import WavError, inspect_wav, stream_wav
+    from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
 
     try:
         recognizer = _create(engine, model)
@@ -63,7 +62,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
             failed = True
             continue
         if transcriber is not None:
-            pcm = b"".join(to_pcm(block) for block in stream_wav(path))  # a note is short
+            pcm = b"".join(chunk for chunk, _ in pcm_chunks(path))  # a note is short
             note = transcriber.transcribe(pcm)
             if as_json:
                 click.echo(json.dumps({"file": str(path), "note": note.text,
@@ -75,7 +74,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
             continue
         listener = Listener(recognizer, vad=vad)
         started = time.perf_counter()
-        heard, seconds = _listen_streaming(listener, (to_pcm(b) for b in stream_wav(path)))
+        heard, seconds = _listen_streaming(listener, path)
         rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
         shown = [h for h in heard if h.fired or show_all]
         if as_json:
@@ -113,22 +112,14 @@ def _create(engine: str, model: Path | None):
     return create_recognizer(engine, model)
 
 
-def _listen_streaming(listener, blocks, chunk_ms: int = 20) -> tuple[list, float]:
-    """Feed a recording to `listener` block by block in `chunk_ms` chunks, as `listen_pcm` does
-    for a whole one, so memory stays bounded for any length. Returns (heard, seconds)."""
-    step = 16000 * chunk_ms // 1000 * 2
+def _listen_streaming(listener, path: Path) -> tuple[list, float]:
+    """Feed a recording to `listener` chunk by chunk as it is read, as `listen_pcm` does for a
+    whole one, so memory stays bounded for any length. Returns (heard, seconds)."""
+    from coach.voice.wav_file import pcm_chunks
+
     heard: list = []
-    done = 0  # bytes fed so far
-    carry = b""
-    for block in blocks:
-        data = carry + block
-        whole = len(data) - len(data) % step
-        for offset in range(0, whole, step):
-            done += step
-            heard.extend(listener.process(data[offset: offset + step], done / 32000))
-        carry = data[whole:]
-    if carry:
-        done += len(carry)
-        heard.extend(listener.process(carry, done / 32000))
-    heard.extend(listener.flush(done / 32000))
-    return heard, done / 32000
+    end = 0.0
+    for pcm, end in pcm_chunks(path):
+        heard.extend(listener.process(pcm, end))
+    heard.extend(listener.flush(end))
+    return heard, end

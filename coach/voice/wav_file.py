@@ -210,3 +210,25 @@ def _resampled_part(buffer: np.ndarray, start: int, begin: int, end: int, pad: i
     first = (begin - lo) * up // down
     count = -(-(end - begin) * up // down)  # ceiling
     return out[first: first + count]
+
+
+def pcm_chunks(path: str | Path, chunk_ms: int = 20,
+               rate: int = 16_000) -> Iterator[tuple[bytes, float]]:
+    """The recording as 16-bit mono PCM chunks of `chunk_ms` (the last may be shorter), each
+    with the time of its end in seconds from the start: what a microphone would deliver."""
+    from coach.voice.testaudio import to_pcm
+
+    step = rate * chunk_ms // 1000 * 2
+    done = 0  # bytes handed out
+    carry = b""
+    for block in stream_wav(path, rate):
+        data = carry + to_pcm(block)
+        whole = len(data) - len(data) % step
+        for offset in range(0, whole, step):
+            done += step
+            yield data[offset: offset + step], done / 2 / rate
+        carry = data[whole:]
+    if carry:
+        done += len(carry)
+        yield carry, done / 2 / rate
+
