@@ -145,3 +145,12 @@ def test_steps_done_is_counted_one_way_everywhere(tmp_path):
     listed = CliRunner().invoke(main, ["history", "--db", db]).output
     row = [line for line in listed.splitlines() if line.strip().startswith("1 ")][0]
     assert " 1  " in row.split("ended early")[0][-8:]
+
+
+def test_a_voice_run_without_a_microphone_records_nothing(tmp_path):
+    result = _run(tmp_path, "thai-hamstring-sit", "--quiet", "--no-screen", "--engine",
+                  "pocketsphinx", "--input-device", "no-such-microphone-here")
+    assert result.returncode == 2, result.stderr
+    assert b"No usable microphone" in result.stderr
+    with History.open_for_reading(tmp_path / "history.sqlite3") as history:
+        assert history.sessions() == []
