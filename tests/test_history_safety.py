@@ -221,3 +221,26 @@ def test_a_read_only_data_folder_is_read_not_renamed(tmp_path: Path) -> None:
         assert (data / "history.sqlite3").read_bytes() == before
     finally:
         data.chmod(0o755)
+
+
+def test_a_history_from_the_previous_version_is_read_then_upgraded(tmp_path: Path) -> None:
+    from coach.history import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO sessions (routine_id, routine_title, engine, started_at) "
+               "VALUES ('calf', 'Calf release', 'text', 1000)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with History.open_for_reading(path) as history:  # read as it is: no upgrade, no change
+        assert [s.routine_title for s in history.sessions()] == ["Calf release"]
+        assert history.notices == []
+    assert path.read_bytes() == before
+    with History.open(path) as history:  # a session upgrades it in place
+        assert len(history.sessions()) == 1 and history.notices == []
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
