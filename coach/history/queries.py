@@ -33,6 +33,9 @@ STEPS_DONE = (
     f"o WHERE o.session_id = s.id AND o.kind = '{KIND_SESSION_OVER}' ORDER BY o.id DESC "
     "LIMIT 1), 0)")
 
+_SESSION_ROWS = ("SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
+                 f"s.ended_at, s.completed, s.summary, {STEPS_DONE} FROM sessions s")
+
 
 class HistoryQueries:
     """Everything that reads; no method here writes."""
@@ -102,22 +105,14 @@ class HistoryQueries:
 
     def sessions(self, limit: int | None = 20) -> list[SessionInfo]:
         """The most recent sessions first."""
-        rows = self._query(
-            "SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
-            "s.ended_at, s.completed, s.summary, "
-            f"{STEPS_DONE} "
-            "FROM sessions s ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
-            (-1 if limit is None else limit,))
+        rows = self._query(f"{_SESSION_ROWS} ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+                           (-1 if limit is None else limit,))
         return [session_info(row) for row in rows]
 
     def session(self, session_id: int) -> SessionInfo | None:
         if not 0 < session_id < 2**63:  # SQLite cannot even bind it: no such session
             return None
-        rows = self._query(
-            "SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
-            "s.ended_at, s.completed, s.summary, "
-            f"{STEPS_DONE} "
-            "FROM sessions s WHERE s.id = ?", (session_id,))
+        rows = self._query(f"{_SESSION_ROWS} WHERE s.id = ?", (session_id,))
         return session_info(rows[0]) if rows else None
 
     def timeline(self, session_id: int) -> list[Entry]:

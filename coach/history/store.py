@@ -83,11 +83,6 @@ class History(HistoryQueries):
         """Open the history without changing anything; raises `HistoryUnavailable`."""
         return cls._from(open_for_reading(Path(path) if path is not None else None))
 
-    @property
-    def saved(self) -> bool:
-        """True when what this session records is kept on disk."""
-        return self.path is not None and self.writable
-
     def close(self) -> None:
         with self._lock:
             try:
