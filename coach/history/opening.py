@@ -155,9 +155,12 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
     uri = f"file:{quote(str(target.resolve()))}?mode=ro"
     if not os.path.exists(str(target) + "-wal"):
         uri += "&immutable=1"
-    db = sqlite3.connect(uri, uri=True, timeout=READ_WAIT_SECONDS, check_same_thread=False,
-                         isolation_level=None)
-    return db
+    try:
+        return sqlite3.connect(uri, uri=True, timeout=READ_WAIT_SECONDS,
+                               check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as error:
+        raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
+                                 "unreadable") from None
 
 
 def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
@@ -178,6 +181,9 @@ def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
                 raise HistoryUnavailable(
                     f"The history file {target} is in use by another program (it is locked).",
                     "in-use", "Try again when that program has finished.") from None
+            if "unable to open" in str(error):  # a folder we may not use, not a bad file
+                raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
+                                         "unreadable") from None
             raise _Damaged(str(error)) from None
     if version > SCHEMA_VERSION:
         raise HistoryUnavailable(
@@ -255,7 +261,7 @@ def open_for_session(path: Path | None = None) -> Opened:
             return _repair(target, str(problem), notices)
         except HistoryUnavailable as problem:
             db.close()
-            if problem.reason == "in-use":
+            if problem.reason not in ("newer", "not-ours"):  # in use, cannot be opened: wait
                 return _unsaved(f"{problem.problem} This session will not be saved.", notices)
             reason = f"newer-v{schema_version_of(target)}" if problem.reason == "newer" \
                 else problem.reason
@@ -266,6 +272,8 @@ def open_for_session(path: Path | None = None) -> Opened:
         notices += recovery_notices(db)
         _prepare(db, target)
         return Opened(db, target, writable=True, notices=notices)
+    except HistoryUnavailable as problem:
+        return _unsaved(f"{problem.problem} This session will not be saved.", notices)
     except (OSError, sqlite3.Error) as error:
         if is_busy(error):
             return _unsaved(f"The history file {target} is in use by another program (it is "
