@@ -102,6 +102,9 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
     rows.append(Row("Accuracy, real people (speech-commands: stop go yes no left right)", str(real.n),
                     f"{real.pct():.1f} %", ">= 97 %", verdict(real.pct() >= 97)))
     rows.append(Row("  per word", "", per_word, "", "-"))
+    speakers = sorted(real.by_speaker.items(), key=lambda item: item[1][0] / item[1][1])
+    rows.append(Row("  per speaker (worst first)", str(len(speakers)),
+                    ", ".join(f"{s[:4]} {c}/{n}" for s, (c, n) in speakers), "", "-"))
 
     items = (corpus.synth_grid() if size.synth_per_condition is None
              else corpus.stratified(corpus.synth_grid(), size.synth_per_condition))
@@ -283,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="stratified subset (a few minutes)")
     parser.add_argument("--size", choices=sorted(SIZES), help="tiny | quick | full (default full)")
-    parser.add_argument("--engines", default="pocketsphinx,vosk",
-                        help="comma-separated: pocketsphinx, vosk (default both)")
+    parser.add_argument("--engines", default="whisper,pocketsphinx,vosk",
+                        help="comma-separated: whisper, pocketsphinx, vosk (default all three)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the result files")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -300,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         started = time.perf_counter()
         header = [f"- machine: {machine()}", f"- run: `{size.name}`, {today}"]
-        if engine == "pocketsphinx":
-            rows, notes = english_rows("pocketsphinx", size, say)
-            title = "pocketsphinx (English)"
+        if engine in ("pocketsphinx", "whisper"):
+            rows, notes = english_rows(engine, size, say)
+            title = {"pocketsphinx": "pocketsphinx (English)", "whisper": "Whisper tiny.en"}[engine]
         elif engine == "vosk":
             from coach.voice.models import find_english_model, search_dirs
 

@@ -97,6 +97,7 @@ class Clip:
     truth: str
     samples: np.ndarray
     speech_end: float
+    speaker: str = ""  # real recordings: who said it (per-speaker accuracy)
 
     @property
     def intent(self) -> Intent | None:
@@ -148,7 +149,7 @@ def real_commands(limit_per_word: int | None = None) -> Iterator[Clip]:
         recs = ta.recordings(set_name="speech-commands", words=[word])[:limit_per_word]
         for rec in recs:
             samples = ta.load_recording(rec)
-            yield Clip("real", word, word, samples, ta.speech_end(samples))
+            yield Clip("real", word, word, samples, ta.speech_end(samples), rec.speaker)
 
 
 def synth_grid() -> list[tuple[str, str, int, str, float | None]]:

@@ -87,6 +87,7 @@ class Tally:
     fired: int = 0
     audio_seconds: float = 0.0
     by_label: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_speaker: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     errors: list[str] = field(default_factory=list)
 
     def pct(self) -> float:
@@ -124,6 +125,9 @@ def run_clips(listener: Listener, clips: Iterable[Clip], totals: Totals,
         tally.correct += ok
         tally.by_label[clip.label][0] += ok
         tally.by_label[clip.label][1] += 1
+        if clip.speaker:
+            tally.by_speaker[clip.speaker][0] += ok
+            tally.by_speaker[clip.speaker][1] += 1
         if not ok and len(tally.errors) < 30:
             tally.errors.append(f"{clip.truth or clip.label!r}->{','.join(g.value for g in got) or '-'}")
 
@@ -168,7 +172,7 @@ def routine_lines() -> list[str]:
             texts += [c.question, c.reason]
         for step in routine.steps:
             texts += [step.title, *step.say, *step.after, *step.pressure.values(), *step.alternative]
-            texts += [t for t in (step.check_in, step.warning) if t]
+            texts += [t for t in (step.check_in.spoken() if step.check_in else None, step.warning) if t]
         for text in texts:
             text = text.replace("{side}", "left").replace("{other_side}", "right").strip()
             if text and text not in lines:

@@ -28,7 +28,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import MonotonicClock
-from coach.core.commands import Intent, parse
+from coach.core.commands import Intent, interpret
 from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
 from coach.core.plain_text import printable
 from coach.core.session import Session
@@ -119,7 +119,7 @@ def typed_event(line: str) -> Event:
         if len(words) == 2:
             return NoteTaken(words[1].strip())
         return CommandHeard(Intent.NOTE, line.strip(), 1.0, "text")  # the note comes next
-    intent = parse(line)
+    intent = interpret(line, typed=True)  # the natural phrasings heard by voice, typed too
     if intent is None:
         return NotUnderstood(line.strip(), source="text")
     return CommandHeard(intent, line.strip(), 1.0, "text")

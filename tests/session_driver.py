@@ -12,7 +12,10 @@ from coach.core.clock import FakeClock
 from coach.core.commands import Intent, parse
 from coach.core.events import CommandHeard, SpeechFinished
 from coach.core.routine import (
+    AnswerAction,
     Audience,
+    CheckIn,
+    Choice,
     Contraindication,
     Hold,
     HoldCues,
@@ -96,6 +99,12 @@ class Driver:
         return found[-1] if found else None
 
 
+def pass_screening(driver: Driver) -> None:
+    """No to every safety question, then yes when the answers are read back."""
+    while driver.phase is Phase.SCREENING:
+        driver.say("yes" if driver.session.screening.reading_back else "no")
+
+
 LEVELS = {level: f"Pressure guidance for level {level}." for level in range(1, 6)}
 
 
@@ -111,8 +120,9 @@ def sample_routine() -> Routine:
         setup=("Lie face down on the mat.",),
         contraindications=(
             Contraindication("Does the receiver have a heart condition?",
-                             "Sitting on the legs changes blood pressure."),
-            Contraindication("Is the receiver pregnant?", "Not during pregnancy."),
+                             "Sitting on the legs changes blood pressure.", "no heart condition"),
+            Contraindication("Is the receiver pregnant?", "Not during pregnancy.",
+                             "not pregnant"),
         ),
         cautions=("Stop at once if there is numbness or tingling.",),
         steps=(
@@ -120,7 +130,9 @@ def sample_routine() -> Routine:
                  Hold(default=180, minimum=120, maximum=300, until_softened=True),
                  HoldCues(halfway=True, remaining=(60,)),
                  ("Lift and move an inch toward the knee.",), LEVELS,
-                 (Side.LEFT, Side.RIGHT), check_in="How is the pressure?",
+                 (Side.LEFT, Side.RIGHT),
+                 check_in=CheckIn("How is the pressure?",
+                                  choices=(Choice.SOFTER, Choice.FIRMER, Choice.GOOD)),
                  warning="Never sit on the knee.",
                  alternative=("Straddle the leg instead.",)),
             Step("press", "Press the calf", ("Press the {side} calf gently.",),
@@ -144,7 +156,8 @@ def optional_routine() -> Routine:
         summary="A routine with an optional step.",
         equipment=(),
         setup=("Lie face down.",),
-        contraindications=(Contraindication("Is the receiver pregnant?", "Not in pregnancy."),),
+        contraindications=(Contraindication("Is the receiver pregnant?", "Not in pregnancy.",
+                                            "not pregnant"),),
         cautions=(),
         steps=(
             Step("warm", "Warm up", ("Rub the back gently.",)),
@@ -162,7 +175,8 @@ def optional_routine() -> Routine:
 def to_optional_offer(routine: Routine | None = None) -> Driver:
     """A driver whose session is asking whether to do the optional tapping step."""
     driver = Driver(routine or optional_routine())
-    for command in ("no", "next", "next", "next"):  # screening, set-up, warm-up, knot hold
+    # screening and its read-back, set-up, warm-up, knot hold
+    for command in ("no", "yes", "next", "next", "next"):
         driver.say(command)
     assert driver.phase is Phase.OPTIONAL, f"expected the offer, got {driver.phase}"
     return driver
@@ -176,12 +190,12 @@ def to_phase(target: Phase, routine: Routine | None = None) -> Driver:
     driver = Driver(routine or sample_routine())
     route: dict[Phase, list[str]] = {
         Phase.SCREENING: [],
-        Phase.CHOOSE_SIDE: ["no", "no"],
-        Phase.SETUP: ["no", "no", "left"],
-        Phase.HOLD: ["no", "no", "left", "next"],
-        Phase.PAUSED: ["no", "no", "left", "next", "pause"],
-        Phase.STEP: ["no", "no", "left", "next", "next", "next", "next", "next"],
-        Phase.ENDED: ["no", "no", "left", "end session"],
+        Phase.CHOOSE_SIDE: ["no", "no", "yes"],  # two questions, then "yes" to the read-back
+        Phase.SETUP: ["no", "no", "yes", "left"],
+        Phase.HOLD: ["no", "no", "yes", "left", "next"],
+        Phase.PAUSED: ["no", "no", "yes", "left", "next", "pause"],
+        Phase.STEP: ["no", "no", "yes", "left", "next", "next", "next", "next", "next"],
+        Phase.ENDED: ["no", "no", "yes", "left", "end session"],
     }
     if target is Phase.HOLD_DECISION:
         driver = to_phase(Phase.HOLD, routine)

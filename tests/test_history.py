@@ -278,7 +278,8 @@ def test_engine_record_kinds(db_path: Path) -> None:
 
     driver = Driver(sample_routine())
     heard = []
-    for text in ("no", "no", "left", "next", "softer", "ouch", "yes", "harder", "that's good"):
+    for text in ("no", "no", "yes", "left", "next", "softer", "ouch", "yes", "harder",
+                 "that's good"):
         heard.append(CommandHeard(parse(text), text, 0.9, "pocketsphinx"))
         driver.say(text)
     driver.wait_for(Phase.HOLD_DECISION)
@@ -313,7 +314,7 @@ def test_engine_record_kinds(db_path: Path) -> None:
     assert [row[:4] for row in steps[:2]] == [(1, "sit", "left", 180.0), (2, "press", "left", 30.0)]
     assert steps[0][4] is not None and steps[0][4] >= 180  # held until "next" at the check
     assert steps[1][4] == pytest.approx(30, abs=0.6)
-    assert [row[0] for row in db.execute("SELECT intent FROM heard ORDER BY event_id")][3:6] == [
+    assert [row[0] for row in db.execute("SELECT intent FROM heard ORDER BY event_id")][4:7] == [
         "next", "softer", "ouch"]
     assert [row[0] for row in db.execute("SELECT level FROM pressure_changes ORDER BY at")] == [
         2, 1, 2, 3]

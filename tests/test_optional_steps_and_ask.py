@@ -22,6 +22,7 @@ summary: Calf presses with an optional extra spot.
 contraindications:
   - question: Does the receiver have a blood clot in the leg?
     reason: Pressure could move a clot, so we will not start.
+    read_back: no clot in the leg
 steps:
   - id: press
     title: Press the {side} calf
@@ -53,6 +54,7 @@ def test_a_written_routine_asks_its_own_question_and_offers_its_extra_per_side(t
     routine = load(tmp_path)
     driver = Driver(routine, SessionOptions(first_side=Side.RIGHT))
     driver.say("no")  # screening
+    driver.say("yes")  # its read-back
     driver.say("next")  # set-up
     driver.wait_for(Phase.HOLD_DECISION)
     assert "Has the right calf loosened?" in driver.said[-1]

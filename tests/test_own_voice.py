@@ -34,7 +34,8 @@ def spoken_lines(routine: Routine) -> set[str]:
     for run in routine.expanded_steps():
         step = run.step
         texts = [*step.say, *step.after, *step.alternative, *step.pressure.values()]
-        texts += [text for text in (step.check_in, step.warning) if text]
+        texts += [text for text in (step.check_in.spoken() if step.check_in else None,
+                                    step.warning) if text]
         lines |= {run.render(text) for text in texts}
     return {line for line in lines if line.strip()}
 

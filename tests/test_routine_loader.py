@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.routine import Audience, Hold, Side
+from coach.core.routine import Audience, CheckIn, Choice, Hold, Side
 from coach.core.routine_loader import (
     KINDS,
     Problem,
@@ -35,8 +35,8 @@ title: Test routine
 audience: partner
 summary: A routine for tests.
 contraindications:
-  - question: Is this a test?
-    reason: Tests only.
+  - {question: "Is this a test?", reason: Tests only.,
+     read_back: not a test}
 steps:
 """
 STEP = """\
@@ -91,7 +91,9 @@ def test_sample_loads_every_field():
     assert sorted(press.pressure) == [1, 2, 3, 4, 5]
     assert press.alternative == ("Sit beside the {side} leg and use one palm.",)
     assert press.after == ("Slide your hands to the {other_side} calf.",)
-    assert press.check_in == "How is the pressure?" and press.warning == "Keep well below the knee."
+    assert press.check_in == CheckIn("How is the pressure?",
+                                     choices=(Choice.SOFTER, Choice.FIRMER, Choice.GOOD))
+    assert press.warning == "Keep well below the knee."
     assert routine.total_seconds() == (30 + 2 * 60, 30 + 2 * 180)
     assert [run.side for run in routine.expanded_steps(Side.RIGHT)] == [None, Side.RIGHT, Side.LEFT]
 
@@ -241,8 +243,8 @@ def test_step_missing_say(tmp_path):
 
 
 def test_wrong_type_text_given_a_list(tmp_path):
-    problem = only(write(tmp_path, HEADER + STEP + "    check_in: [a, b]\n"))
-    assert where(problem) == (12, 15, "steps[0].check_in", "type")
+    problem = only(write(tmp_path, HEADER + STEP + "    warning: [a, b]\n"))
+    assert where(problem) == (12, 14, "steps[0].warning", "type")
     assert problem.expected == "text" and problem.found == "a list"
 
 
@@ -280,12 +282,12 @@ def test_id_must_match_file_name(tmp_path):
 def test_question_must_be_a_question(tmp_path):
     body = HEADER.replace("Is this a test?", "This is a test") + STEP
     problem = only(write(tmp_path, body))
-    assert where(problem) == (6, 15, "contraindications[0].question", "value")
+    assert where(problem) == (6, 16, "contraindications[0].question", "value")
 
 
 def test_contraindications_may_be_an_explicit_empty_list(tmp_path):
-    body = HEADER.replace("contraindications:\n  - question: Is this a test?\n    reason: Tests "
-                          "only.\n", "contraindications: []\n") + STEP
+    body = HEADER.replace("contraindications:\n  - {question: \"Is this a test?\", reason: Tests "
+                          "only.,\n     read_back: not a test}\n", "contraindications: []\n") + STEP
     assert load_routine(write(tmp_path, body)).contraindications == ()
 
 
@@ -437,8 +439,8 @@ def test_side_outside_steps(tmp_path):
 
 
 def test_stray_brace(tmp_path):
-    problem = only(write(tmp_path, HEADER + STEP + "    check_in: Is {side okay?\n"))
-    assert where(problem) == (12, 15, "steps[0].check_in", "placeholder")
+    problem = only(write(tmp_path, HEADER + STEP + "    warning: Keep {side okay.\n"))
+    assert where(problem) == (12, 14, "steps[0].warning", "placeholder")
 
 
 # ----- every problem at once ------------------------------------------------------------------

@@ -45,11 +45,13 @@ def test_live_screen_follows_a_typed_session(tmp_path):
         for _ in range(screening_count()):
             tmux("send-keys", "-t", name, "no", "Enter")
             time.sleep(0.15)
+        tmux("send-keys", "-t", name, "yes", "Enter")  # the answers read back: right
+        time.sleep(0.15)
         tmux("send-keys", "-t", name, "next", "Enter")
         wait_for_pane(name, "FIND THE CENTRE")
         tmux("send-keys", "-t", name, "next", "Enter")
         pane = wait_for_pane(name, "SIT ON THE FIRST SPOT")
-        assert "LEFT SIDE" in pane and "step 2 of 8" in pane
+        assert "LEFT SIDE" in pane and "step 2 of 6" in pane  # two spots per leg
         tmux("send-keys", "-t", name, "softer", "Enter")
         pane = wait_for_pane(name, "2 light")
         assert "understood" in pane and "softer" in pane

@@ -47,7 +47,7 @@ def test_every_command_in_every_state_answers_and_keeps_state_sound(phase, inten
         if session.phase is Phase.PAUSED:
             driver.say("resume")
         elif session.phase is Phase.SCREENING:
-            driver.say("no")
+            driver.say("yes" if session.screening.reading_back else "no")
         elif session.phase is Phase.CHOOSE_SIDE:
             driver.say("left")
         else:
@@ -60,7 +60,8 @@ def test_welcome_gives_the_medical_notice_once_and_asks_each_question():
     assert any(NOT_MEDICAL_ADVICE in line for line in driver.said)
     assert driver.said[-1] == "Does the receiver have a heart condition?"
     assert driver.say("no")[-1] == "Is the receiver pregnant?"
-    driver.say("no")
+    assert driver.say("no")[-1] == "So: no heart condition and not pregnant. Is that right?"
+    driver.say("yes")
     driver.say("left")
     driver.say("next")
     driver.wait(2000)
@@ -118,7 +119,8 @@ def test_hold_starts_after_the_instruction_and_keeps_exact_time_while_speaking()
     driver.wait_for(Phase.HOLD_DECISION)
     assert driver.records("hold_check")[0]["held"] == pytest.approx(180, abs=0.6)
     assert hold.started_at == start
-    assert "Halfway." in driver.said and "How is the pressure?" in driver.said
+    assert "Halfway." in driver.said
+    assert "How is the pressure? Say softer, firmer, or that's good." in driver.said
     assert "About a minute left." in driver.said
     assert driver.cues().count("tick") == 3
 
@@ -323,7 +325,7 @@ def test_profile_start_pressure_greeting_and_notes():
     driver = Driver(sample_routine(), options)
     assert driver.session.pressure == 2
     assert "Last time you liked light pressure." in driver.said
-    for command in ("no", "no", "left", "next"):
+    for command in ("no", "no", "yes", "left", "next"):
         driver.say(command)
     assert "A note from last time: knot by the left hamstring" in driver.said
 
@@ -368,7 +370,7 @@ KNOT_QUESTION = ("That's about a minute. Has the knot eased? Say next to move on
 
 def _at_knot_decision() -> Driver:
     driver = Driver(optional_routine())
-    for command in ("no", "next", "next"):  # screening, set-up, warm-up
+    for command in ("no", "yes", "next", "next"):  # screening, read-back, set-up, warm-up
         driver.say(command)
     assert driver.session.current_run.step.id == "knot"
     driver.wait_for(Phase.HOLD_DECISION)
@@ -509,6 +511,7 @@ def test_an_optional_first_step_offered_again_on_back():
     routine = replace(base, steps=(base.steps[2], *base.steps[3:]))
     driver = Driver(routine)
     driver.say("no")
+    driver.say("yes")  # the read-back
     assert driver.say("next")[-1] == OFFER
     replies = driver.say("back")
     assert "first step" in replies[0] and replies[-1] == OFFER
@@ -556,7 +559,7 @@ def test_next_while_paused_before_the_first_step_carries_on_from_there(phase):
 
 def test_the_prompts_ask_for_the_advance_word_the_engine_hears_best():
     driver = Driver(sample_routine(), SessionOptions(advance_word="continue"))
-    for answer in ("no", "no", "left"):
+    for answer in ("no", "no", "yes", "left"):
         driver.say(answer)
     assert driver.said[-1] == "Say continue when you're ready to begin."
     driver.say("continue")

@@ -27,7 +27,7 @@ def check(driver: Driver, history: list[str]) -> None:
     if session.walk.effective_phase() in AFTER_SCREENING or session.index >= 0:
         assert session.screening.done, f"past the safety questions unanswered: {where}"
     assert -1 <= session.index < len(session.runs), where
-    assert 1 <= session.pressure <= 5, where
+    assert 1 <= session.pressure <= session.routine.max_pressure, where
     assert session.status().can_say or session.phase is Phase.ENDED, where
     if session.hold is not None:
         assert session.hold.elapsed(driver.clock.now()) <= session.hold.maximum + 0.5, where
@@ -44,7 +44,9 @@ def random_walk(seed: int, make_routine) -> None:
             return
         roll = rng.random()
         if roll < 0.35:
-            text = rng.choice(PROGRESS)
+            # "yes" confirms the read-back of the safety answers; anywhere else in the
+            # screening it would end the walk at once
+            text = "yes" if driver.session.screening.reading_back else rng.choice(PROGRESS)
             history.append(text)
             driver.say(text)
         elif roll < 0.85:

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import click
+from coach.voice.asr.select import ENGINES
 
 
 @dataclass
@@ -116,7 +117,7 @@ def engine_finding(engine: str | None) -> Finding:
 @click.option("--no-speak", is_flag=True, help="Do not speak the test line.")
 @click.option("--input-device", help="Microphone to test (name or index).")
 @click.option("--output-device", help="Speaker to test (name or index).")
-@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto")
+@click.option("--engine", type=click.Choice(ENGINES), default="auto")
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
            output_device: str | None, engine: str) -> None:
     """Check audio devices, the microphone level, speech output and the recognizer."""

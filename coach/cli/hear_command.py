@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import click
+from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,8 @@ def register(main: click.Group) -> None:
                 metavar="FILE.wav...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file instead of text.")
 @click.option("--engine", default="auto", show_default=True,
-              type=click.Choice(["auto", "pocketsphinx", "vosk"], case_sensitive=False),
-              help="Recognition engine (auto: vosk when an English model is installed).")
+              type=click.Choice(ENGINES, case_sensitive=False),
+              help="Recognition engine (auto: Whisper when installed, then vosk, then pocketsphinx).")
 @click.option("--model", type=click.Path(path_type=Path), default=None,
               help="Model directory for the engine.")
 @click.option("--vad", default="silero", show_default=True, type=click.Choice(["silero", "webrtc"]),

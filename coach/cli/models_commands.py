@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def register(main: click.Group) -> None:
     @models_group.command("list")
     @click.option("--model", type=click.Path(path_type=Path), default=None,
                   help="Also consider this vosk model directory (as `run --model` would).")
-    @click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto",
+    @click.option("--engine", type=click.Choice(ENGINES), default="auto",
                   show_default=True, help="Which engine request to explain.")
     def list_command(model: Path | None, engine: str) -> None:
         """Show installed models, where they are, and which engine would be used."""

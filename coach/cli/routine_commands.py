@@ -14,7 +14,13 @@ from pathlib import Path
 import click
 
 from coach.core import library
-from coach.core.routine import DEFAULT_HOLD_QUESTION, PRESSURE_NAMES, Routine, Step
+from coach.core.routine import (
+    DEFAULT_HOLD_QUESTION,
+    PRESSURE_NAMES,
+    Routine,
+    Step,
+    choice_words,
+)
 from coach.core.routine_loader import Problem, check_routine, describe_duration, describe_hold
 
 EXIT_PROBLEMS = 2
@@ -160,7 +166,9 @@ def format_guide(routine: Routine, width: int = 88) -> str:
     out.append("")
     para(f"For {who}. {len(routine.steps)} steps; {_minutes_range(low, high)} in holds. "
          f"Starting pressure {routine.default_pressure} of 5 "
-         f"({PRESSURE_NAMES[routine.default_pressure]}).")
+         f"({PRESSURE_NAMES[routine.default_pressure]})" +
+         (f", never above {routine.max_pressure} ({PRESSURE_NAMES[routine.max_pressure]})."
+          if routine.max_pressure < 5 else "."))
 
     heading("You need")
     bullets(routine.equipment or ("nothing special",))
@@ -169,6 +177,7 @@ def format_guide(routine: Routine, width: int = 88) -> str:
         for item in routine.contraindications:
             para(item.question, "  ", "- ")
             para(f"If yes: {item.reason}", "    ")
+            para(f"Read back as: {item.read_back}", "    ")
     else:
         para("No screening questions for this routine.")
     if routine.cautions:
@@ -210,7 +219,11 @@ def _format_step(step: Step, number: int, para, bullets, out: list[str]) -> None
         para(f"Warning: {_display(step.warning)}", "   ")
     bullets(step.say, "   ")
     if step.check_in:
-        para(f"Check in: {_display(step.check_in)}", "   ")
+        check_in = step.check_in
+        answers = f"say {choice_words(check_in.choices)}" if check_in.choices else \
+            f"yes: {check_in.yes.value if check_in.yes else ''}; " \
+            f"no: {check_in.no.value if check_in.no else ''}"
+        para(f"Check in: {_display(check_in.ask)} ({answers})", "   ")
     if step.hold and step.hold.until_softened:
         para("At the check point the coach asks: "
              f"{_display(step.hold.ask or DEFAULT_HOLD_QUESTION)} (yes moves on, no stays)", "   ")

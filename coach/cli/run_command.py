@@ -20,6 +20,7 @@ from coach.history import History
 from coach.history.describe import clean_name
 from coach.session_history import SessionHistory, profile_options
 from coach.runner import PlainDisplay, Runner, read_typed_commands
+from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +135,9 @@ def make_display(no_screen: bool):
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")
-@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech recognition engine (voice mode).")
-@click.option("--model", type=click.Path(path_type=Path), help="A vosk model directory.")
+@click.option("--model", type=click.Path(path_type=Path), help="A Whisper (CTranslate2) or vosk model directory.")
 @click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _usable_recording(value, param),
               help="Listen to this WAV recording instead of the microphone.")

@@ -162,3 +162,108 @@ def parse(text: str) -> Intent | None:
 
 
 _PADDING = frozenset({"okay", "ok", "please", "coach", "um", "uh"})
+
+
+def phrases_of(intent: Intent) -> tuple[str, ...]:
+    """The intent's phrasings, its canonical (most natural) one first."""
+    return SPEC_BY_INTENT[intent].phrases
+
+
+# ------------------------------------------------------------------ natural phrasings
+
+NATURAL_PHRASES: dict[str, Intent] = {
+    # Said in pain or in a hurry, not the exact command. Measured for what they add on chatter and
+    # on the coach's own lines (docs/listening.md, "Natural phrasings").
+    "stop it": Intent.STOP, "stop that": Intent.STOP, "stop there": Intent.STOP,
+    "stop right there": Intent.STOP, "stop right now": Intent.STOP,
+    "ow": Intent.OUCH, "oh ow": Intent.OUCH, "ouch that hurts": Intent.OUCH,
+    "ow that hurts": Intent.OUCH, "that really hurts": Intent.OUCH,
+    "it really hurts": Intent.OUCH, "that's painful": Intent.OUCH, "that is painful": Intent.OUCH,
+    "it's painful": Intent.OUCH, "that's sore": Intent.OUCH, "too painful": Intent.OUCH,
+    "too hard": Intent.SOFTER, "too deep": Intent.SOFTER, "too strong": Intent.SOFTER,
+    "too firm": Intent.SOFTER, "too much pressure": Intent.SOFTER, "not so hard": Intent.SOFTER,
+    "a bit softer": Intent.SOFTER, "a little softer": Intent.SOFTER, "bit softer": Intent.SOFTER,
+    "a bit lighter": Intent.SOFTER, "a little lighter": Intent.SOFTER,
+    "a bit gentler": Intent.SOFTER, "a little gentler": Intent.SOFTER, "a bit less": Intent.SOFTER,
+    "lighter pressure": Intent.SOFTER, "softer pressure": Intent.SOFTER,
+    "a bit harder": Intent.HARDER, "a little harder": Intent.HARDER, "a bit firmer": Intent.HARDER,
+    "a little firmer": Intent.HARDER, "a bit deeper": Intent.HARDER, "a little deeper": Intent.HARDER,
+    "firmer pressure": Intent.HARDER,
+    "wait a sec": Intent.PAUSE, "wait a second": Intent.PAUSE, "wait a moment": Intent.PAUSE,
+    "wait a minute": Intent.PAUSE, "hold on a sec": Intent.PAUSE, "hold on a second": Intent.PAUSE,
+    "hold on a moment": Intent.PAUSE, "hang on": Intent.PAUSE, "one moment": Intent.PAUSE,
+    "just a moment": Intent.PAUSE, "one sec": Intent.PAUSE, "one second": Intent.PAUSE,
+    "how long left": Intent.HOW_LONG, "how much time left": Intent.HOW_LONG,
+    "how long is left": Intent.HOW_LONG, "how much longer is left": Intent.HOW_LONG,
+    "how long now": Intent.HOW_LONG,
+    "thats good": Intent.GOOD, "that's fine": Intent.GOOD, "that feels good": Intent.GOOD,
+    "that's great": Intent.GOOD, "that's just right": Intent.GOOD,
+    "yep": Intent.YES, "yup": Intent.YES, "yes it is": Intent.YES, "that's correct": Intent.YES,
+    "correct": Intent.YES, "yes that's right": Intent.YES,
+    "nah": Intent.NO, "no it isn't": Intent.NO, "not really": Intent.NO, "no not at all": Intent.NO,
+    "next one": Intent.NEXT, "next step please": Intent.NEXT, "let's move on": Intent.NEXT,
+    "say again": Intent.REPEAT, "say it again": Intent.REPEAT, "come again": Intent.REPEAT,
+    "end the session": Intent.END, "stop the session": Intent.END, "quit": Intent.END,
+    "exit": Intent.END,
+}
+"""Natural phrasings accepted beyond the command table, typed or transcribed (`interpret`). They
+are not in any grammar: a closed-grammar engine would only force more chatter onto them."""
+
+TYPED_ABBREVIATIONS: dict[str, Intent] = {
+    "y": Intent.YES, "n": Intent.NO, "q": Intent.END, "end": Intent.END,
+}
+"""One-letter answers people type, never taken from speech."""
+
+NEGATIONS = frozenset({"not", "don't", "dont", "never", "no", "doesn't", "doesnt", "isn't",
+                       "isnt", "didn't", "didnt", "won't", "wont", "can't", "cant", "without"})
+
+SAFETY_KEYWORD_MAX_WORDS = 5
+"""A stop or pain word acts in an utterance of at most this many words, with no negation."""
+
+_PAIN_STARTS = frozenset({"ow", "oww", "owww", "ouch", "ouchy", "ah", "argh", "aah"})
+_PAIN_WORDS = frozenset({"hurts", "hurting", "painful"})
+
+
+def _collapse_repeats(words: list[str]) -> list[str]:
+    """"stop stop stop" -> "stop", "ow ow" -> "ow": people repeat themselves, and Whisper writes a
+    held word out more than once."""
+    out: list[str] = []
+    for word in words:
+        if not out or out[-1] != word:
+            out.append(word)
+    return out
+
+
+def interpret(text: str, *, typed: bool = False) -> Intent | None:
+    """The intent of a whole utterance, accepting natural phrasings; None when it is no command.
+
+    In order: the exact table (`parse`); the same with repeated words collapsed; `NATURAL_PHRASES`
+    (typed: also `TYPED_ABBREVIATIONS`); then, for safety only, a short utterance (at most
+    SAFETY_KEYWORD_MAX_WORDS words, no negation) that starts or ends with "stop" is STOP, and one
+    that starts with a pain sound ("ow", "ouch") or holds "hurts" / "painful" is OUCH. Anything
+    longer or negated ("don't stop", "it doesn't hurt") is talk, and fires nothing.
+    """
+    exact = parse(text)
+    if exact is not None:
+        return exact
+    words = normalize(text).split()
+    while words and words[0] in _PADDING:
+        words = words[1:]
+    while words and words[-1] in _PADDING:
+        words = words[:-1]
+    words = _collapse_repeats(words)
+    if not words:
+        return None
+    joined = " ".join(words)
+    intent = _INTENT_BY_PHRASE.get(joined) or NATURAL_PHRASES.get(joined)
+    if intent is None and typed:
+        intent = TYPED_ABBREVIATIONS.get(joined)
+    if intent is not None:
+        return intent
+    if len(words) > SAFETY_KEYWORD_MAX_WORDS or NEGATIONS.intersection(words):
+        return None
+    if words[0] in _PAIN_STARTS or _PAIN_WORDS.intersection(words):
+        return Intent.OUCH
+    if words[0] == "stop" or words[-1] == "stop":
+        return Intent.STOP
+    return None

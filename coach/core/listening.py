@@ -49,16 +49,21 @@ def can_take_note(phase: Phase) -> bool:
 
 
 def active_intents(phase: Phase, *, question_open: bool, taking_note: bool,
-                   note_read_back: bool, other_position: bool) -> tuple[Intent, ...]:
+                   note_read_back: bool, other_position: bool,
+                   choices_open: bool = False) -> tuple[Intent, ...]:
     """The commands that make sense now, most useful first.
 
     `question_open`: a yes/no about the pressure or "is that better?" is waiting.
+    `choices_open`: the question waiting is answered by softer, firmer or that's good; those
+    lead, and yes and no stay heard only so that the coach can ask for a choice instead.
     `taking_note`: the next utterance is a note, so only the safety words are listened for.
     `note_read_back`: a spoken note was read back and waits for yes or no.
     `other_position`: the step being done (read, or in its hold) has an alternative position.
     """
     intents = list(BY_PHASE.get(phase, ()))
-    if question_open:
+    if choices_open:
+        intents = [Intent.SOFTER, Intent.HARDER, Intent.GOOD, *intents, Intent.YES, Intent.NO]
+    elif question_open:
         intents = [Intent.YES, Intent.NO, Intent.GOOD, *intents]
     if can_take_note(phase):
         intents.append(Intent.NOTE)
@@ -73,7 +78,8 @@ def active_intents(phase: Phase, *, question_open: bool, taking_note: bool,
     # The answer most likely now leads, then "stop"; when a yes/no question is open (an
     # optional step on offer, a safety question, "is that better?") both answers lead, so
     # the help line starts "yes, no".
-    lead = 2 if intents[:2] == [Intent.YES, Intent.NO] else 1
+    lead = 3 if choices_open and not taking_note and not note_read_back else \
+        2 if intents[:2] == [Intent.YES, Intent.NO] else 1
     ordered: list[Intent] = []
     for intent in [*intents[:lead], *ALWAYS[:1], *intents[lead:], *ALWAYS[1:]]:
         if intent not in ordered:

@@ -21,6 +21,7 @@ class NoteFlow:
     def __init__(self, lines: Utterances, speed: float = 1.0) -> None:
         self.taker = NoteTaker(speed)  # a person takes as long to speak at any --speed
         self.lines = lines
+        self.asked_id = 0  # the utterance id of the latest read-back ("Keep it?")
 
     @property
     def listening(self) -> bool:
@@ -66,8 +67,10 @@ class NoteFlow:
             return self.lines.say("Sorry, I didn't catch that. Say take a note to try again.",
                                   LineKind.ANSWER)
         self.taker.read_back(text, step_id, now)
-        return [PlayCue(CueKind.ATTENTION)] + self.lines.say(f"I heard: {text}. Keep it?",
-                                                             LineKind.PROMPT)
+        out = [PlayCue(CueKind.ATTENTION)] + self.lines.say(f"I heard: {text}. Keep it?",
+                                                            LineKind.PROMPT)
+        self.asked_id = self.lines.last_id
+        return out
 
     def keep(self) -> list[Action]:
         """Yes to the read-back."""

@@ -30,8 +30,10 @@ class PressureChange:
         return self.new != self.old
 
 
-def change(level: int, delta: int) -> PressureChange:
-    new = min(FIRMEST, max(LIGHTEST, level + delta))
+def change(level: int, delta: int, ceiling: int = FIRMEST) -> PressureChange:
+    """`level` moved by `delta`, kept within the lightest level and `ceiling` (the routine's
+    max_pressure)."""
+    new = min(ceiling, FIRMEST, max(LIGHTEST, level + delta))
     return PressureChange(level, new, delta)
 
 
@@ -42,15 +44,25 @@ def describe(level: int) -> str:
     return f"level {number_words(level)}, {PRESSURE_NAMES[level]}"
 
 
-def acknowledge(result: PressureChange, step: Step | None) -> str:
-    """The spoken reply to a pressure request, specific to the step where possible."""
+def acknowledge(result: PressureChange, step: Step | None, ceiling: int = FIRMEST) -> str:
+    """The spoken reply to a pressure request, specific to the step where possible.
+
+    Under a routine's cap (`ceiling` below the firmest level) the coach says so as "harder"
+    reaches it, and again if asked for more: the routine promised that pressure.
+    """
+    capped = ceiling < FIRMEST
     if not result.changed:
         if result.requested < 0:
             return ("That's already the lightest pressure. If it still hurts, say stop, "
                     "and we'll move off this spot.")
+        if capped:
+            return (f"That's already the firmest this routine goes: it stays at "
+                    f"{describe(ceiling)}, or lighter.")
         return "That's already the firmest pressure this routine uses."
     direction = "Lighter" if result.new < result.old else "Firmer"
     limit = " That's the lightest." if result.new == LIGHTEST and result.at_limit else ""
+    if capped and result.new == ceiling and result.new > result.old:
+        limit = " That's as firm as this routine goes."
     limit = limit or (" That's the firmest." if result.new == FIRMEST and result.at_limit else "")
     if step is not None and step.pressure:
         return f"{direction}: {describe(result.new)}. {step.pressure[result.new]}{limit}"

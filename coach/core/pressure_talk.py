@@ -1,10 +1,13 @@
 """The pressure conversation: the current level, and the questions open about it.
 
 `coach.core.pressure` has the rules (levels, limits, the step's own guidance); this is the talk
-that uses them: "softer" and "firmer", the step's check-in ("How is the pressure?") and "ouch"
-with its "Is that better?", each answered by yes or no, and the records the history keeps. The
-walk asks the check-in during a hold and drops open questions when a new step starts; the
-session decides when a yes or no is meant for one of these questions.
+that uses them: "softer" and "firmer", the step's check-in and "ouch" with its "Is that
+better?", and the records the history keeps. A check-in says what each answer does (see
+`coach.core.routine.CheckIn`); the session carries out the action its answer names. The walk
+asks the check-in during a hold and drops open questions when a new step starts or a newer
+question is asked; the session decides when a yes or no is meant for one of these questions.
+
+A routine may cap the pressure (`max_pressure`): "harder" stops there, and the coach says so.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from coach.core import pressure as pressure_rules
 from coach.core.actions import Action, LineKind, Record
 from coach.core.commands import DEFAULT_ADVANCE_WORD
-from coach.core.routine import Step
+from coach.core.routine import PRESSURE_LEVELS, CheckIn, Step, StepRun, choice_words
 from coach.core.utterances import Utterances
 
 
@@ -20,47 +23,74 @@ class PressureTalk:
     """The pressure level for this session and the yes/no questions about it."""
 
     def __init__(self, level: int, lines: Utterances,
-                 advance_word: str = DEFAULT_ADVANCE_WORD) -> None:
-        self.level = level
+                 advance_word: str = DEFAULT_ADVANCE_WORD,
+                 ceiling: int = PRESSURE_LEVELS[-1]) -> None:
+        self.ceiling = ceiling  # the routine's max_pressure
+        self.level = min(level, ceiling)
         self.lines = lines
         self.advance_word = advance_word  # what the prompts ask for to move on
-        self.checkin_open = False  # the step's check-in ("how is the pressure?") is waiting
+        self.checkin: CheckIn | None = None  # the step's check-in, waiting for its answer
         self.ouch_open = False  # "is that better?" is waiting
+        self.asked_id = 0  # the utterance id of the latest question asked here
+
+    @property
+    def checkin_open(self) -> bool:
+        return self.checkin is not None
 
     @property
     def question_open(self) -> bool:
         return self.checkin_open or self.ouch_open
 
     def drop_questions(self) -> None:
-        """A new step: questions about the last one's pressure no longer apply."""
-        self.checkin_open = self.ouch_open = False
+        """A new step or a newer question: these questions no longer wait for an answer, so a
+        late yes or no goes to the newest question instead."""
+        self.checkin = None
+        self.ouch_open = False
 
-    def ask_check_in(self, question: str) -> list[Action]:
-        self.checkin_open = True
-        return self.lines.say(question, LineKind.PROMPT)
+    def ask_check_in(self, check_in: CheckIn, run: StepRun) -> list[Action]:
+        self.checkin = check_in
+        out = self.lines.say(run.render(check_in.spoken()), LineKind.PROMPT)
+        self.asked_id = self.lines.last_id
+        return out
+
+    def ask_for_choice(self) -> list[Action]:
+        """Yes or no to a question that has named choices: ask for one of them."""
+        assert self.checkin is not None
+        out = self.lines.say(f"Please say {choice_words(self.checkin.choices)}.",
+                             LineKind.PROMPT)
+        self.asked_id = self.lines.last_id
+        return out
+
+    def carry_on(self) -> list[Action]:
+        """The answer to a check-in meant all is well."""
+        self.checkin = None
+        return self.lines.say("Good. Carry on.", LineKind.ANSWER)
 
     def change(self, delta: int, step: Step | None, urgent: bool) -> list[Action]:
         """Softer or firmer by one level, with the step's guidance for it (`step`: None before a
         step has been read)."""
-        result = pressure_rules.change(self.level, delta)
+        result = pressure_rules.change(self.level, delta, self.ceiling)
         self.level = result.new
-        self.checkin_open = False
+        self.checkin = None
         out: list[Action] = []
         if result.changed:
             out.append(_record(result, "softer" if delta < 0 else "harder"))
-        return out + self.lines.say(pressure_rules.acknowledge(result, step), LineKind.ANSWER,
-                                    urgent=urgent)
+        return out + self.lines.say(pressure_rules.acknowledge(result, step, self.ceiling),
+                                    LineKind.ANSWER, urgent=urgent)
 
     def ouch(self, step: Step | None) -> list[Action]:
         """Two levels lighter at once (the session pauses), then "Is that better?"."""
-        result = pressure_rules.change(self.level, -2)
+        result = pressure_rules.change(self.level, -2, self.ceiling)
         self.level = result.new
         out: list[Action] = [_record(result, "ouch")]
+        self.checkin = None  # "is that better?" is the question now
         self.ouch_open = True
-        easing = pressure_rules.acknowledge(result, step) if result.changed \
+        easing = pressure_rules.acknowledge(result, step, self.ceiling) if result.changed \
             else "Take all the pressure off this spot."
-        return out + self.lines.say(f"Sorry. Easing off. {easing} Is that better?",
-                                    LineKind.PROMPT, urgent=True)
+        out += self.lines.say(f"Sorry. Easing off. {easing} Is that better?",
+                              LineKind.PROMPT, urgent=True)
+        self.asked_id = self.lines.last_id
+        return out
 
     def better(self) -> list[Action]:
         """Yes to "Is that better?" (the session then resumes)."""
@@ -70,27 +100,23 @@ class PressureTalk:
     def still_hurts(self, step: Step | None) -> list[Action]:
         """No to "Is that better?": one level lighter and ask again, or at the lightest,
         suggest leaving this spot."""
-        result = pressure_rules.change(self.level, -1)
+        result = pressure_rules.change(self.level, -1, self.ceiling)
         self.level = result.new
         if result.changed:
-            return [_record(result, "still hurts")] + \
-                self.lines.say(pressure_rules.acknowledge(result, step) + " Is that better?",
-                               LineKind.PROMPT)
+            out = [_record(result, "still hurts")] + self.lines.say(
+                pressure_rules.acknowledge(result, step, self.ceiling) + " Is that better?",
+                LineKind.PROMPT)
+            self.asked_id = self.lines.last_id
+            return out
         self.ouch_open = False
         return self.lines.say(
             f"Then let's leave this spot. Say {self.advance_word} to move on, or end session to "
             "finish.",
             LineKind.PROMPT)
 
-    def check_in_answered(self, fine: bool) -> list[Action]:
-        self.checkin_open = False
-        if fine:
-            return self.lines.say("Good. Carry on.", LineKind.ANSWER)
-        return self.lines.say("Say softer or firmer to change the pressure.", LineKind.ANSWER)
-
     def settled(self) -> list[Action]:
         """That's good: the level the receiver likes, kept for next time."""
-        self.checkin_open = False
+        self.checkin = None
         return [Record("pressure_settled", {"level": self.level})] + \
             self.lines.say(f"Good. Keeping {pressure_rules.describe(self.level)}.",
                            LineKind.ANSWER)

@@ -31,10 +31,65 @@ class Side(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Contraindication:
-    """A yes/no screening question; answering "yes" stops this routine from starting."""
+    """A yes/no screening question; answering "yes" stops this routine from starting.
+
+    `read_back` is what a "no" means, said back after the last question ("no heart
+    condition"): a misheard "no" would skip a safety check, so the answers are confirmed
+    together before anything starts.
+    """
 
     question: str  # asked aloud, must be answerable with yes or no
     reason: str  # said when the answer is yes: why this routine is not safe then
+    read_back: str = ""  # what "no" means, in a few words: "no heart condition", "not pregnant"
+
+
+class AnswerAction(str, enum.Enum):
+    """What a yes or a no to a check-in does. The values are how the routine format writes them."""
+
+    CARRY_ON = "carry on"  # all is well: "Good. Carry on."
+    SOFTER = "softer"  # one level lighter, as if the receiver had said softer
+    FIRMER = "firmer"  # one level firmer
+    KEEP = "keep"  # this pressure is right: keep it, and remember it for next time
+    OUCH = "ouch"  # it hurts: ease off two levels and pause, as "ouch" does
+    OTHER_POSITION = "other position"  # read the step's other position (an easier way)
+
+
+class Choice(str, enum.Enum):
+    """A named answer to a choice check-in; each is also a command the coach always hears."""
+
+    SOFTER = "softer"
+    FIRMER = "firmer"
+    GOOD = "that's good"
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A question asked during a hold, with what each answer does.
+
+    Either a yes/no question with an action for each answer ("Is this too deep?" yes: softer,
+    no: carry on), or a question answered by named choices ("How is the pressure?" softer,
+    firmer or that's good). A yes or no to a choice question does nothing but ask for a choice:
+    "yes" to "how is the pressure?" says nothing about the pressure.
+    """
+
+    ask: str
+    yes: AnswerAction | None = None
+    no: AnswerAction | None = None
+    choices: tuple[Choice, ...] = ()
+
+    def spoken(self) -> str:
+        """The question as said: a choice question names its choices, so nobody has to guess."""
+        if not self.choices:
+            return self.ask
+        return f"{self.ask} Say {choice_words(self.choices)}."
+
+
+def choice_words(choices: tuple[Choice, ...]) -> str:
+    """'softer, firmer, or that's good'."""
+    words = [choice.value for choice in choices]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + (", or " if len(words) > 2 else " or ") + words[-1]
 
 
 @dataclass(frozen=True)
@@ -82,7 +137,7 @@ class Step:
     after: tuple[str, ...] = ()  # said when the hold ends ("lift and move an inch toward the knee")
     pressure: dict[int, str] = field(default_factory=dict)  # level -> how to do this step at it
     sides: tuple[Side, ...] = ()  # empty: done once; else once per side, in the session's order
-    check_in: str | None = None  # asked halfway through the hold ("how is the pressure?")
+    check_in: CheckIn | None = None  # asked halfway through the hold, with its answers
     warning: str | None = None  # said once per session, before the first time this step is done
     alternative: tuple[str, ...] = ()  # said on "other position"
     optional: bool = False  # offered first ("do you want to do it?"); "no" skips it
@@ -106,6 +161,9 @@ class Routine:
     steps: tuple[Step, ...]
     closing: tuple[str, ...]  # spoken at the end: water, rest
     default_pressure: int = 3
+    # The firmest level this routine allows: "harder" stops here, and the coach says so. A
+    # routine that promises moderate pressure caps it (low-back-glutes: 3).
+    max_pressure: int = 5
     # The part of the body worked, as said after "on": "the hamstrings". Lets the coach say
     # "Last time Sam liked light pressure on the hamstrings" instead of naming the routine.
     area: str = ""

@@ -16,6 +16,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from coach.core.check_in_format import move_on_wording_problem, read_check_in
 from coach.core.durations import describe_duration
 from coach.core.routine import (
     PRESSURE_LEVELS,
@@ -32,13 +33,13 @@ from coach.core.routine_document import Document, Scope, shape_hint, short
 
 MAX_COUNTDOWN = 10
 
-TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_pressure", "setup",
-            "contraindications", "cautions", "steps", "closing")
+TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_pressure",
+            "max_pressure", "setup", "contraindications", "cautions", "steps", "closing")
 STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
              "warning", "other_position", "optional")
 HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")
 CUE_KEYS = ("announce", "halfway", "remaining", "countdown", "end_chime")
-CONTRAINDICATION_KEYS = ("question", "reason")
+CONTRAINDICATION_KEYS = ("question", "reason", "read_back")
 _KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD_KEYS,
                   "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS}
 
@@ -50,6 +51,7 @@ class RoutineChecker:
 
     def __init__(self, doc: Document):
         self.doc = doc
+        self.max_pressure = PRESSURE_LEVELS[-1]  # the routine's cap, read before the steps
 
     def run(self, expected_id: str | None) -> Routine | None:
         """The routine, or None when the document has any problem (`expected_id`: the file name
@@ -121,6 +123,14 @@ class RoutineChecker:
         if "default_pressure" in items:
             default_pressure = self.doc.integer(get("default_pressure"), "default_pressure", 1, 5,
                                                 "pressure") or 3
+        if "max_pressure" in items:
+            self.max_pressure = self.doc.integer(get("max_pressure"), "max_pressure", 1, 5,
+                                                 "pressure") or self.max_pressure
+            if default_pressure > self.max_pressure:
+                self.doc.add(get("default_pressure"), "default_pressure",
+                             f"at most max_pressure ({self.max_pressure})",
+                             str(default_pressure), "pressure",
+                             "the pressure starts at or below the routine's cap")
         spoken: dict[str, tuple[str, ...]] = {}
         for key in ("equipment", "setup", "cautions", "closing"):
             spoken[key] = self.doc.texts(get(key), key, outside)
@@ -137,7 +147,7 @@ class RoutineChecker:
             equipment=spoken["equipment"], setup=spoken["setup"],
             contraindications=contraindications, cautions=spoken["cautions"],
             steps=steps, closing=spoken["closing"], default_pressure=default_pressure,
-            area=area, source_path=self.doc.file)
+            max_pressure=self.max_pressure, area=area, source_path=self.doc.file)
 
     def identifier(self, node: Node | None, field: str, what: str) -> str | None:
         value = self.doc.value(node) if isinstance(node, ScalarNode) else None
@@ -184,12 +194,20 @@ class RoutineChecker:
                 if "question" in items else None
             reason = self.doc.text(items["reason"][1], f"{field}.reason", outside) \
                 if "reason" in items else None
+            read_back = self.doc.text(items["read_back"][1], f"{field}.read_back", outside) \
+                if "read_back" in items else None
+            if read_back and any(mark in read_back for mark in ".?!,;:"):
+                self.doc.add(items["read_back"][1], f"{field}.read_back",
+                             "a few words with no punctuation", f"'{short(read_back)}'",
+                             "value", "it is one item of a list said in one sentence, 'So: no "
+                             "heart condition, not pregnant. Is that right?', so a comma inside "
+                             "it would blur where it ends; join with 'or'")
             if question and not question.endswith("?"):
                 self.doc.add(items["question"][1], f"{field}.question",
                              "a yes/no question ending in '?'", f"'{short(question)}'", "value",
                              "it is asked aloud and answered with yes or no")
-            if question and reason:
-                result.append(Contraindication(question, reason))
+            if question and reason and read_back:
+                result.append(Contraindication(question, reason, read_back))
         return tuple(result)
 
     def steps(self, node: Node) -> tuple[Step, ...]:
@@ -240,16 +258,16 @@ class RoutineChecker:
         after = self.doc.texts(get("after"), f"{field}.after", scope)
         pressure = self.pressure(get("pressure"), f"{field}.pressure", scope) \
             if "pressure" in items else {}
-        check_in = self.doc.text(get("check_in"), f"{field}.check_in", scope) \
-            if "check_in" in items else None
         warning = self.doc.text(get("warning"), f"{field}.warning", scope) \
             if "warning" in items else None
         alternative = self.doc.texts(get("other_position"), f"{field}.other_position", scope)
+        check_in = read_check_in(self.doc, get("check_in"), f"{field}.check_in", scope,
+                                 bool(alternative)) if "check_in" in items else None
         optional = bool(self.doc.boolean(get("optional"), f"{field}.optional")) \
             if "optional" in items else False
 
         for key, texts in (("title", [title]), ("say", say), ("after", after),
-                           ("check_in", [check_in]), ("warning", [warning]),
+                           ("warning", [warning]),
                            ("other_position", alternative)):
             if key in items:
                 self.doc.lint(get(key), f"{field}.{key}", [t for t in texts if t])
@@ -334,6 +352,11 @@ class RoutineChecker:
                          f"'{short(question)}'", "value",
                          "it is asked when the hold reaches its default; yes moves on, no stays "
                          "longer")
+        elif wording := move_on_wording_problem(question):
+            self.doc.add(value_node, field, "a question yes or no can answer",
+                         f"{wording}: '{short(question)}'", "not-yes-no",
+                         "yes moves on and no stays longer, so ask one thing: 'Has the knot "
+                         "eased?'")
         flag = items["until_softened"][1] if "until_softened" in items else None
         flag_is_bad = flag is not None and not (isinstance(flag, ScalarNode) and
                                                 isinstance(self.doc.value(flag), bool))
@@ -414,15 +437,27 @@ class RoutineChecker:
             text = self.doc.text(value_node, path, scope)
             if text is not None:
                 result[level] = text
-        missing = [level for level in PRESSURE_LEVELS if level not in levels_seen]
+        wanted = [level for level in PRESSURE_LEVELS if level <= self.max_pressure]
+        every = "all five levels 1, 2, 3, 4 and 5" if len(wanted) == len(PRESSURE_LEVELS) else \
+            f"levels {_and_list([str(level) for level in wanted])} (max_pressure is " \
+            f"{self.max_pressure})"
+        missing = [level for level in wanted if level not in levels_seen]
         if missing and levels_seen:
-            self.doc.add(node, field, "all five levels 1, 2, 3, 4 and 5",
+            self.doc.add(node, field, every,
                          "no level " + _and_list([str(m) for m in missing]), "pressure",
                          "the receiver can ask for softer or harder at any time, so every level "
                          "needs its own instruction")
         elif not levels_seen and not node.value:
-            self.doc.add(node, field, "all five levels 1, 2, 3, 4 and 5", "an empty mapping",
-                         "pressure")
+            self.doc.add(node, field, every, "an empty mapping", "pressure")
+        for key_node, value_node in node.value:
+            level = self.doc.value(key_node) if isinstance(key_node, ScalarNode) else None
+            if isinstance(level, int) and not isinstance(level, bool) and \
+                    self.max_pressure < level <= PRESSURE_LEVELS[-1]:
+                self.doc.add(key_node, f"{field}.{level}",
+                             f"no level above max_pressure ({self.max_pressure})",
+                             f"level {level}", "pressure",
+                             "the coach never goes above the routine's cap, so this text would "
+                             "never be said; remove it, or raise max_pressure")
         return result
 
 
@@ -448,4 +483,6 @@ def _missing_hint(key: str) -> str:
     return {
         "contraindications": "write `contraindications: []` if there really are none",
         "say": "`say` is what the coach reads out for this step",
+        "read_back": "what a no means, in a few words, said back after the last question so a "
+                     "misheard no is caught: `read_back: no heart condition`",
     }.get(key, "")

@@ -61,6 +61,8 @@ KINDS = {
     "placeholder": "an unknown {placeholder} or a stray brace",
     "side-placeholder": "{side} or {other_side} where there is no side",
     "safety": "text telling someone to press on a joint or bone",
+    "answers": "a question whose answers are not defined, or not allowed",
+    "not-yes-no": "a question offered as yes/no that yes or no cannot answer",
     "internal": "a bug in the checker itself (reported, never a traceback)",
 }
 

@@ -48,12 +48,12 @@ from coach.core.hold import HoldTimer
 from coach.core.note_flow import NoteFlow
 from coach.core.notes import clean_note
 from coach.core.pressure_talk import PressureTalk
-from coach.core.routine import Routine, Side, StepRun
+from coach.core.routine import AnswerAction, Routine, Side, StepRun
 from coach.core.screening import Screening
 from coach.core.status import Phase, Status
 from coach.core.timewords import duration_words, time_left
 from coach.core.utterances import Utterances
-from coach.core.walk import Walk
+from coach.core.walk import BEFORE_START, Walk
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Session:
         self.lines = Utterances()
         self.pressure_talk = PressureTalk(
             self.options.start_pressure or routine.default_pressure, self.lines,
-            self.options.advance_word)
+            self.options.advance_word, ceiling=routine.max_pressure)
         self.walk = Walk(routine, clock, self.lines, self.pressure_talk,
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes,
@@ -109,7 +109,7 @@ class Session:
             out += self.lines.say(line, LineKind.NOTICE)
         if self.routine.contraindications:
             self.walk.phase = Phase.SCREENING
-            out += self.screening.start()
+            out += self.screening.start(self.clock.now())
         else:
             out += self._after_screening()
         return out
@@ -126,11 +126,16 @@ class Session:
                 return self._note_taken(NoteTaken(event.text, "text"))
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
+            if self.phase is Phase.SCREENING:  # "maybe", "I don't know": ask again
+                return self.screening.not_an_answer(self.clock.now(), event.source == "text",
+                                                    event.text)
             if event.source == "text":  # typed: the person is looking at us, so help them
                 out += self.lines.say(not_a_command_reply(event.text, self.status().can_say),
                                       LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):
+            if self.phase is Phase.SCREENING:
+                self.screening.speech_finished(event.utterance_id, self.clock.now())
             return self.walk.speech_finished(event.utterance_id)
         if isinstance(event, DeviceProblem):
             return self._device_problem(event)
@@ -142,15 +147,17 @@ class Session:
     def tick(self) -> list[Action]:
         """Let time pass: end note waits, fire hold cues that are due, end holds whose time is up."""
         out = self.notes.tick(self.clock.now())
+        if self.phase is Phase.SCREENING:
+            out += self.screening.tick(self.clock.now())
         return out + self.walk.tick()
 
     def next_wakeup(self) -> float | None:
         """The clock time of the next thing `tick` would do, so a runner can sleep until then."""
-        hold_wakeup = self.walk.wakeup()
-        note_wakeup = self.notes.deadline
-        if hold_wakeup is None or note_wakeup is None:
-            return note_wakeup if hold_wakeup is None else hold_wakeup
-        return min(hold_wakeup, note_wakeup)
+        wakeups = [self.walk.wakeup(), self.notes.deadline]
+        if self.phase is Phase.SCREENING:
+            wakeups.append(self.screening.wakeup())
+        due = [time for time in wakeups if time is not None]
+        return min(due) if due else None
 
     # What the runner, the screen and tests read; the walk owns it.
 
@@ -218,8 +225,10 @@ class Session:
     def active_intents(self) -> tuple[Intent, ...]:
         """The commands that make sense now, most useful first (see `coach.core.listening`)."""
         in_step = self.phase in (Phase.STEP, Phase.HOLD)
+        check_in = self.pressure_talk.checkin
         return listening.active_intents(
             self.phase, question_open=self.pressure_talk.question_open,
+            choices_open=bool(check_in and check_in.choices and not self.pressure_talk.ouch_open),
             taking_note=self.notes.listening, note_read_back=self.notes.confirming,
             other_position=in_step and bool(self.current_run.step.alternative))
 
@@ -248,7 +257,7 @@ class Session:
     def _on_next(self) -> list[Action]:
         phase = self._resume_for_navigation()
         if phase is Phase.SCREENING:
-            return self.screening.hint()
+            return self.screening.hint(self.clock.now())
         if phase is Phase.CHOOSE_SIDE:
             return self._ack() + self.walk.choose_side(self.walk.first_side)
         if phase is Phase.WELCOME:
@@ -266,7 +275,7 @@ class Session:
     def _on_skip(self) -> list[Action]:
         phase = self._resume_for_navigation()
         if phase is Phase.SCREENING:
-            return self.screening.refuse_skip()
+            return self.screening.refuse_skip(self.clock.now())
         if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.OPTIONAL):
             if phase is Phase.OPTIONAL:
                 return self._ack() + self.walk.take_optional(False)
@@ -282,8 +291,8 @@ class Session:
         if phase is Phase.SCREENING:
             if not self.screening.go_back():
                 return self.lines.say("This is the first question.", LineKind.ANSWER) + \
-                    self.screening.ask()
-            return self._ack() + self.screening.ask()
+                    self.screening.ask(self.clock.now())
+            return self._ack() + self.screening.ask(self.clock.now())
         if phase in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.OPTIONAL):
             out = self._ack() + self.walk.close_hold("back")
             if self.index == 0:
@@ -295,7 +304,7 @@ class Session:
 
     def _on_repeat(self) -> list[Action]:
         if self.phase is Phase.SCREENING:
-            return self.screening.ask()
+            return self.screening.ask(self.clock.now())
         if self.phase is Phase.CHOOSE_SIDE:
             return self.walk.ask_side()
         if self.phase is Phase.HOLD_DECISION:
@@ -330,7 +339,7 @@ class Session:
         if self.phase is Phase.STEP and self.current_run.step.hold and self.hold is None:
             out += self.walk.start_hold()  # the stop came before the hold had started
         elif self.phase is Phase.SCREENING:
-            out += self.screening.ask()
+            out += self.screening.ask(self.clock.now())
         elif self.phase is Phase.CHOOSE_SIDE:
             out += self.walk.ask_side()
         elif self.phase is Phase.OPTIONAL:
@@ -388,16 +397,21 @@ class Session:
         return self.lines.say("You can say: " + ", ".join(phrases) + ".", LineKind.ANSWER)
 
     def _on_yes(self) -> list[Action]:
-        if self.notes.confirming:
+        if self.walk.effective_phase() is Phase.SCREENING:  # an answer while paused: take it
+            self.walk.unpause()
+        if self._note_question_is_newest():
             return self._ack() + self.notes.keep()
         if self.phase is Phase.SCREENING:
+            if self.screening.reading_back:
+                return self._ack() + self.screening.confirm(True, self.clock.now()) + \
+                    self._after_screening()
             out = self._ack() + self.screening.answered_yes()
             self.walk.phase = Phase.ENDED
             return out
         if self.pressure_talk.ouch_open:
             return self._ack() + self.pressure_talk.better() + self.walk.resume_quietly()
         if self.pressure_talk.checkin_open:
-            return self._ack() + self.pressure_talk.check_in_answered(True)
+            return self._answer_check_in(yes=True)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self.walk.finish_hold()
         if self.phase is Phase.OPTIONAL:
@@ -408,17 +422,18 @@ class Session:
                               LineKind.ANSWER)
 
     def _on_no(self) -> list[Action]:
-        if self.notes.confirming:
+        if self.walk.effective_phase() is Phase.SCREENING:  # an answer while paused: take it
+            self.walk.unpause()
+        if self._note_question_is_newest():
             return self._ack() + self.notes.drop()
         if self.phase is Phase.SCREENING:
-            out = self._ack() + self.screening.answered_no()
-            if self.screening.done:
-                out += self._after_screening()
-            return out
+            if self.screening.reading_back:
+                return self._ack() + self.screening.confirm(False, self.clock.now())
+            return self._ack() + self.screening.answered_no(self.clock.now())
         if self.pressure_talk.ouch_open:
             return self._ack() + self.pressure_talk.still_hurts(self.walk.step_or_none())
         if self.pressure_talk.checkin_open:
-            return self._ack() + self.pressure_talk.check_in_answered(False)
+            return self._answer_check_in(yes=False)
         if self.phase is Phase.HOLD_DECISION:
             return self._ack() + self.walk.stay_longer()
         if self.phase is Phase.OPTIONAL:
@@ -427,6 +442,16 @@ class Session:
                               LineKind.ANSWER)
 
     def _on_side(self, side: Side) -> list[Action]:
+        before = self.walk.effective_phase()  # while paused: what the pause interrupted
+        if before is Phase.SCREENING:  # no side is chosen yet: the question still waits
+            if self.phase is Phase.PAUSED:
+                return self.lines.say("No side is chosen yet. Say resume to carry on with the "
+                                      "safety questions.", LineKind.ANSWER)
+            return self.screening.hint(self.clock.now())
+        if before is Phase.CHOOSE_SIDE and self.phase is Phase.PAUSED:  # the answer resumes
+            self.walk.unpause()
+        if self.phase is Phase.WELCOME:
+            return self.lines.say("One moment, I'm still starting.", LineKind.ANSWER)
         if self.phase is Phase.CHOOSE_SIDE or (self.phase is Phase.SETUP and
                                                self.routine.has_sides):
             return self._ack() + self.walk.choose_side(side)
@@ -454,6 +479,40 @@ class Session:
                 return out
         return self.lines.say("There's no other position for this step.", LineKind.ANSWER)
 
+    # ----- questions and their answers -----------------------------------------------------
+
+    def _note_question_is_newest(self) -> bool:
+        """A note's read-back and a pressure question can both wait: yes or no answers the one
+        asked last."""
+        if not self.notes.confirming:
+            return False
+        return not self.pressure_talk.question_open or \
+            self.notes.asked_id > self.pressure_talk.asked_id
+
+    def _answer_check_in(self, yes: bool) -> list[Action]:
+        """Do what the check-in says its answer does; a choice question asks for a choice."""
+        check_in = self.pressure_talk.checkin
+        assert check_in is not None
+        if check_in.choices:
+            return self.pressure_talk.ask_for_choice()
+        action = check_in.yes if yes else check_in.no
+        assert action is not None  # the loader builds yes/no check-ins with both answers
+        out = self._ack() + [Record("check_in", {"question": check_in.ask,
+                                                 "answer": "yes" if yes else "no",
+                                                 "action": action.value})]
+        self.pressure_talk.drop_questions()
+        if action is AnswerAction.SOFTER:
+            return out + self._change_pressure(-1, urgent=True)
+        if action is AnswerAction.FIRMER:
+            return out + self._change_pressure(+1, urgent=False)
+        if action is AnswerAction.KEEP:
+            return out + self.pressure_talk.settled()
+        if action is AnswerAction.OUCH:
+            return out + self._on_ouch()
+        if action is AnswerAction.OTHER_POSITION:
+            return out + self._on_other_position()
+        return out + self.pressure_talk.carry_on()
+
     # ----- notes (see coach.core.notes) ----------------------------------------------------
 
     def _on_note(self) -> list[Action]:
@@ -464,7 +523,9 @@ class Session:
     def _note_taken(self, event: NoteTaken) -> list[Action]:
         text = clean_note(event.text)
         step = self.walk.step_or_none()
-        step_id = step.id if step else None
+        # Before the first step, a note is what the two agreed in the set-up talk (sore areas,
+        # areas to avoid, the pressure liked): it comes back at the set-up next time.
+        step_id = step.id if step else (BEFORE_START if self.phase is Phase.SETUP else None)
         if event.source == "text":
             return self.notes.typed(text, step_id)
         if self.notes.listening:  # a spoken note is what was heard

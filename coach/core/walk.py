@@ -30,6 +30,10 @@ from coach.core.utterances import Utterances
 
 log = logging.getLogger(__name__)
 
+BEFORE_START = "before start"
+"""Where a note taken during the set-up belongs (no step id can contain a space): what giver and
+receiver agreed before starting, said again at the set-up when the same receiver comes back."""
+
 
 class Walk:
     """Where a session is in its routine, and the moves that take it further."""
@@ -99,9 +103,14 @@ class Walk:
 
     def setup(self) -> list[Action]:
         self.phase = Phase.SETUP
+        out: list[Action] = []
+        if BEFORE_START not in self._noted:
+            self._noted.add(BEFORE_START)
+            for note in self._step_notes.get(BEFORE_START, ()):
+                out += self.lines.say(f"A note from last time: {note}", LineKind.NOTICE)
         lines = tuple(self.routine.setup) + (
             f"Say {self.advance_word} when you're ready to begin.",)
-        return self.lines.instruction(lines)
+        return out + self.lines.instruction(lines)
 
     # ----- steps ---------------------------------------------------------------------------
 
@@ -293,13 +302,18 @@ class Walk:
         if marker.startswith("tick_"):
             return [PlayCue(CueKind.TICK)]
         if marker == hold_cues.CHECK_IN:
-            return self.pressure_talk.ask_check_in(self.current_run.step.check_in or "")
+            check_in = self.current_run.step.check_in
+            assert check_in is not None  # the marker exists only for a step with a check-in
+            return self.pressure_talk.ask_check_in(check_in, self.current_run)
         return self.lines.say(hold_cues.cue_words(marker, remaining), LineKind.NOTICE)
 
     def ask_hold_decision(self, again: bool) -> list[Action]:
         """An until-softened hold's check point: move on, or stay longer?"""
         assert self.hold is not None
         self.phase = Phase.HOLD_DECISION
+        # The newest question takes the next yes or no: a check-in nobody answered must not
+        # swallow the "no" meant for "has the tissue softened?".
+        self.pressure_talk.drop_questions()
         now = self.clock.now()
         self.hold.target = hold_cues.next_check(self.hold, now)
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),

@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED, CommandSpec,
-                                 Intent, Strictness, normalize, parse)
+                                 Intent, Strictness, interpret, normalize, parse)
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer, phone_distance
 from coach.voice.asr.dictation import Transcriber, Transcript
@@ -65,6 +65,10 @@ EAGER the lowest with <= 2 false accepts per 100 non-commands, NORMAL <= 1 per 1
 little above (wrong SURE commands lose the receiver's place; right commands were flat from 0.77
 to 0.80). Held-out at 0.77: real commands 21/35, false accepts 1.9 per 100."""
 
+
+ON_AIR_MIN = 0.6
+"""Least confidence a barge-in needs while the coach speaks (pocketsphinx's scale; engines with
+another scale set `Recognizer.on_air_min`)."""
 
 EARLY_HANGOVER = 0.1
 """Trailing silence after which a whole, confident, unextendable command ends its utterance.
@@ -133,6 +137,7 @@ class _Utterance:
     fired: Intent | None = None
     fed_seconds: float = 0.0
     dictation: bool = False  # transcribe as a note instead of recognizing a command
+    peeked: bool = False  # a non-streaming engine was asked for its reading at this pause
     audio: list[bytes] = field(default_factory=list)  # kept only for dictation
 
 
@@ -143,7 +148,7 @@ class Listener:
                  endpointer: Endpointer | None = None, vad: str = "silero",
                  thresholds: dict[Strictness, float] | None = None,
                  partial_threshold: float = 0.85, stable_partials: int = 3,
-                 on_air_min: float = 0.6, min_speech: float = 0.12,
+                 on_air_min: float | None = None, min_speech: float = 0.12,
                  transcriber: Transcriber | None = None,
                  early_hangover: float | None = EARLY_HANGOVER,
                  early_max_utterance: float = 1.5) -> None:
@@ -161,10 +166,13 @@ class Listener:
         self._dictation_armed = False  # the next utterance is a note
         self.on_air = on_air
         self.endpointer = endpointer or Endpointer(make_classifier(vad))
-        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        # The engine's own calibration (its confidence scale) over the pocketsphinx defaults.
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(recognizer.thresholds or {}),
+                           **(thresholds or {})}
         self.partial_threshold = partial_threshold
         self.stable_partials = stable_partials
-        self.on_air_min = on_air_min
+        self.on_air_min = next(v for v in (on_air_min, recognizer.on_air_min, ON_AIR_MIN)
+                               if v is not None)
         self.min_speech = min_speech
         self._utt: _Utterance | None = None
         # Context (see set_context): the raw argument last given, for the cheap unchanged check;
@@ -239,6 +247,7 @@ class Listener:
                 out.extend(self._feed(event.pcm, event.at))
             elif event.kind == "audio" and self._utt is not None:
                 out.extend(self._feed(event.pcm, event.at))
+                self._peek_at_pause()
                 if self._utt is not None and self._command_complete(event.at):
                     if self.endpointer.end_now(self._utt.segment, event.at):
                         out.extend(self._finish(event.at))
@@ -350,11 +359,29 @@ class Listener:
         else:
             reason = self._stretched(hyp) or self._own_voice_veto(intent, hyp, segment.start, end)
         if reason or intent is None:
-            log.debug("rejected %r: %s", hyp.text, reason)
+            log.debug("rejected %r%s: %s", hyp.text,
+                      f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
             return [Heard(NotUnderstood(hyp.text, source=self.recognizer.name), segment.start, end, at,
                           hyp.confidence, {**detail, "rejected": 1.0})]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
+
+    def _peek_at_pause(self) -> None:
+        """Ask a non-streaming engine (Whisper) for its reading once per pause, when the trailing
+        silence first reaches `early_hangover`: its answer stands in for the partial result a
+        streaming engine would have given, so a whole command can end its utterance early."""
+        utt = self._utt
+        if utt is None or self.recognizer.streaming or self.early_hangover is None:
+            return
+        if self.endpointer.trailing_silence < self.early_hangover - 1e-9:
+            utt.peeked = False
+            return
+        if utt.peeked or utt.dictation or utt.fired is not None:
+            return
+        utt.peeked = True
+        hyp = self.recognizer.decode_now()
+        if hyp is not None:
+            utt.last_partial, utt.partial_confidence = hyp.text, hyp.confidence
 
     def _command_complete(self, at: float) -> bool:
         """May this utterance end now, before the full hangover? (See `early_hangover`.)"""
@@ -399,7 +426,7 @@ class Listener:
         with self._context_lock:
             self._dictation_armed = False  # one note per "take a note"
         detail = {**transcript.detail, "note": 1.0}
-        intent = parse(transcript.text) if transcript.text else None
+        intent = interpret(transcript.text) if transcript.text else None
         command = parse(hyp.text) if hyp.text else None
         if (intent is None and command is not None and self._in_context(command)
                 and len(transcript.text.split()) <= SHORT_NOTE_WORDS
@@ -440,7 +467,8 @@ class Listener:
         stretched = self._stretched(hyp, floor=0.0)  # people barging in speak sharply
         if stretched:
             return f"coach speaking: {stretched}"
-        words = set(normalize(hyp.text).split())
+        # A free transcript's own words count too ("okay stop" while the coach says "okay").
+        words = set(normalize(hyp.text).split()) | set(normalize(hyp.transcript or "").split())
         for airing in airings:
             line_words = set(normalize(airing.text).split())
             if words & line_words:

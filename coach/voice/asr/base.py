@@ -11,8 +11,10 @@ Audio is always 16 kHz, mono, signed 16-bit little-endian PCM bytes.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from coach.core.commands import Strictness
 
 SAMPLE_RATE = 16_000
 
@@ -27,7 +29,9 @@ class Hypothesis:
     engine-specific scores for the benchmark and the history (e.g. {"llr": -2.1}). `span` is how
     many seconds of audio the phrase itself was aligned to (None when the engine cannot say): a
     short command stretched over seconds of audio is a sentence forced onto it (the coach's own
-    voice, or chatter), which the listener rejects.
+    voice, or chatter), which the listener rejects. `transcript` is what a free-transcribing
+    engine (Whisper) wrote, before it was read as the phrase (None for grammar engines): the
+    listener compares its words, not only the phrase's, with the coach's own line.
     """
 
     text: str
@@ -35,12 +39,23 @@ class Hypothesis:
     is_final: bool
     detail: dict[str, float] = field(default_factory=dict)
     span: float | None = None
+    transcript: str | None = None
 
 
 class Recognizer(abc.ABC):
-    """A streaming recognizer whose vocabulary is the command phrases."""
+    """A recognizer whose vocabulary is the command phrases.
+
+    `thresholds`: the final-result confidence each strictness needs on this engine's own
+    confidence scale (None: the listener's defaults, fitted for pocketsphinx), and `on_air_min`
+    the least a barge-in needs while the coach speaks (None: the listener's). `streaming`: the
+    engine gives partial hypotheses while audio is fed; one that does not (Whisper) is asked for
+    its reading once, at the first pause (`decode_now`).
+    """
 
     name: str = "base"
+    thresholds: Mapping[Strictness, float] | None = None
+    on_air_min: float | None = None
+    streaming: bool = True
 
     @abc.abstractmethod
     def start_utterance(self) -> None:
@@ -53,6 +68,14 @@ class Recognizer(abc.ABC):
     @abc.abstractmethod
     def end_utterance(self) -> Hypothesis:
         """Close the utterance and return the final hypothesis for all audio fed since start."""
+
+    def decode_now(self) -> Hypothesis | None:
+        """The best hypothesis for the audio fed so far, without ending the utterance.
+
+        Why: an engine with no streaming partials would otherwise only answer after the full
+        end-of-speech hangover; the listener calls this when the speaker pauses, so a whole,
+        confident command can end its utterance early. Default: None (no such reading)."""
+        return None
 
     def set_phrases(self, phrases: Sequence[str] | None) -> None:
         """Restrict the vocabulary to `phrases` (a subset of the engine's phrases); None = all.

