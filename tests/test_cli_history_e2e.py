@@ -130,7 +130,7 @@ def test_steps_done_is_counted_one_way_everywhere(tmp_path):
                          "--no-screen", env={"MASSAGE_COACH_DATA": str(tmp_path)})
     start_first_spot(coach)  # the first step done, the second one's hold running
     coach.type("end session")
-    coach.expect(r"You did one of eight steps")
+    coach.expect(r"You did one of \w+ steps")
     assert coach.finish() == 0
     db = str(tmp_path / "history.sqlite3")
     with History.open_for_reading(db) as history:
