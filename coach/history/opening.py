@@ -117,7 +117,7 @@ def open_for_reading(path: Path | None = None) -> Opened:
         _probe(db, target, READ_WAIT_SECONDS)
     except _Damaged as problem:
         log.info("history %s is damaged (%s); reading what can be read", target, problem)
-        memory, report = _salvage_into(db, memory_history())
+        memory, report = _salvage_into(db, memory_history(), target)
         return Opened(memory, target, writable=True, notices=[
             f"The history file {target} is damaged. Showing what could be read. {report} "
             "Nothing was changed; the next coaching session repairs the file, keeping all of "
@@ -197,13 +197,14 @@ def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
     return version
 
 
-def _salvage_into(source: sqlite3.Connection,
-                  fresh: sqlite3.Connection) -> tuple[sqlite3.Connection, str]:
-    """Copy what `source` still holds into `fresh` (closing `source`); returns the summary."""
+def _salvage_into(source: sqlite3.Connection, fresh: sqlite3.Connection,
+                  path: Path) -> tuple[sqlite3.Connection, str]:
+    """Copy what `source` (the file at `path`) still holds into `fresh`, closing `source`;
+    returns the summary."""
     level = fresh.isolation_level
     fresh.isolation_level = None
     try:
-        report = salvage(source, fresh)
+        report = salvage(source, fresh, path)
     finally:
         source.close()
         fresh.isolation_level = level
@@ -325,7 +326,7 @@ def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
     db = _connect_writing(target)
     _prepare(db, target)
     earlier = recovery_notices(db)
-    db, summary = _salvage_into(_connect_read_only(aside), db)
+    db, summary = _salvage_into(_connect_read_only(aside), db, aside)
     with db:
         db.execute("INSERT INTO recoveries (at, damaged_copy, summary) VALUES (?, ?, ?)",
                    (time.time(), str(aside), summary))

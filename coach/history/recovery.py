@@ -3,8 +3,10 @@
 One bad page of an SQLite file makes a full scan fail at that page, but the rows on every other
 page are still reachable through the table's b-tree. So each table is read in rowid order in
 batches; when a batch fails, the rows after it are looked up one rowid at a time until one reads
-again, and the batch scan resumes from there. Rows that cannot be read, or that no longer fit the
-schema, are counted as lost. Sessions whose own row was lost but whose timeline survived are
+again, and the batch scan resumes from there. A damaged interior page hides whole branches from
+that walk, so the file's leaf pages are then also read directly (`coach.history.page_scan`) and
+the rows the walk missed are added. Rows that cannot be read, or that no longer fit the schema,
+are counted as lost. Sessions whose own row was lost but whose timeline survived are
 rebuilt from their `session_start` / `session_end` events, so their timelines stay reachable.
 
 Ids in `sessions` and `events` are never reused or deleted, so the gaps up to the highest id are
@@ -17,8 +19,10 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coach.history.describe import loads
+from coach.history.page_scan import PageScan
 from coach.history.schema import KIND_SESSION_END, KIND_SESSION_START, TABLES, table_names
 
 log = logging.getLogger(__name__)
@@ -77,9 +81,14 @@ class SalvageReport:
         return text + " Nothing was lost."
 
 
-def readable_rows(db: sqlite3.Connection, table: str) -> Iterator[tuple]:
-    """Every row of `table` that can be read, as (rowid, *columns), in rowid order."""
+def readable_rows(db: sqlite3.Connection, table: str,
+                  trouble: list[str] | None = None) -> Iterator[tuple]:
+    """Every row of `table` that can be read, as (rowid, *columns), in rowid order. A read
+    that failed on the way is noted in `trouble` (the walk may have missed rows)."""
     highest = _highest_rowid(db, table)
+    if highest is None and trouble is not None and \
+            _failed(db, f'SELECT max(rowid) FROM "{table}"'):
+        trouble.append("at the highest rowid")
     last: int | None = None
     while True:
         try:
@@ -90,6 +99,8 @@ def readable_rows(db: sqlite3.Connection, table: str) -> Iterator[tuple]:
                 batch = db.execute(f'SELECT rowid, * FROM "{table}" WHERE rowid > ? '
                                    f"ORDER BY rowid LIMIT {BATCH_ROWS}", (last,)).fetchall()
         except sqlite3.DatabaseError:
+            if trouble is not None:
+                trouble.append(f"after rowid {last}")
             found = _next_readable(db, table, last, highest)
             if found is None:
                 return
@@ -100,6 +111,14 @@ def readable_rows(db: sqlite3.Connection, table: str) -> Iterator[tuple]:
             return
         yield from batch
         last = batch[-1][0]
+
+
+def _failed(db: sqlite3.Connection, sql: str) -> bool:
+    try:
+        db.execute(sql).fetchall()
+    except sqlite3.DatabaseError:
+        return True
+    return False
 
 
 def _highest_rowid(db: sqlite3.Connection, table: str) -> int | None:
@@ -132,26 +151,35 @@ def _columns(db: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
 
 
-def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> SalvageReport:
+def salvage(source: sqlite3.Connection, target: sqlite3.Connection,
+            path: Path | None = None) -> SalvageReport:
     """Copy what `source` still holds into `target` (a fresh history at the current schema,
-    autocommit connection). Never raises for damage in `source`."""
+    autocommit connection). Never raises for damage in `source`. With the file's `path`, rows
+    that the b-tree walk could not reach are looked for page by page (`PageScan`)."""
     report = SalvageReport()
     try:
         present = table_names(source)
     except sqlite3.DatabaseError:
-        present = set()  # the schema page itself is gone: nothing can be found
+        present = set()  # the schema page itself is gone: only a page scan can find rows
     target.execute("PRAGMA foreign_keys=OFF")
     target.execute("BEGIN")
     try:
+        highest: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        incomplete = [table for table in TABLES
+                      if not _copy_table(source, target, table, present, highest, failed)]
+        if path is not None:  # a damaged b-tree can also hide rows without an error
+            scan = PageScan(path)
+            for table in TABLES:
+                _add_scanned(target, table, scan, highest, failed)
         for table in TABLES:
-            if table not in present:
-                if table != "recoveries":
-                    report.unreadable_tables.append(table)
-                continue
-            _copy_table(source, target, table, report)
+            _count(target, table, highest, failed, report)
+            if table in incomplete and not report.kept[table] and table != "recoveries" \
+                    and table not in present:
+                report.unreadable_tables.append(table)
         report.rebuilt_sessions = _rebuild_missing_sessions(target)
-        report.kept["sessions"] = report.kept.get("sessions", 0) + report.rebuilt_sessions
-        report.lost["sessions"] = max(0, report.lost.get("sessions", 0) - report.rebuilt_sessions)
+        report.kept["sessions"] += report.rebuilt_sessions
+        report.lost["sessions"] = max(0, report.lost["sessions"] - report.rebuilt_sessions)
         target.execute("COMMIT")
     except BaseException:
         target.execute("ROLLBACK")
@@ -161,30 +189,59 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> SalvageRe
     return report
 
 
+_DENSE = ("sessions", "events", "receiver_notes")  # ids never deleted or reused: gaps are lost
+
+
 def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: str,
-                report: SalvageReport) -> None:
+                present: set[str], highest: dict[str, int], failed: dict[str, int]) -> bool:
+    """Copy the rows the b-tree walk reaches; False when it may have missed some."""
+    if table not in present:
+        return False
     try:
         source_columns = _columns(source, table)
     except sqlite3.DatabaseError:
-        report.unreadable_tables.append(table)
-        return
+        return False
     wanted = [name for name in _columns(target, table) if name in source_columns]
     positions = [source_columns.index(name) + 1 for name in wanted]  # +1: rowid comes first
     insert = (f'INSERT INTO "{table}" ({", ".join(wanted)}) '
               f'VALUES ({", ".join("?" for _ in wanted)})')
-    kept = failed = 0
-    highest_id = 0
-    for row in readable_rows(source, table):
-        highest_id = max(highest_id, int(row[0]))
+    trouble: list[str] = []
+    for row in readable_rows(source, table, trouble):
+        highest[table] = max(highest.get(table, 0), int(row[0]))
         try:
             target.execute(insert, [row[i] for i in positions])
-            kept += 1
         except sqlite3.DatabaseError:  # garbage that no longer fits: NOT NULL, CHECK, types
-            failed += 1
-    highest = _highest_rowid(source, table) or highest_id
-    dense = table in ("sessions", "events", "receiver_notes")  # ids never deleted or reused
+            failed[table] = failed.get(table, 0) + 1
+    highest[table] = max(highest.get(table, 0), _highest_rowid(source, table) or 0)
+    if trouble:
+        log.info("salvage: %s: reading stopped %s", table, trouble[:3])
+    return not trouble
+
+
+def _add_scanned(target: sqlite3.Connection, table: str, scan: PageScan,
+                 highest: dict[str, int], failed: dict[str, int]) -> None:
+    """Rows of `table` found on the pages, where the walk did not already copy them."""
+    columns = _columns(target, table)
+    insert = (f'INSERT OR IGNORE INTO "{table}" ({", ".join(columns)}) '
+              f'VALUES ({", ".join("?" for _ in columns)})')
+    rowid_column = table in _DENSE or table in ("pressure_changes", "heard", "notes",
+                                                "recoveries")
+    for rowid, values in scan.table(table):
+        if rowid_column:
+            values = [rowid, *values[1:]]  # the INTEGER PRIMARY KEY is stored as the rowid
+        highest[table] = max(highest.get(table, 0), rowid)
+        try:
+            target.execute(insert, values)
+        except sqlite3.DatabaseError:
+            failed[table] = failed.get(table, 0) + 1
+
+
+def _count(target: sqlite3.Connection, table: str, highest: dict[str, int],
+           failed: dict[str, int], report: SalvageReport) -> None:
+    kept = int(target.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
     report.kept[table] = kept
-    report.lost[table] = (max(highest, highest_id) - kept) if dense else failed
+    report.lost[table] = max(0, highest.get(table, 0) - kept) if table in _DENSE \
+        else failed.get(table, 0)
     if report.lost[table]:
         log.info("salvage: %s: kept %d rows, lost %d", table, kept, report.lost[table])
 
