@@ -281,3 +281,25 @@ def test_any_one_damaged_page_loses_at_most_the_rows_on_it(tmp_path: Path) -> No
                 kept = len(history._query(f"SELECT 1 FROM {table}"))
                 may_lose = cells if (owner, kind) == (table, "leaf") else 0
                 assert total - may_lose <= kept <= total, (page, owner, kind, table, kept)
+
+
+def test_a_damaged_first_page_is_still_our_history(tmp_path: Path) -> None:
+    """The first page holds the header that says "SQLite": without it the file once looked
+    like someone else's and was moved aside whole, the session starting from nothing."""
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 63)
+    damaged = _overwrite_page(path, 1)
+    listed = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "100"])
+    assert listed.exit_code == 0, listed.output
+    assert "is damaged" in listed.output and "Kept 63 sessions" in listed.output
+    assert path.read_bytes() == damaged
+    with History.open(path) as history:
+        assert len(history.sessions(None)) == 63
+        assert history.preferred_pressure("Ana", "calf") == 3
+        assert "was damaged" in history.notices[0]
+    [aside] = tmp_path.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == damaged
+    notes = tmp_path / "notes.txt"  # while a file that never was a history is still refused
+    notes.write_bytes(b"my notes\n" * 1000)
+    refused = CliRunner().invoke(main, ["history", "--db", str(notes)])
+    assert refused.exit_code == 1 and "not an SQLite database" in refused.output

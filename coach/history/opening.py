@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from coach.history.page_scan import PageScan
 from coach.history.recovery import salvage
 from coach.history.schema import (
     DB_FILENAME,
@@ -109,7 +110,16 @@ def open_for_reading(path: Path | None = None) -> Opened:
         if path is not None:
             raise HistoryUnavailable(f"There is no history file at {target}.", "missing")
         return Opened(memory_history(), None, writable=True)
-    _refuse_odd_file(target)
+    try:
+        _refuse_odd_file(target)
+    except HistoryUnavailable as problem:
+        if problem.reason != "not-sqlite" or not PageScan(target).found_history:
+            raise
+        _damaged = _Damaged("its first page, which says what the file is, is unreadable")
+        log.info("history %s is damaged (%s); reading what can be read", target, _damaged)
+        memory, report = _salvage_into(_connect_read_only(target, immutable=True),
+                                       memory_history(), target)
+        return Opened(memory, target, writable=True, notices=[_damaged_notice(target, report)])
     if target.stat().st_size == 0:
         return Opened(memory_history(), None, writable=True)  # an empty file: an empty history
     db = _connect_read_only(target)
@@ -118,14 +128,17 @@ def open_for_reading(path: Path | None = None) -> Opened:
     except _Damaged as problem:
         log.info("history %s is damaged (%s); reading what can be read", target, problem)
         memory, report = _salvage_into(db, memory_history(), target)
-        return Opened(memory, target, writable=True, notices=[
-            f"The history file {target} is damaged. Showing what could be read. {report} "
-            "Nothing was changed; the next coaching session repairs the file, keeping all of "
-            "this."])
+        return Opened(memory, target, writable=True, notices=[_damaged_notice(target, report)])
     except BaseException:
         db.close()
         raise
     return Opened(db, target, writable=False, notices=recovery_notices(db))
+
+
+def _damaged_notice(target: Path, summary: str) -> str:
+    return (f"The history file {target} is damaged. Showing what could be read. {summary} "
+            "Nothing was changed; the next coaching session repairs the file, keeping all of "
+            "this.")
 
 
 def _refuse_odd_file(target: Path) -> None:
@@ -149,11 +162,11 @@ def _refuse_odd_file(target: Path) -> None:
                                  "database).", "not-sqlite")
 
 
-def _connect_read_only(target: Path) -> sqlite3.Connection:
+def _connect_read_only(target: Path, immutable: bool = False) -> sqlite3.Connection:
     """A read-only connection that creates no files: `-wal`/`-shm` only exist while a session
     writes, so without them the file is opened immutable (nothing else is writing it)."""
     uri = f"file:{quote(str(target.resolve()))}?mode=ro"
-    if not os.path.exists(str(target) + "-wal"):
+    if immutable or not os.path.exists(str(target) + "-wal"):
         uri += "&immutable=1"
     try:
         return sqlite3.connect(uri, uri=True, timeout=READ_WAIT_SECONDS,
@@ -248,6 +261,8 @@ def open_for_session(path: Path | None = None) -> Opened:
         return _read_only(target)
     notices: list[str] = []
     try:
+        if _foreign_bytes(target) and PageScan(target).found_history:
+            return _repair(target, "its first page is unreadable", notices)
         if _foreign_bytes(target):
             aside = move_aside(target, "corrupt")
             notices.append(f"The history file {target} could not be used (it is not an SQLite "
@@ -325,14 +340,13 @@ def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
     aside = move_aside(target, "damaged")
     db = _connect_writing(target)
     _prepare(db, target)
-    earlier = recovery_notices(db)
     db, summary = _salvage_into(_connect_read_only(aside), db, aside)
     with db:
         db.execute("INSERT INTO recoveries (at, damaged_copy, summary) VALUES (?, ?, ?)",
                    (time.time(), str(aside), summary))
     notices.append(f"The history file {target} was damaged; what could be read was saved into a "
                    f"new one. {summary} The damaged file is kept as {aside}.")
-    return Opened(db, target, writable=True, notices=notices + earlier)
+    return Opened(db, target, writable=True, notices=notices)
 
 
 def _read_only(target: Path) -> Opened:

@@ -17,9 +17,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from coach.history.schema import SQLITE_HEADER
+
 log = logging.getLogger(__name__)
 
 _LEAF_TABLE = 0x0D
+DEFAULT_PAGE_SIZE = 4096
+MAX_SCAN_BYTES = 256 * 1024 * 1024  # a history is a few MB; a bigger file is not scanned
 _INT = (int,)
 _NUM = (int, float)
 _TEXT = (str,)
@@ -105,15 +109,20 @@ class PageScan:
     def __init__(self, path: Path) -> None:
         self.rows: dict[str, dict[int, list[Any]]] = {name: {} for name in SHAPES}
         try:
+            if path.stat().st_size > MAX_SCAN_BYTES:
+                return
             data = path.read_bytes()
         except OSError as error:
             log.info("page scan of %s: %s", path, error)
             return
         if len(data) < 100:
             return
-        size = struct.unpack(">H", data[16:18])[0]
-        self.page_size = 65536 if size == 1 else size
-        self.usable = self.page_size - data[20]
+        if data.startswith(SQLITE_HEADER):
+            size = struct.unpack(">H", data[16:18])[0]
+            self.page_size = 65536 if size == 1 else size
+            self.usable = self.page_size - data[20]
+        else:  # the first page itself is damaged: assume SQLite's (and our) default layout
+            self.page_size = self.usable = DEFAULT_PAGE_SIZE
         self.data = data
         if self.page_size < 512 or self.usable < 480:
             return
@@ -170,6 +179,11 @@ class PageScan:
         least = (self.usable - 12) * 32 // 255 - 23
         local = least + (payload - least) % (self.usable - 4)
         return local if local <= most else least
+
+    @property
+    def found_history(self) -> bool:
+        """True when pages of our sessions or events were found: the file was our history."""
+        return bool(self.rows["sessions"] or self.rows["events"])
 
     def table(self, name: str) -> Iterator[tuple[int, list[Any]]]:
         """(rowid, values) for each row found that fits `name`."""
