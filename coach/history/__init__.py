@@ -23,8 +23,8 @@ Times (`at`) are wall-clock seconds since the epoch (`time.time()`), because his
 people ("last Tuesday"); the engine's monotonic clock is only for timing holds.
 
 The package, by job: `schema` (tables, migrations), `opening` (which file, read-only or not,
-locked, repair), `recovery` and `page_scan` (salvage), `store` (`History`, the writer), `queries` (reading and
-exports), `describe` (rows in words).
+locked, repair), `recovery` and `page_scan` (salvage), `store` (`History`, the writer),
+`queries` (reading and exports), `describe` (rows in words).
 """
 
 from coach.history.describe import Entry, SessionInfo, format_seconds
