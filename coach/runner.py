@@ -30,12 +30,14 @@ from coach.core.actions import (
 from coach.core.clock import MonotonicClock
 from coach.core.commands import Intent, interpret
 from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
+from coach.core.plain_text import printable
 from coach.core.session import Session
 from coach.core.status import Status
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
+END_OF_INPUT = "(end of input)"  # the stand-in command when typed input ends
 DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
 
 
@@ -66,14 +68,42 @@ class PlainDisplay:
     """Prints what the coach says, one line each: text mode, pipes and CI."""
 
     def __init__(self, stream: TextIO | None = None, prefix: str = "coach: ") -> None:
-        self.stream = stream or sys.stdout
+        self.stream: TextIO | None = stream or sys.stdout
         self.prefix = prefix
 
     def show_line(self, text: str) -> None:
-        print(f"{self.prefix}{text}", file=self.stream, flush=True)
+        """One line, control characters escaped. A reader that went away (`| head -1`) is not
+        an error for the session: the coaching goes on, unprinted."""
+        if self.stream is None:
+            return
+        try:
+            print(f"{self.prefix}{printable(text)}", file=self.stream, flush=True)
+        except BrokenPipeError:
+            log.info("the output was closed; the coach's lines are no longer printed")
+            self._stop_printing()
+
+    def _stop_printing(self) -> None:
+        import os
+
+        try:  # so that the interpreter's last flush does not fail on the closed pipe either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.stream = None
 
     def update(self, status: Status) -> None:
         pass  # a plain log has no live view
+
+    def step_started(self, number: int, count: int, title: str, side: str | None) -> None:
+        """A heading line when a step starts: "== Step 2 of 8: Sit on the thigh (left) ==". """
+        if self.stream is None or not title:
+            return
+        where = f" ({side})" if side else ""
+        try:
+            print(printable(f"== Step {number} of {count}: {title}{where} =="),
+                  file=self.stream, flush=True)
+        except BrokenPipeError:
+            self._stop_printing()
 
     def __enter__(self) -> "PlainDisplay":
         return self
@@ -96,11 +126,19 @@ def typed_event(line: str) -> Event:
 
 
 def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]") -> None:
-    """Producer: each typed line becomes an event; end of input ends the session."""
-    for line in stream:
-        if line.strip():
-            events.put(typed_event(line))
-    events.put(CommandHeard(Intent.END, "(end of input)", 1.0, "text"))
+    """Producer: each typed line becomes an event; end of input ends the session.
+
+    Typed text is made printable first (control characters escaped, bytes that are not UTF-8
+    replaced), so it can be shown and saved; input that cannot be read at all ends the session
+    like end of input, rather than leaving it waiting for a reader that died."""
+    try:
+        for line in stream:
+            line = printable(line, one_line=True)
+            if line.strip():
+                events.put(typed_event(line))
+    except (OSError, ValueError) as error:  # a closed or undecodable stream
+        log.warning("typed input stopped: %s", error)
+    events.put(CommandHeard(Intent.END, END_OF_INPUT, 1.0, "text"))
 
 
 @dataclass
@@ -134,7 +172,8 @@ class Runner:
             self._drain(signals)
         finally:
             signals.restore()
-        return 130 if interrupted else 0
+        # The shell's convention, 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM.
+        return 128 + signals.first if interrupted else 0
 
     def _step(self) -> None:
         wakeup = self.session.next_wakeup()
@@ -171,12 +210,22 @@ class Runner:
                 if self.speaker is not None:
                     self.speaker.adjust(action.rate_steps, action.volume_steps)
             elif isinstance(action, Record):
+                if action.kind == "step":
+                    self._announce_step(action.data)
                 if self.history is not None:
                     self.history.record(action.kind, action.data)
             elif isinstance(action, SessionOver):
                 self.over = action
                 if self.history is not None:
                     self.history.close(action.completed, action.summary)
+
+    def _announce_step(self, data: dict[str, Any]) -> None:
+        """A display that lists lines (text mode, pipes) shows each step's title as the step
+        starts, as the routine format promises; the live screen shows it in its header."""
+        announce = getattr(self.display, "step_started", None)
+        if announce is not None:
+            announce(int(data.get("index") or 0), self.session.status().step_count,
+                     str(data.get("title") or ""), data.get("side"))
 
     def _drain(self, signals: "StopSignals") -> None:
         """Let the last lines finish speaking (another Ctrl-C cuts them), then release the
@@ -207,6 +256,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received = 0
+        self.first = 0  # the first signal's number (for the exit status)
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -216,7 +266,8 @@ class StopSignals:
             self._previous[signum] = signal.signal(signum, self._count)
 
     def _count(self, signum: int, frame: Any) -> None:
-        self.received += 1  # nothing else: a handler must not take locks
+        self.first = self.first or signum  # plain assignments: a handler must not take locks
+        self.received += 1
 
     def restore(self) -> None:
         for signum, previous in self._previous.items():

@@ -7,30 +7,66 @@ happens (see `coach.history`), so killing the program loses at most the event in
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from coach.core.events import CommandHeard, NotUnderstood
 from coach.core.routine import Routine
 from coach.core.session import SessionOptions
 from coach.history import History
+from coach.history.schema import KIND_STEP
 
 log = logging.getLogger(__name__)
 
 
 class SessionHistory:
+    """One session's record. It is written from the moment the session gets going: the person
+    says or types something, or a step starts. A run that never got that far (no microphone, the
+    output closed at once, input empty) leaves no entry in the list; what the engine recorded
+    before that moment is written then, with its own times."""
+
     def __init__(self, history: History, routine: Routine, receiver: str | None,
                  engine: str) -> None:
         self.history = history
-        self.session_id = history.start_session(routine.id, routine.title, receiver, engine)
+        self._start = (routine.id, routine.title, receiver, engine, time.time())
+        self.session_id: int | None = None
+        self._waiting: list[tuple[str, dict[str, Any], float]] = []
+
+    @property
+    def started(self) -> bool:
+        return self.session_id is not None
+
+    def _begin(self) -> int:
+        if self.session_id is None:
+            routine_id, title, receiver, engine, at = self._start
+            self.session_id = self.history.start_session(routine_id, title, receiver, engine,
+                                                         at=at)
+            for kind, data, when in self._waiting:
+                self.history.record(self.session_id, kind, data, at=when)
+            self._waiting.clear()
+        return self.session_id
 
     def heard(self, event: CommandHeard | NotUnderstood) -> None:
-        self.history.record_heard(self.session_id, event)
+        if not self.started and not _from_the_person(event):
+            return  # end of input, Ctrl-C or a failed recording before anything happened
+        self.history.record_heard(self._begin(), event)
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
-        self.history.record(self.session_id, kind, data)
+        if self.started or kind == KIND_STEP:
+            self.history.record(self._begin(), kind, data)
+        else:
+            self._waiting.append((kind, dict(data), time.time()))
 
     def close(self, completed: bool, summary: str) -> None:
-        self.history.end_session(self.session_id, completed, summary)
+        if self.session_id is not None:
+            self.history.end_session(self.session_id, completed, summary)
+
+
+def _from_the_person(event: CommandHeard | NotUnderstood) -> bool:
+    """False for the stand-in commands the program makes itself ("(end of input)",
+    "(interrupted)", "(end of recording)"): their text is in parentheses."""
+    text = event.text.strip()
+    return not (isinstance(event, CommandHeard) and text.startswith("(") and text.endswith(")"))
 
 
 def profile_options(history: History, routine: Routine, receiver: str | None,

@@ -169,17 +169,26 @@ def test_show_a_shipped_routine_by_id():
     assert "1. " in result.stdout and "until the tissue softens" in result.stdout
 
 
-def test_show_unknown_routine_lists_the_closest_first():
+def test_show_unknown_routine_suggests_the_closest_and_lists_all_in_order():
     result = run("show", "thai-hamstrng")
-    assert result.returncode == 1
+    assert result.returncode == 2  # as check and run give for the same name
     assert result.stdout == ""
     assert result.stderr.startswith(
-        "Error: no routine called 'thai-hamstrng'. Available: thai-hamstring-sit, ")
+        "Error: no routine called 'thai-hamstrng'. Did you mean 'thai-hamstring-sit'? "
+        "Available: " + ", ".join(library.shipped_ids()))
+    shouted = run("show", "THAI-HAMSTRING-SIT")
+    assert "Did you mean 'thai-hamstring-sit'?" in shouted.stderr
+
+
+def test_a_bad_routine_gives_the_same_exit_status_everywhere():
+    for command in (["check"], ["show"], ["run", "--text", "--quiet"]):
+        assert run(*command, str(MANY)).returncode == 2, command
+        assert run(*command, "no-such-routine-here").returncode == 2, command
 
 
 def test_show_broken_routine_prints_its_problems():
     result = run("show", str(MANY))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"{MANY}:14:5: steps[0].hodl:" in result.stdout
     assert "has 8 problem(s); fix them before using it" in result.stderr
 
@@ -223,16 +232,17 @@ def test_find_a_path_wins(tmp_path, monkeypatch):
 def test_find_missing_path_is_not_replaced_by_a_shipped_routine():
     with pytest.raises(library.RoutineNotFound) as caught:
         library.find("some/dir/thai-hamstring-sit.yaml")
-    assert caught.value.available[0] == "thai-hamstring-sit"
+    assert caught.value.suggestion == "thai-hamstring-sit"
 
 
-def test_find_unknown_lists_all_ids_closest_first():
+def test_find_unknown_suggests_the_closest_and_lists_all_ids_sorted():
     with pytest.raises(library.RoutineNotFound) as caught:
         library.find("low-back-strech")
-    assert caught.value.available[0] == "low-back-stretches"
-    assert sorted(caught.value.available) == library.shipped_ids()
-    assert str(caught.value).startswith("no routine called 'low-back-strech'. Available: "
-                                        "low-back-stretches, ")
+    assert caught.value.suggestion == "low-back-stretches"
+    assert caught.value.available == library.shipped_ids()
+    assert str(caught.value) == ("no routine called 'low-back-strech'. Did you mean "
+                                 "'low-back-stretches'? Available: "
+                                 + ", ".join(library.shipped_ids()))
 
 
 def test_scan_separates_broken_files(tmp_path, monkeypatch):

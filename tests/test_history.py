@@ -37,6 +37,7 @@ def _full_session(history: History) -> int:
     history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"}, at=1010.5)
     history.record_heard(sid, NotUnderstood("can you pass the towel", "vosk"), at=1020.0)
     history.record(sid, "hold", {"index": 1, "actual_hold": 131.4}, at=1132.0)
+    history.record(sid, "step_done", {"index": 1, "step_id": "squeeze"}, at=1132.0)
     history.record(sid, "note", {"step_id": "squeeze", "text": "knot mid-calf"}, at=1133.0)
     history.record(sid, "voice", {"rate": 1}, at=1134.0)  # a kind with no table of its own
     history.end_session(sid, True, "Six steps, 18 minutes", at=2000.0)
@@ -51,7 +52,7 @@ def test_session_round_trip(db_path: Path) -> None:
         assert info.completed and info.outcome == "completed" and info.steps_done == 1
         kinds = [entry.kind for entry in history.timeline(sid)]
         assert kinds == ["session_start", "step", "heard", "pressure", "not_understood", "hold",
-                         "note", "voice", "session_end"]
+                         "step_done", "note", "voice", "session_end"]
         described = [entry.describe() for entry in history.timeline(sid)]
         assert "Step 1 · Calf squeeze (left), hold 2:00" in described
         assert 'Not understood: "can you pass the towel" (vosk)' in described
@@ -121,7 +122,7 @@ def test_exports(db_path: Path) -> None:
         buffer = io.StringIO()
         assert history.export_csv(buffer, [first]) == 1
         rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
-        assert len(rows) == 9 and {row["session_id"] for row in rows} == {str(first)}
+        assert len(rows) == 10 and {row["session_id"] for row in rows} == {str(first)}
         assert rows[3]["kind"] == "pressure" and rows[3]["seconds"] == "10.5"
         assert json.loads(rows[3]["data"]) == {"level": 2, "previous": 3, "reason": "softer"}
 
@@ -137,7 +138,7 @@ def test_env_var_sets_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_garbage_file_is_moved_aside(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     garbage = os.urandom(8192)
     db_path.write_bytes(garbage)
-    with caplog.at_level(logging.WARNING, logger="coach.history"):
+    with caplog.at_level(logging.INFO, logger="coach.history"):  # shown once, as a notice
         history = History.open(db_path)
     with history:
         assert history.sessions() == []
@@ -149,8 +150,9 @@ def test_garbage_file_is_moved_aside(db_path: Path, caplog: pytest.LogCaptureFix
     assert aside.read_bytes() == garbage  # kept untouched, for a human to look at
 
 
-def test_damaged_pages_are_moved_aside(db_path: Path) -> None:
-    """A valid header but garbage in the middle: only the integrity check notices."""
+def test_damaged_pages_are_salvaged(db_path: Path) -> None:
+    """A valid header but garbage in the middle: only the integrity check notices. What can be
+    read is copied into a fresh file; the damaged one is kept beside it."""
     with History.open(db_path) as history:
         sid = history.start_session("calf", "Calf release", "Sam", "text")
         for index in range(300):
@@ -163,9 +165,12 @@ def test_damaged_pages_are_moved_aside(db_path: Path) -> None:
     data[4096 * 3: 4096 * 6] = os.urandom(4096 * 3)
     db_path.write_bytes(bytes(data))
     with History.open(db_path) as history:
-        assert history.sessions() == []
-        assert history.notices
-    assert list(db_path.parent.glob("history.sqlite3.corrupt-*"))
+        [session] = history.sessions()
+        assert session.receiver == "Sam"
+        assert "was damaged" in history.notices[0] and "Kept 1 session" in history.notices[0]
+        assert len(history.timeline(session.id)) > 1
+    [aside] = list(db_path.parent.glob("history.sqlite3.damaged-*"))
+    assert aside.read_bytes()[4096 * 3: 4096 * 6] == bytes(data[4096 * 3: 4096 * 6])
 
 
 def test_newer_schema_is_moved_aside(db_path: Path) -> None:
@@ -189,7 +194,7 @@ def test_unwritable_place_falls_back_to_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the data dir should be")
     with History.open(blocker / "history.sqlite3") as history:
-        assert history.path is None and "memory" in history.notices[0]
+        assert history.path is None and "will not be saved" in history.notices[0]
         sid = history.start_session("calf", "Calf release", None, "text")
         history.record(sid, "step", {"index": 1})
         assert len(history.timeline(sid)) == 2

@@ -135,3 +135,23 @@ def test_note_phrases_do_not_collide_with_no() -> None:
 def test_cleaning_and_cancel_words() -> None:
     assert clean_note("  knot  by the   blade. ") == "knot by the blade"
     assert is_cancel("Never mind") and is_cancel("cancel") and not is_cancel("knot")
+
+
+def test_the_note_window_is_real_time_at_any_speed() -> None:
+    """At --speed 20, "I didn't hear a note." came 0.75 s after "Go ahead.": a person speaks at
+    their own pace whatever the demo speed."""
+    import time
+
+    from tests.test_cli_run_text import CoachProcess, start_first_spot
+
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left",
+                         "--no-screen", "--speed", "20")
+    start_first_spot(coach)
+    coach.type("note")
+    coach.expect(r"^coach: Go ahead\.$")
+    time.sleep(LISTEN_SECONDS / 20 * 3)  # three times the old window
+    coach.type("knot near the sit bone")
+    coach.expect(r"^coach: Noted: knot near the sit bone\.$")
+    assert not any("didn't hear a note" in line for line in coach.seen)
+    coach.type("end session")
+    assert coach.finish() == 0

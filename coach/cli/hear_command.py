@@ -42,8 +42,8 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
          show_all: bool, as_note: bool) -> None:
     """Print the commands the coach would act on in each recording (any sample rate)."""
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.listener import Listener, listen_pcm
-    from coach.voice.testaudio import load_wav, to_pcm
+    from coach.voice.listener import Listener
+    from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
 
     try:
         recognizer = _create(engine, model)
@@ -57,12 +57,13 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
     failed = False
     for path in files:
         try:
-            pcm = to_pcm(load_wav(path))
-        except (OSError, EOFError, ValueError, Exception) as error:  # wave.Error is not OSError
-            click.echo(f"{path}: cannot read: {error}", err=True)
+            inspect_wav(path)
+        except WavError as error:
+            click.echo(f"{path}: cannot use this file: {error}", err=True)
             failed = True
             continue
         if transcriber is not None:
+            pcm = b"".join(chunk for chunk, _ in pcm_chunks(path))  # a note is short
             note = transcriber.transcribe(pcm)
             if as_json:
                 click.echo(json.dumps({"file": str(path), "note": note.text,
@@ -74,8 +75,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
             continue
         listener = Listener(recognizer, vad=vad)
         started = time.perf_counter()
-        heard = listen_pcm(listener, pcm)
-        seconds = len(pcm) / 32000
+        heard, seconds = _listen_streaming(listener, path)
         rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
         shown = [h for h in heard if h.fired or show_all]
         if as_json:
@@ -111,3 +111,16 @@ def _create(engine: str, model: Path | None):
 
         return PocketsphinxRecognizer(model_dir=model)
     return create_recognizer(engine, model)
+
+
+def _listen_streaming(listener, path: Path) -> tuple[list, float]:
+    """Feed a recording to `listener` chunk by chunk as it is read, as `listen_pcm` does for a
+    whole one, so memory stays bounded for any length. Returns (heard, seconds)."""
+    from coach.voice.wav_file import pcm_chunks
+
+    heard: list = []
+    end = 0.0
+    for pcm, end in pcm_chunks(path):
+        heard.extend(listener.process(pcm, end))
+    heard.extend(listener.flush(end))
+    return heard, end

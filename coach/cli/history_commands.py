@@ -13,16 +13,33 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from coach.history import History, format_seconds
+from coach.core.plain_text import printable
+from coach.history import History, HistoryUnavailable, format_seconds
 
 
 def _open(db: Path | None, console: Console) -> History:
-    """Open the history, telling the user (on stderr) about any file that was moved aside."""
-    history = History.open(db)
+    """Open the history read-only, telling the user (on stderr) what they should know about it
+    (damage, an earlier repair). A file that cannot be read as a history is refused: these
+    commands never change, move or create a file."""
+    try:
+        history = History.open_for_reading(db)
+    except HistoryUnavailable as error:
+        raise click.ClickException(str(error)) from None
     for notice in history.notices:
-        console.print(f"[yellow]{notice}[/yellow]")
+        console.print(notice, markup=False, style="yellow", soft_wrap=True)
     return history
+
+
+MAX_LIST = 1_000_000  # -n: more than anyone has; bigger numbers are refused, not overflowed
+MAX_ID = 2**63 - 1  # SQLite's largest row id
+
+
+def _plain(text: str, style: str = "") -> Text:
+    """Text from the history shown as it is: no rich markup read into it (a note "[/red]" once
+    could break the table), no control characters sent to the terminal."""
+    return Text(printable(text, one_line=True), style=style)
 
 
 def _when(at: float) -> str:
@@ -55,9 +72,9 @@ def _list(db: Path | None, limit: int) -> None:
     for info in sessions:
         length = (format_seconds(info.ended_at - info.started_at)
                   if info.ended_at is not None else "—")
-        table.add_row(str(info.id), _when(info.started_at), info.routine_title,
-                      info.receiver or "—", length, str(info.steps_done),
-                      f"[{styles[info.outcome]}]{info.outcome}[/]", info.engine)
+        table.add_row(str(info.id), _when(info.started_at), _plain(info.routine_title),
+                      _plain(info.receiver or "—"), length, str(info.steps_done),
+                      Text(info.outcome, style=styles[info.outcome]), _plain(info.engine))
     out.print(table)
 
 
@@ -67,9 +84,13 @@ def register(main: click.Group) -> None:
     db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                              default=None, help="History file (default: the coach's own).")
 
+    limit_option = click.option(
+        "-n", "--limit", type=click.IntRange(min=1, max=MAX_LIST, clamp=False), default=20,
+        show_default=True, help="How many sessions (1 or more).")
+
     @main.group("history", invoke_without_command=True)
     @db_option
-    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @limit_option
     @click.pass_context
     def history_group(ctx: click.Context, db: Path | None, limit: int) -> None:
         """Past sessions (newest first); see `history show ID` and `history export`."""
@@ -80,14 +101,14 @@ def register(main: click.Group) -> None:
 
     @history_group.command("list")
     @db_option
-    @click.option("-n", "--limit", default=20, show_default=True, help="How many sessions.")
+    @limit_option
     @click.pass_context
     def list_command(ctx: click.Context, db: Path | None, limit: int) -> None:
         """Past sessions, newest first."""
         _list(db or ctx.obj.get("db"), limit)
 
     @history_group.command("show")
-    @click.argument("session_id", type=int)
+    @click.argument("session_id", type=click.IntRange(min=1, max=MAX_ID))
     @db_option
     @click.pass_context
     def show_command(ctx: click.Context, session_id: int, db: Path | None) -> None:
@@ -99,8 +120,10 @@ def register(main: click.Group) -> None:
                 raise click.ClickException(f"no session {session_id} (see `massage-coach history`)")
             entries = history.timeline(session_id)
         who = f" for {info.receiver}" if info.receiver else ""
-        out.print(f"[bold]Session {info.id}[/bold]: {info.routine_title}{who}, "
-                  f"{_when(info.started_at)}, {info.outcome} ({info.engine})")
+        heading = Text(f"Session {info.id}", style="bold")
+        heading.append(printable(f": {info.routine_title}{who}, {_when(info.started_at)}, "
+                                 f"{info.outcome} ({info.engine})", one_line=True))
+        out.print(heading)
         table = Table(show_header=True, box=None, pad_edge=False)
         table.add_column("Time", justify="right", style="dim")
         table.add_column("What")
@@ -109,7 +132,7 @@ def register(main: click.Group) -> None:
                      "step": "bold", "step_started": "bold",
                      "pressure_settled": "cyan"}.get(entry.kind, "")
             table.add_row(format_seconds(entry.at - info.started_at),
-                          f"[{style}]{entry.describe()}[/]" if style else entry.describe())
+                          _plain(entry.describe(), style))
         out.print(table)
 
     @history_group.command("export")
@@ -117,7 +140,8 @@ def register(main: click.Group) -> None:
                   show_default=True)
     @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Write here instead of standard output.")
-    @click.option("--session", "session_ids", type=int, multiple=True,
+    @click.option("--session", "session_ids", type=click.IntRange(min=1, max=MAX_ID),
+                  multiple=True,
                   help="Only this session (repeatable). Default: all.")
     @db_option
     @click.pass_context
@@ -131,6 +155,10 @@ def register(main: click.Group) -> None:
             if out_path is None:
                 writer(sys.stdout, chosen)
                 return
-            with open(out_path, "w", encoding="utf-8", newline="") as handle:
-                count = writer(handle, chosen)
+            try:
+                with open(out_path, "w", encoding="utf-8", newline="") as handle:
+                    count = writer(handle, chosen)
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot write {out_path}: {error.strerror or error}") from None
         err.print(f"Wrote {count} session(s) to {out_path}")

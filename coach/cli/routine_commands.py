@@ -127,13 +127,15 @@ def show(routine: str, width: int | None) -> None:
     """
     try:
         loaded = library.load(routine)
-    except library.RoutineNotFound as error:
-        raise click.ClickException(str(error)) from None
+    except library.RoutineNotFound as error:  # the same status as check and run give
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
     except library.RoutineError as error:
         for problem in error.problems:
             _echo_problem(problem)
-        raise click.ClickException(
-            f"{routine} has {len(error.problems)} problem(s); fix them before using it") from None
+        click.echo(f"Error: {routine} has {len(error.problems)} problem(s); fix them before "
+                   "using it", err=True)
+        raise SystemExit(EXIT_PROBLEMS) from None
     width = width or min(shutil.get_terminal_size((88, 24)).columns, 88)
     click.echo(format_guide(loaded, width))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import sys
 import threading
@@ -11,11 +12,12 @@ from pathlib import Path
 import click
 
 from coach.cli.process_exit import exit_process
-from coach.core.clock import MonotonicClock
+from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.history import History
+from coach.history.describe import clean_name
 from coach.session_history import SessionHistory, profile_options
 from coach.runner import PlainDisplay, Runner, read_typed_commands
 from coach.voice.asr.select import ENGINES
@@ -25,18 +27,45 @@ log = logging.getLogger(__name__)
 DEFAULT_ROUTINE = "thai-hamstring-sit"
 
 
+def _finite(value: float, param: click.Parameter) -> float:
+    """FloatRange lets nan through (every comparison with nan is false)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number between {MIN_SPEED:g} and "
+                                 f"{MAX_SPEED:g}.", param=param)
+    return value
+
+
+def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
+    """Check an --audio-in file before the session starts: a file it cannot read would
+    otherwise look like a lost microphone, and the session would wait for it forever."""
+    if path is None:
+        return None
+    from coach.voice.wav_file import WavError, inspect_wav
+
+    try:
+        inspect_wav(path)
+    except WavError as error:
+        raise click.BadParameter(f"{path}: {error}", param=param) from None
+    return path
+
+
+EXIT_BAD_ROUTINE = 2  # check, show and run all exit with this for a missing or broken routine
+
+
 def load_routine_or_exit(name: str) -> Routine:
-    """Find and load a routine by id, file name or path; on failure print why and exit 2."""
+    """Find and load a routine by id, file name or path; on failure print why and exit 2
+    (the same status `check` gives, for `run` and `show` alike)."""
     from coach.core.library import RoutineNotFound, find
     from coach.core.routine_loader import RoutineError, load_routine
 
     try:
         return load_routine(find(name))
     except RoutineNotFound as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_BAD_ROUTINE)
     except RoutineError as error:
         click.echo(str(error), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_ROUTINE)
 
 
 def open_history() -> History | None:
@@ -76,7 +105,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                        device=device_spec(device), on_finished=runner.speech_finished,
                        on_error=output_failed, reference=reference)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
-        log.warning("speech output unavailable: %s", error)
+        log.info("speech output unavailable: %s", error)  # the note below says it once
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
                    f"Use --quiet to skip speech on purpose.", err=True)
         return SilentSpeaker(on_finished=runner.speech_finished)
@@ -96,8 +125,10 @@ def make_display(no_screen: bool):
 @click.option("--text", "text_mode", is_flag=True,
               help="Type commands instead of speaking them (no microphone needed).")
 @click.option("--quiet", is_flag=True, help="Print the coach's lines without speaking them.")
-@click.option("--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              help="Run the clock this many times faster (demos and tests).")
+@click.option("--speed", type=click.FloatRange(min=MIN_SPEED, max=MAX_SPEED), default=1.0,
+              show_default=True, callback=lambda ctx, param, value: _finite(value, param),
+              help=f"Run the clock this many times faster (demos and tests; {MIN_SPEED:g} to "
+                   f"{MAX_SPEED:g}).")
 @click.option("--voice", help="Speech voice (id or part of its name, e.g. en-us).")
 @click.option("--rate", type=click.IntRange(80, 400), help="Speech rate in words per minute.")
 @click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Speech volume, 0 to 1.")
@@ -108,12 +139,14 @@ def make_display(no_screen: bool):
               show_default=True, help="Speech recognition engine (voice mode).")
 @click.option("--model", type=click.Path(path_type=Path), help="A Whisper (CTranslate2) or vosk model directory.")
 @click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              callback=lambda ctx, param, value: _usable_recording(value, param),
               help="Listen to this WAV recording instead of the microphone.")
 @click.option("--input-device", help="Microphone (name or index; see `massage-coach doctor`).")
 @click.option("--output-device", help="Speaker (name or index).")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Save each heard utterance as a WAV with what was recognized (debugging).")
-@click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.")
+@click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.",
+              callback=lambda ctx, param, value: clean_name(value))
 @click.option("--no-screen", is_flag=True, help="Plain log lines instead of the live screen.")
 def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
@@ -155,6 +188,8 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
         if text_mode:
             runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
                                           output_device)
+            if hasattr(sys.stdin, "reconfigure"):
+                sys.stdin.reconfigure(errors="replace")  # a stray byte is not a crash
             reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
                                       name="typed-commands", daemon=True)
             reader.start()

@@ -156,6 +156,11 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
         try:
             source = open_source()
         except AudioDeviceError as error:
+            if end_with_source:  # a recording that cannot be read will not come back
+                click.echo(f"Error: {error}", err=True)
+                runner.events.put(CommandHeard(Intent.END, "(recording unreadable)", 1.0,
+                                               "audio-in"))
+                return
             if not lost:
                 lost = True
                 runner.events.put(DeviceProblem(device_name, lost=True, detail=str(error)))

@@ -8,6 +8,7 @@ digits ("1 minute 30 seconds"), for the routine guide and the checker's messages
 
 from __future__ import annotations
 
+import math
 import re
 
 from coach.core.routine import Hold
@@ -33,7 +34,12 @@ def parse_duration(value: object) -> float:
             raise ValueError("not a duration")
         seconds = float(match.group("m") or 0) * 60 + float(match.group("s") or 0)
     else:
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too big for a float
+            raise ValueError("not a finite number") from None
+    if not math.isfinite(seconds):
+        raise ValueError("not a finite number")
     if not seconds > 0:
         raise ValueError("not more than zero")
     return seconds

@@ -51,13 +51,16 @@ class Scan:
 
 
 class RoutineNotFound(LookupError):
-    """No routine by that name; `available` lists the shipped ids, closest match first."""
+    """No routine by that name; `available` lists the shipped ids (sorted, so the list reads
+    the same every time), and `suggestion` is the closest one, if any is close."""
 
-    def __init__(self, name: str, available: list[str]):
+    def __init__(self, name: str, available: list[str], suggestion: str | None = None):
         self.name = name
-        self.available = available
-        listing = ", ".join(available) if available else "none are installed"
-        super().__init__(f"no routine called '{name}'. Available: {listing}")
+        self.available = sorted(available)
+        self.suggestion = suggestion
+        listing = ", ".join(self.available) if available else "none are installed"
+        guess = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"no routine called '{name}'.{guess} Available: {listing}")
 
 
 def routines_dir() -> Path:
@@ -124,8 +127,8 @@ def find(name_or_path: str | Path) -> Path:
         if candidate.is_file():
             return candidate
     ids = shipped_ids()
-    close = difflib.get_close_matches(stem, ids, n=len(ids) or 1, cutoff=0.0)
-    raise RoutineNotFound(text, close)
+    close = difflib.get_close_matches(stem.lower(), ids, n=1, cutoff=0.6)  # THAI-... too
+    raise RoutineNotFound(text, ids, close[0] if close else None)
 
 
 def load(name_or_path: str | Path) -> Routine:

@@ -18,8 +18,8 @@ from coach.core.utterances import Utterances
 class NoteFlow:
     """One session's notes: at most one being taken at a time."""
 
-    def __init__(self, lines: Utterances) -> None:
-        self.taker = NoteTaker()
+    def __init__(self, lines: Utterances, speed: float = 1.0) -> None:
+        self.taker = NoteTaker(speed)  # a person takes as long to speak at any --speed
         self.lines = lines
         self.asked_id = 0  # the utterance id of the latest read-back ("Keep it?")
 

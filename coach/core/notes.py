@@ -42,7 +42,8 @@ class PendingNote:
 class NoteTaker:
     """Where the note being taken is, and until when each wait lasts."""
 
-    def __init__(self) -> None:
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed  # session seconds per real second: the waits are in real time
         self.state = NoteState.IDLE
         self.deadline: float | None = None
         self.pending: PendingNote | None = None
@@ -56,10 +57,11 @@ class NoteTaker:
         return self.state is NoteState.CONFIRMING
 
     def listen(self, now: float) -> None:
-        self.state, self.deadline, self.pending = NoteState.LISTENING, now + LISTEN_SECONDS, None
+        self.state, self.deadline, self.pending = (NoteState.LISTENING,
+                                                   now + LISTEN_SECONDS * self.speed, None)
 
     def read_back(self, text: str, step_id: str | None, now: float) -> None:
-        self.state, self.deadline = NoteState.CONFIRMING, now + CONFIRM_SECONDS
+        self.state, self.deadline = NoteState.CONFIRMING, now + CONFIRM_SECONDS * self.speed
         self.pending = PendingNote(text, step_id)
 
     def close(self) -> PendingNote | None:

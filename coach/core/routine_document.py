@@ -17,13 +17,24 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from coach.core.durations import describe_duration, parse_duration
+from coach.core.plain_text import control_characters
 from coach.core.routine_problems import Problem
 from coach.core.safety_lint import unsafe_phrases
 
 MAX_HOLD_SECONDS = 30 * 60  # longer than this is almost certainly "30m" typed for "30s"
+MIN_DURATION_SECONDS = 1  # shorter is said as "zero seconds" and over before anyone moves
+# What a hand-written routine never needs, and what would make checking it slow or crash:
+MAX_NESTING = 40  # lists and mappings inside each other (a routine needs about 6)
+MAX_EXPANDED_CHARS = 2_000_000  # all text, with every alias (*name) counted where it is used
 PLACEHOLDERS = ("side", "other_side")
 
 
@@ -76,7 +87,10 @@ class Document:
 
     def compose(self) -> Node | None:
         """The document's root node, or None (with the problem reported) for a syntax error, a
-        character YAML refuses or an empty file. Call `close` when done with the nodes."""
+        character YAML refuses, an empty file, or a shape no routine has (see `_within_limits`).
+        Call `close` when done with the nodes."""
+        if not self._within_limits():
+            return None
         try:
             self._loader = yaml.SafeLoader(self.source)  # the reader already checks characters
             root = self._loader.get_single_node()
@@ -110,6 +124,53 @@ class Document:
             return None
         return root
 
+    def _within_limits(self) -> bool:
+        """Walk the YAML's events (yaml's parser is a loop, not recursion) before composing it
+        (which recurses): refuse nesting deeper than MAX_NESTING, and aliases that would make the
+        text bigger than MAX_EXPANDED_CHARS (2,000 uses of one 100 kB anchor took a minute and
+        200 MB to check). A syntax error is left for `compose` to report."""
+        sizes: dict[str, int] = {}  # anchor -> characters it stands for
+        open_sizes: list[list] = [[None, 0]]  # [anchor, characters so far] per open collection
+        total = 0
+        try:
+            for event in yaml.parse(self.source, Loader=yaml.SafeLoader):
+                added = 0
+                if isinstance(event, CollectionStartEvent):
+                    open_sizes.append([event.anchor, 0])
+                    if len(open_sizes) - 1 > MAX_NESTING:
+                        return self._limit(event, f"at most {MAX_NESTING} levels of lists and "
+                                           "mappings inside each other",
+                                           f"more than {MAX_NESTING}",
+                                           "a routine needs only a few levels; is a bracket "
+                                           "or an indent wrong?")
+                elif isinstance(event, CollectionEndEvent):
+                    anchor, size = open_sizes.pop()
+                    if anchor:
+                        sizes[anchor] = size
+                    open_sizes[-1][1] += size
+                elif isinstance(event, ScalarEvent):
+                    added = len(event.value) + 1
+                    if event.anchor:
+                        sizes[event.anchor] = added
+                elif isinstance(event, AliasEvent):
+                    added = sizes.get(event.anchor, 0)
+                open_sizes[-1][1] += added
+                total += added
+                if total > MAX_EXPANDED_CHARS:
+                    return self._limit(event, f"at most {MAX_EXPANDED_CHARS:,} characters of "
+                                       "text, with aliases (*name) counted each time they are "
+                                       "used", "more", "repeat less through anchors and "
+                                       "aliases; a routine is a few thousand characters")
+        except yaml.YAMLError:
+            return True  # compose reports it, with its position
+        return True
+
+    def _limit(self, event: Any, expected: str, found: str, hint: str) -> bool:
+        mark = event.start_mark
+        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, "", expected,
+                                     found, hint, "syntax"))
+        return False
+
     def close(self) -> None:
         """Release the YAML loader (values can no longer be built after this)."""
         if self._loader is not None:
@@ -137,6 +198,12 @@ class Document:
         cleaned = " ".join(value.split())
         if not cleaned:
             self.add(node, field, "some text", "empty text", "value")
+            return None
+        controls = control_characters(cleaned)
+        if controls:
+            self.add(node, field, "plain text without control characters",
+                     ", ".join(dict.fromkeys(controls)), "value",
+                     "remove the escape (\\x1b, \\a, \\0...): it would reach the terminal raw")
             return None
         self.placeholders(node, field, cleaned, scope)
         return cleaned
@@ -187,14 +254,23 @@ class Document:
         try:
             seconds = parse_duration(value)
         except ValueError as error:
+            hint = "write minutes with m and seconds with s, no other units"
+            if "zero" in str(error):
+                hint = "a duration must be more than zero"
+            elif "finite" in str(error):
+                hint = f"give a number of seconds up to {MAX_HOLD_SECONDS}, or minutes with m"
             self.add(node, field, "a duration such as 30, 30s, 2m or 1m30s",
-                     self.found(node), "duration",
-                     "a duration must be more than zero" if "zero" in str(error)
-                     else "write minutes with m and seconds with s, no other units")
+                     self.found(node), "duration", hint)
             return None
         if seconds > MAX_HOLD_SECONDS:
-            self.add(node, field, f"at most {describe_duration(MAX_HOLD_SECONDS)}",
-                     describe_duration(seconds), "duration", "did you mean seconds (s)?")
+            said = describe_duration(seconds) if seconds < 100 * MAX_HOLD_SECONDS \
+                else self.found(node)
+            self.add(node, field, f"at most {describe_duration(MAX_HOLD_SECONDS)}", said,
+                     "duration", "did you mean seconds (s)?")
+            return None
+        if seconds < MIN_DURATION_SECONDS:
+            self.add(node, field, f"at least {MIN_DURATION_SECONDS} second", self.found(node),
+                     "duration", "durations are in seconds; 0.5 would be said as zero seconds")
             return None
         return seconds
 

@@ -19,6 +19,7 @@ The format itself is documented for routine authors in docs/routine-format.md.
 from __future__ import annotations
 
 import logging
+import stat
 from pathlib import Path
 
 from coach.core.durations import describe_duration, describe_hold, parse_duration
@@ -95,10 +96,14 @@ def _read_text(path: Path) -> tuple[str, Problem | None]:
         if not path.exists():
             return fail("an existing routine file", "nothing at this path",
                         "check the spelling; `massage-coach list` shows the routines that ship")
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(path.stat().st_mode):  # a device, FIFO or pipe: never opened,
+            return fail("a routine file", "a device or pipe, not a regular file",  # (it may
+                        "save the routine to a .yaml file and give its path")  # never end)
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # what is read is capped, whatever the size
+        if len(raw) > MAX_FILE_BYTES:
             return fail(f"a routine file under {MAX_FILE_BYTES // 1000} kB",
-                        f"{path.stat().st_size // 1000} kB")
-        raw = path.read_bytes()
+                        f"more than {MAX_FILE_BYTES // 1000} kB")
     except OSError as error:
         return fail("a readable file", error.strerror or type(error).__name__)
     try:

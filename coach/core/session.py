@@ -34,6 +34,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import Clock
+from coach.core.command_suggestion import not_a_command_reply
 from coach.core.commands import DEFAULT_ADVANCE_WORD, Intent, parse
 from coach.core.events import (
     CommandHeard,
@@ -89,7 +90,7 @@ class Session:
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes,
                          advance_word=self.options.advance_word)
-        self.notes = NoteFlow(self.lines)
+        self.notes = NoteFlow(self.lines, getattr(clock, "speed", 1.0))
         self.screening = Screening(routine.contraindications, self.lines)
         self.last_heard = ""
         self.last_understood = True
@@ -129,7 +130,7 @@ class Session:
                 return self.screening.not_an_answer(self.clock.now(), event.source == "text",
                                                     event.text)
             if event.source == "text":  # typed: the person is looking at us, so help them
-                out += self.lines.say("Sorry, that's not a command I know. Type help to see them.",
+                out += self.lines.say(not_a_command_reply(event.text, self.status().can_say),
                                       LineKind.ANSWER)
             return out
         if isinstance(event, SpeechFinished):

@@ -186,7 +186,7 @@ class Walk:
         if skipped:
             self._skipped_steps += 1
         else:
-            self._completed_steps += 1
+            out += self._step_done()
             if run.step.hold is not None:
                 for line in run.step.after:
                     out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
@@ -351,8 +351,14 @@ class Walk:
         out += self.close_hold("completed")
         for line in run.step.after:
             out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
+        return out + self._step_done() + self._next_or_close()
+
+    def _step_done(self) -> list[Action]:
+        """Count the current step as done. The one definition of "steps done" (finished, not
+        skipped), for the spoken summary and, through this record, the history's count."""
         self._completed_steps += 1
-        return out + self._next_or_close()
+        return [Record("step_done", {"index": self.index + 1,
+                                     "step_id": self.current_run.step.id})]
 
     # ----- pausing -------------------------------------------------------------------------
 

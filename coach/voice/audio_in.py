@@ -24,7 +24,8 @@ from typing import Iterator
 
 import numpy as np
 
-from coach.voice.testaudio import SAMPLE_RATE, load_wav, resample, to_pcm
+from coach.voice.testaudio import SAMPLE_RATE, resample, to_pcm
+from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ class AudioDeviceError(RuntimeError):
 def _device_hint(device: object) -> str:
     name = "the default input device" if device is None else f"input device {device!r}"
     return (f"{name}. Check that a microphone is connected and not used by another program "
-            "(`python -m sounddevice` lists devices; pick one with --device), or run with --text "
-            "to type commands instead.")
+            "(`massage-coach doctor` lists devices; pick one with --input-device), or run with "
+            "--text to type commands instead.")
 
 
 class MicrophoneSource:
@@ -161,6 +162,8 @@ class WavFileSource:
 
     `speed=0` (or `math.inf`) replays as fast as possible. Times start at `start` (default: the
     current `time.monotonic()`), so `OnAir` and latency arithmetic work as with a microphone.
+    The file is checked when the source is made and read a few seconds at a time while it plays
+    (`coach.voice.wav_file`), so a long recording does not sit in memory.
     """
 
     def __init__(self, path: str | Path, speed: float = 1.0, chunk_ms: int = 20,
@@ -170,24 +173,21 @@ class WavFileSource:
         self.chunk_ms = chunk_ms
         self.start = start
         try:
-            self.pcm = to_pcm(load_wav(self.path))
-        except (OSError, EOFError, ValueError) as error:
-            raise AudioDeviceError(f"cannot read {self.path}: {error}") from error
+            self.info = inspect_wav(self.path)
+        except WavError as error:  # says what is wrong and what works
+            raise AudioDeviceError(f"cannot use {self.path}: {error}") from error
         self.overflows = 0
         self.lost = False
 
     @property
     def seconds(self) -> float:
-        return len(self.pcm) / 2 / SAMPLE_RATE
+        return self.info.seconds
 
     def __iter__(self) -> Iterator[tuple[bytes, float]]:
         origin = time.monotonic() if self.start is None else self.start
         wall0 = time.monotonic()
-        step = SAMPLE_RATE * self.chunk_ms // 1000 * 2
         realtime = self.speed and not math.isinf(self.speed)
-        for offset in range(0, len(self.pcm), step):
-            piece = self.pcm[offset: offset + step]
-            t = (offset + len(piece)) / 2 / SAMPLE_RATE
+        for piece, t in pcm_chunks(self.path, self.chunk_ms, SAMPLE_RATE):
             if realtime:
                 delay = wall0 + t / self.speed - time.monotonic()
                 if delay > 0:

@@ -31,6 +31,7 @@ import socket
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -318,6 +319,29 @@ def _rich_progress(name: str) -> tuple[ProgressCallback, Callable[[], None]]:
     return update, bar.stop
 
 
+def _missing_folders(dest: Path) -> list[Path]:
+    """The folders `dest.mkdir(parents=True)` would create, outermost first."""
+    missing = []
+    for folder in (dest, *dest.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return list(reversed(missing))
+
+
+def _undo_folders(created: list[Path], part: Path) -> None:
+    """A download that failed before a byte arrived leaves nothing behind: not even the folders
+    made for it (a partial `.part` file is kept, so the next try resumes)."""
+    if part.exists() and part.stat().st_size > 0:
+        return
+    part.unlink(missing_ok=True)
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def download_model(
     name: str = DEFAULT_MODEL,
     dest: Path | None = None,
@@ -343,6 +367,9 @@ def download_model(
             raise ModelDownloadError(f"unknown model {name!r}; known: {', '.join(KNOWN_MODELS)} "
                                      "(or pass --url)")
         url = source.url
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https", "file"):
+        raise ModelDownloadError(f"not a download address: {url!r}; give an http://, https:// "
+                                 "or file:// URL")
     expected = (sha256 or (source.sha256 if source else None) or "").lower() or None
     if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
         raise ModelDownloadError(f"not a SHA-256 hex digest: {expected!r}")
@@ -351,6 +378,7 @@ def download_model(
     if is_vosk_model(final):
         log.info("%s is already installed at %s", name, final)
         return final
+    created = _missing_folders(dest)
     dest.mkdir(parents=True, exist_ok=True)
     part = dest / f"{name}.zip.part"
 
@@ -379,6 +407,9 @@ def download_model(
                 delay = min(retry_delay * 2 ** (attempt - 1), 8.0)
                 log.warning("download interrupted (%s); retrying in %.1f s", _reason(error), delay)
                 time.sleep(delay)
+    except BaseException:
+        _undo_folders(created, part)
+        raise
     finally:
         close()
 

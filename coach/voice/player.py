@@ -53,9 +53,8 @@ class AudioDeviceError(RuntimeError):
         self.reason = reason
         name = "the default output device" if device is None else f"output device {device!r}"
         super().__init__(
-            f"cannot play sound on {name}: {reason}. Check the speaker or pick another device "
-            f"(`--device`, list them with `python -m sounddevice`), or run with `--text` to read "
-            f"the coach's lines on screen instead."
+            f"cannot play sound on {name}: {reason}. Check the speaker, or pick another with "
+            f"--output-device (`massage-coach doctor` lists them)."
         )
 
 

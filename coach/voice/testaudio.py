@@ -67,21 +67,13 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
 
 
 def load_wav(path: str | Path, target: int = SAMPLE_RATE) -> np.ndarray:
-    """Read a PCM WAV (8/16/32-bit, any rate, any channels) as mono float32 at `target` Hz."""
-    with wave.open(str(path), "rb") as wav:
-        rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
-        raw = wav.readframes(wav.getnframes())
-    if width == 2:
-        data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    elif width == 1:
-        data = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    elif width == 4:
-        data = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 2147483648.0
-    else:
-        raise ValueError(f"{path}: unsupported sample width {width} bytes")
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1)
-    return resample(data, rate, target)
+    """Read a WAV (8/16/24/32-bit PCM or float, any rate, any channels) as mono float32 at
+    `target` Hz. Raises `coach.voice.wav_file.WavError` (a ValueError) for a file it cannot use.
+    Long files: use `coach.voice.wav_file.stream_wav`, which this concatenates."""
+    from coach.voice.wav_file import stream_wav
+
+    blocks = list(stream_wav(path, target))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
 
 
 def save_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:

@@ -1,0 +1,156 @@
+"""The history file's tables, their versions, and the record kinds that fill them.
+
+`MIGRATIONS[n]` takes a database at version n to n + 1 (kept in `PRAGMA user_version`). Add to the
+end; never edit a shipped one: a user's file written by an older coach must upgrade in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "history.sqlite3"
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+# Record kinds with a typed table behind them. Anything else is kept in `events` only.
+# The engine's kinds (coach/core/session.py), and "heard"/"not_understood" from record_heard:
+KIND_PRESSURE = "pressure"  # level, previous, reason
+KIND_PRESSURE_SETTLED = "pressure_settled"  # level: the receiver said it is good
+KIND_HEARD = "heard"  # intent, text, confidence, source
+KIND_NOT_UNDERSTOOD = "not_understood"  # text, source
+KIND_SESSION_OVER = "session_over"  # completed, steps_done, skipped, pressure
+KIND_STEP = "step"  # index (1-based), step_id, title, side, planned_hold, actual_hold
+KIND_HOLD = "hold"  # index, actual_hold (and optionally planned_hold): fills in a step row
+KIND_NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
+KIND_STEP_DONE = "step_done"  # index, step_id: finished, not skipped (what "steps done" counts)
+# Written by History itself:
+KIND_SESSION_START = "session_start"
+KIND_SESSION_END = "session_end"
+
+_SCHEMA_V1 = """
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    routine_id    TEXT NOT NULL,
+    routine_title TEXT NOT NULL,
+    receiver      TEXT,
+    engine        TEXT NOT NULL,
+    started_at    REAL NOT NULL,
+    ended_at      REAL,
+    completed     INTEGER NOT NULL DEFAULT 0,
+    summary       TEXT
+);
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    kind       TEXT NOT NULL,
+    data       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_session ON events(session_id, at, id);
+CREATE TABLE steps (
+    session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,
+    step_id      TEXT,
+    title        TEXT,
+    side         TEXT,
+    planned_hold REAL,
+    actual_hold  REAL,
+    started_at   REAL NOT NULL,
+    PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE pressure_changes (
+    event_id   INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    level      INTEGER NOT NULL,
+    previous   INTEGER,
+    reason     TEXT
+);
+CREATE TABLE heard (
+    event_id   INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    understood INTEGER NOT NULL,
+    intent     TEXT,
+    text       TEXT NOT NULL,
+    confidence REAL,
+    source     TEXT NOT NULL
+);
+CREATE TABLE notes (
+    event_id   INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    step_id    TEXT,
+    text       TEXT NOT NULL
+);
+CREATE TABLE receiver_pressure (
+    receiver   TEXT NOT NULL COLLATE NOCASE,
+    routine_id TEXT NOT NULL,
+    level      INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (receiver, routine_id)
+);
+CREATE TABLE receiver_notes (
+    id         INTEGER PRIMARY KEY,
+    receiver   TEXT NOT NULL COLLATE NOCASE,
+    routine_id TEXT NOT NULL,
+    step_id    TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL
+);
+CREATE INDEX receiver_notes_by_step ON receiver_notes(receiver, routine_id, step_id);
+"""
+
+# v2: a damaged file was salvaged into this one. Kept so that later runs still say so (and where
+# the damaged copy is) for as long as that copy exists.
+_SCHEMA_V2 = """
+CREATE TABLE recoveries (
+    id            INTEGER PRIMARY KEY,
+    at            REAL NOT NULL,
+    damaged_copy  TEXT NOT NULL,
+    summary       TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Every table salvage copies, parents before children.
+TABLES: tuple[str, ...] = ("sessions", "events", "steps", "pressure_changes", "heard", "notes",
+                           "receiver_pressure", "receiver_notes", "recoveries")
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def table_names(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def looks_like_ours(db: sqlite3.Connection) -> bool:
+    """True for an empty database or one with our tables; False for someone else's database."""
+    names = table_names(db)
+    return not names or "sessions" in names and "events" in names
+
+
+def migrate(db: sqlite3.Connection, path: object = "") -> None:
+    """Bring `db` (autocommit connection) up to SCHEMA_VERSION, all or nothing."""
+    version = schema_version(db)
+    if version >= SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for script in MIGRATIONS[version:]:
+            for statement in script.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    log.info("history at %s is at schema %d", path, SCHEMA_VERSION)
