@@ -153,12 +153,17 @@ def parse(text: str) -> Intent | None:
     must fire nothing, and a closed phrase list is what keeps it that way. Polite padding at the
     ends ("okay", "please", "coach") is allowed because people add it without thinking.
     """
+    return _INTENT_BY_PHRASE.get(" ".join(_unpadded_words(text)))
+
+
+def _unpadded_words(text: str) -> list[str]:
+    """The normalized words of `text` without polite padding at either end."""
     words = normalize(text).split()
     while words and words[0] in _PADDING:
         words = words[1:]
     while words and words[-1] in _PADDING:
         words = words[:-1]
-    return _INTENT_BY_PHRASE.get(" ".join(words))
+    return words
 
 
 _PADDING = frozenset({"okay", "ok", "please", "coach", "um", "uh"})
@@ -225,7 +230,7 @@ _PAIN_STARTS = frozenset({"ow", "oww", "owww", "ouch", "ouchy", "ah", "argh", "a
 _PAIN_WORDS = frozenset({"hurts", "hurting", "painful"})
 
 
-def _collapse_repeats(words: list[str]) -> list[str]:
+def collapse_repeats(words: list[str]) -> list[str]:
     """"stop stop stop" -> "stop", "ow ow" -> "ow": people repeat themselves, and Whisper writes a
     held word out more than once."""
     out: list[str] = []
@@ -247,12 +252,7 @@ def interpret(text: str, *, typed: bool = False) -> Intent | None:
     exact = parse(text)
     if exact is not None:
         return exact
-    words = normalize(text).split()
-    while words and words[0] in _PADDING:
-        words = words[1:]
-    while words and words[-1] in _PADDING:
-        words = words[:-1]
-    words = _collapse_repeats(words)
+    words = collapse_repeats(_unpadded_words(text))
     if not words:
         return None
     joined = " ".join(words)

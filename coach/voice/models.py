@@ -272,7 +272,8 @@ def _fetch_into(url: str, part: Path, timeout: float, on_progress: ProgressCallb
         raise ConnectionResetError(f"connection closed after {have} of {total} bytes")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks (models are tens of MB)."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -413,7 +414,7 @@ def download_model(
     finally:
         close()
 
-    actual = _sha256(part)
+    actual = file_sha256(part)
     if expected is not None and actual != expected:
         part.unlink(missing_ok=True)
         raise ChecksumMismatch(f"{name}: SHA-256 of the download is {actual}, expected {expected}; "

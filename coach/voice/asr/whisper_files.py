@@ -13,13 +13,13 @@ stamp file next to the user's data, keyed by the file's size and modification ti
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 from pathlib import Path
 
 from coach.voice.asr.base import RecognizerUnavailable
+from coach.voice.models import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,6 @@ def engine_installed() -> bool:
     from importlib.util import find_spec
 
     return find_spec("ctranslate2") is not None and find_spec("tokenizers") is not None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _stamp_file() -> Path:

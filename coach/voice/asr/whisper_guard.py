@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from coach.core.commands import SPEC_BY_INTENT, Intent, Strictness, interpret, normalize
+from coach.core.commands import (SPEC_BY_INTENT, Intent, Strictness, collapse_repeats, interpret,
+                                 normalize)
 from coach.voice.asr.base import phone_distance
 from coach.voice.asr.pronounce import pronunciation
 
@@ -104,7 +105,7 @@ class SoundAlikeRescue:
 
     def candidates(self, transcript: str, phrases: list[str]) -> list[str]:
         """In-context phrases within RESCUE_PHONES of the transcript's pronunciation."""
-        words = _collapse(normalize(transcript).split())
+        words = collapse_repeats(normalize(transcript).split())
         if not words or len(words) > RESCUE_MAX_WORDS or any(c.isdigit() for c in transcript):
             return []
         heard = _phones(words)
@@ -127,7 +128,7 @@ class SoundAlikeRescue:
         if not candidates:
             return None
         frames = max(1, len(pcm) // 2 // 160)
-        heard = " ".join(_collapse(normalize(transcript).split()))
+        heard = " ".join(collapse_repeats(normalize(transcript).split()))
         scores = self.model.phrase_logprobs(encoded, [heard, *candidates], frames)
         own = scores[0]
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
@@ -135,11 +136,6 @@ class SoundAlikeRescue:
         if margin < -self.margin:
             return None
         return Rescue(candidates[best], scores[best + 1], margin)
-
-
-def _collapse(words: list[str]) -> list[str]:
-    """"star star star" -> "star": Whisper writes a held word out again and again."""
-    return [w for i, w in enumerate(words) if i == 0 or words[i - 1] != w]
 
 
 def _phones(words: list[str]) -> tuple[str, ...] | None:
