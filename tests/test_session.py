@@ -571,3 +571,23 @@ def test_the_prompts_ask_for_the_advance_word_the_engine_hears_best():
 def test_an_advance_word_that_does_not_mean_next_is_refused():
     with pytest.raises(ValueError, match="'softer' is not a way to say next"):
         Driver(sample_routine(), SessionOptions(advance_word="softer"))
+
+
+def test_a_stretching_routine_speaks_of_stretches_not_pressure_levels_or_spots():
+    """low-back-stretches has no pressure guidance: "ouch", "no" at the gentlest and "that's
+    good" speak of the stretch (issue: "Keeping level one, very light", "leave this spot")."""
+    from coach.core import library
+    from tests.session_driver import Driver, pass_screening
+
+    driver = Driver(library.load("low-back-stretches"))
+    pass_screening(driver)
+    while driver.phase is not Phase.HOLD:
+        driver.say("next")
+    driver.say("ouch")
+    said = driver.say("no")  # at the gentlest already: ouch eased two levels from three
+    assert driver.session.pressure == 1
+    assert said and "come out of this stretch" in said[0], said
+    assert "spot" not in " ".join(said)
+    driver.say("resume")
+    assert driver.say("that's good") == ["Good. Keeping this stretch as it is."]
+    assert not any("level" in line and "Keeping" in line for line in driver.said)

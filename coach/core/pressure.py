@@ -53,6 +53,9 @@ def acknowledge(result: PressureChange, step: Step | None, ceiling: int = FIRMES
     capped = ceiling < FIRMEST
     if not result.changed:
         if result.requested < 0:
+            if step is not None and not step.pressure:  # a stretch: no pressure to lighten
+                return ("That's already the gentlest. If it still hurts, say stop, and come out "
+                        "of the stretch.")
             return ("That's already the lightest pressure. If it still hurts, say stop, "
                     "and we'll move off this spot.")
         if capped:

@@ -8,6 +8,9 @@ asks the check-in during a hold and drops open questions when a new step starts 
 question is asked; the session decides when a yes or no is meant for one of these questions.
 
 A routine may cap the pressure (`max_pressure`): "harder" stops there, and the coach says so.
+A routine with no pressure guidance at all is stretches: the same talk, in stretching words
+("Keeping this stretch as it is", "let's come out of this stretch"), never a massage's "level" or
+"spot".
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ class PressureTalk:
 
     def __init__(self, level: int, lines: Utterances,
                  advance_word: str = DEFAULT_ADVANCE_WORD,
-                 ceiling: int = PRESSURE_LEVELS[-1]) -> None:
+                 ceiling: int = PRESSURE_LEVELS[-1], stretches: bool = False) -> None:
         self.ceiling = ceiling  # the routine's max_pressure
+        self.stretches = stretches  # a stretching routine: no pressure levels to speak of
         self.level = min(level, ceiling)
         self.lines = lines
         self.advance_word = advance_word  # what the prompts ask for to move on
@@ -109,16 +113,17 @@ class PressureTalk:
             self.asked_id = self.lines.last_id
             return out
         self.ouch_open = False
+        leave = "come out of this stretch" if self.stretches else "leave this spot"
         return self.lines.say(
-            f"Then let's leave this spot. Say {self.advance_word} to move on, or end session to "
-            "finish.",
+            f"Then let's {leave}. Say {self.advance_word} to move on, or end session to finish.",
             LineKind.PROMPT)
 
     def settled(self) -> list[Action]:
         """That's good: the level the receiver likes, kept for next time."""
         self.checkin = None
         return [Record("pressure_settled", {"level": self.level})] + \
-            self.lines.say(f"Good. Keeping {pressure_rules.describe(self.level)}.",
+            self.lines.say("Good. Keeping this stretch as it is." if self.stretches else
+                           f"Good. Keeping {pressure_rules.describe(self.level)}.",
                            LineKind.ANSWER)
 
 

@@ -85,7 +85,8 @@ class Session:
         self.lines = Utterances()
         self.pressure_talk = PressureTalk(
             self.options.start_pressure or routine.default_pressure, self.lines,
-            self.options.advance_word, ceiling=routine.max_pressure)
+            self.options.advance_word, ceiling=routine.max_pressure,
+            stretches=not any(step.pressure for step in routine.steps))
         self.walk = Walk(routine, clock, self.lines, self.pressure_talk,
                          first_side=self.options.first_side or Side.LEFT,
                          step_notes=self.options.step_notes,
