@@ -28,6 +28,7 @@ from coach.core.actions import (
     StopSpeaking,
 )
 from coach.core.clock import MonotonicClock
+from coach.core.record_kinds import RecordKind
 from coach.core.commands import Intent, interpret
 from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
 from coach.core.plain_text import printable
@@ -210,7 +211,7 @@ class Runner:
                 if self.speaker is not None:
                     self.speaker.adjust(action.rate_steps, action.volume_steps)
             elif isinstance(action, Record):
-                if action.kind == "step":
+                if action.kind is RecordKind.STEP:
                     self._announce_step(action.data)
                 if self.history is not None:
                     self.history.record(action.kind, action.data)

@@ -10,11 +10,11 @@ import logging
 import time
 from typing import Any
 
+from coach.core.record_kinds import RecordKind
 from coach.core.events import CommandHeard, NotUnderstood
 from coach.core.routine import Routine
 from coach.core.session import SessionOptions
 from coach.history import History
-from coach.history.schema import KIND_STEP
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class SessionHistory:
         self.history.record_heard(self._begin(), event)
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
-        if self.started or kind == KIND_STEP:
+        if self.started or kind == RecordKind.STEP:
             self.history.record(self._begin(), kind, data)
         else:
             self._waiting.append((kind, dict(data), time.time()))

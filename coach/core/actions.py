@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.core.record_kinds import RecordKind
+
 
 class CueKind(str, enum.Enum):
     UNDERSTOOD = "understood"  # a soft blip when a command is accepted
@@ -55,10 +57,16 @@ class AdjustVoice:
 
 @dataclass(frozen=True)
 class Record:
-    """Something worth keeping in the session history (a pressure change, a hold's real length)."""
+    """Something worth keeping in the session history (a pressure change, a hold's real length).
 
-    kind: str
+    `kind` is a `RecordKind`; a plain string is checked against it, so a misspelt kind fails at
+    once instead of being stored where no reader looks."""
+
+    kind: RecordKind
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", RecordKind(self.kind))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the session passes in.
 
 from __future__ import annotations
 
+from coach.core.record_kinds import RecordKind
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record
 from coach.core.commands import Intent
 from coach.core.notes import NoteState, NoteTaker, is_cancel
@@ -52,13 +53,13 @@ class NoteFlow:
         self.taker.close()
         if not text:
             return self.lines.say("Type the note after the word note.", LineKind.ANSWER)
-        return [Record("note", {"text": text, "step_id": step_id})] + \
+        return [Record(RecordKind.NOTE, {"text": text, "step_id": step_id})] + \
             self.lines.say(f"Noted: {text}.", LineKind.ANSWER)
 
     def heard(self, text: str, step_id: str | None, now: float) -> list[Action]:
         """A spoken note is read back, and only kept on yes (see `coach.core.notes`)."""
         if not self.taker.listening:
-            return [Record("note_dropped", {"text": text, "why": "not asked for"})]
+            return [Record(RecordKind.NOTE_DROPPED, {"text": text, "why": "not asked for"})]
         if is_cancel(text):
             self.taker.close()
             return self.lines.say("No note, then.", LineKind.ANSWER)
@@ -76,13 +77,13 @@ class NoteFlow:
         """Yes to the read-back."""
         pending = self.taker.close()
         assert pending is not None
-        return [Record("note", {"text": pending.text, "step_id": pending.step_id})] + \
+        return [Record(RecordKind.NOTE, {"text": pending.text, "step_id": pending.step_id})] + \
             self.lines.say("Kept.", LineKind.ANSWER)
 
     def drop(self) -> list[Action]:
         """No to the read-back."""
         pending = self.taker.close()
-        return [Record("note_dropped", {"text": pending.text if pending else "",
+        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text if pending else "",
                                         "why": "no"})] + \
             self.lines.say("Deleted. Say take a note to try again.", LineKind.ANSWER)
 
@@ -95,7 +96,7 @@ class NoteFlow:
         pending = self.taker.close()
         if pending is None:
             return []
-        return [Record("note_dropped", {"text": pending.text, "why": intent.value})]
+        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text, "why": intent.value})]
 
     def tick(self, now: float) -> list[Action]:
         """End a wait whose time is up: no note heard, or a read-back nobody answered."""
@@ -105,5 +106,5 @@ class NoteFlow:
         pending = self.taker.close()
         if listening:
             return self.lines.say("I didn't hear a note.", LineKind.ANSWER)
-        return [Record("note_dropped", {"text": pending.text if pending else "",
+        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text if pending else "",
                                         "why": "no answer"})]

@@ -13,6 +13,7 @@ come after them and belong to `coach.core.walk`.
 
 from __future__ import annotations
 
+from coach.core.record_kinds import RecordKind
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
 from coach.core.routine import Contraindication
 from coach.core.utterances import Utterances
@@ -134,17 +135,17 @@ class Screening:
         if right:
             self.confirmed = True
             self.asked_at = None
-            return [Record("screening_confirmed", {"questions": len(self.questions)})] + \
+            return [Record(RecordKind.SCREENING_CONFIRMED, {"questions": len(self.questions)})] + \
                 self.lines.say("Thank you.", LineKind.NOTICE)
         self.index = 0
-        return [Record("screening_restarted", {})] + self.lines.say(
+        return [Record(RecordKind.SCREENING_RESTARTED, {})] + self.lines.say(
             "Then let's go through the questions again.", LineKind.ANSWER) + self.ask(now)
 
     def answered_yes(self) -> list[Action]:
         """Why this routine is not safe now, and the end of the session."""
         item = self.questions[self.index]
         self.asked_at = None
-        out: list[Action] = [Record("contraindication", {"question": item.question})]
+        out: list[Action] = [Record(RecordKind.CONTRAINDICATION, {"question": item.question})]
         out += self.lines.say(item.reason, LineKind.NOTICE)
         # No "today", and no doctor to ask for leave: some routines are simply not for someone
         # with the condition (the sit with a heart condition). The doubt left is the answer.

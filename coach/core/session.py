@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass, field
 
 from coach.core import listening
+from coach.core.record_kinds import RecordKind
 from coach.core.actions import (
     Action,
     AdjustVoice,
@@ -100,7 +101,7 @@ class Session:
 
     def start(self) -> list[Action]:
         self.walk.started_at = self.clock.now()
-        out: list[Action] = [Record("session_started", {"routine": self.routine.id,
+        out: list[Action] = [Record(RecordKind.SESSION_BEGAN, {"routine": self.routine.id,
                                                         "pressure": self.pressure})]
         out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
         out += self.lines.say(self.routine.summary, LineKind.NOTICE)
@@ -389,7 +390,7 @@ class Session:
         if added <= 0:
             return self.lines.say("That's already the longest time for this step.", LineKind.ANSWER)
         self.walk.rearm_markers()
-        return self._ack() + [Record("hold_extended", {"added": added})] + self.lines.say(
+        return self._ack() + [Record(RecordKind.HOLD_EXTENDED, {"added": added})] + self.lines.say(
             f"Adding {duration_words(added)}. {time_left(self.hold.remaining(now))}",
             LineKind.ANSWER)
 
@@ -498,7 +499,7 @@ class Session:
             return self.pressure_talk.ask_for_choice()
         action = check_in.yes if yes else check_in.no
         assert action is not None  # the loader builds yes/no check-ins with both answers
-        out = self._ack() + [Record("check_in", {"question": check_in.ask,
+        out = self._ack() + [Record(RecordKind.CHECK_IN, {"question": check_in.ask,
                                                  "answer": "yes" if yes else "no",
                                                  "action": action.value})]
         self.pressure_talk.drop_questions()
@@ -551,7 +552,7 @@ class Session:
         return self.pressure_talk.change(delta, step, urgent)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
-        out: list[Action] = [Record("device", {"device": event.device, "lost": event.lost,
+        out: list[Action] = [Record(RecordKind.DEVICE, {"device": event.device, "lost": event.lost,
                                                "detail": event.detail})]
         if event.lost:
             self.walk.pause()

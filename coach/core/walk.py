@@ -18,6 +18,7 @@ import logging
 
 from coach.core import hold_cues
 from coach.core import pressure as pressure_rules
+from coach.core.record_kinds import RecordKind
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
 from coach.core.clock import Clock
 from coach.core.commands import DEFAULT_ADVANCE_WORD
@@ -142,7 +143,7 @@ class Walk:
     def take_optional(self, wanted: bool) -> list[Action]:
         """The answer to `offer_step`: read the step as usual, or skip it like "skip" does."""
         step = self.current_run.step
-        out: list[Action] = [Record("optional_step", {"index": self.index + 1,
+        out: list[Action] = [Record(RecordKind.OPTIONAL_STEP, {"index": self.index + 1,
                                                       "step_id": step.id, "wanted": wanted})]
         if wanted:
             return out + self.begin_step()
@@ -154,7 +155,7 @@ class Walk:
         self.phase = Phase.STEP
         run = self.current_run
         step = run.step
-        out: list[Action] = [Record("step", {
+        out: list[Action] = [Record(RecordKind.STEP, {
             "index": self.index + 1, "step_id": step.id, "title": step.title,
             "side": run.side.value if run.side else None,
             "planned_hold": step.hold.default if step.hold else None})]
@@ -214,7 +215,7 @@ class Walk:
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
-        return out + [Record("session_over", {"completed": completed, "steps_done": done,
+        return out + [Record(RecordKind.SESSION_OVER, {"completed": completed, "steps_done": done,
                                               "skipped": self._skipped_steps,
                                               "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
@@ -244,7 +245,7 @@ class Walk:
         self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
         self._fired = set()
         return [PlayCue(CueKind.HOLD_START),
-                Record("hold_started", {"step": self.current_run.step.id,
+                Record(RecordKind.HOLD_STARTED, {"step": self.current_run.step.id,
                                         "planned": hold.default})]
 
     def tick(self) -> list[Action]:
@@ -318,7 +319,7 @@ class Walk:
         self.hold.target = hold_cues.next_check(self.hold, now)
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),
                                            self.advance_word)
-        record = Record("hold_check", {"step": self.current_run.step.id,
+        record = Record(RecordKind.HOLD_CHECK, {"step": self.current_run.step.id,
                                        "held": round(self.hold.elapsed(now), 2)})
         return [record, PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
 
@@ -330,7 +331,7 @@ class Walk:
         self.phase = Phase.HOLD
         self.hold.target = hold_cues.next_check(self.hold, now)
         self.rearm_markers()
-        return [Record("hold_extended", {"added": self.hold.remaining(now)})] + self.lines.say(
+        return [Record(RecordKind.HOLD_EXTENDED, {"added": self.hold.remaining(now)})] + self.lines.say(
             hold_cues.staying(self.hold.remaining(now), left), LineKind.ANSWER)
 
     def close_hold(self, how: str) -> list[Action]:
@@ -341,7 +342,7 @@ class Walk:
         held = self.hold.elapsed(self.clock.now())
         self.hold = None
         self._hold_waits_for = None
-        return [Record("hold", {"index": self.index + 1, "step_id": self.current_run.step.id,
+        return [Record(RecordKind.HOLD, {"index": self.index + 1, "step_id": self.current_run.step.id,
                                 "actual_hold": round(held, 2), "how": how})]
 
     def finish_hold(self) -> list[Action]:
@@ -357,7 +358,7 @@ class Walk:
         """Count the current step as done. The one definition of "steps done" (finished, not
         skipped), for the spoken summary and, through this record, the history's count."""
         self._completed_steps += 1
-        return [Record("step_done", {"index": self.index + 1,
+        return [Record(RecordKind.STEP_DONE, {"index": self.index + 1,
                                      "step_id": self.current_run.step.id})]
 
     # ----- pausing -------------------------------------------------------------------------

@@ -7,23 +7,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.core.record_kinds import RecordKind
+from coach.core.routine import PRESSURE_NAMES
 from coach.core.plain_text import printable
-from coach.history.schema import (
-    KIND_HEARD,
-    KIND_HOLD,
-    KIND_NOT_UNDERSTOOD,
-    KIND_NOTE,
-    KIND_PRESSURE,
-    KIND_PRESSURE_SETTLED,
-    KIND_SESSION_END,
-    KIND_SESSION_OVER,
-    KIND_SESSION_START,
-    KIND_STEP,
-    KIND_STEP_DONE,
-)
 
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
-PRESSURE_NAMES = {1: "very light", 2: "light", 3: "medium", 4: "firm", 5: "deep"}
 
 
 @dataclass(frozen=True)
@@ -77,36 +64,36 @@ class Entry:
     def describe(self) -> str:
         """A short human sentence, for `history show` and the CSV export."""
         d = self.data
-        if self.kind == KIND_SESSION_START:
+        if self.kind == RecordKind.SESSION_OPENED:
             who = f" for {d['receiver']}" if d.get("receiver") else ""
             return f"Started {d.get('routine_title', '')}{who} ({d.get('engine', '?')})"
-        if self.kind == KIND_SESSION_END:
+        if self.kind == RecordKind.SESSION_CLOSED:
             outcome = "Completed" if d.get("completed") else "Ended early"
             return f"{outcome}: {d['summary']}" if d.get("summary") else outcome
-        if self.kind == KIND_PRESSURE_SETTLED:
+        if self.kind == RecordKind.PRESSURE_SETTLED:
             level = as_int(d.get("level"))
             return f"Pressure {level} {PRESSURE_NAMES.get(level or 0, '')} is good".replace(
                 "  ", " ")
-        if self.kind == KIND_SESSION_OVER:
+        if self.kind == RecordKind.SESSION_OVER:
             outcome = "completed" if d.get("completed") else "ended early"
             done = as_int(d.get("steps_done"))
             return f"Session over: {outcome}, {_count(done, 'step')} done"
-        if self.kind in (KIND_STEP, KIND_HOLD):
+        if self.kind in (RecordKind.STEP, RecordKind.HOLD):
             return _describe_step(d)
-        if self.kind == KIND_PRESSURE:
+        if self.kind == RecordKind.PRESSURE:
             level, previous, reason = pressure_fields(d)
             name = PRESSURE_NAMES.get(level or 0, "")
             text = f"Pressure {level} {name}".rstrip()
             if previous is not None:
                 text = f"Pressure {previous} → {level} {name}".rstrip()
             return text + (f" ({reason})" if reason else "")
-        if self.kind == KIND_HEARD:
+        if self.kind == RecordKind.HEARD:
             confidence = d.get("confidence")
             conf = f"{confidence:.2f}, " if isinstance(confidence, (int, float)) else ""
             return f"Heard \"{d.get('text', '')}\" → {d.get('intent')} ({conf}{d.get('source')})"
-        if self.kind == KIND_NOT_UNDERSTOOD:
+        if self.kind == RecordKind.NOT_UNDERSTOOD:
             return f"Not understood: \"{d.get('text', '')}\" ({d.get('source')})"
-        if self.kind == KIND_NOTE:
+        if self.kind == RecordKind.NOTE:
             where = f" at {d['step_id']}" if d.get("step_id") else ""
             return f"Note{where}: {d.get('text', '')}"
         said = _describe_engine_record(self.kind, d)
@@ -132,27 +119,27 @@ def _seconds(value: Any) -> str:
 
 def _describe_engine_record(kind: str, d: dict[str, Any]) -> str:
     """The engine's other records in words ("" for a kind not known here: shown raw)."""
-    if kind == "session_started":
+    if kind == RecordKind.SESSION_BEGAN:
         level = as_int(d.get("pressure"))
         return f"Began at pressure {level} {PRESSURE_NAMES.get(level or 0, '')}".rstrip()
-    if kind == KIND_STEP_DONE:
+    if kind == RecordKind.STEP_DONE:
         return f"Step {d.get('index', '?')} done"
-    if kind == "hold_started":
+    if kind == RecordKind.HOLD_STARTED:
         return f"Hold started at {d.get('step', '?')}, planned {_seconds(d.get('planned'))}"
-    if kind == "hold_check":
+    if kind == RecordKind.HOLD_CHECK:
         return f"Asked whether to move on, after {_seconds(d.get('held'))}"
-    if kind == "hold_extended":
+    if kind == RecordKind.HOLD_EXTENDED:
         return f"Hold made {_seconds(d.get('added'))} longer"
-    if kind == "optional_step":
+    if kind == RecordKind.OPTIONAL_STEP:
         wanted = "done" if d.get("wanted") else "skipped"
         return f"Optional step {d.get('index', '?')} ({d.get('step_id', '?')}): {wanted}"
-    if kind == "contraindication":
+    if kind == RecordKind.CONTRAINDICATION:
         return f"Stopped at the safety question: {d.get('question', '?')}"
-    if kind == "device":
+    if kind == RecordKind.DEVICE:
         state = "lost" if d.get("lost") else "back"
         detail = f" ({d['detail']})" if d.get("detail") else ""
         return f"Audio device {d.get('device', '?')} {state}{detail}"
-    if kind == "note_dropped":
+    if kind == RecordKind.NOTE_DROPPED:
         return f"Note not kept ({d.get('why', '?')}): {d.get('text', '')}"
     return ""
 

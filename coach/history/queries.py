@@ -12,9 +12,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from coach.core.record_kinds import RecordKind
+from coach.core.routine import PRESSURE_NAMES
+from coach.core.timewords import number_words
 from coach.history.describe import (
-    NUMBER_WORDS,
-    PRESSURE_NAMES,
     Entry,
     SessionInfo,
     clean_name,
@@ -22,15 +23,15 @@ from coach.history.describe import (
     loads,
     session_info,
 )
-from coach.history.schema import KIND_SESSION_OVER, KIND_STEP_DONE, SCHEMA_VERSION
+from coach.history.schema import SCHEMA_VERSION
 
 
 # Steps done: finished and not skipped, as the spoken summary counts them (the engine records
 # `step_done` for each). Sessions saved before that record existed keep their own count.
 STEPS_DONE = (
     "COALESCE(NULLIF((SELECT COUNT(*) FROM events e WHERE e.session_id = s.id AND "
-    f"e.kind = '{KIND_STEP_DONE}'), 0), (SELECT json_extract(o.data, '$.steps_done') FROM events "
-    f"o WHERE o.session_id = s.id AND o.kind = '{KIND_SESSION_OVER}' ORDER BY o.id DESC "
+    f"e.kind = '{RecordKind.STEP_DONE}'), 0), (SELECT json_extract(o.data, '$.steps_done') FROM events "
+    f"o WHERE o.session_id = s.id AND o.kind = '{RecordKind.SESSION_OVER}' ORDER BY o.id DESC "
     "LIMIT 1), 0)")
 
 _SESSION_ROWS = ("SELECT s.id, s.routine_id, s.routine_title, s.receiver, s.engine, s.started_at, "
@@ -95,7 +96,7 @@ class HistoryQueries:
         name, level = rows[0]  # the name as first written: "Sam", not "sam"
         where = f" on {area}" if area else ""
         return (f"Last time {name} liked {PRESSURE_NAMES[level]} pressure{where}: starting at "
-                f"level {NUMBER_WORDS[level]}.",)
+                f"level {number_words(level)}.",)
 
     def receivers(self) -> list[str]:
         """Every receiver name seen, for completion and `history receivers`."""

@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.core.record_kinds import RecordKind
 from coach.history.describe import loads
 from coach.history.page_scan import PageScan
-from coach.history.schema import KIND_SESSION_END, KIND_SESSION_START, TABLES, table_names
+from coach.history.schema import TABLES, table_names
 
 log = logging.getLogger(__name__)
 
@@ -261,9 +262,9 @@ def _rebuild_missing_sessions(target: sqlite3.Connection) -> int:
                 (session_id,)):
             first_at = at if first_at is None else first_at
             last_at = at
-            if kind == KIND_SESSION_START:
+            if kind == RecordKind.SESSION_OPENED:
                 start = loads(data)
-            elif kind == KIND_SESSION_END:
+            elif kind == RecordKind.SESSION_CLOSED:
                 end = loads(data)
         target.execute(
             "INSERT INTO sessions (id, routine_id, routine_title, receiver, engine, started_at, "

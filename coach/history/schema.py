@@ -14,20 +14,8 @@ log = logging.getLogger(__name__)
 DB_FILENAME = "history.sqlite3"
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
-# Record kinds with a typed table behind them. Anything else is kept in `events` only.
-# The engine's kinds (coach/core/session.py), and "heard"/"not_understood" from record_heard:
-KIND_PRESSURE = "pressure"  # level, previous, reason
-KIND_PRESSURE_SETTLED = "pressure_settled"  # level: the receiver said it is good
-KIND_HEARD = "heard"  # intent, text, confidence, source
-KIND_NOT_UNDERSTOOD = "not_understood"  # text, source
-KIND_SESSION_OVER = "session_over"  # completed, steps_done, skipped, pressure
-KIND_STEP = "step"  # index (1-based), step_id, title, side, planned_hold, actual_hold
-KIND_HOLD = "hold"  # index, actual_hold (and optionally planned_hold): fills in a step row
-KIND_NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
-KIND_STEP_DONE = "step_done"  # index, step_id: finished, not skipped (what "steps done" counts)
-# Written by History itself:
-KIND_SESSION_START = "session_start"
-KIND_SESSION_END = "session_end"
+# The record kinds (what fills `events`, and the typed tables behind some of them) are
+# `coach.core.record_kinds.RecordKind`, shared with the engine.
 
 _SCHEMA_V1 = """
 CREATE TABLE sessions (

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from coach.core.record_kinds import RecordKind
 from coach.history.describe import (
     PRESSURE_NAMES,
     as_float,
@@ -23,18 +24,6 @@ from coach.history.describe import (
 )
 from coach.history.opening import Opened, open_for_reading, open_for_session
 from coach.history.queries import HistoryQueries
-from coach.history.schema import (
-    KIND_HEARD,
-    KIND_HOLD,
-    KIND_NOT_UNDERSTOOD,
-    KIND_NOTE,
-    KIND_PRESSURE,
-    KIND_PRESSURE_SETTLED,
-    KIND_SESSION_END,
-    KIND_SESSION_OVER,
-    KIND_SESSION_START,
-    KIND_STEP,
-)
 
 log = logging.getLogger("coach.history")
 
@@ -128,7 +117,7 @@ class History(HistoryQueries):
                 "INSERT INTO sessions (routine_id, routine_title, receiver, engine, started_at) "
                 "VALUES (?, ?, ?, ?, ?)", (routine_id, routine_title, receiver, engine, at))
             session_id = int(cursor.lastrowid or -1)
-            self._insert_event(db, session_id, at, KIND_SESSION_START, {
+            self._insert_event(db, session_id, at, RecordKind.SESSION_OPENED, {
                 "routine_id": routine_id, "routine_title": routine_title, "receiver": receiver,
                 "engine": engine})
         return session_id
@@ -142,16 +131,16 @@ class History(HistoryQueries):
             if db is None:
                 return
             event_id = self._insert_event(db, session_id, at, kind, data)
-            if kind in (KIND_STEP, KIND_HOLD):
+            if kind in (RecordKind.STEP, RecordKind.HOLD):
                 self._upsert_step(db, session_id, at, data)
-            elif kind == KIND_PRESSURE and pressure_fields(data)[0] is not None:
+            elif kind == RecordKind.PRESSURE and pressure_fields(data)[0] is not None:
                 level, previous, reason = pressure_fields(data)
                 db.execute(
                     "INSERT INTO pressure_changes (event_id, session_id, at, level, previous, "
                     "reason) VALUES (?, ?, ?, ?, ?, ?)",
                     (event_id, session_id, at, level, previous, reason))
-            elif kind in (KIND_HEARD, KIND_NOT_UNDERSTOOD):
-                understood = kind == KIND_HEARD
+            elif kind in (RecordKind.HEARD, RecordKind.NOT_UNDERSTOOD):
+                understood = kind == RecordKind.HEARD
                 db.execute(
                     "INSERT INTO heard (event_id, session_id, at, understood, intent, text, "
                     "confidence, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -159,10 +148,10 @@ class History(HistoryQueries):
                      data.get("intent") if understood else None, str(data.get("text", "")),
                      as_float(data.get("confidence")) if understood else None,
                      str(data.get("source", "text"))))
-            elif kind == KIND_NOTE and data.get("text"):
+            elif kind == RecordKind.NOTE and data.get("text"):
                 self._insert_note(db, session_id, event_id, at, data.get("step_id"),
                                   str(data["text"]))
-            if kind in (KIND_PRESSURE, KIND_PRESSURE_SETTLED, KIND_SESSION_OVER):
+            if kind in (RecordKind.PRESSURE, RecordKind.PRESSURE_SETTLED, RecordKind.SESSION_OVER):
                 self._keep_preference(db, session_id, at)  # saved now: a kill -9 keeps it
 
     def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
@@ -184,7 +173,7 @@ class History(HistoryQueries):
             detail = getattr(event, "engine_detail", None)
             if detail:
                 data["detail"] = dict(detail)
-        self.record(session_id, KIND_HEARD if understood else KIND_NOT_UNDERSTOOD, data, at)
+        self.record(session_id, RecordKind.HEARD if understood else RecordKind.NOT_UNDERSTOOD, data, at)
 
     def end_session(self, session_id: int, completed: bool, summary: str = "",
                     at: float | None = None) -> None:
@@ -197,7 +186,7 @@ class History(HistoryQueries):
                 return
             db.execute("UPDATE sessions SET ended_at = ?, completed = ?, summary = ? WHERE id = ?",
                        (at, int(completed), summary, session_id))
-            self._insert_event(db, session_id, at, KIND_SESSION_END,
+            self._insert_event(db, session_id, at, RecordKind.SESSION_CLOSED,
                                {"completed": completed, "summary": summary})
             self._keep_preference(db, session_id, at)
 
@@ -216,12 +205,12 @@ class History(HistoryQueries):
         latest: int | None = None
         for kind, text in db.execute(
                 "SELECT kind, data FROM events WHERE session_id = ? AND kind IN (?, ?, ?) "
-                "ORDER BY at, id", (session_id, KIND_PRESSURE_SETTLED, KIND_PRESSURE,
-                                    KIND_SESSION_OVER)):
+                "ORDER BY at, id", (session_id, RecordKind.PRESSURE_SETTLED, RecordKind.PRESSURE,
+                                    RecordKind.SESSION_OVER)):
             data = loads(text)
-            if kind == KIND_PRESSURE_SETTLED:
+            if kind == RecordKind.PRESSURE_SETTLED:
                 settled = as_int(data.get("level")) or settled
-            elif kind == KIND_PRESSURE:
+            elif kind == RecordKind.PRESSURE:
                 latest = pressure_fields(data)[0] or latest
             else:
                 latest = as_int(data.get("pressure")) or latest
@@ -254,7 +243,7 @@ class History(HistoryQueries):
             if db is None:
                 return
             if session_id is not None:
-                event_id = self._insert_event(db, session_id, at, KIND_NOTE,
+                event_id = self._insert_event(db, session_id, at, RecordKind.NOTE,
                                               {"text": text, "step_id": step_id})
                 db.execute("INSERT INTO notes (event_id, session_id, at, step_id, text) "
                            "VALUES (?, ?, ?, ?, ?)", (event_id, session_id, at, step_id, text))
