@@ -110,7 +110,7 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
              else corpus.stratified(corpus.synth_grid(), size.synth_per_condition))
     say(f"synthesized commands: {len(items)} clips")
     run_clips(listener, corpus.synth_commands(items), totals)
-    targets = {"synth clean": 99.0, "synth 10 dB": 95.0}
+    targets = {"synth clean": 95.0, "synth 10 dB": 90.0}  # issue 11: espeak-ng and Piper voices
     for group in ["synth clean", *(f"synth {s:g} dB" for s in corpus.SNRS)]:
         t = totals.tallies.get(group)
         if t is None:
@@ -212,11 +212,11 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
             rows.append(Row("  real-time factor over the whole benchmark", f"{totals.audio_seconds:.0f} s",
                             f"{rtf:.3f}", "-", "-"))
         rows.append(Row("Peak resident memory (VmHWM of that process)", "", f"{cost.peak_mb:.0f} MB",
-                        "<= 300 MB", verdict(cost.peak_mb <= 300)))
+                        "<= 400 MB", verdict(cost.peak_mb <= 400)))
         rows.append(Row("  model + recognizer load time", "", f"{cost.load_seconds:.2f} s", "-", "-"))
     except Exception as error:  # noqa: BLE001 - a failed measurement is a row, not a crash
         log.warning("cost measurement failed", exc_info=True)
-        rows.append(Row("Real-time factor / peak memory", "", f"not measured: {error}", "<= 0.15 / 300 MB", "MISS"))
+        rows.append(Row("Real-time factor / peak memory", "", f"not measured: {error}", "<= 0.15 / 400 MB", "MISS"))
     if startup:
         say("start-up under the virtual PulseAudio sink")
         try:
