@@ -196,8 +196,11 @@ def barge_in(virtual_audio, sink_recorder, tmp_path, said: Said) -> dict[str, fl
     reply_start = times[first + offset * window] + reply_lead
     # measured fits 0.86-0.97 (the 5 ms grid falls differently on each run); other speech
     # of the coach scores far lower
-    assert fit > 0.75 and reply_start > decision, \
-        f"the reply is not in the recording (fit {fit:.2f} at {reply_start - decision:+.3f} s)"
+    after_decision = windows_rms(coach_only[times >= decision], window)
+    assert fit > 0.75 and reply_start > decision, (
+        f"the reply is not in the recording (fit {fit:.2f} at {reply_start - decision:+.3f} s); "
+        f"the coach made sound for {np.sum(after_decision > QUIET) * 0.005:.2f} s of the "
+        f"{after_decision.size * 0.005:.2f} s recorded after the decision")
     before_reply = (times >= decision - 1.0) & (times < reply_start - 0.002)
     part_times, part = times[before_reply], coach_only[before_reply]
     loud = np.flatnonzero(windows_rms(part, window) > QUIET)
@@ -217,10 +220,13 @@ def first_sound(samples: np.ndarray, threshold: float = 0.01) -> float:
 def test_stop_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_recorder, tmp_path):
     """A real person's "stop" over a long line, through the whole program and the sink.
 
-    Seen to fail with barge-in disabled: with the listener's `_own_voice_veto` rejecting every
-    command on air, "stop" is never heard ("never heard" after 3 tries); with `Speaker.stop`
-    and the urgent cut doing nothing, the long line played on for ~8 s (cut 8.4 s > 0.15 s);
-    with `_on_stop` not pausing, the hold started (hold_started in the history).
+    Seen to fail with barge-in disabled (each mutation run once, both tests):
+    * the listener's `_own_voice_veto` rejecting every command while the coach is on air:
+      "'stop' said 3 times over the line was never heard";
+    * `Speaker` not cutting (`_cut_locked` neither cancelling nor stopping the current line):
+      the long line played on and the reply was not in the recording ("fit 0.69 at +10.1 s");
+    * `Session._on_stop` not pausing: the hold started and ran out ("Well done." instead of
+      nothing until the test ended the session).
     """
     measured = barge_in(virtual_audio, sink_recorder, tmp_path,
                         Said("stop", real_stop(), r"^coach: Stopped\. Say resume"))
@@ -231,7 +237,9 @@ def test_stop_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_record
 @pytest.mark.audio
 def test_ouch_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_recorder, tmp_path):
     """The single word "ouch" over a long line: the coach falls silent at once, pauses, eases
-    off and asks. Seen to fail with barge-in disabled as the "stop" test above is."""
+    off and asks. Seen to fail under the same three mutations as the "stop" test above (with
+    `_on_ouch` not pausing for the third): never heard; reply not found ("fit 0.65 at
+    +10.6 s"); the hold ran out."""
     measured = barge_in(virtual_audio, sink_recorder, tmp_path,
                         Said("ouch", synthesized_ouch(), r"^coach: Sorry\. Easing off"))
     print(f"ouch: {measured}")
