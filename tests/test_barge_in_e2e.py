@@ -244,3 +244,27 @@ def test_ouch_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_record
                         Said("ouch", synthesized_ouch(), r"^coach: Sorry\. Easing off"))
     print(f"ouch: {measured}")
     assert measured["cut"] < CUT_BOUND, measured
+
+
+@pytest.mark.audio
+def test_stop_silences_the_closing_lines(virtual_audio, sink_recorder, tmp_path):
+    """After "end session" the coach speaks its closing and summary (~8 s) with the session
+    already over; "stop" still silences it (typed here: the same event a heard "stop" is).
+    Seen to fail before the fix (the ended session ignored every command and the runner's
+    drain did not read them): the closing played on for 7.6 s after the "stop"."""
+    coach = CoachProcess(ROUTINE, "--text", "--no-screen",
+                         env={**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)})
+    coach.expect(r"^coach: Say \w+ when you're ready to begin", timeout=60)
+    wait_until_sink_quiet(virtual_audio, quiet_for=2.0, timeout=40)
+    coach.type("end session")
+    coach.expect(r"^coach: Thank you\. Take it easy getting up\.")
+    time.sleep(1.5)  # "Ending the session here." and the summary are being spoken
+    assert sink_recorder.rms_between(time.monotonic() - 0.5, time.monotonic()) > 0.01, \
+        "the closing was not being spoken"
+    stopped_at = time.monotonic()
+    coach.type("stop")
+    assert coach.finish(timeout=10) == 0
+    time.sleep(0.5)
+    loud = [t for t in sink_recorder.loud_times(0.01) if t > stopped_at]
+    last = max(loud, default=stopped_at) - stopped_at
+    assert last < 0.3, f"the closing went on for {last:.2f} s after stop"

@@ -300,6 +300,9 @@ class Walk:
         """An until-softened hold's check point: move on, or stay longer?"""
         assert self.hold is not None
         self.phase = Phase.HOLD_DECISION
+        # The newest question takes the yes or no: a check-in asked earlier in the hold ("How
+        # is the pressure?") would otherwise swallow the answer to this one.
+        self.pressure_talk.checkin_open = False
         now = self.clock.now()
         self.hold.target = hold_cues.next_check(self.hold, now)
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),
