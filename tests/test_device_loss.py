@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import threading
@@ -52,6 +53,52 @@ def test_lost_microphone_pauses_and_comes_back(tmp_path):
         assert not any("Traceback" in line for line in coach.seen)
     finally:
         audio.stop()
+
+
+@pytest.mark.audio
+def test_speaker_lost_in_the_middle_of_a_line_pauses_and_carries_on_in_print(tmp_path):
+    """The sound server dies while the coach is reading its welcome aloud. Listening is from a
+    recording (`--audio-in`), so only the output is lost: the line in flight fails, the
+    session pauses and says why (in print: there is no speaker), and it runs on to the end of
+    the recording without a traceback."""
+    import numpy as np
+
+    from coach.voice.testaudio import SAMPLE_RATE, noise_floor, save_wav
+
+    audio = VirtualAudio()
+    try:
+        info = audio.start()
+    except VirtualAudioError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PulseAudio here: {error}")
+    env = {**os.environ, **info.env}
+    quiet = tmp_path / "quiet.wav"
+    save_wav(quiet, noise_floor(14 * SAMPLE_RATE).astype(np.float32))
+    try:
+        coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx",
+                             "--audio-in", str(quiet),
+                             env={**info.env, "MASSAGE_COACH_DATA": str(tmp_path)})
+        coach.expect(r"^coach: Welcome\.", timeout=60)
+        deadline = time.monotonic() + 10
+        while not sink_inputs(env) and time.monotonic() < deadline:  # a line is on the air
+            time.sleep(0.05)
+        assert sink_inputs(env), "the coach never started speaking"
+        time.sleep(0.5)
+        subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
+        line, waited = coach.expect(r"I lost the audio device", timeout=15)
+        assert "the speaker" in line and "timer is paused" in line, line
+        assert coach.finish(timeout=60) == 0
+        text = "\n".join(coach.seen)
+        assert "Traceback" not in text, text
+        assert "coach: Ending the session here." in coach.seen, text  # the recording's end
+    finally:
+        audio.stop()
+
+
+def sink_inputs(env: dict[str, str]) -> str:
+    return subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
+                          text=True, timeout=10, env=env).stdout.strip()
 
 
 class Opened:

@@ -220,3 +220,18 @@ def test_every_command_gets_the_right_reply_in_every_state(intent, state):
     if state in OVER:
         must_silence = intent in BARGE_IN_INTENTS
     assert silences == must_silence, f"{intent.value} in {state}: StopSpeaking {silences}"
+
+
+def test_stop_while_a_note_waits_for_yes_or_no_silences_pauses_and_keeps_nothing():
+    """"I heard: ... Keep it?" is waiting and the receiver says "stop": the coach falls silent
+    and pauses, the unanswered note is dropped (a misheard note is never stored), and a "yes"
+    after that keeps nothing."""
+    driver = note_read_back()
+    replies = driver.command(Intent.STOP)
+    assert replies == ["Stopped. Say resume to carry on, or end session to finish."]
+    assert driver.phase is Phase.PAUSED and driver.session.hold.paused
+    assert not driver.session.notes.confirming
+    assert driver.records("note_dropped")[-1]["why"] == "stop"
+    assert driver.command(Intent.YES) == [
+        "There's no question waiting. Say help to hear what you can say."]
+    assert driver.records("note") == []

@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 
 from tests.test_cli_run_text import screening_count
+from tests.test_screen import Tmux
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-SOCKET = f"coach-test-{uuid.uuid4().hex[:8]}"  # a private tmux server: never the user's own
+SERVER = Tmux(f"coach-e2e-{uuid.uuid4().hex[:8]}")  # a private tmux server: never the user's
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True,
-                          check=True, timeout=10).stdout
+    return SERVER.run(*args)
 
 
 def wait_for_pane(name: str, text: str, timeout: float = 20) -> str:
@@ -72,4 +72,5 @@ def test_live_screen_follows_a_typed_session(tmp_path):
         assert say.startswith("Say: resume · stop") and say.endswith("end session"), pane
         assert "…" not in pane, pane
     finally:
-        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, timeout=10)
+        subprocess.run(["tmux", "-L", SERVER.socket, "kill-server"], capture_output=True,
+                       timeout=10)

@@ -45,8 +45,8 @@ class AudioDeviceError(RuntimeError):
 def _device_hint(device: object) -> str:
     name = "the default input device" if device is None else f"input device {device!r}"
     return (f"{name}. Check that a microphone is connected and not used by another program "
-            "(`python -m sounddevice` lists devices; pick one with --device), or run with --text "
-            "to type commands instead.")
+            "(`python -m sounddevice` lists devices; pick one with --input-device), or run "
+            "with --text to type commands instead.")
 
 
 class MicrophoneSource:

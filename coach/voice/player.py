@@ -54,8 +54,8 @@ class AudioDeviceError(RuntimeError):
         name = "the default output device" if device is None else f"output device {device!r}"
         super().__init__(
             f"cannot play sound on {name}: {reason}. Check the speaker or pick another device "
-            f"(`--device`, list them with `python -m sounddevice`), or run with `--text` to read "
-            f"the coach's lines on screen instead."
+            f"(`--output-device`, list them with `python -m sounddevice`), or run with `--text` "
+            f"to read the coach's lines on screen instead."
         )
 
 
