@@ -239,32 +239,28 @@ def first_sound(samples: np.ndarray, threshold: float = 0.01) -> float:
 
 
 @pytest.mark.audio
-def test_stop_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_recorder, tmp_path):
-    """A real person's "stop" over a long line, through the whole program and the sink.
+@pytest.mark.parametrize("said", [
+    Said("stop", np.zeros(0), r"^coach: Stopped\. Say resume"),
+    Said("ouch", np.zeros(0), r"^coach: Sorry\. Easing off"),
+], ids=lambda said: said.intent)
+def test_a_barge_in_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_recorder,
+                                                             tmp_path, said):
+    """A real person's "stop", and the single word "ouch" (eases off and asks "Is that
+    better?"), said over a long line, through the whole program and the sink.
 
-    Seen to fail with barge-in disabled (each mutation run once, both tests):
+    Seen to fail with barge-in disabled (each mutation run once, for both words):
     * the listener's `_own_voice_veto` rejecting every command while the coach is on air:
-      "'stop' said 3 times over the line was never heard";
+      "'stop' said 3 times over the line was never heard" (and the same for "ouch");
     * `Speaker` not cutting (`_cut_locked` neither cancelling nor stopping the current line):
-      the long line played on and the reply was not in the recording ("fit 0.69 at +10.1 s");
-    * `Session._on_stop` not pausing: the hold started and ran out ("Well done." instead of
-      nothing until the test ended the session).
+      the long line played on and the reply was not in the recording ("fit 0.69 at +10.1 s",
+      "fit 0.65 at +10.6 s");
+    * `Session._on_stop` / `_on_ouch` not pausing: the hold started and ran out ("Well done."
+      instead of nothing until the test ended the session).
     """
+    clip = real_stop() if said.intent == "stop" else synthesized_ouch()
     measured = barge_in(virtual_audio, sink_recorder, tmp_path,
-                        Said("stop", real_stop(), r"^coach: Stopped\. Say resume"))
-    print(f"stop: {measured}")
-    assert measured["cut"] < CUT_BOUND, measured
-
-
-@pytest.mark.audio
-def test_ouch_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_recorder, tmp_path):
-    """The single word "ouch" over a long line: the coach falls silent at once, pauses, eases
-    off and asks. Seen to fail under the same three mutations as the "stop" test above (with
-    `_on_ouch` not pausing for the third): never heard; reply not found ("fit 0.65 at
-    +10.6 s"); the hold ran out."""
-    measured = barge_in(virtual_audio, sink_recorder, tmp_path,
-                        Said("ouch", synthesized_ouch(), r"^coach: Sorry\. Easing off"))
-    print(f"ouch: {measured}")
+                        Said(said.intent, clip, said.reply))
+    print(f"{said.intent}: {measured}")
     assert measured["cut"] < CUT_BOUND, measured
 
 
