@@ -239,7 +239,14 @@ class Runner:
             if signals.received > already:
                 self.speaker.stop()
                 break
-            time.sleep(0.05)
+            # still listening: "stop" said over the closing lines silences them (the ended
+            # session answers it with StopSpeaking only)
+            try:
+                event = self.events.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if event is not None:
+                self._dispatch(self.session.handle(event))
         self.speaker.close()
 
 

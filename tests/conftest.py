@@ -1,4 +1,8 @@
-"""Shared test fixtures: the PulseAudio virtual speaker/microphone and a recorder of its monitor.
+"""Shared test fixtures: private user folders, the PulseAudio virtual speaker/microphone and a
+recorder of its monitor.
+
+`private_user_folders` (autouse) points XDG_DATA_HOME and XDG_CONFIG_HOME at fresh folders for
+every test, so a program a test starts never touches the user's own history or settings.
 
 `virtual_audio` (session scope) starts one private PulseAudio daemon with a 16 kHz mono null
 sink whose monitor is the default input (see coach/voice/virtual_audio.py). Without PulseAudio
@@ -17,12 +21,29 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from coach.voice.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioInfo
+
+
+@pytest.fixture(autouse=True)
+def private_user_folders(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Every test, and every program it starts, gets its own data and config folders: no test
+    writes to the user's real history (`~/.local/share/massage-coach/`) or reads their
+    settings. `$MASSAGE_COACH_DATA` is cleared so the default location (under
+    XDG_DATA_HOME) is what a test sees unless it sets one itself."""
+    base = tmp_path_factory.mktemp("user")
+    folders = {"XDG_DATA_HOME": base / "data", "XDG_CONFIG_HOME": base / "config"}
+    for name, folder in folders.items():
+        folder.mkdir()
+        monkeypatch.setenv(name, str(folder))
+    monkeypatch.delenv("MASSAGE_COACH_DATA", raising=False)
+    return folders
 
 
 @pytest.fixture(autouse=True)

@@ -23,12 +23,47 @@ def test_commands_lists_every_phrase_from_the_shared_table():
             assert f'"{phrase}"' in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "check", "list", "show", "commands", "hear",
-                                     "history", "models", "doctor"])
-def test_every_command_has_help(command):
-    result = coach(command, "--help")
+def every_command_path() -> list[tuple[str, ...]]:
+    """Every command and subcommand of the CLI, read from the click group itself, so a new
+    one is covered without touching this test."""
+    import click
+
+    from coach.cli import main
+
+    paths: list[tuple[str, ...]] = []
+
+    def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
+        for name, command in sorted(group.commands.items()):
+            paths.append(prefix + (name,))
+            if isinstance(command, click.Group):
+                walk(command, prefix + (name,))
+
+    walk(main, ())
+    return paths
+
+
+def test_the_walk_finds_the_nested_subcommands():
+    assert {("history", "show"), ("history", "export"), ("models", "list"),
+            ("models", "download")} <= set(every_command_path())
+
+
+@pytest.mark.parametrize("path", every_command_path(), ids=" ".join)
+def test_every_command_has_help(path):
+    result = coach(*path, "--help")
     assert result.returncode == 0, result.stderr
-    assert "Usage:" in result.stdout
+    usage = result.stdout.splitlines()[0]
+    # the help of that very command, not of its group
+    assert usage.startswith("Usage:") and " ".join(path) in usage, result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_session_writes_its_history_under_the_private_data_folder(private_user_folders):
+    """The autouse fixture (conftest.py) really keeps programs out of the user's folders."""
+    result = subprocess.run([sys.executable, "-m", "coach", "run", "--text", "--quiet"],
+                            input="end session\n", capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    data = private_user_folders["XDG_DATA_HOME"]
+    assert (data / "massage-coach" / "history.sqlite3").is_file(), list(data.rglob("*"))
 
 
 def test_device_options_take_an_index_or_part_of_a_name():

@@ -30,9 +30,11 @@ class CoachProcess:
 
     running: "list[subprocess.Popen[str]]" = []
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None,
+                 coach_options: tuple[str, ...] = ()) -> None:
+        # coach_options go before `run` (e.g. "-v" for the INFO log on stderr)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "coach", "run", *args],
+            [sys.executable, "-m", "coach", *coach_options, "run", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             cwd=ROOT, env={**os.environ, **(env or {})}, bufsize=1)
         CoachProcess.running.append(self.process)

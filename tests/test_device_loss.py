@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import threading
@@ -23,8 +24,10 @@ from tests.test_cli_run_text import CoachProcess
 VOICE_TEST = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "voice-test.yaml")
 
 
-@pytest.mark.audio
-def test_lost_microphone_pauses_and_comes_back(tmp_path):
+@pytest.fixture
+def own_audio():
+    """A private PulseAudio daemon of this test's own, which the test may kill (its info).
+    Skipped without PulseAudio, except on CI where that is a broken build."""
     audio = VirtualAudio()
     try:
         info = audio.start()
@@ -32,26 +35,70 @@ def test_lost_microphone_pauses_and_comes_back(tmp_path):
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no PulseAudio here: {error}")
-    env = {**os.environ, **info.env}
     try:
-        coach = CoachProcess(VOICE_TEST, "--quiet", "--no-screen", "--engine", "pocketsphinx",
-                             env={**info.env, "MASSAGE_COACH_DATA": str(tmp_path)})
-        coach.expect(r"Say continue when you're ready to begin", timeout=60)
-
-        subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
-        line, _ = coach.expect(r"I lost the audio device", timeout=20)
-        assert "microphone" in line and "timer is paused" in line
-
-        subprocess.run(["pulseaudio", "-D", "--system=false", "--exit-idle-time=-1",
-                        "--disallow-exit", "-n", "-F", str(Path(info.runtime_dir) / "virt.pa")],
-                       env=env, timeout=20, check=True)
-        coach.expect(r"The audio device is back", timeout=30)
-
-        coach.process.send_signal(signal.SIGINT)
-        assert coach.finish() == 130
-        assert not any("Traceback" in line for line in coach.seen)
+        yield info
     finally:
         audio.stop()
+
+
+@pytest.mark.audio
+def test_lost_microphone_pauses_and_comes_back(tmp_path, own_audio):
+    info = own_audio
+    env = {**os.environ, **info.env}
+    coach = CoachProcess(VOICE_TEST, "--quiet", "--no-screen", "--engine", "pocketsphinx",
+                         env={**info.env, "MASSAGE_COACH_DATA": str(tmp_path)})
+    coach.expect(r"Say continue when you're ready to begin", timeout=60)
+
+    subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
+    line, _ = coach.expect(r"I lost the audio device", timeout=20)
+    assert "microphone" in line and "timer is paused" in line
+
+    subprocess.run(["pulseaudio", "-D", "--system=false", "--exit-idle-time=-1",
+                    "--disallow-exit", "-n", "-F", str(Path(info.runtime_dir) / "virt.pa")],
+                   env=env, timeout=20, check=True)
+    coach.expect(r"The audio device is back", timeout=30)
+
+    coach.process.send_signal(signal.SIGINT)
+    assert coach.finish() == 130
+    assert not any("Traceback" in line for line in coach.seen)
+
+
+@pytest.mark.audio
+def test_speaker_lost_in_the_middle_of_a_line_pauses_and_carries_on_in_print(tmp_path,
+                                                                             own_audio):
+    """The sound server dies while the coach is reading its welcome aloud. Listening is from a
+    recording (`--audio-in`), so only the output is lost: the line in flight fails, the
+    session pauses and says why (in print: there is no speaker), and it runs on to the end of
+    the recording without a traceback."""
+    import numpy as np
+
+    from coach.voice.testaudio import SAMPLE_RATE, noise_floor, save_wav
+
+    info = own_audio
+    env = {**os.environ, **info.env}
+    quiet = tmp_path / "quiet.wav"
+    save_wav(quiet, noise_floor(14 * SAMPLE_RATE).astype(np.float32))
+    coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx",
+                         "--audio-in", str(quiet),
+                         env={**info.env, "MASSAGE_COACH_DATA": str(tmp_path)})
+    coach.expect(r"^coach: Welcome\.", timeout=60)
+    deadline = time.monotonic() + 10
+    while not sink_inputs(env) and time.monotonic() < deadline:  # a line is on the air
+        time.sleep(0.05)
+    assert sink_inputs(env), "the coach never started speaking"
+    time.sleep(0.5)
+    subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
+    line, _ = coach.expect(r"I lost the audio device", timeout=15)
+    assert "the speaker" in line and "timer is paused" in line, line
+    assert coach.finish(timeout=60) == 0
+    text = "\n".join(coach.seen)
+    assert "Traceback" not in text, text
+    assert "coach: Ending the session here." in coach.seen, text  # the recording's end
+
+
+def sink_inputs(env: dict[str, str]) -> str:
+    return subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
+                          text=True, timeout=10, env=env).stdout.strip()
 
 
 class Opened:

@@ -252,10 +252,13 @@ def test_real_distractors_and_sentences_within_budget(recognizer: PocketsphinxRe
     for rec in recs:
         heard = listen_pcm(Listener(recognizer), ta.to_pcm(ta.load_recording(rec)))
         fired += any(h.fired for h in heard)
-    assert fired / len(recs) <= BUDGET
+    assert fired / len(recs) <= BUDGET, f"{fired} of {len(recs)} fired"
 
 
-BUDGET = 0.25
+BUDGET = 1 / 61
+"""Measured 2026-11-29 with pocketsphinx: 1 of these 61 (50 distractor words, 11 sentences)
+fired. The floor sits at the measured figure: one more false accept is a regression. (The
+README's 1 per 100 is the benchmark's figure over 153 non-command utterances.)"""
 
 
 @needs_speech
@@ -267,10 +270,12 @@ def test_real_command_words_through_the_listener(recognizer: PocketsphinxRecogni
     for rec in recs:
         heard = listen_pcm(Listener(recognizer), ta.to_pcm(ta.load_recording(rec)))
         ok += [h.event.intent for h in heard if h.fired] == [intents[rec.transcript]]
-    assert ok / len(recs) >= RATE
+    assert ok / len(recs) >= RATE, f"{ok} of {len(recs)} right"
 
 
-RATE = 0.4
+RATE = 17 / 30
+"""Measured 2026-11-29 with pocketsphinx: 18 of these 30 real commands fired exactly the right
+command (60 %); the floor is one fewer."""
 
 
 class RecordingRecognizer(FixedRecognizer):

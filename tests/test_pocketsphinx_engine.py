@@ -68,7 +68,7 @@ def test_real_command_words(recognizer: PocketsphinxRecognizer) -> None:
         hyp = decode_pcm(recognizer, ta.to_pcm(ta.load_recording(rec, pad_after=0.3)))
         best = recognizer.best_phrase(hyp.detail)
         correct += parse(best) == parse(rec.transcript)
-    assert correct / len(recs) >= 0.70
+    assert correct >= 51, f"{correct} of {len(recs)}"  # measured 52/60 (2026-11-29)
 
 
 def test_synthesized_commands_several_voices(recognizer: PocketsphinxRecognizer) -> None:
@@ -79,7 +79,7 @@ def test_synthesized_commands_several_voices(recognizer: PocketsphinxRecognizer)
         clip = ta.command_clip(phrase, ta.VOICES[i % len(ta.VOICES)], ta.RATES[i % len(ta.RATES)], seed=i)
         hyp = decode_pcm(recognizer, ta.to_pcm(clip))
         correct += parse(recognizer.best_phrase(hyp.detail)) == parse(phrase)
-    assert correct / len(phrases) >= 0.5  # listen_bench best phrase: 88 %
+    assert correct >= 21, f"{correct} of {len(phrases)}"  # measured 22/24 (2026-11-29)
 
 
 def test_confidence_separates_right_from_wrong(recognizer: PocketsphinxRecognizer) -> None:

@@ -13,14 +13,17 @@ from pathlib import Path
 import pytest
 
 from tests.test_cli_run_text import screening_count
+from tests.test_screen import Tmux
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
+SERVER = Tmux(f"coach-e2e-{uuid.uuid4().hex[:8]}")  # a private tmux server: never the user's
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True,
-                          timeout=10).stdout
+    return SERVER.run(*args)
 
 
 def wait_for_pane(name: str, text: str, timeout: float = 20) -> str:
@@ -60,7 +63,16 @@ def test_live_screen_follows_a_typed_session(tmp_path):
         tmux("send-keys", "-t", name, "pass the towel", "Enter")
         pane = wait_for_pane(name, "not understood")
         tmux("send-keys", "-t", name, "pause", "Enter")
-        wait_for_pane(name, "PAUSED")
-        assert all(len(line) <= 80 for line in pane.splitlines())
+        pane = wait_for_pane(name, "PAUSED")
+        # The paused screen fits 80 columns. A capture is cut at the pane's width, so also
+        # check that nothing was cut: the coach's line and the whole list of what to say.
+        # (`capture-pane -J` cannot tell: a row drawn exactly 80 cells wide is flagged as
+        # wrapped into the next.)
+        assert all(len(line) <= 80 for line in pane.splitlines()), pane
+        assert "Coach: Paused. Say resume when you're ready." in pane, pane
+        say = " ".join(line.strip() for line in pane.splitlines() if "·" in line)
+        assert say.startswith("Say: resume · stop") and say.endswith("end session"), pane
+        assert "…" not in pane, pane
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=10)
+        subprocess.run(["tmux", "-L", SERVER.socket, "kill-server"], capture_output=True,
+                       timeout=10)

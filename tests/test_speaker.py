@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from coach.core.actions import CueKind
 from coach.voice.on_air import OnAir
-from coach.voice.player import AudioDeviceError, Player
+from coach.voice.player import OUTPUT_RATE, AudioDeviceError, Player, resample, to_float32
 from coach.voice.speaker import (
     RATE_LIMITS,
     VOLUME_LIMITS,
@@ -79,8 +80,20 @@ def test_line_reaches_the_sink_and_on_air_brackets_it(speaker, sink_recorder) ->
     time.sleep(0.3)  # the monitor's own latency
     airing = on_air._airings[-1]
     assert airing.text == SHORT and airing.ended is not None
-    duration = spk.renderer.render(SHORT, rate=int(spk.rate)).duration
-    assert abs((airing.ended - airing.started) - duration) < 0.05
+    rendered = spk.renderer.render(SHORT, rate=int(spk.rate))
+    duration = rendered.duration
+    # Time on air as the sink heard it, counted in samples (no wall clock involved): from the
+    # first sound to the last, it equals that span in what was rendered, so the whole line
+    # played at its own speed, nothing dropped or cut. (OnAir's own end is start + length,
+    # computed from the render: comparing the two could never fail.)
+    _, heard = sink_recorder.signal()
+    played = resample(to_float32(rendered.samples), rendered.sample_rate, OUTPUT_RATE)
+    sink_sound = np.flatnonzero(np.abs(heard) > 0.003)
+    line_sound = np.flatnonzero(np.abs(played) * spk.volume > 0.003)
+    assert sink_sound.size, sink_recorder.describe()
+    on_air_at_sink = (sink_sound[-1] - sink_sound[0]) / sink_recorder.rate
+    in_render = (line_sound[-1] - line_sound[0]) / OUTPUT_RATE
+    assert abs(on_air_at_sink - in_render) < 0.02, (on_air_at_sink, in_render)
     loud = sink_recorder.loud_times(LOUD)
     assert loud, f"nothing reached the sink: {sink_recorder.describe()}"
     # blocks are stamped on arrival, after the sink and monitor latency (~40-100 ms)

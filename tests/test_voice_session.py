@@ -250,15 +250,21 @@ def test_doctor_on_virtual_devices(virtual_audio):
     assert process.returncode == 0, out
 
 
-def test_no_microphone_suggests_text_mode(tmp_path):
+@pytest.mark.parametrize("device", [("--input-device", "no-such-microphone"), ()],
+                         ids=["named microphone", "default microphone"])
+def test_no_microphone_suggests_text_mode(tmp_path, device):
+    """No sound server at all: neither the named nor the default microphone opens."""
     env = {**os.environ, "PULSE_SERVER": "unix:/nonexistent", "MASSAGE_COACH_DATA": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--quiet", "--no-screen",
-         "--input-device", "no-such-microphone"],
+        [sys.executable, "-m", "coach", "run", VOICE_TEST, "--quiet", "--no-screen", *device],
         capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
-    assert result.returncode == 2
+    assert result.returncode == 2, result.stderr
     assert "--text" in result.stderr
+    assert ("input device 'no-such-microphone'" if device else "the default input device") in \
+        result.stderr, result.stderr
+    assert "--input-device" in result.stderr  # the option `run` has (it said --device)
     assert "Traceback" not in result.stderr
+    assert "coach:" not in result.stdout  # refused before a word was said
 
 
 def test_a_missing_english_model_is_refused_before_a_word_is_said(tmp_path):

@@ -183,6 +183,12 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
                 if recorder is not None:
                     recorder.keep(pcm, at)
                 for heard in listener.process(pcm, at):
+                    if isinstance(heard.event, CommandHeard):
+                        # The moment a command is decided, on the system-wide monotonic clock:
+                        # tests measure from here how soon the speaker falls silent (barge-in).
+                        log.info("decided %s at monotonic %.4f (speech %.4f-%.4f)",
+                                 heard.event.intent.value, time.monotonic(),
+                                 heard.speech_started, heard.speech_ended)
                     runner.events.put(heard.event)
                     if recorder is not None:
                         label = "note" if isinstance(heard.event, NoteTaken) else getattr(

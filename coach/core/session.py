@@ -36,7 +36,7 @@ from coach.core.actions import (
 )
 from coach.core.clock import Clock
 from coach.core.command_suggestion import not_a_command_reply
-from coach.core.commands import DEFAULT_ADVANCE_WORD, Intent, parse
+from coach.core.commands import BARGE_IN_INTENTS, DEFAULT_ADVANCE_WORD, Intent, parse
 from coach.core.events import (
     CommandHeard,
     DeviceProblem,
@@ -119,6 +119,10 @@ class Session:
     def handle(self, event: Event) -> list[Action]:
         """React to one event. Unknown or out-of-place input never raises or corrupts state."""
         if self.phase is Phase.ENDED:
+            # The closing lines may still be on the air: the words that work while the coach
+            # talks ("stop", "wait", "ouch") silence it; nothing else is acted on.
+            if isinstance(event, CommandHeard) and event.intent in BARGE_IN_INTENTS:
+                return [StopSpeaking()]
             return []
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
