@@ -62,16 +62,18 @@ def _tried_everything(driver: Driver) -> set[str]:
 def _move_on(driver: Driver) -> None:
     """What a person does next: answer, choose, resume, let a hold run, or move on."""
     phase = driver.session.phase
-    if phase is Phase.SCREENING:
-        driver.say("no")
+    if phase is Phase.SCREENING:  # no to each question, then yes to the read-back
+        driver.say("yes" if driver.session.screening.reading_back else "no")
     elif phase is Phase.CHOOSE_SIDE:
         driver.say("left")
     elif phase is Phase.PAUSED:
         driver.say("resume")
     elif phase is Phase.HOLD:
         driver.wait(HOLD_STEP_SECONDS)
-    elif driver.session.pressure_talk.ouch_open or driver.session.pressure_talk.checkin_open:
+    elif driver.session.pressure_talk.ouch_open:
         driver.say("yes")
+    elif driver.session.pressure_talk.checkin_open:  # a choice question takes a choice
+        driver.say("that's good" if driver.session.pressure_talk.checkin.choices else "yes")
     else:
         driver.say(DEFAULT_ADVANCE_WORD)
 

@@ -170,13 +170,16 @@ EXPECTED: dict[Intent, dict[str, str | None]] = {
                      hold_decision=r"Staying\. I'll check again in a minute",
                      optional=r"Skipping it\.",
                      note_read_back=r"Deleted\. Say take a note to try again\."),
-    Intent.LEFT: table(ON_LEFT, **{state: r"We started with the left side\."
-                                   for state in ("welcome", "screening", "step")},
+    # No side is chosen during the safety questions: a side there asks for yes or no (issue 13).
+    Intent.LEFT: table(ON_LEFT, welcome=r"Please answer yes or no first\.",
+                       screening=r"Please answer yes or no first\.",
+                       step=r"We started with the left side\.",
                        choose_side=r"Starting with the left side\.",
                        setup=r"Starting with the left side\.",
                        optional=r"This routine doesn't switch sides\."),
-    Intent.RIGHT: table(ON_LEFT, **{state: r"We started with the left side\."
-                                    for state in ("welcome", "screening", "step")},
+    Intent.RIGHT: table(ON_LEFT, welcome=r"Please answer yes or no first\.",
+                        screening=r"Please answer yes or no first\.",
+                        step=r"We started with the left side\.",
                         choose_side=r"Starting with the right side\.",
                         setup=r"Starting with the right side\.",
                         optional=r"This routine doesn't switch sides\."),
