@@ -1,4 +1,10 @@
-"""Text to PCM: render a sentence to 16-bit samples with pyttsx3 (espeak-ng driver).
+"""Text to PCM: the speech back-ends' common interface, and the pyttsx3 (espeak-ng) back-end.
+
+Two back-ends render a line to 16-bit samples behind one interface (`SpeechRenderer`): Piper's
+neural voice (`coach/voice/piper_tts.py`, the default when installed) and pyttsx3 driving
+espeak-ng (here: the fallback, and the way to use any voice installed on the system).
+`coach/voice/tts_select.py` picks one. Both read `spoken_text.speakable(text)`, so numbers and
+durations are words whichever voice speaks, and both cache renders in a `RenderCache`.
 
 Why render instead of `engine.say()`: rendering to a WAV and playing it ourselves through
 sounddevice tells us exactly when our own voice is on the air (the listener needs that), lets
@@ -39,9 +45,11 @@ import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import numpy as np
+
+from coach.voice.spoken_text import speakable
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +90,7 @@ class Rendered:
     voice: str | None
     rate: int
     render_seconds: float  # wall time of the synthesis (0.0 for a cache hit)
-    engine: str  # "pyttsx3" or "espeak-ng"
+    engine: str  # "piper", "pyttsx3" or "espeak-ng"
 
     @property
     def duration(self) -> float:
@@ -91,6 +99,89 @@ class Rendered:
     def with_volume(self, volume: float) -> np.ndarray:
         """The samples as float32 in [-1, 1] scaled by `volume` (0..1)."""
         return (self.samples.astype(np.float32) / 32768.0) * float(np.clip(volume, 0.0, 1.0))
+
+
+class SpeechRenderer(Protocol):
+    """What the speaker needs from a speech back-end (`Renderer`, `PiperRenderer`).
+
+    `rate` is in words per minute on one scale for both back-ends (calibrated so that a rate
+    gives about the same pace in either voice); `default_rate` is the back-end's calm default.
+    """
+
+    name: str  # "piper" or "pyttsx3"
+    default_rate: int
+    rate: int
+    voice_id: str | None
+
+    def start(self) -> None: ...
+    def close(self) -> None: ...
+    def list_voices(self) -> list[VoiceInfo]: ...
+    def resolve_voice(self, wanted: str) -> VoiceInfo: ...
+    def describe(self) -> str: ...
+    def render(self, text: str, voice: str | None = None, rate: int | None = None) -> Rendered: ...
+
+
+CacheKey = tuple[str, str | None, int]
+
+
+class RenderCache:
+    """LRU of rendered lines keyed by (text, voice, rate): routines repeat the same lines.
+
+    Thread-safe, and each line renders once: a thread asking for a line that another thread is
+    rendering (the speaker's look-ahead, say) waits for that render instead of repeating it.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: collections.OrderedDict[CacheKey, Rendered] = collections.OrderedDict()
+        self._rendering: dict[CacheKey, threading.Event] = {}
+
+    def get_or_render(self, key: CacheKey, render: Callable[[], Rendered]) -> Rendered:
+        """The cached render for `key`, else `render()`'s result (stored)."""
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None:
+                    self._items.move_to_end(key)
+                    return hit
+                busy = self._rendering.get(key)
+                if busy is None:
+                    mine = self._rendering[key] = threading.Event()
+                    break
+            busy.wait()  # then look again: stored, or that render failed and we try ourselves
+        try:
+            return self.put(key, render())
+        finally:
+            with self._lock:
+                del self._rendering[key]
+            mine.set()
+
+    def get(self, key: CacheKey) -> Rendered | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: CacheKey, rendered: Rendered) -> Rendered:
+        """Store and return `rendered` (or the render already stored under `key`, so two
+        threads rendering the same line at once hand out one object)."""
+        with self._lock:
+            kept = self._items.setdefault(key, rendered)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return kept
+
+
+def line_text(text: str) -> str:
+    """The words to render for `text` (numbers as words, spacing collapsed); refuses nothing to
+    say with ValueError."""
+    words = speakable(text)
+    if not words:
+        raise ValueError("nothing to say")
+    return words
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +284,9 @@ class Renderer:
     Thread-safe: calls are serialised by a lock (pyttsx3 must never see two renders at once).
     """
 
+    name = "pyttsx3"
+    default_rate = DEFAULT_RATE_WPM
+
     def __init__(
         self,
         voice: str | None = None,
@@ -205,10 +299,7 @@ class Renderer:
         self.timeout = timeout
         self.allow_fallback = allow_fallback
         self._lock = threading.RLock()
-        self._cache: collections.OrderedDict[tuple[str, str | None, int], Rendered] = (
-            collections.OrderedDict()
-        )
-        self._cache_size = cache_size
+        self._cache = RenderCache(cache_size)
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: mp.connection.Connection | None = None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="coach-tts-")
@@ -310,6 +401,9 @@ class Renderer:
             self._tmpdir.cleanup()
 
     # -- voices ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        return f"pyttsx3 (espeak-ng), voice {self.voice_id or 'default'}"
+
     def list_voices(self) -> list[VoiceInfo]:
         with self._lock:
             if self._voices is None:
@@ -342,23 +436,14 @@ class Renderer:
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, text: str, voice: str | None = None, rate: int | None = None) -> Rendered:
-        """Render `text` (blocking; ~10-30 ms for a sentence). Cached by (text, voice, rate)."""
-        text = " ".join(text.split())
-        if not text:
-            raise ValueError("nothing to say")
+        """Render `text` (blocking; ~10-30 ms for a sentence). Cached by (text, voice, rate).
+        The result's `text` is what was spoken (`line_text`)."""
+        text = line_text(text)
         with self._lock:
             voice_id = self.resolve_voice(voice).id if voice else self.voice_id
             wpm = clamp_rate(rate if rate is not None else self.rate)
-            key = (text, voice_id, wpm)
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-            rendered = self._render_uncached(text, voice_id, wpm)
-            self._cache[key] = rendered
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            return rendered
+            return self._cache.get_or_render(
+                (text, voice_id, wpm), lambda: self._render_uncached(text, voice_id, wpm))
 
     def _render_uncached(self, text: str, voice_id: str | None, wpm: int) -> Rendered:
         self._counter += 1
