@@ -109,8 +109,8 @@ class Speaker:
         self.player = Player(on_air, device=device, reference=reference)
         self.player.check_device()
         self._own_renderer = renderer is None
-        # Piper chosen on its own (no --tts) may still fail to load: then pyttsx3 speaks
-        self._fallback_voice: str | None = voice if renderer is None and tts is None else None
+        # Piper chosen on its own (no --tts) may still fail to load: then pyttsx3 speaks, in
+        # its default voice (the two back-ends' voices have different names)
         self._may_fall_back = renderer is None and tts is None
         self.renderer: SpeechRenderer = (
             renderer if renderer is not None else make_renderer(tts, voice=voice, rate=rate))
@@ -291,7 +291,7 @@ class Speaker:
                 raise
             log.warning("%s; speaking with pyttsx3 (espeak-ng) instead", exc)
             self._may_fall_back = False
-            self.renderer = Renderer(voice=self._fallback_voice)
+            self.renderer = Renderer()
             self.renderer.start()
             return self.renderer.render(text, rate=clamp_rate(rate))
 
