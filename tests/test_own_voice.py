@@ -1,7 +1,7 @@
 """The coach's own voice fires nothing: every line of every shipped routine, really spoken.
 
-Each distinct line a session can say from a routine is rendered by the real TTS (pyttsx3, the
-same renderer the speaker uses), comes back through a simulated room to the microphone, and goes
+Each distinct line a session can say from a routine is rendered by the real TTS (each back-end:
+Piper's voice, the default, and pyttsx3's espeak-ng; the renderers the speaker uses), comes back through a simulated room to the microphone, and goes
 through the same path as in a session: the echo canceller (against exactly what was played),
 then the real listener while `OnAir` marks the coach as speaking. Not one command may fire.
 """
@@ -19,7 +19,7 @@ from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.echo import EchoCanceller, PlaybackReference, speexdsp_error
 from coach.voice.listener import Listener
 from coach.voice.on_air import OnAir
-from coach.voice.tts import Renderer
+from coach.voice.tts_select import make_renderer
 
 needs_speex = pytest.mark.skipif(speexdsp_error() is not None,
                                  reason=f"libspeexdsp missing: {speexdsp_error()}")
@@ -46,9 +46,9 @@ def all_lines() -> list[str]:
     return sorted(lines)
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    with_renderer = Renderer()
+@pytest.fixture(scope="module", params=["piper", "pyttsx3"])
+def renderer(request):
+    with_renderer = make_renderer(request.param)
     with_renderer.start()
     yield with_renderer
     with_renderer.close()
@@ -74,7 +74,7 @@ def test_every_routine_line_spoken_by_the_coach_fires_nothing(renderer):
     for line in lines:
         rendered = renderer.render(line)
         voice = ta.resample(rendered.samples.astype(np.float32) / 32768.0, rendered.sample_rate)
-        spans.append((line, cursor, cursor + voice.size))
+        spans.append((rendered.text, cursor, cursor + voice.size))  # on air as the speaker does
         played += [voice, np.zeros(int(0.4 * ta.SAMPLE_RATE), np.float32)]
         cursor += voice.size + int(0.4 * ta.SAMPLE_RATE)
     played_audio = np.concatenate(played)
@@ -117,8 +117,9 @@ ONCE_FIRED = (
 )
 
 
+@pytest.mark.parametrize("tts", ["piper", "pyttsx3"])
 @pytest.mark.parametrize("phase", ["screening", "step"])
-def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(phase):
+def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(phase, tts):
     """Worst case: the coach's voice reaches the listener uncancelled (libspeexdsp missing, or
     the benchmark's own-voice row). Each line is rendered by the real TTS, played at half
     volume over a -60 dBFS floor (`bench.measure.own_voice_stream`), and heard on air in that
@@ -129,7 +130,7 @@ def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_cancel
     from bench.measure import own_voice_stream
 
     context = tuple(to_phase(Phase(phase)).session.active_intents())
-    own = own_voice_stream(ONCE_FIRED)  # the benchmark's own-voice stream, of these lines
+    own = own_voice_stream(ONCE_FIRED, tts=tts)  # the benchmark's own-voice stream of these
     listener = Listener(PocketsphinxRecognizer(), on_air=own.on_air)
     listener.set_context(context)
     heard = []

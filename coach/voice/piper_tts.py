@@ -143,12 +143,36 @@ def load_in_background(file: PiperVoiceFile) -> _Load:
         return record
 
 
+def open_voice(file: PiperVoiceFile) -> Any:
+    """A `piper.PiperVoice` on an onnxruntime session tuned for a shared 2-core laptop.
+
+    Measured here (load average 5-8 from other jobs): Piper's own `PiperVoice.load` (graph
+    optimisation on, one thread per core, spinning threads) took 0.5-1.9 s to load and burnt
+    0.15 CPU s per second of speech; with optimisation off, one thread and no spinning the load
+    takes 0.25 s and synthesis 0.085 CPU s per second of speech (the same output). One thread
+    leaves the other core to the recognizer, which loads and listens at the same time.
+    """
+    import json
+
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = onnxruntime.InferenceSession(str(file.model), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    config = PiperConfig.from_dict(json.loads(file.config.read_text(encoding="utf-8")))
+    return PiperVoice(config=config, session=session)
+
+
 def _load(file: PiperVoiceFile, record: _Load) -> None:
     started = time.monotonic()
     try:
-        from piper import PiperVoice
-
-        record.voice = PiperVoice.load(file.model, config_path=file.config)
+        record.voice = open_voice(file)
         record.seconds = time.monotonic() - started
         log.info("Piper voice %s loaded in %.2f s", file.id, record.seconds)
     except Exception as exc:  # noqa: BLE001 - reported to whoever renders with it
@@ -180,8 +204,12 @@ class PiperRenderer:
     default_rate = DEFAULT_RATE_WPM
 
     def __init__(self, voice: str | None = None, rate: int | None = None,
-                 cache_size: int = 128, load_timeout: float = 30.0) -> None:
+                 cache_size: int = 128, load_timeout: float = 30.0,
+                 variation: bool = True) -> None:
+        """`variation` False turns off the voice's random variation (noise scales 0): the same
+        text then renders to the same samples, as the benchmark's synthesized speaker needs."""
         self.rate = clamp_rate(rate if rate is not None else DEFAULT_RATE_WPM)
+        self.variation = variation
         self.load_timeout = load_timeout
         self._voices = installed_voices()
         if not self._voices:
@@ -262,6 +290,8 @@ class PiperRenderer:
         voice = self._voice(voice_id)
         started = time.monotonic()
         config = SynthesisConfig(length_scale=self.length_scale(wpm))
+        if not self.variation:
+            config.noise_scale = config.noise_w_scale = 0.0
         try:
             chunks = [chunk for chunk in voice.synthesize(with_pronunciations(words), config)]
         except Exception as exc:  # noqa: BLE001 - onnxruntime and espeak errors vary

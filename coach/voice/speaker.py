@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
+
+import numpy as np
 
 from coach.core.actions import CueKind
 from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
 from coach.voice.on_air import OnAir
 from coach.voice.player import AudioDeviceError, Player
-from coach.voice.piper_tts import VoiceLoadError
+from coach.voice.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
 from coach.voice.tts import (
     DEFAULT_RATE_WPM,
     Rendered,
@@ -55,12 +58,24 @@ VOLUME_LIMITS = (0.2, 1.0)  # never fully silent by accident: "quieter" x 10 sta
 DEFAULT_VOLUME = 0.85  # leave headroom for "louder"
 
 
+# a sentence ends at . ! or ? followed by a space and a capital or digit ("e.g. this" does not)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def split_first_sentence(text: str) -> tuple[str, str] | None:
+    """(first sentence, the rest) of a line of several sentences, else None."""
+    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 @dataclass
 class _Item:
     text: str | None  # None for a cue
     utterance_id: int = 0
     cue: CueKind | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    report: bool = True  # False: part of a line whose last part reports it
+    pause_after: float = 0.0  # seconds of silence played after it
 
 
 class Speaker:
@@ -126,6 +141,7 @@ class Speaker:
         self._current: _Item | None = None
         self._playing = False  # the worker is playing: the look-ahead may render
         self._looked_ahead: collections.deque[tuple[str, int]] = collections.deque(maxlen=64)
+        self._said_anything = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._thread.start()
@@ -135,13 +151,23 @@ class Speaker:
 
     # -- the runner's interface --------------------------------------------------------------
     def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
-        """Queue a line. `urgent` drops everything queued, cuts the current line, says this."""
+        """Queue a line. `urgent` drops everything queued, cuts the current line, says this.
+
+        The very first line is played a sentence ahead: its first sentence ("Welcome.") renders
+        in ~0.1 s and plays while the rest renders, so the first word comes sooner.
+        """
         item = _Item(text=text, utterance_id=utterance_id)
         with self._cond:
             if self._closed:
                 raise RuntimeError("speaker is closed")
             if urgent:
                 self._cut_locked()
+            split = None if self._said_anything else split_first_sentence(text)
+            self._said_anything = True
+            if split is not None:
+                self._queue.append(_Item(text=split[0], utterance_id=utterance_id, report=False,
+                                         pause_after=SENTENCE_PAUSE_SECONDS))
+                item.text = split[1]
             self._queue.append(item)
             self._cond.notify_all()
 
@@ -220,7 +246,7 @@ class Speaker:
             self.player.stop()
 
     def _report(self, item: _Item, interrupted: bool) -> None:
-        if item.text is None or self.on_finished is None:
+        if item.text is None or not item.report or self.on_finished is None:
             return
         try:
             self.on_finished(item.utterance_id, interrupted)
@@ -268,6 +294,9 @@ class Speaker:
                 rendered = self._render(item.text, rate)
                 # on the air: the words spoken ("thirty seconds" for "30 s"), for the listener
                 samples, sr, text = rendered.samples, rendered.sample_rate, rendered.text
+                if item.pause_after:
+                    pause = np.zeros(int(item.pause_after * sr), dtype=samples.dtype)
+                    samples = np.concatenate([samples, pause])
             if item.cancel.is_set():
                 return True
             with self._cond:

@@ -34,6 +34,11 @@ SAMPLE_RATE = 16_000
 VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland")
 """espeak-ng voices used for synthesized commands: accents and a female variant."""
 
+PIPER_PREFIX = "piper:"
+PIPER_SPEAKER = PIPER_PREFIX + "en_US-joe-medium"
+"""Piper's neural voice as a synthesized speaker (`synthesize` takes it like an espeak voice):
+more natural than espeak-ng's, and not the coach's voice when the coach speaks with pyttsx3."""
+
 RATES: tuple[int, ...] = (140, 170, 200)
 """espeak-ng speaking rates (words per minute): slow, normal, hurried."""
 
@@ -217,17 +222,36 @@ def _espeak(text: str, voice: str, rate: int, pitch: int) -> bytes:
         return Path(tmp.name).read_bytes()
 
 
+@functools.lru_cache(maxsize=4)
+def _piper_renderer(voice: str):  # noqa: ANN202 - a PiperRenderer, imported lazily
+    from coach.voice.piper_tts import PiperRenderer
+
+    return PiperRenderer(voice=voice, cache_size=0, variation=False)
+
+
+@functools.lru_cache(maxsize=2048)
+def _piper(text: str, voice: str, rate: int) -> np.ndarray:
+    rendered = _piper_renderer(voice).render(text, rate=rate)
+    out = resample(rendered.samples.astype(np.float32) / 32768.0, rendered.sample_rate)
+    out.setflags(write=False)
+    return out
+
+
 def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50,
                floor_dbfs: float | None = -60.0, seed: int = 0, level_dbfs: float = -20.0) -> np.ndarray:
-    """Speak `text` with espeak-ng (deterministic) -> float32 16 kHz, with a noise floor.
+    """Speak `text` with espeak-ng, or with Piper for a `PIPER_PREFIX` voice (both
+    deterministic) -> float32 16 kHz, with a noise floor.
 
     The speech is scaled to `level_dbfs` active RMS, a normal conversational level at a laptop mic.
-    No padding is added: use `pad` for the quiet before and after.
+    No padding is added: use `pad` for the quiet before and after. `pitch` is espeak's only.
     """
-    data = _espeak(text, voice, rate, pitch)
-    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-        Path(tmp.name).write_bytes(data)
-        samples = load_wav(tmp.name)
+    if voice.startswith(PIPER_PREFIX):
+        samples = np.array(_piper(text, voice[len(PIPER_PREFIX):], rate))
+    else:
+        data = _espeak(text, voice, rate, pitch)
+        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+            Path(tmp.name).write_bytes(data)
+            samples = load_wav(tmp.name)
     rms = active_rms(samples)
     if rms > 0:
         samples = samples / rms * 10 ** (level_dbfs / 20)
