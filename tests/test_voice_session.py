@@ -231,7 +231,8 @@ def test_doctor_on_virtual_devices(virtual_audio):
                                                   silence(0.5)]))
     out, _ = process.communicate(timeout=60)
     assert "the microphone hears you" in out, out
-    assert "spoke a test line" in out, out
+    assert "spoke a test line with Piper neural voice en_US-joe-medium" in out, out
+    assert "speech out: Piper neural voice en_US-joe-medium" in out, out
     assert "speech recognition: pocketsphinx" in out
     assert process.returncode == 0, out
 
