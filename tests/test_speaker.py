@@ -203,6 +203,26 @@ def test_a_piper_voice_that_fails_to_load_falls_back_to_pyttsx3(virtual_audio, t
             chosen.renderer.render(SHORT)
 
 
+def test_the_first_line_starts_with_its_first_sentence(virtual_audio, renderer,
+                                                       sink_recorder) -> None:
+    """The session's first line plays a sentence ahead (so its first word comes sooner), and is
+    still one line to the runner: one report, after the last sentence."""
+    finished = Finished()
+    on_air = OnAir()
+    with Speaker(on_air, renderer=renderer, on_finished=finished) as spk:
+        spk.say("Welcome. This is the voice test, spoken in two parts.", utterance_id=1)
+        spk.say("Welcome. A later line stays whole.", utterance_id=2)
+        finished.wait_for(2)
+    assert [c[:2] for c in finished.calls] == [(1, False), (2, False)]
+    assert [a.text for a in on_air._airings] == [
+        "Welcome.", "This is the voice test, spoken in two parts.",
+        "Welcome. A later line stays whole."]
+    head, rest = on_air._airings[:2]
+    spoken = renderer.render("Welcome.", rate=int(spk.rate)).duration
+    assert head.ended - head.started >= spoken + 0.2  # a sentence's pause after it
+    assert rest.started - head.ended < 0.3  # and no wait for the rest: it was rendered meanwhile
+
+
 def test_adjust_clamps(virtual_audio, renderer) -> None:
     with Speaker(OnAir(), renderer=renderer, rate=165, volume=0.85) as spk:
         spk.adjust(rate_steps=+1)
