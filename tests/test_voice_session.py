@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -184,8 +185,10 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
                                                                           tmp_path):
     env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
     coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx", env=env)
-    # The coach speaks its welcome through the sink; the monitor feeds it back as the
-    # microphone, so everything it says is heard by its own listener.
+    # The coach speaks its welcome through the sink (in Piper's voice, the default); the
+    # monitor feeds it back as the microphone, so everything it says is heard by its own
+    # listener.
+    coach.expect(r"Speaking with Piper neural voice en_US-joe-medium", timeout=60)
     coach.expect(r"Say continue when you're ready to begin", timeout=60)
     # let it finish speaking every line (~12 s in real time): its own voice must fire nothing
     wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=40)
@@ -275,3 +278,20 @@ def test_a_model_that_fails_to_load_while_the_welcome_plays_ends_the_session(tmp
     assert result.returncode == 2, result.stderr
     assert "Error:" in result.stderr and "Traceback" not in result.stderr
     assert "coach: Ending the session here." in result.stdout
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize("tts, voice", [("pyttsx3", "pyttsx3 (espeak-ng)"),
+                                        ("piper", "Piper neural voice en_US-joe-medium")])
+def test_a_session_speaks_with_the_voice_chosen(virtual_audio, sink_recorder, tmp_path, tts,
+                                                voice):
+    """`--tts pyttsx3` still speaks a whole session's opening, as Piper (the default) does."""
+    env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
+    coach = CoachProcess(VOICE_TEST, "--text", "--no-screen", "--tts", tts, env=env)
+    coach.expect("Speaking with " + re.escape(voice), timeout=60)
+    coach.expect(r"Welcome\. This is", timeout=30)
+    wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=60)
+    loud = sink_recorder.loud_times(0.01)
+    assert len(loud) * 0.01 > 3.0, sink_recorder.describe()  # seconds of speech on the speaker
+    coach.type("end session")
+    coach.expect(r"Ending the session here", timeout=30)

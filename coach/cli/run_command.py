@@ -72,14 +72,16 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                                             detail=str(error)))
 
     try:
-        return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
-                       device=device_spec(device), on_finished=runner.speech_finished,
-                       on_error=output_failed, reference=reference, tts=tts)
+        speaker = Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
+                          device=device_spec(device), on_finished=runner.speech_finished,
+                          on_error=output_failed, reference=reference, tts=tts)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
         log.warning("speech output unavailable: %s", error)
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
                    f"Use --quiet to skip speech on purpose.", err=True)
         return SilentSpeaker(on_finished=runner.speech_finished)
+    click.echo(f"Speaking with {speaker.renderer.describe()}", err=True)
+    return speaker
 
 
 def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
