@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from coach.voice.testaudio import active_rms
-from coach.voice.tts import (
+from coach.voice.rendering import (
     RenderCache,
     Rendered,
     TTSError,

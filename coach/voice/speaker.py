@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -33,14 +32,9 @@ from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
 from coach.voice.on_air import OnAir
 from coach.voice.player import AudioDeviceError, Player
 from coach.voice.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
-from coach.voice.tts import (
-    DEFAULT_RATE_WPM,
-    Rendered,
-    Renderer,
-    SpeechRenderer,
-    TTSError,
-    clamp_rate,
-)
+from coach.voice.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
+from coach.voice.spoken_text import split_first_sentence
+from coach.voice.tts import DEFAULT_RATE_WPM, Renderer
 from coach.voice.tts_select import make_renderer
 
 if TYPE_CHECKING:
@@ -56,16 +50,6 @@ RATE_LIMITS = (100, 260)  # slower than 100 drags; faster than 260 is hard to fo
 VOLUME_STEP = 0.15
 VOLUME_LIMITS = (0.2, 1.0)  # never fully silent by accident: "quieter" x 10 stays audible
 DEFAULT_VOLUME = 0.85  # leave headroom for "louder"
-
-
-# a sentence ends at . ! or ? followed by a space and a capital or digit ("e.g. this" does not)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
-
-
-def split_first_sentence(text: str) -> tuple[str, str] | None:
-    """(first sentence, the rest) of a line of several sentences, else None."""
-    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
 @dataclass

@@ -112,6 +112,16 @@ def _ordinal(match: re.Match[str]) -> str:
     return f"{head} {last}".strip()
 
 
+# a sentence ends at . ! or ? followed by a space and a capital or digit ("e.g. this" does not)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def split_first_sentence(text: str) -> tuple[str, str] | None:
+    """(first sentence, the rest) of a line of several sentences, else None."""
+    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def speakable(text: str) -> str:
     """`text` with numbers, ranges, units and a few symbols as words, and spacing tidied.
 

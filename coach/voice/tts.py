@@ -1,8 +1,9 @@
 """Text to PCM: the speech back-ends' common interface, and the pyttsx3 (espeak-ng) back-end.
 
-Two back-ends render a line to 16-bit samples behind one interface (`SpeechRenderer`): Piper's
-neural voice (`coach/voice/piper_tts.py`, the default when installed) and pyttsx3 driving
-espeak-ng (here: the fallback, and the way to use any voice installed on the system).
+Two back-ends render a line to 16-bit samples behind one interface (`rendering.SpeechRenderer`,
+re-exported here with the other shared parts): Piper's neural voice (`coach/voice/piper_tts.py`,
+the default when installed) and pyttsx3 driving espeak-ng (here: the fallback, and the way to use
+any voice installed on the system).
 `coach/voice/tts_select.py` picks one. Both read `spoken_text.speakable(text)`, so numbers and
 durations are words whichever voice speaks, and both cache renders in a `RenderCache`.
 
@@ -30,7 +31,6 @@ not inside espeak, so a "louder" command never needs a re-render and the cache k
 
 from __future__ import annotations
 
-import collections
 import logging
 import multiprocessing as mp
 import multiprocessing.connection
@@ -43,145 +43,35 @@ import tempfile
 import threading
 import time
 import wave
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any
 
 import numpy as np
 
-from coach.voice.spoken_text import speakable
+from coach.voice.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    VOICE_PEAK_DBFS,
+    CacheKey,
+    RenderCache,
+    Rendered,
+    SpeechRenderer,
+    TTSError,
+    UnknownVoiceError,
+    VoiceInfo,
+    clamp_rate,
+    line_text,
+    normalise_peak,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE_WPM = 165  # a calm pace for instructions; espeak's own default (175-200) feels rushed
-MIN_RATE_WPM = 80
-MAX_RATE_WPM = 300
-VOICE_PEAK_DBFS = -3.0
 INSTALL_HINT = "install it with `apt-get install espeak-ng libespeak-ng1` (Debian/Ubuntu)"
-
-
-class TTSError(RuntimeError):
-    """Speech could not be rendered."""
 
 
 class EspeakMissingError(TTSError):
     """pyttsx3's espeak driver could not load libespeak-ng; the message says what to install."""
-
-
-class UnknownVoiceError(TTSError):
-    """No installed voice matches the requested id or name."""
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str  # e.g. "gmw/en-us"
-    name: str  # e.g. "English (America)"
-    languages: tuple[str, ...]
-    gender: str | None = None
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A rendered line: mono int16 samples at `sample_rate`, peak-normalised to about -3 dBFS."""
-
-    samples: np.ndarray  # int16, shape (n,)
-    sample_rate: int
-    text: str
-    voice: str | None
-    rate: int
-    render_seconds: float  # wall time of the synthesis (0.0 for a cache hit)
-    engine: str  # "piper", "pyttsx3" or "espeak-ng"
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
-
-    def with_volume(self, volume: float) -> np.ndarray:
-        """The samples as float32 in [-1, 1] scaled by `volume` (0..1)."""
-        return (self.samples.astype(np.float32) / 32768.0) * float(np.clip(volume, 0.0, 1.0))
-
-
-class SpeechRenderer(Protocol):
-    """What the speaker needs from a speech back-end (`Renderer`, `PiperRenderer`).
-
-    `rate` is in words per minute on one scale for both back-ends (calibrated so that a rate
-    gives about the same pace in either voice); `default_rate` is the back-end's calm default.
-    """
-
-    name: str  # "piper" or "pyttsx3"
-    default_rate: int
-    rate: int
-    voice_id: str | None
-
-    def start(self) -> None: ...
-    def close(self) -> None: ...
-    def list_voices(self) -> list[VoiceInfo]: ...
-    def resolve_voice(self, wanted: str) -> VoiceInfo: ...
-    def describe(self) -> str: ...
-    def render(self, text: str, voice: str | None = None, rate: int | None = None) -> Rendered: ...
-
-
-CacheKey = tuple[str, str | None, int]
-
-
-class RenderCache:
-    """LRU of rendered lines keyed by (text, voice, rate): routines repeat the same lines.
-
-    Thread-safe, and each line renders once: a thread asking for a line that another thread is
-    rendering (the speaker's look-ahead, say) waits for that render instead of repeating it.
-    """
-
-    def __init__(self, size: int = 128) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._items: collections.OrderedDict[CacheKey, Rendered] = collections.OrderedDict()
-        self._rendering: dict[CacheKey, threading.Event] = {}
-
-    def get_or_render(self, key: CacheKey, render: Callable[[], Rendered]) -> Rendered:
-        """The cached render for `key`, else `render()`'s result (stored)."""
-        while True:
-            with self._lock:
-                hit = self._items.get(key)
-                if hit is not None:
-                    self._items.move_to_end(key)
-                    return hit
-                busy = self._rendering.get(key)
-                if busy is None:
-                    mine = self._rendering[key] = threading.Event()
-                    break
-            busy.wait()  # then look again: stored, or that render failed and we try ourselves
-        try:
-            return self.put(key, render())
-        finally:
-            with self._lock:
-                del self._rendering[key]
-            mine.set()
-
-    def get(self, key: CacheKey) -> Rendered | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: CacheKey, rendered: Rendered) -> Rendered:
-        """Store and return `rendered` (or the render already stored under `key`, so two
-        threads rendering the same line at once hand out one object)."""
-        with self._lock:
-            kept = self._items.setdefault(key, rendered)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-            return kept
-
-
-def line_text(text: str) -> str:
-    """The words to render for `text` (numbers as words, spacing collapsed); refuses nothing to
-    say with ValueError."""
-    words = speakable(text)
-    if not words:
-        raise ValueError("nothing to say")
-    return words
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,17 +154,6 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1).astype(np.int16)
     return data, rate
-
-
-def _normalise(samples: np.ndarray, peak_dbfs: float = VOICE_PEAK_DBFS) -> np.ndarray:
-    """Scale to a fixed peak so voice level (and the cue/voice ratio) does not depend on voice."""
-    peak = int(np.max(np.abs(samples.astype(np.int32)))) if samples.size else 0
-    if peak == 0:
-        return samples
-    target = 32767 * 10 ** (peak_dbfs / 20)
-    return np.clip(np.round(samples.astype(np.float64) * (target / peak)), -32768, 32767).astype(
-        np.int16
-    )
 
 
 class Renderer:
@@ -476,7 +355,7 @@ class Renderer:
             path.unlink(missing_ok=True)
         elapsed = time.monotonic() - started
         log.debug("rendered %d chars in %.1f ms (%s)", len(text), 1000 * elapsed, engine)
-        return Rendered(_normalise(samples), sr, text, voice_id, wpm, elapsed, engine)
+        return Rendered(normalise_peak(samples), sr, text, voice_id, wpm, elapsed, engine)
 
     @staticmethod
     def _espeak_binary(
@@ -487,10 +366,6 @@ class Renderer:
             cmd += ["-v", voice_id.rsplit("/", 1)[-1]]
         subprocess.run(cmd + ["--", text], check=True, capture_output=True, timeout=30)
         return _read_wav(path)
-
-
-def clamp_rate(wpm: int | float) -> int:
-    return int(min(MAX_RATE_WPM, max(MIN_RATE_WPM, round(wpm))))
 
 
 _default: Renderer | None = None

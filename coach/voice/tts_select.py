@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 
 from coach.voice.piper_tts import PiperRenderer, piper_problem
-from coach.voice.tts import Renderer, SpeechRenderer, TTSError
+from coach.voice.rendering import SpeechRenderer, TTSError
+from coach.voice.tts import Renderer
 
 log = logging.getLogger(__name__)
 
