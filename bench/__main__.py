@@ -160,27 +160,30 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
                     f"{hours * 60:.1f} min", f"{n_fired / hours:.1f} ({n_fired} fired)", "-", "-"))
 
     lines = routine_lines()[: size.own_lines]
-    say(f"coach's own voice: {len(lines)} routine lines through the real TTS")
-    own = own_voice_stream(lines)
     from coach.voice.listener import Listener
 
-    own_listener = Listener(listener.recognizer, on_air=own.on_air)
-    cpu = time.process_time()
-    heard = stream(own_listener, own.samples)
-    totals.cpu_seconds += time.process_time() - cpu
-    hours = len(own.samples) / corpus.ta.SAMPLE_RATE / 3600
-    n_fired = sum(h.fired for h in heard)
-    fired_what = ", ".join(sorted({h.event.text for h in heard if h.fired}))
-    for h in heard:
-        if h.fired:  # which line it was, for whoever chases it
-            lines_on_air = [a.text for a in own.on_air.overlapping(h.speech_started, h.speech_ended)]
-            log.warning("own voice fired %r (confidence %.2f, %s) at %.2f-%.2f s over %s",
-                        h.event.text, h.confidence, "partial" if h.partial else "final",
-                        h.speech_started, h.speech_ended, lines_on_air or "no line")
-    rows.append(Row(f"False accepts from the coach's own voice (on air; {own.lines} lines, "
-                    f"{own.engine})", f"{hours * 60:.1f} min",
-                    f"{n_fired} = {n_fired / hours:.1f} per hour" + (f" ({fired_what})" if fired_what else ""),
-                    "0", verdict(n_fired == 0)))
+    for tts in ("piper", "pyttsx3"):  # the coach's default voice, and its fallback
+        say(f"coach's own voice: {len(lines)} routine lines through the real TTS ({tts})")
+        own = own_voice_stream(lines, tts=tts)
+        own_listener = Listener(listener.recognizer, on_air=own.on_air)
+        cpu = time.process_time()
+        heard = stream(own_listener, own.samples)
+        totals.cpu_seconds += time.process_time() - cpu
+        hours = len(own.samples) / corpus.ta.SAMPLE_RATE / 3600
+        n_fired = sum(h.fired for h in heard)
+        fired_what = ", ".join(sorted({h.event.text for h in heard if h.fired}))
+        for h in heard:
+            if h.fired:  # which line it was, for whoever chases it
+                lines_on_air = [a.text for a in own.on_air.overlapping(h.speech_started,
+                                                                       h.speech_ended)]
+                log.warning("own voice (%s) fired %r (confidence %.2f, %s) at %.2f-%.2f s over %s",
+                            tts, h.event.text, h.confidence, "partial" if h.partial else "final",
+                            h.speech_started, h.speech_ended, lines_on_air or "no line")
+        rows.append(Row(f"False accepts from the coach's own voice (on air; {own.lines} lines, "
+                        f"{own.engine})", f"{hours * 60:.1f} min",
+                        f"{n_fired} = {n_fired / hours:.1f} per hour"
+                        + (f" ({fired_what})" if fired_what else ""),
+                        "0", verdict(n_fired == 0)))
 
     say(f"latency at real-time pace: {size.latency_clips} clips")
     lat_items = corpus.stratified(corpus.synth_grid(), max(1, size.latency_clips // 2), seed=23)

@@ -2,8 +2,9 @@
 
 Why a separate module: the accuracy, false-accept, latency and cost measurements must all hear the
 same material, sampled the same way in `--quick` and full runs, and the smoke test needs a tiny
-version of exactly the same thing. Everything is deterministic (fixed seeds, espeak-ng, sorted
-manifests) so two runs of one size on one machine measure the same clips.
+version of exactly the same thing. Everything is deterministic (fixed seeds, espeak-ng, Piper
+without random variation, sorted manifests) so two runs of one size on one machine measure the
+same clips.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ command as a whole, though plenty of it contains command words ("hurt", "go", "w
 
 BABBLE_VOICES: tuple[str, ...] = ("en-us+m3", "en-gb+f2")
 
+SPEAKERS: tuple[str, ...] = ta.VOICES + (ta.PIPER_SPEAKER,)
+"""Synthesized speakers of commands: espeak-ng's voices and Piper's more natural one (the
+coach's own voice only when the coach speaks with Piper; rendered without random variation,
+so runs stay comparable)."""
+
 
 @dataclass(frozen=True)
 class Clip:
@@ -154,7 +160,7 @@ def real_commands(limit_per_word: int | None = None) -> Iterator[Clip]:
 
 def synth_grid() -> list[tuple[str, str, int, str, float | None]]:
     """Every (phrase, voice, rate, noise, snr) of the full synthesized command set."""
-    return [(p, v, r, kind, snr) for p in all_phrases() for v in ta.VOICES for r in ta.RATES
+    return [(p, v, r, kind, snr) for p in all_phrases() for v in SPEAKERS for r in ta.RATES
             for kind, snr in CONDITIONS]
 
 
@@ -169,7 +175,7 @@ def stratified(grid: Sequence[tuple[str, str, int, str, float | None]], per_cond
         order = phrases[:]
         rng.shuffle(order)
         for i in range(per_condition):
-            out.append((order[i % len(order)], rng.choice(ta.VOICES), rng.choice(ta.RATES), kind, snr))
+            out.append((order[i % len(order)], rng.choice(SPEAKERS), rng.choice(ta.RATES), kind, snr))
     return out
 
 

@@ -188,12 +188,13 @@ class OwnVoice:
     engine: str
 
 
-def own_voice_stream(lines: Sequence[str], gap: float = 0.8) -> OwnVoice:
-    """The lines rendered by the real TTS `Renderer`, end to end, with `OnAir` marking each one
-    in stream time exactly as the speaker would while playing it."""
-    from coach.voice.tts import Renderer
+def own_voice_stream(lines: Sequence[str], gap: float = 0.8, tts: str | None = None) -> OwnVoice:
+    """The lines rendered by the real TTS (`tts`: "piper", "pyttsx3", or None for the speaker's
+    default back-end) at its default rate, end to end, with `OnAir` marking each one in stream
+    time exactly as the speaker would while playing it."""
+    from coach.voice.tts_select import make_renderer
 
-    renderer = Renderer()
+    renderer = make_renderer(tts)
     on_air = OnAir()
     parts: list[np.ndarray] = []
     t = 0.5
@@ -204,7 +205,7 @@ def own_voice_stream(lines: Sequence[str], gap: float = 0.8) -> OwnVoice:
             rendered = renderer.render(line)
             engines.add(rendered.engine)
             speech = ta.resample(rendered.with_volume(0.5), rendered.sample_rate)
-            on_air.started(line, at=t)
+            on_air.started(rendered.text, at=t)  # the words said, as the speaker airs them
             t += len(speech) / ta.SAMPLE_RATE
             on_air.finished(at=t)
             silence = np.zeros(int(gap * ta.SAMPLE_RATE), dtype=np.float32)

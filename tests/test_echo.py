@@ -138,9 +138,16 @@ class _Capture:
                 np.concatenate([c for c, _ in self.cleaned]))
 
 
+# ERLE bounds (whole line, after 2 s) per speech back-end. Piper's voice cancels as well once the
+# filter has converged (28-32 dB after 2 s in 4 runs) but converges more slowly at the start of a
+# session: 4.7-5.3 dB over the whole ~8 s line in 4 runs, against 8.3-13.1 for espeak-ng.
+ERLE_BOUNDS = {"pyttsx3": (10, 15), "piper": (3.5, 15)}
+
+
 @needs_speex
 @pytest.mark.audio
-def test_real_speaker_echo_through_the_virtual_sink(virtual_audio) -> None:
+@pytest.mark.parametrize("tts", sorted(ERLE_BOUNDS))
+def test_real_speaker_echo_through_the_virtual_sink(virtual_audio, tts) -> None:
     """The real Speaker says a long line into the null sink while its monitor is the mic:
     after cancellation the echo energy is far below the raw (ERLE measured and reported)."""
     from coach.voice.on_air import OnAir
@@ -152,7 +159,7 @@ def test_real_speaker_echo_through_the_virtual_sink(virtual_audio) -> None:
     speaker = None
     try:
         capture.wait_flowing()
-        speaker = Speaker(OnAir(), reference=ref, cues=False)
+        speaker = Speaker(OnAir(), reference=ref, cues=False, tts=tts)
         speaker.warm([LONG_LINE])
         speaker.say(LONG_LINE, 1)
         time.sleep(0.5)
@@ -172,12 +179,13 @@ def test_real_speaker_echo_through_the_virtual_sink(virtual_audio) -> None:
     later = loud.copy()
     later[: first + 100] = False  # after 2 s of convergence
     erle_later = erle_db(frames[later], out[later])
-    log.warning("virtual sink: ERLE %.1f dB over the whole line, %.1f dB after 2 s; delay "
-                "estimates %s; CPU %.1f ms per s of audio; %d late frames, %d rebases", erle_all,
-                erle_later, canceller.estimates, canceller.cpu_per_audio_second * 1000,
-                canceller.late_frames, canceller.rebases)
-    assert erle_all >= 10
-    assert erle_later >= 15
+    log.warning("virtual sink, %s: ERLE %.1f dB over the whole line, %.1f dB after 2 s; delay "
+                "estimates %s; CPU %.1f ms per s of audio; %d late frames, %d rebases", tts,
+                erle_all, erle_later, canceller.estimates,
+                canceller.cpu_per_audio_second * 1000, canceller.late_frames, canceller.rebases)
+    whole_line, after_two_seconds = ERLE_BOUNDS[tts]
+    assert erle_all >= whole_line
+    assert erle_later >= after_two_seconds
 
 
 @needs_speex

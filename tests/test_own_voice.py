@@ -1,8 +1,9 @@
 """The coach's own voice fires nothing: every line it can say, really spoken.
 
 Each distinct line a session can say (a routine's text and the session's own lines, collected
-by tests/coach_lines.py) is rendered by the real TTS (pyttsx3, the
-same renderer the speaker uses), comes back through a simulated room to the microphone, and goes
+by tests/coach_lines.py) is rendered by the real TTS (the default pair, Piper's voice heard by
+Whisper, and the fallback pair, pyttsx3's espeak-ng heard by pocketsphinx), comes back through a
+simulated room to the microphone, and goes
 through the same path as in a session: the echo canceller (against exactly what was played),
 then the real listener while `OnAir` marks the coach as speaking. Not one command may fire.
 """
@@ -21,7 +22,7 @@ from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.echo import EchoCanceller, PlaybackReference, speexdsp_error
 from coach.voice.listener import Listener
 from coach.voice.on_air import OnAir
-from coach.voice.tts import Renderer
+from coach.voice.tts_select import make_renderer
 from tests.coach_lines import routine_text, spoken_lines
 
 needs_speex = pytest.mark.skipif(speexdsp_error() is not None,
@@ -45,12 +46,18 @@ def own_lines() -> list[str]:
     return sorted(set(all_lines()) - text)
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    with_renderer = Renderer()
-    with_renderer.start()
-    yield with_renderer
-    with_renderer.close()
+PAIRS = [("piper", "whisper"), ("pyttsx3", "pocketsphinx")]
+"""(speech back-end, recognizer): the default pair and the fallback pair."""
+
+
+@pytest.fixture(scope="module", params=PAIRS, ids=lambda pair: "+".join(pair))
+def voice(request):
+    """(renderer, engine): the coach speaks with the one, and listens with the other."""
+    tts, engine = request.param
+    renderer = make_renderer(tts)
+    renderer.start()
+    yield renderer, engine
+    renderer.close()
 
 
 def room_echo(played: np.ndarray) -> np.ndarray:
@@ -65,7 +72,7 @@ def room_echo(played: np.ndarray) -> np.ndarray:
 
 @needs_speex
 @pytest.mark.parametrize("which", ["routine text", "session's own lines"])
-def test_every_line_spoken_by_the_coach_fires_nothing(renderer, which):
+def test_every_line_spoken_by_the_coach_fires_nothing(voice, which):
     """Each line plays, comes back through a simulated room, is echo-cancelled against what was
     played (as in a session) and reaches the listener while OnAir marks the coach speaking.
     "session's own lines" are the ones no routine file holds ("Say continue to move on, or
@@ -77,18 +84,26 @@ def test_every_line_spoken_by_the_coach_fires_nothing(renderer, which):
     if which == "session's own lines":
         assert any(line.startswith("You can say:") for line in lines)
         assert any("Say continue to move on, or more time to stay" in line for line in lines)
-    fired = fired_by(lines, renderer)
+    renderer, engine = voice
+    fired = fired_by(lines, renderer, engine)
     assert fired == [], f"the coach's own voice fired {fired}"
 
 
-def fired_by(lines: list[str], renderer) -> list[tuple[str, float]]:
+@functools.lru_cache(maxsize=None)
+def recognizer_for(engine: str):
+    from coach.voice.asr.select import create_recognizer
+
+    return create_recognizer(engine)
+
+
+def fired_by(lines: list[str], renderer, engine: str = "pocketsphinx") -> list[tuple[str, float]]:
     """What the listener fires while the coach says `lines`, through a room and the
     canceller, as in a session."""
     played, spans, cursor = [], [], 0
     for line in lines:
         rendered = renderer.render(line)
         voice = ta.resample(rendered.samples.astype(np.float32) / 32768.0, rendered.sample_rate)
-        spans.append((line, cursor, cursor + voice.size))
+        spans.append((rendered.text, cursor, cursor + voice.size))  # on air as the speaker does
         played += [voice, np.zeros(int(0.4 * ta.SAMPLE_RATE), np.float32)]
         cursor += voice.size + int(0.4 * ta.SAMPLE_RATE)
     played_audio = np.concatenate(played)
@@ -101,7 +116,7 @@ def fired_by(lines: list[str], renderer) -> list[tuple[str, float]]:
     for line, begin, end in spans:
         on_air.started(line, at=t0 + (play_at + begin) / ta.SAMPLE_RATE)
         on_air.finished(at=t0 + (play_at + end) / ta.SAMPLE_RATE)
-    listener = Listener(PocketsphinxRecognizer(), on_air=on_air)
+    listener = Listener(recognizer_for(engine), on_air=on_air)
     base = int(round(t0 * reference.rate))
     fired = []
     for i in range(0, mic.size, 320):
@@ -131,8 +146,9 @@ ONCE_FIRED = (
 )
 
 
+@pytest.mark.parametrize("tts", ["piper", "pyttsx3"])
 @pytest.mark.parametrize("phase", ["screening", "step"])
-def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(phase):
+def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_canceller(phase, tts):
     """Worst case: the coach's voice reaches the listener uncancelled (libspeexdsp missing, or
     the benchmark's own-voice row). Each line is rendered by the real TTS, played at half
     volume over a -60 dBFS floor (`bench.measure.own_voice_stream`), and heard on air in that
@@ -143,7 +159,7 @@ def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_cancel
     from bench.measure import own_voice_stream
 
     context = tuple(to_phase(Phase(phase)).session.active_intents())
-    own = own_voice_stream(ONCE_FIRED)  # the benchmark's own-voice stream, of these lines
+    own = own_voice_stream(ONCE_FIRED, tts=tts)  # the benchmark's own-voice stream of these
     listener = Listener(PocketsphinxRecognizer(), on_air=own.on_air)
     listener.set_context(context)
     heard = []

@@ -1,6 +1,6 @@
 """The speaker through the real PulseAudio null sink: what reached the sink's monitor, when,
-and how fast `stop()` silences it. Bounds here are generous functional checks; the real
-latency figures belong to the benchmark."""
+and how fast `stop()` silences it, with each speech back-end (Piper and pyttsx3). Bounds here
+are generous functional checks; the real latency figures belong to the benchmark."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from coach.voice.speaker import (
     SilentSpeaker,
     Speaker,
 )
-from coach.voice.tts import Renderer
+from coach.voice.tts import Renderer, SpeechRenderer
+from coach.voice.tts_select import make_renderer
 
 pytestmark = pytest.mark.audio
 
@@ -53,9 +54,9 @@ class Finished:
         return next(c for c in self.calls if c[0] == utterance_id)
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Iterator[Renderer]:
-    r = Renderer(voice="en-us")
+@pytest.fixture(scope="module", params=["piper", "pyttsx3"])
+def renderer(request) -> Iterator[SpeechRenderer]:
+    r = make_renderer(request.param, voice="en-us" if request.param == "pyttsx3" else None)
     r.render(LONG)
     r.render(SHORT)
     yield r
@@ -169,6 +170,70 @@ def test_cues_play_and_can_be_disabled(virtual_audio, renderer, sink_recorder) -
         spk.play_cue(CueKind.HOLD_END)
         assert spk.wait_idle(5)
     assert quiet_air._airings == []
+
+
+def test_the_default_speaker_speaks_with_piper_at_its_calmer_rate(virtual_audio) -> None:
+    with Speaker(OnAir()) as spk:
+        assert spk.renderer.name == "piper"
+        assert spk.rate == 155 and spk.rate < Speaker(OnAir(), tts="pyttsx3").rate
+
+
+def test_the_next_line_is_rendered_while_one_plays(virtual_audio, sink_recorder) -> None:
+    """Piper takes ~0.1 s per second of speech: the look-ahead hides it between lines."""
+    finished = Finished()
+    renderer = make_renderer("piper")
+    on_air = OnAir()
+    with Speaker(on_air, renderer=renderer, on_finished=finished) as spk:
+        spk.say(SHORT, utterance_id=1)
+        spk.say(LONG, utterance_id=2)
+        finished.wait_for(1)
+        finished.wait_for(2, timeout=30)
+        render_seconds = renderer.render(LONG, rate=int(spk.rate)).render_seconds
+    assert finished.calls[0][:2] == (1, False) and finished.calls[1][:2] == (2, False)
+    short, long = on_air._airings[-2:]
+    assert long.text == LONG and short.ended is not None
+    gap = long.started - short.ended
+    print(f"rendering the long line took {render_seconds:.2f} s; gap between lines {gap:.2f} s")
+    assert render_seconds > 0.3 and gap < min(0.3, render_seconds)
+
+
+def test_a_piper_voice_that_fails_to_load_falls_back_to_pyttsx3(virtual_audio, tmp_path,
+                                                                  monkeypatch) -> None:
+    broken = tmp_path / "en_US-broken-low.onnx"
+    broken.write_bytes(b"not a model")
+    config = make_renderer("piper").voice_file.config
+    (tmp_path / "en_US-broken-low.onnx.json").write_text(config.read_text())
+    monkeypatch.setenv("MASSAGE_COACH_PIPER_SPEAKERS", str(tmp_path))
+    finished = Finished()
+    on_air = OnAir()
+    with Speaker(on_air, voice="broken", on_finished=finished) as spk:
+        spk.say(SHORT, utterance_id=1)
+        assert finished.wait_for(1)[1] is False  # spoken, not lost
+        assert spk.renderer.name == "pyttsx3"
+    assert on_air._airings[-1].text == SHORT
+    with pytest.raises(Exception, match="cannot load the Piper voice"):
+        with Speaker(OnAir(), voice="broken", tts="piper") as chosen:
+            chosen.renderer.render(SHORT)
+
+
+def test_the_first_line_starts_with_its_first_sentence(virtual_audio, renderer,
+                                                       sink_recorder) -> None:
+    """The session's first line plays a sentence ahead (so its first word comes sooner), and is
+    still one line to the runner: one report, after the last sentence."""
+    finished = Finished()
+    on_air = OnAir()
+    with Speaker(on_air, renderer=renderer, on_finished=finished) as spk:
+        spk.say("Welcome. This is the voice test, spoken in two parts.", utterance_id=1)
+        spk.say("Welcome. A later line stays whole.", utterance_id=2)
+        finished.wait_for(2)
+    assert [c[:2] for c in finished.calls] == [(1, False), (2, False)]
+    assert [a.text for a in on_air._airings] == [
+        "Welcome.", "This is the voice test, spoken in two parts.",
+        "Welcome. A later line stays whole."]
+    head, rest = on_air._airings[:2]
+    spoken = renderer.render("Welcome.", rate=int(spk.rate)).duration
+    assert head.ended - head.started >= spoken + 0.2  # a sentence's pause after it
+    assert rest.started - head.ended < 0.3  # and no wait for the rest: it was rendered meanwhile
 
 
 def test_adjust_clamps(virtual_audio, renderer) -> None:

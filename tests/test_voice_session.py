@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from coach.core import library
-from coach.voice.testaudio import (PIPER_VOICE, SAMPLE_RATE, command_clip, load_recording,
+from coach.voice.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
 from tests.test_cli_run_text import CoachProcess
 
@@ -34,7 +35,7 @@ def silence(seconds: float, seed: int = 0) -> np.ndarray:
 def say(text: str, rate: int = 150) -> np.ndarray:
     """`text` in the neural Piper voice: the test speaker closest to a person. (espeak-ng's vowels
     are what Whisper mishears most: "softer" -> "Softo", "take a note" -> "Take a node".)"""
-    return command_clip(text, PIPER_VOICE, rate)
+    return command_clip(text, PIPER_SPEAKER, rate)
 
 
 def real(word: str, index: int = 0) -> np.ndarray:
@@ -198,8 +199,10 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
                                                                           tmp_path):
     env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
     coach = CoachProcess(VOICE_TEST, "--no-screen", "--engine", "pocketsphinx", env=env)
-    # The coach speaks its welcome through the sink; the monitor feeds it back as the
-    # microphone, so everything it says is heard by its own listener.
+    # The coach speaks its welcome through the sink (in Piper's voice, the default); the
+    # monitor feeds it back as the microphone, so everything it says is heard by its own
+    # listener.
+    coach.expect(r"Speaking with Piper neural voice en_US-joe-medium", timeout=60)
     coach.expect(r"Say continue when you're ready to begin", timeout=60)
     # let it finish speaking every line (~12 s in real time): its own voice must fire nothing
     wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=40)
@@ -245,7 +248,8 @@ def test_doctor_on_virtual_devices(virtual_audio):
                                                   silence(0.5)]))
     out, _ = process.communicate(timeout=60)
     assert "the microphone hears you" in out, out
-    assert "spoke a test line" in out, out
+    assert "spoke a test line with Piper neural voice en_US-joe-medium" in out, out
+    assert "speech out: Piper neural voice en_US-joe-medium" in out, out
     assert "speech recognition: whisper" in out
     assert process.returncode == 0, out
 
@@ -294,3 +298,20 @@ def test_a_model_that_fails_to_load_while_the_welcome_plays_ends_the_session(tmp
     assert result.returncode == 2, result.stderr
     assert "Error:" in result.stderr and "Traceback" not in result.stderr
     assert "coach: Ending the session here." in result.stdout
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize("tts, voice", [("pyttsx3", "pyttsx3 (espeak-ng)"),
+                                        ("piper", "Piper neural voice en_US-joe-medium")])
+def test_a_session_speaks_with_the_voice_chosen(virtual_audio, sink_recorder, tmp_path, tts,
+                                                voice):
+    """`--tts pyttsx3` still speaks a whole session's opening, as Piper (the default) does."""
+    env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
+    coach = CoachProcess(VOICE_TEST, "--text", "--no-screen", "--tts", tts, env=env)
+    coach.expect("Speaking with " + re.escape(voice), timeout=60)
+    coach.expect(r"Welcome\. This is", timeout=30)
+    wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=60)
+    loud = sink_recorder.loud_times(0.01)
+    assert len(loud) * 0.01 > 3.0, sink_recorder.describe()  # seconds of speech on the speaker
+    coach.type("end session")
+    coach.expect(r"Ending the session here", timeout=30)

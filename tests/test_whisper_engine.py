@@ -133,7 +133,7 @@ def test_natural_phrasings_said_by_a_person_act() -> None:
     listener = Listener(recognizer())
     cases = {"stop it": Intent.STOP, "ouch that hurts": Intent.OUCH,
              "a bit softer please": Intent.SOFTER, "wait a second": Intent.PAUSE}
-    missed = {text: fired(listener, ta.command_clip(text, ta.PIPER_VOICE, 160))
+    missed = {text: fired(listener, ta.command_clip(text, ta.PIPER_SPEAKER, 160))
               for text, want in cases.items()}
     assert all(missed[text] == [want] for text, want in cases.items()), missed
 

