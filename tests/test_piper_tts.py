@@ -151,7 +151,7 @@ def test_a_voice_that_cannot_load_is_a_clear_error(tmp_path, monkeypatch) -> Non
     broken.write_bytes(b"not a model")
     real = PiperRenderer().voice_file.config
     (tmp_path / "en_US-broken-low.onnx.json").write_text(real.read_text())
-    monkeypatch.setenv("MASSAGE_COACH_PIPER_SPEAKERS", str(tmp_path))
+    monkeypatch.setenv("MASSAGE_COACH_PIPER_VOICES", str(tmp_path))
     renderer = PiperRenderer(voice="broken")
     from coach.voice.piper_tts import VoiceLoadError
 

@@ -203,7 +203,7 @@ def test_a_piper_voice_that_fails_to_load_falls_back_to_pyttsx3(virtual_audio, t
     broken.write_bytes(b"not a model")
     config = make_renderer("piper").voice_file.config
     (tmp_path / "en_US-broken-low.onnx.json").write_text(config.read_text())
-    monkeypatch.setenv("MASSAGE_COACH_PIPER_SPEAKERS", str(tmp_path))
+    monkeypatch.setenv("MASSAGE_COACH_PIPER_VOICES", str(tmp_path))
     finished = Finished()
     on_air = OnAir()
     with Speaker(on_air, voice="broken", on_finished=finished) as spk:

@@ -103,9 +103,9 @@ class PiperVoiceFile:
 
 
 def piper_voice_dirs() -> list[Path]:
-    """Folders searched for extra voices: $MASSAGE_COACH_PIPER_SPEAKERS, else the user data dir."""
-    if os.environ.get("MASSAGE_COACH_PIPER_SPEAKERS"):
-        return [Path(os.environ["MASSAGE_COACH_PIPER_SPEAKERS"])]
+    """Folders searched for extra voices: $MASSAGE_COACH_PIPER_VOICES, else the user data dir."""
+    if os.environ.get("MASSAGE_COACH_PIPER_VOICES"):
+        return [Path(os.environ["MASSAGE_COACH_PIPER_VOICES"])]
     try:
         import platformdirs
     except ImportError:
