@@ -18,7 +18,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from coach.core.commands import Intent, all_phrases, parse
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 
 log = logging.getLogger(__name__)
 

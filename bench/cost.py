@@ -50,7 +50,7 @@ def make_listener(engine: str):  # noqa: ANN201 - returns (Listener, description
 def cost_audio(engine: str, seconds: float) -> np.ndarray:
     """~`seconds` of commands and chatter (Korean words for vosk-ko), cycled: the RTF material."""
     from bench import corpus
-    from coach.voice import testaudio as ta
+    from testkit import testaudio as ta
 
     if engine == "vosk-ko":
         clips = [c.samples for c in corpus.korean_clips(8)]
@@ -124,7 +124,7 @@ def measure_cost(engine: str, seconds: float) -> Cost:
     """Make the audio here, then run `child_main` on it in a fresh interpreter."""
     import tempfile
 
-    from coach.voice import testaudio as ta
+    from testkit import testaudio as ta
 
     with tempfile.TemporaryDirectory(prefix="coach-cost-") as folder:
         wav_path = Path(folder) / "cost.wav"
@@ -143,8 +143,8 @@ def measure_startup(engine: str, timeout: float = 30.0, threshold_dbfs: float = 
     `parec` records the sink's monitor. The recorder is started (and delivering) before the
     launch, so its own start-up stall is not counted; the ~64 ms monitor latency is included.
     """
-    from coach.voice import testaudio as ta
-    from coach.voice.virtual_audio import VirtualAudio
+    from testkit import testaudio as ta
+    from testkit.virtual_audio import VirtualAudio
 
     import tempfile
 

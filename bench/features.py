@@ -9,7 +9,7 @@ import random
 import sys
 
 from coach.core.commands import all_phrases
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
 OOV_WORDS = ["water", "okay", "lovely", "hello", "thanks", "turn over", "is that okay", "my shoulder",

@@ -1,6 +1,6 @@
 """Quick listening benchmark: the real Listener over real and synthesized audio.
 
-    python bench/listen_bench.py [--quick] [--dump OUT.json] [--final-batch] [--vad webrtc]
+    python -m bench.listen_bench [--quick] [--dump OUT.json] [--final-batch] [--vad webrtc]
                                  [--context phase|all] [--garbage on|off] [--bestpath on|off]
                                  [--zero-thresholds]
 
@@ -10,7 +10,7 @@ synthesized non-commands), commands fired by the coach's own voice while on air,
 end of speech to the command (p50/p95, compute included), and the real-time factor.
 
 `--context phase` (default) evaluates each command inside a session context where its intent is
-active (the phase contexts of `Session.active_intents()`, built with tests/session_driver.py), and
+active (the phase contexts of `Session.active_intents()`, built with testkit/session_driver.py), and
 each non-command inside every context in turn, via `Listener.set_context`: what the live loop
 does. `--context all` listens for every phrase (the old single-grammar measurement).
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coach.core.commands import all_phrases, parse
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.listener import Listener, listen_pcm
 from coach.voice.on_air import OnAir
@@ -60,12 +60,8 @@ class Tally:
 
 def phase_contexts() -> dict[str, tuple[str, ...]]:
     """The session's listening contexts, by phase name (intent value tuples, as the live loop)."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.session_driver
     from coach.core.session import Phase
-    from tests.session_driver import to_phase
+    from testkit.session_driver import to_phase
 
     out: dict[str, tuple[str, ...]] = {}
     for phase in (Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.STEP, Phase.HOLD,

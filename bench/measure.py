@@ -2,7 +2,7 @@
 
 Why these choices:
 - Commands are scored in a context where the session would accept them: the listener is given
-  the intents of a real session phase (`Session.active_intents()`, via tests/session_driver.py)
+  the intents of a real session phase (`Session.active_intents()`, via testkit/session_driver.py)
   when it supports `set_context`, exactly as the live loop would. Non-command material rotates
   through the same phase contexts, so false accepts are measured against realistic grammars.
 - An utterance is correct only when exactly the right intent fires, once.
@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from coach.core.commands import Intent, normalize
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.listener import Heard, Listener, listen_pcm
 from coach.voice.on_air import OnAir
 
@@ -41,7 +41,7 @@ Context = tuple[Intent, ...] | None
 def phase_contexts() -> dict[str, tuple[Intent, ...]]:
     """The intents the session listens for in each reachable phase (from a real Session)."""
     from coach.core.status import Phase
-    from tests.session_driver import to_phase
+    from testkit.session_driver import to_phase
 
     out: dict[str, tuple[Intent, ...]] = {}
     for phase in (Phase.SCREENING, Phase.CHOOSE_SIDE, Phase.SETUP, Phase.STEP, Phase.HOLD,

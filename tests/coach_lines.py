@@ -19,7 +19,7 @@ from coach.core.routine import Routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
 from coach.voice.asr.select import ADVANCE_WORDS
-from tests.session_driver import Driver
+from testkit.session_driver import Driver
 
 HOLD_STEP_SECONDS = 5.0  # how long a hold runs between two looks at the session's state
 MAX_MOVES = 2000

@@ -5,7 +5,7 @@ recorder of its monitor.
 every test, so a program a test starts never touches the user's own history or settings.
 
 `virtual_audio` (session scope) starts one private PulseAudio daemon with a 16 kHz mono null
-sink whose monitor is the default input (see coach/voice/virtual_audio.py). Without PulseAudio
+sink whose monitor is the default input (see testkit/virtual_audio.py). Without PulseAudio
 the tests that use it are skipped with the reason, except on CI (env ``CI`` set), where a
 missing audio stack is a broken build and the fixture fails loudly instead.
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.voice.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioInfo
+from testkit.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioInfo
 
 
 @pytest.fixture(autouse=True)

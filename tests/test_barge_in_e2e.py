@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.player import resample, to_float32
 from coach.voice.speaker import DEFAULT_VOLUME
 from coach.voice.piper_tts import STEADY_VOICE_ENV

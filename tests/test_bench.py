@@ -55,7 +55,7 @@ def test_the_benchmark_audio_is_the_same_in_every_process() -> None:
     script = ("from bench import corpus\n"
               "items = corpus.stratified(corpus.synth_grid(), 1)[:4]\n"
               "print([round(float(abs(c.samples).sum()), 4) for c in corpus.synth_commands(items)])\n"
-              "from coach.voice import testaudio as ta\n"
+              "from testkit import testaudio as ta\n"
               "recs = ta.recordings(set_name='speech-commands')[:1]\n"
               "print([round(float(abs(ta.load_recording(r)).sum()), 4) for r in recs])\n")
     repo = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from coach.core.routine import AnswerAction, Routine, Side, StepRun
 from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver, pass_screening
+from testkit.session_driver import Driver, pass_screening
 
 ROUTINES_DIR = Path(__file__).resolve().parents[1] / "routines"
 ROUTINES = {path.stem: load_routine(path) for path in sorted(ROUTINES_DIR.glob("*.yaml"))}
@@ -205,7 +205,7 @@ def test_every_check_in_of_a_whole_session_is_answered_by_its_declaration(rid):
 
 
 def _sample_in_hold() -> Driver:
-    from tests.session_driver import to_phase
+    from testkit.session_driver import to_phase
 
     return to_phase(Phase.HOLD)  # the sample's sit: a 3-minute hold, check-in at halfway
 

@@ -7,7 +7,7 @@ import pytest
 from coach.core.command_suggestion import nearest_command
 from coach.core.events import NotUnderstood
 from coach.core.status import Phase
-from tests.session_driver import to_phase
+from testkit.session_driver import to_phase
 
 
 @pytest.mark.parametrize("typed, meant", [

@@ -17,8 +17,8 @@ import threading
 import pytest
 
 from coach.cli.voice_session import open_within
-from coach.voice.audio_in import AudioDeviceError
-from coach.voice.virtual_audio import VirtualAudio, VirtualAudioError
+from coach.voice.devices import AudioDeviceError
+from testkit.virtual_audio import VirtualAudio, VirtualAudioError
 from tests.test_cli_run_text import CoachProcess
 
 VOICE_TEST = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "voice-test.yaml")
@@ -72,7 +72,7 @@ def test_speaker_lost_in_the_middle_of_a_line_pauses_and_carries_on_in_print(tmp
     the recording without a traceback."""
     import numpy as np
 
-    from coach.voice.testaudio import SAMPLE_RATE, noise_floor, save_wav
+    from testkit.testaudio import SAMPLE_RATE, noise_floor, save_wav
 
     info = own_audio
     env = {**os.environ, **info.env}

@@ -14,7 +14,7 @@ import pytest
 
 from coach.core.commands import Intent, parse
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.dictation import (
     PocketsphinxNoteTranscriber,
     VoskTranscriber,

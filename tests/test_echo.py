@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.echo import EchoCanceller, PlaybackReference, estimate_delay, speexdsp_error
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from coach.cli import main
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 
 
 def test_hear_prints_commands_and_nothing(tmp_path: Path) -> None:

@@ -274,7 +274,7 @@ def test_engine_record_kinds(db_path: Path) -> None:
     from coach.core.commands import parse
     from coach.core.events import CommandHeard
     from coach.core.status import Phase
-    from tests.session_driver import Driver, sample_routine
+    from testkit.session_driver import Driver, sample_routine
 
     driver = Driver(sample_routine())
     heard = []

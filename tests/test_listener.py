@@ -5,7 +5,7 @@ import pytest
 
 from coach.core.commands import Intent, Strictness
 from coach.core.events import CommandHeard, NotUnderstood
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.listener import DEFAULT_THRESHOLDS, Listener, listen_pcm
@@ -375,7 +375,7 @@ def test_chatter_forced_onto_a_two_word_command_fires_nothing(
     above its threshold; a person never takes that long (STRETCHED_MIN_SECONDS), so it is
     rejected, not fired."""
     from coach.core.status import Phase
-    from tests.session_driver import to_phase
+    from testkit.session_driver import to_phase
 
     listener = Listener(recognizer)
     listener.set_context(tuple(to_phase(Phase.SCREENING).session.active_intents()))

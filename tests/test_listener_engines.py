@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from coach.core.commands import Intent
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.base import Recognizer, phone_distance
 from coach.voice.listener import Listener, listen_pcm, soundalike_phones
 from coach.voice.on_air import OnAir

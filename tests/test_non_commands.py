@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 
 from coach.core.status import Phase
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.select import create_recognizer
 from coach.voice.listener import Listener, listen_pcm
-from tests.session_driver import to_phase
+from testkit.session_driver import to_phase
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 RATE = ta.SAMPLE_RATE

@@ -7,7 +7,7 @@ from coach.core.events import NotUnderstood, NoteTaken
 from coach.core.notes import CONFIRM_SECONDS, LISTEN_SECONDS, clean_note, is_cancel
 from coach.core.status import Phase
 from coach.runner import typed_event
-from tests.session_driver import Driver, to_phase
+from testkit.session_driver import Driver, to_phase
 
 
 def heard_note(driver: Driver, text: str) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.voice.testaudio import SAMPLE_RATE, command_clip, noise_floor, save_wav
+from testkit.testaudio import SAMPLE_RATE, command_clip, noise_floor, save_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 VOICE_TEST = str(ROOT / "tests" / "data" / "voice-test.yaml")

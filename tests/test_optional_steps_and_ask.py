@@ -12,7 +12,7 @@ from coach.core.routine import Side
 from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver
+from testkit.session_driver import Driver
 
 ROUTINE = """\
 id: calf-extras

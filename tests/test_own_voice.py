@@ -17,7 +17,7 @@ import pytest
 
 from coach.core.library import available
 from coach.core.routine_loader import load_routine
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.echo import EchoCanceller, PlaybackReference, speexdsp_error
 from coach.voice.listener import Listener
@@ -177,7 +177,7 @@ def test_lines_that_once_fired_a_two_word_phrase_fire_nothing_without_the_cancel
     volume over a -60 dBFS floor (`bench.measure.own_voice_stream`), and heard on air in that
     phase's grammar, as in the session."""
     from coach.core.status import Phase
-    from tests.session_driver import to_phase
+    from testkit.session_driver import to_phase
 
     from bench.measure import own_voice_stream
 

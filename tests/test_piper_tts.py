@@ -19,7 +19,7 @@ from coach.voice.piper_tts import (
     PiperRenderer,
     with_pronunciations,
 )
-from coach.voice.testaudio import active_rms
+from testkit.testaudio import active_rms
 from coach.voice.tts import Renderer, UnknownVoiceError
 from coach.voice.tts_select import BackendUnavailable, choose_backend, make_renderer
 

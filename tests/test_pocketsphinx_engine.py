@@ -10,7 +10,7 @@ import random
 import pytest
 
 from coach.core.commands import all_phrases, parse
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import MissingWordError, PocketsphinxRecognizer, decode_pcm
 
 COMMAND_WORDS = ("stop", "go", "yes", "no", "left", "right")

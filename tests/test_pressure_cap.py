@@ -9,7 +9,7 @@ from coach.core.routine import Side
 from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import Driver, pass_screening
+from testkit.session_driver import Driver, pass_screening
 
 ROUTINE = load_routine(Path(__file__).resolve().parents[1] / "routines" / "low-back-glutes.yaml")
 

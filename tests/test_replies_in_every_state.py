@@ -13,7 +13,7 @@ their own:
   barge-in words act, and only to silence the coach (`StopSpeaking`), never to answer.
 
 Each cell is a regular expression the first reply line must match (`SILENT`: no line at all).
-Built on the sample routines of tests/session_driver.py: two safety questions, sides, an
+Built on the sample routines of testkit/session_driver.py: two safety questions, sides, an
 until-softened first hold with a check-in and an alternative position; the optional routine for
 "optional". Seen to catch: the hold's "Has the tissue softened?" answered by yes/no taken as the
 answer to the check-in asked earlier in the hold (fixed in `Walk.ask_hold_decision`), and "stop"
@@ -31,7 +31,7 @@ from coach.core.actions import StopSpeaking
 from coach.core.commands import BARGE_IN_INTENTS, COMMANDS, Intent
 from coach.core.events import NoteTaken
 from coach.core.status import Phase
-from tests.session_driver import Driver, sample_routine, to_phase
+from testkit.session_driver import Driver, sample_routine, to_phase
 
 SILENT = None
 

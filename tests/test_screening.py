@@ -11,7 +11,7 @@ from coach.core.events import NotUnderstood
 from coach.core.routine_loader import load_routine
 from coach.core.screening import MAX_SILENT_REASKS, REASK_AFTER_SECONDS
 from coach.core.status import Phase
-from tests.session_driver import Driver, sample_routine
+from testkit.session_driver import Driver, sample_routine
 
 HEART = "Does the receiver have a heart condition?"
 PREGNANT = "Is the receiver pregnant?"

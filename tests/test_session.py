@@ -11,7 +11,7 @@ from coach.core.commands import COMMANDS, Intent
 from coach.core.events import DeviceProblem, NotUnderstood
 from coach.core.session import NOT_MEDICAL_ADVICE, SessionOptions
 from coach.core.status import Phase
-from tests.session_driver import (
+from testkit.session_driver import (
     Driver,
     optional_routine,
     sample_routine,
@@ -577,7 +577,7 @@ def test_a_stretching_routine_speaks_of_stretches_not_pressure_levels_or_spots()
     """low-back-stretches has no pressure guidance: "ouch", "no" at the gentlest and "that's
     good" speak of the stretch (issue: "Keeping level one, very light", "leave this spot")."""
     from coach.core import library
-    from tests.session_driver import Driver, pass_screening
+    from testkit.session_driver import Driver, pass_screening
 
     driver = Driver(library.load("low-back-stretches"))
     pass_screening(driver)

@@ -13,7 +13,7 @@ import pytest
 from coach.core.commands import COMMANDS, Intent
 from coach.core.events import DeviceProblem
 from coach.core.status import Phase
-from tests.session_driver import Driver, optional_routine, sample_routine
+from testkit.session_driver import Driver, optional_routine, sample_routine
 
 INTENTS = [spec.intent for spec in COMMANDS if spec.intent is not Intent.END]
 PROGRESS = ["no", "no", "left", "next", "continue"]  # keeps walks from ending at question one

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from coach.core import library
-from coach.voice.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
+from testkit.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
 from tests.test_cli_run_text import CoachProcess
 

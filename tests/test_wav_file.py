@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from coach.cli import main
-from coach.voice.testaudio import load_wav, resample
+from testkit.testaudio import load_wav, resample
 from coach.voice.wav_file import WavError, inspect_wav, stream_wav
 
 ROOT = Path(__file__).resolve().parents[1]

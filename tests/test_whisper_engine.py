@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from coach.core.commands import Intent, interpret
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
 from coach.voice.asr.whisper_features import log_mel, mel_filters
 from coach.voice.asr.whisper_files import packaged_model

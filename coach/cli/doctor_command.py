@@ -55,7 +55,8 @@ def input_level(sd, device, seconds: float) -> Finding:
     """Show a live level meter, then judge whether the microphone hears anything."""
     import numpy as np
 
-    from coach.voice.audio_in import AudioDeviceError, MicrophoneSource
+    from coach.voice.audio_in import MicrophoneSource
+    from coach.voice.devices import AudioDeviceError
 
     try:
         source = MicrophoneSource(device=device).open()
@@ -141,7 +142,7 @@ def engine_finding(engine: str | None) -> Finding:
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
            output_device: str | None, engine: str, tts: str) -> None:
     """Check audio devices, the microphone level, speech output and the recognizer."""
-    from coach.voice.audio_in import device_spec
+    from coach.voice.devices import device_spec
 
     findings: list[Finding] = []
 

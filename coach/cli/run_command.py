@@ -86,7 +86,7 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                  reference=None, tts: str | None = None):
     """The real speaker (`tts`: "piper", "pyttsx3" or None for the best installed), or a silent
     one with `--quiet` or when no audio output works."""
-    from coach.voice.audio_in import device_spec
+    from coach.voice.devices import device_spec
     from coach.voice.on_air import OnAir
     from coach.voice.speaker import SilentSpeaker, Speaker
 

@@ -22,6 +22,7 @@ from coach.cli.process_exit import note_stuck_audio
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
 from coach.runner import Runner
+from coach.voice.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from coach.voice.asr.select import EngineChoice
@@ -36,7 +37,7 @@ KEEP_SECONDS = 12.0  # audio kept for --record (longer than any command)
 class UtteranceRecorder:
     """`--record DIR`: each utterance the listener decided on, saved as a WAV named after it."""
 
-    def __init__(self, folder: Path, sample_rate: int = 16_000) -> None:
+    def __init__(self, folder: Path, sample_rate: int = SAMPLE_RATE) -> None:
         self.folder = folder
         self.sample_rate = sample_rate
         folder.mkdir(parents=True, exist_ok=True)
@@ -125,7 +126,7 @@ def open_within(open_source, device_name: str, seconds: float = OPEN_WAIT_SECOND
     """Open an audio source, or raise AudioDeviceError naming the device: when it fails, and
     when it has not opened after `seconds` (see `call_within`; a late success is closed). The
     caller retries as for any lost device."""
-    from coach.voice.audio_in import AudioDeviceError
+    from coach.voice.devices import AudioDeviceError
 
     try:
         finished, source = call_within(open_source, seconds, "open-audio",
@@ -149,7 +150,7 @@ def listen(runner: Runner, listener, open_source, device_name: str, stop: thread
     lost device pauses the session (the engine says so) and is retried until it comes back or
     the session ends. The canceller removes the coach's own voice before the listener hears it,
     so "stop" said over it stands out; `--record` keeps the cleaned audio (what was judged)."""
-    from coach.voice.audio_in import AudioDeviceError
+    from coach.voice.devices import AudioDeviceError
 
     lost = False
     while not stop.is_set():
@@ -228,12 +229,8 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
     ends the session with the reason (exit status 2).
     """
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.audio_in import (
-        AudioDeviceError,
-        MicrophoneSource,
-        WavFileSource,
-        device_spec,
-    )
+    from coach.voice.audio_in import MicrophoneSource, WavFileSource
+    from coach.voice.devices import AudioDeviceError, device_spec
     from coach.voice.echo import EchoCanceller, PlaybackReference
     from coach.voice.on_air import OnAir
 

@@ -24,23 +24,11 @@ from typing import Iterator
 
 import numpy as np
 
-from coach.voice.testaudio import SAMPLE_RATE, resample, to_pcm
+from coach.voice.devices import AudioDeviceError
+from coach.voice.pcm import SAMPLE_RATE, resample, to_pcm
 from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
 
 log = logging.getLogger(__name__)
-
-
-def device_spec(name: str | None) -> int | str | None:
-    """A device as the user typed it (`--input-device 3`, `--output-device USB`) as sounddevice
-    takes it: a number is an index, anything else a part of the device's name."""
-    if name is None:
-        return None
-    name = name.strip()
-    return int(name) if name.isdigit() else name
-
-
-class AudioDeviceError(RuntimeError):
-    """The microphone cannot be opened or used; the message names it and says what to try."""
 
 
 def _device_hint(device: object) -> str:

@@ -40,9 +40,11 @@ from collections import deque
 
 import numpy as np
 
+from coach.voice.pcm import SAMPLE_RATE
+
 log = logging.getLogger(__name__)
 
-RATE = 16_000
+RATE = SAMPLE_RATE
 REBASE_SECONDS = 0.015  # move the microphone clock only for drifts larger than this
 CLOCK_LEAK = 0.0005  # s/s the earliest-arrival clock may rise (clock drift is far below)
 ESTIMATE_SECONDS = 1.0  # audio used for one delay estimate

@@ -51,6 +51,7 @@ from coach.voice.asr.base import Hypothesis, Recognizer, phone_distance
 from coach.voice.asr.dictation import Transcriber, Transcript
 from coach.voice.on_air import OnAir
 from coach.voice.vad import Endpointer, Segment, make_classifier
+from coach.voice.pcm import chunks, seconds_of
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +316,7 @@ class Listener:
     def _feed(self, pcm: bytes, at: float) -> list[Heard]:
         utt = self._utt
         assert utt is not None
-        utt.fed_seconds += len(pcm) / 32000
+        utt.fed_seconds += seconds_of(pcm)
         if utt.dictation:
             utt.audio.append(pcm)
         hyp = self.recognizer.feed(pcm)
@@ -556,10 +557,8 @@ def _with_compute(heard: Heard, compute: float) -> Heard:
 
 def listen_pcm(listener: Listener, pcm: bytes, chunk_ms: int = 20, start: float = 0.0) -> list[Heard]:
     """Push a whole recording through `listener` in `chunk_ms` chunks and flush: for tests/bench."""
-    step = 16000 * chunk_ms // 1000 * 2
     out: list[Heard] = []
-    for offset in range(0, len(pcm), step):
-        piece = pcm[offset: offset + step]
-        out.extend(listener.process(piece, start + (offset + len(piece)) / 32000))
-    out.extend(listener.flush(start + len(pcm) / 32000))
+    for piece, at in chunks(pcm, chunk_ms, start=start):
+        out.extend(listener.process(piece, at))
+    out.extend(listener.flush(start + seconds_of(pcm)))
     return out

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.voice.testaudio import active_rms
+from coach.voice.pcm import active_rms
 from coach.voice.rendering import (
     RenderCache,
     Rendered,

@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coach.voice.on_air import OnAir
+from coach.voice.devices import AudioDeviceError
+from coach.voice.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from coach.voice.echo import PlaybackReference
 
-OUTPUT_RATE = 16_000  # speech needs no more; the microphone side and the echo reference use it
+OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the echo reference use it
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ BLOCK_SECONDS = 0.01
 WATCHDOG_SECONDS = 2.0  # no callback for this long while playing = the device is gone
 
 
-class AudioDeviceError(RuntimeError):
+class OutputDeviceError(AudioDeviceError):
     """The output device is missing, refused the stream, or disappeared while playing."""
 
     def __init__(self, device: str | int | None, reason: str) -> None:
@@ -91,7 +93,7 @@ def _sd() -> Any:
     try:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found"
-        raise AudioDeviceError(
+        raise OutputDeviceError(
             None, f"{exc} (install it with `apt-get install libportaudio2`)"
         ) from exc
     _quiet_alsa()
@@ -144,9 +146,9 @@ class Player:
         try:
             info = sd.query_devices(self.device, kind="output")
         except (ValueError, sd.PortAudioError) as exc:
-            raise AudioDeviceError(self.device, str(exc)) from exc
+            raise OutputDeviceError(self.device, str(exc)) from exc
         if info.get("max_output_channels", 0) < 1:
-            raise AudioDeviceError(self.device, "it has no output channels")
+            raise OutputDeviceError(self.device, "it has no output channels")
         return dict(info)
 
     def _device_rate(self, src_rate: int) -> int:
@@ -266,7 +268,7 @@ class Player:
                 finished_callback=done.set,
             )
         except (ValueError, sd.PortAudioError) as exc:
-            raise AudioDeviceError(self.device, str(exc)) from exc
+            raise OutputDeviceError(self.device, str(exc)) from exc
         stream_latency = float(stream.latency)
         completed = False
         started_at: float | None = None
@@ -291,12 +293,12 @@ class Player:
                         break
                     if time.monotonic() - state["last_cb"] > WATCHDOG_SECONDS:
                         stream.abort()
-                        raise AudioDeviceError(
+                        raise OutputDeviceError(
                             self.device, f"the device stopped taking audio for {WATCHDOG_SECONDS} s"
                         )
                 ended = time.monotonic()
         except sd.PortAudioError as exc:
-            raise AudioDeviceError(self.device, str(exc)) from exc
+            raise OutputDeviceError(self.device, str(exc)) from exc
         finally:
             self._playing.clear()
             self._current_cancel = None

@@ -26,8 +26,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
-SAMPLE_RATE = 16_000
-BYTES_PER_SAMPLE = 2
+from coach.voice.pcm import SAMPLE_RATE, SAMPLE_WIDTH as BYTES_PER_SAMPLE  # noqa: E402
 
 log = logging.getLogger(__name__)
 

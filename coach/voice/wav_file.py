@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.voice.pcm import SAMPLE_RATE, resample, to_pcm
+
 SUPPORTED = ("a WAV file with 8, 16, 24 or 32-bit integer or 32/64-bit float samples (any "
              "sample rate, any number of channels)")
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
@@ -162,7 +164,7 @@ def _frames(path: Path, info: WavInfo, count: int) -> Iterator[np.ndarray]:
             yield _decode(raw, info)
 
 
-def stream_wav(path: str | Path, target: int = 16_000,
+def stream_wav(path: str | Path, target: int = SAMPLE_RATE,
                block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
     """The recording as mono float32 at `target` Hz, in blocks of about `block_seconds`.
     Raises `WavError` (before yielding anything) for a file that cannot be used."""
@@ -171,7 +173,6 @@ def stream_wav(path: str | Path, target: int = 16_000,
     if info.rate == target:
         yield from _frames(path, info, max(1, int(block_seconds * target)))
         return
-    from coach.voice.testaudio import resample
 
     # Resample block by block with `pad` input samples of context on each side; sizes are
     # multiples of `down`, so each block's output starts at a whole output sample.
@@ -213,10 +214,9 @@ def _resampled_part(buffer: np.ndarray, start: int, begin: int, end: int, pad: i
 
 
 def pcm_chunks(path: str | Path, chunk_ms: int = 20,
-               rate: int = 16_000) -> Iterator[tuple[bytes, float]]:
+               rate: int = SAMPLE_RATE) -> Iterator[tuple[bytes, float]]:
     """The recording as 16-bit mono PCM chunks of `chunk_ms` (the last may be shorter), each
     with the time of its end in seconds from the start: what a microphone would deliver."""
-    from coach.voice.testaudio import to_pcm
 
     step = rate * chunk_ms // 1000 * 2
     done = 0  # bytes handed out

@@ -14,7 +14,7 @@ import numpy as np
 
 from coach.core.library import find
 from coach.core.routine_loader import load_routine
-from coach.voice import testaudio as ta
+from testkit import testaudio as ta
 from coach.voice.tts_select import make_renderer
 
 HERE = Path(__file__).resolve().parent

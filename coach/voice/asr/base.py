@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from coach.core.commands import Strictness
 
-SAMPLE_RATE = 16_000
+from coach.voice.pcm import SAMPLE_RATE  # noqa: E402,F401 (engines import it from here)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Test and benchmark audio: synthesized commands, real recordings, noise, mixing.
 
+The sample format and its conversions are the product's (`coach.voice.pcm`); this module adds
+what only tests and the benchmark need.
+
 Shared by the tests and the benchmark (`python -m bench`) so both measure the same material in the
 same way. Everything returns float32 numpy arrays at 16 kHz in [-1, 1]; `to_pcm` turns one into the
 16-bit bytes the listener and recognizers take.
@@ -29,7 +32,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
+from coach.voice.pcm import SAMPLE_RATE, active_rms, chunks, from_pcm, resample, to_pcm  # noqa: F401 (re-exported)
 
 VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland")
 """espeak-ng voices used for synthesized commands: accents and a female variant."""
@@ -44,32 +47,6 @@ RATES: tuple[int, ...] = (140, 170, 200)
 
 
 # --------------------------------------------------------------------------- conversions
-
-def to_pcm(samples: np.ndarray) -> bytes:
-    """float [-1, 1] -> signed 16-bit little-endian mono PCM bytes (clipped)."""
-    clipped = np.clip(np.asarray(samples, dtype=np.float64), -1.0, 32767 / 32768)
-    return (np.round(clipped * 32768.0)).astype("<i2").tobytes()
-
-
-def from_pcm(pcm: bytes) -> np.ndarray:
-    """Signed 16-bit PCM bytes -> float32 in [-1, 1]."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
-    """Band-limited resampling (scipy's polyphase filter when present, else linear)."""
-    if rate == target:
-        return np.asarray(samples, dtype=np.float32)
-    try:
-        from scipy.signal import resample_poly
-    except ImportError:  # pragma: no cover - scipy ships with the dev environment
-        n_out = int(round(len(samples) * target / rate))
-        x_old = np.arange(len(samples)) / rate
-        x_new = np.arange(n_out) / target
-        return np.interp(x_new, x_old, samples).astype(np.float32)
-    g = math.gcd(rate, target)
-    return resample_poly(samples, target // g, rate // g).astype(np.float32)
-
 
 def load_wav(path: str | Path, target: int = SAMPLE_RATE) -> np.ndarray:
     """Read a WAV (8/16/24/32-bit PCM or float, any rate, any channels) as mono float32 at
@@ -90,33 +67,12 @@ def save_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> 
         wav.writeframes(to_pcm(samples))
 
 
-def chunks(pcm: bytes, chunk_ms: int = 20, rate: int = SAMPLE_RATE) -> Iterator[tuple[bytes, float]]:
-    """Split PCM into chunks, yielding (chunk, stream time of the chunk's end in seconds)."""
-    step = rate * chunk_ms // 1000 * 2
-    for offset in range(0, len(pcm), step):
-        piece = pcm[offset: offset + step]
-        yield piece, (offset + len(piece)) / 2 / rate
-
-
 # --------------------------------------------------------------------------- levels and noise
 
 def dbfs(samples: np.ndarray) -> float:
     """RMS level in dB relative to full scale (-inf for silence)."""
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
     return 20 * math.log10(rms) if rms > 0 else float("-inf")
-
-
-def active_rms(samples: np.ndarray, frame: int = 320, top: float = 0.5) -> float:
-    """RMS over the loudest `top` fraction of frames: the level of the speech, not the pauses.
-
-    SNR for a one-second command padded with silence would otherwise depend on the padding.
-    """
-    n = len(samples) // frame
-    if n == 0:
-        return float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
-    energies = np.mean(np.square(samples[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
-    keep = max(1, int(n * top))
-    return float(np.sqrt(np.mean(np.sort(energies)[-keep:])))
 
 
 def noise_floor(n: int, level_dbfs: float = -60.0, seed: int = 0) -> np.ndarray:
