@@ -196,14 +196,23 @@ class Runner:
             listener(status)
 
     def _dispatch(self, actions: list[Action]) -> None:
+        """Carry out one reply of the session, in order.
+
+        The one rule for interruptions: a reply that interrupts (an urgent line, or a stop)
+        silences whatever was speaking or queued *before* it, first, and nothing of its own: the
+        acknowledgement cue that "softer" or "pause" plays just before its urgent answer is part
+        of the same reply and is heard (an interruption overtakes queued data, never its own)."""
+        interrupts = any((isinstance(a, Say) and a.urgent) or isinstance(a, StopSpeaking)
+                         for a in actions)
+        if interrupts and self.speaker is not None:
+            self.speaker.stop()
         for action in actions:
             if isinstance(action, Say):
                 self.display.show_line(action.text)
                 if self.speaker is not None:
-                    self.speaker.say(action.text, action.utterance_id, action.urgent)
+                    self.speaker.say(action.text, action.utterance_id)
             elif isinstance(action, StopSpeaking):
-                if self.speaker is not None:
-                    self.speaker.stop()
+                pass  # done above, before anything of this reply was queued
             elif isinstance(action, PlayCue):
                 if self.speaker is not None:
                     self.speaker.play_cue(action.cue)

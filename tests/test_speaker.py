@@ -265,3 +265,32 @@ def test_silent_speaker_reports_at_once() -> None:
     spk.adjust(+1, -1)
     assert not spk.busy and spk.wait_idle()
     spk.close()
+
+
+def test_an_urgent_reply_keeps_its_own_acknowledgement_cue(speaker, sink_recorder) -> None:
+    """The session answers "softer" with [the acknowledgement cue, an urgent line]. The urgent
+    line must cut what was speaking before the reply, not the cue queued a moment earlier by the
+    same reply (issue 14). Seen to fail with the runner passing `urgent` on to the speaker (the
+    cue was cut: its airing never came)."""
+    import io
+    import queue
+
+    from coach.core.actions import CueKind, PlayCue, Say
+    from coach.core.clock import FakeClock
+    from coach.core.session import Session
+    from coach.runner import PlainDisplay, Runner
+    from testkit.session_driver import sample_routine
+
+    spk, on_air, finished = speaker
+    runner = Runner(Session(sample_routine(), FakeClock()), FakeClock(), queue.Queue(),
+                    PlainDisplay(io.StringIO()), speaker=spk)
+    spk.say(LONG, utterance_id=20)
+    deadline = time.monotonic() + 5
+    while not on_air.speaking() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.4)
+    runner._dispatch([PlayCue(CueKind.UNDERSTOOD), Say(SHORT, urgent=True, utterance_id=21)])
+    assert finished.wait_for(20)[1] is True  # the line before the reply was cut
+    assert finished.wait_for(21)[1] is False
+    texts = [a.text for a in on_air._airings]
+    assert texts[-3:] == [LONG, "", SHORT], texts  # the cue aired, then the urgent line
