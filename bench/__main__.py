@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     def say(what: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
-    english: dict[str, list[Row]] = {}
+    english_tables: dict[str, list[Row]] = {}
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         started = time.perf_counter()
         header = [f"- machine: {machine()}", f"- run: `{size.name}`, {today}"]
@@ -333,9 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         (args.out / f"{today}-{engine}.md").write_text(text)
         if engine != "vosk" or any(r.metric.startswith("Accuracy, real") for r in rows):
-            english[engine] = rows
-    if len(english) > 1:
-        text = side_by_side(english, size.name, today)
+            english_tables[engine] = rows
+    if len(english_tables) > 1:
+        text = side_by_side(english_tables, size.name, today)
         print(text)
         (args.out / f"{today}-side-by-side.md").write_text(text)
     return 0
