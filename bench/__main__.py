@@ -124,8 +124,8 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
         split = "" if group == "synth clean" else " (" + ", ".join(
             f"{k} {100 * c / n:.0f} %" for k, (c, n) in sorted(by_noise.items())) + ")"
         target = targets.get(group)
-        rows.append(Row(f"Accuracy, synthesized, {group.removeprefix('synth ')}{split}", str(t.n),
-                        f"{t.pct():.1f} %", f">= {target:g} %" if target else "-",
+        rows.append(Row(f"Accuracy, synthesized, {group.removeprefix('synth ')}", str(t.n),
+                        f"{t.pct():.1f} %{split}", f">= {target:g} %" if target else "-",
                         verdict(t.pct() >= target if target else None)))
 
     say("non-command utterances")
