@@ -50,8 +50,8 @@ from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer, phone_distance
 from coach.voice.asr.dictation import Transcriber, Transcript
 from coach.voice.on_air import OnAir
-from coach.voice.vad import Endpointer, Segment, make_classifier
 from coach.voice.pcm import chunks, seconds_of
+from coach.voice.vad import Endpointer, Segment, make_classifier
 
 log = logging.getLogger(__name__)
 
