@@ -33,12 +33,13 @@ from testkit.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioI
 @pytest.fixture(autouse=True)
 def private_user_folders(tmp_path_factory: pytest.TempPathFactory,
                          monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every test, and every program it starts, gets its own data and config folders: no test
-    writes to the user's real history (`~/.local/share/massage-coach/`) or reads their
-    settings. `$MASSAGE_COACH_DATA` is cleared so the default location (under
+    """Every test, and every program it starts, gets its own data, config and cache folders: no
+    test writes to the user's real history (`~/.local/share/massage-coach/`), reads their
+    settings, or leaves a note in their cache (the Whisper model's verified checksum). `$MASSAGE_COACH_DATA` is cleared so the default location (under
     XDG_DATA_HOME) is what a test sees unless it sets one itself."""
     base = tmp_path_factory.mktemp("user")
-    folders = {"XDG_DATA_HOME": base / "data", "XDG_CONFIG_HOME": base / "config"}
+    folders = {"XDG_DATA_HOME": base / "data", "XDG_CONFIG_HOME": base / "config",
+               "XDG_CACHE_HOME": base / "cache"}
     for name, folder in folders.items():
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
