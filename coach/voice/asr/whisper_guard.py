@@ -26,6 +26,8 @@ from coach.core.commands import (SPEC_BY_INTENT, Intent, Strictness, collapse_re
                                  normalize)
 from coach.voice.asr.base import phone_distance
 from coach.voice.asr.pronounce import pronunciation
+from coach.voice.asr.whisper_features import HOP
+from coach.voice.pcm import SAMPLE_WIDTH
 
 if TYPE_CHECKING:  # pragma: no cover
     from coach.voice.asr.whisper_engine import WhisperModel
@@ -59,7 +61,7 @@ class PainCheck:
         """OUCH instead of `intent` when a pain phrase fits the audio nearly as well, else None."""
         if intent not in PRESSURE_KEEPING:
             return None
-        frames = max(1, len(pcm) // 2 // 160)
+        frames = _mel_frames(pcm)
         scores = self.model.phrase_logprobs(encoded, [transcript, *PAIN_PHRASES], frames)
         own, pain = scores[0], scores[1:]
         best = max(range(len(pain)), key=pain.__getitem__)
@@ -127,7 +129,7 @@ class SoundAlikeRescue:
         candidates = self.candidates(transcript, phrases)
         if not candidates:
             return None
-        frames = max(1, len(pcm) // 2 // 160)
+        frames = _mel_frames(pcm)
         heard = " ".join(collapse_repeats(normalize(transcript).split()))
         scores = self.model.phrase_logprobs(encoded, [heard, *candidates], frames)
         own = scores[0]
@@ -136,6 +138,11 @@ class SoundAlikeRescue:
         if margin < -self.margin:
             return None
         return Rescue(candidates[best], scores[best + 1], margin)
+
+
+def _mel_frames(pcm: bytes) -> int:
+    """Whisper's 10 ms feature frames that hold this audio (the rest of the window is padding)."""
+    return max(1, len(pcm) // SAMPLE_WIDTH // HOP)
 
 
 def _phones(words: list[str]) -> tuple[str, ...] | None:
