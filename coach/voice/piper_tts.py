@@ -176,6 +176,20 @@ def load_in_background(file: PiperVoiceFile) -> _Load:
         return record
 
 
+def wait_for_loads(timeout: float) -> None:
+    """Wait (up to `timeout` seconds in all) for voices still loading in the background.
+
+    Why: a process that exits while onnxruntime is still building a session in a daemon thread
+    is aborted by the C++ runtime ("terminate called without an active exception", exit -6),
+    e.g. a text session whose speaker could not open a device ends before the voice it had
+    started loading is ready."""
+    deadline = time.monotonic() + timeout
+    with _loads_lock:
+        records = list(_loads.values())
+    for record in records:
+        record.done.wait(max(0.0, deadline - time.monotonic()))
+
+
 def open_voice(file: PiperVoiceFile) -> Any:
     """A `piper.PiperVoice` on an onnxruntime session tuned for a shared 2-core laptop.
 
