@@ -102,6 +102,17 @@ def table(default: str | None, **cells: str | None) -> dict[str, str | None]:
     return row
 
 
+def side_replies(side: str) -> dict[str, str | None]:
+    """"left" or "right": no side is chosen during the safety questions, so there a side asks
+    for yes or no (issue 13); once the steps run, the session says which side it started on."""
+    return table(ON_LEFT, welcome=r"Please answer yes or no first\.",
+                 screening=r"Please answer yes or no first\.",
+                 step=r"We started with the left side\.",
+                 choose_side=rf"Starting with the {side} side\.",
+                 setup=rf"Starting with the {side} side\.",
+                 optional=r"This routine doesn't switch sides\.")
+
+
 EXPECTED: dict[Intent, dict[str, str | None]] = {
     Intent.NEXT: table(NEXT_STEP, welcome=r"Please answer yes or no first\.",
                        screening=r"Please answer yes or no first\.", choose_side=SETUP,
@@ -170,19 +181,8 @@ EXPECTED: dict[Intent, dict[str, str | None]] = {
                      hold_decision=r"Staying\. I'll check again in a minute",
                      optional=r"Skipping it\.",
                      note_read_back=r"Deleted\. Say take a note to try again\."),
-    # No side is chosen during the safety questions: a side there asks for yes or no (issue 13).
-    Intent.LEFT: table(ON_LEFT, welcome=r"Please answer yes or no first\.",
-                       screening=r"Please answer yes or no first\.",
-                       step=r"We started with the left side\.",
-                       choose_side=r"Starting with the left side\.",
-                       setup=r"Starting with the left side\.",
-                       optional=r"This routine doesn't switch sides\."),
-    Intent.RIGHT: table(ON_LEFT, welcome=r"Please answer yes or no first\.",
-                        screening=r"Please answer yes or no first\.",
-                        step=r"We started with the left side\.",
-                        choose_side=r"Starting with the right side\.",
-                        setup=r"Starting with the right side\.",
-                        optional=r"This routine doesn't switch sides\."),
+    Intent.LEFT: side_replies("left"),
+    Intent.RIGHT: side_replies("right"),
     Intent.SLOWER: table(r"Slower\."),
     Intent.FASTER: table(r"Faster\."),
     Intent.LOUDER: table(r"Louder\."),
