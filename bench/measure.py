@@ -25,8 +25,10 @@ import numpy as np
 
 from coach.core.commands import Intent, normalize
 from testkit import testaudio as ta
-from coach.voice.listener import Heard, Listener, listen_pcm
-from coach.voice.on_air import OnAir
+from coach.voice.listen.listener import Listener
+from coach.voice.frames import AudioChunk, Heard
+from coach.voice.pipeline import VoicePipeline, listen_pcm
+from coach.voice.audio.on_air import OnAir
 
 from bench.corpus import Clip
 
@@ -141,20 +143,13 @@ def stream(listener: Listener, samples: np.ndarray, context_cycle: float = 60.0)
     step = int(context_cycle * ta.SAMPLE_RATE) * 2
     out: list[Heard] = []
     listener.reset()
+    pipeline = VoicePipeline(listener)
     for k, offset in enumerate(range(0, len(pcm), step)):
         apply_context(listener, contexts[k % len(contexts)] if contexts else None)
         piece = pcm[offset:offset + step]
-        out += [h for h in _push(listener, piece, offset / 32000)]
-    out += listener.flush(len(pcm) / 32000)
-    return out
-
-
-def _push(listener: Listener, pcm: bytes, start: float, chunk_ms: int = 20) -> list[Heard]:
-    step = 16000 * chunk_ms // 1000 * 2
-    out: list[Heard] = []
-    for offset in range(0, len(pcm), step):
-        piece = pcm[offset:offset + step]
-        out += listener.process(piece, start + (offset + len(piece)) / 32000)
+        for chunk, at in ta.chunks(piece, start=offset / 32000):
+            out += pipeline.push(AudioChunk(chunk, at))
+    out += pipeline.flush(len(pcm) / 32000)
     return out
 
 
@@ -192,7 +187,7 @@ def own_voice_stream(lines: Sequence[str], gap: float = 0.8, tts: str | None = N
     """The lines rendered by the real TTS (`tts`: "piper", "pyttsx3", or None for the speaker's
     default back-end) at its default rate, end to end, with `OnAir` marking each one in stream
     time exactly as the speaker would while playing it."""
-    from coach.voice.tts_select import make_renderer
+    from coach.voice.speech.tts_select import make_renderer
 
     renderer = make_renderer(tts)
     on_air = OnAir()
@@ -232,27 +227,25 @@ def realtime_latencies(listener: Listener, clips: Iterable[Clip], chunk_ms: int 
     the listener hands the right command out. Returns (latencies, clips missed)."""
     out: list[float] = []
     missed = 0
-    step = 16000 * chunk_ms // 1000 * 2
     for i, clip in enumerate(clips):
         _, context = context_for(clip.intent, i)
         apply_context(listener, context)
         listener.reset()
         pcm = ta.to_pcm(clip.samples)
+        pipeline = VoicePipeline(listener)
         t0 = time.perf_counter()
         got: float | None = None
-        for offset in range(0, len(pcm), step):
-            piece = pcm[offset:offset + step]
-            at = (offset + len(piece)) / 32000
+        for piece, at in ta.chunks(pcm, chunk_ms):
             delay = t0 + at - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            for heard in listener.process(piece, at):
+            for heard in pipeline.push(AudioChunk(piece, at)):
                 if heard.fired and heard.event.intent is clip.intent and got is None:
                     got = time.perf_counter() - t0 - clip.speech_end
             if got is not None:
                 break
         if got is None:
-            for heard in listener.flush(len(pcm) / 32000):
+            for heard in pipeline.flush(len(pcm) / 32000):
                 if heard.fired and heard.event.intent is clip.intent:
                     got = time.perf_counter() - t0 - clip.speech_end
         if got is None:

@@ -43,7 +43,7 @@ DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speec
 
 
 class SpeakerLike(Protocol):
-    """What the runner needs from a speaker (`coach.voice.speaker.Speaker` and friends)."""
+    """What the runner needs from a speaker (`coach.voice.speech.speaker.Speaker` and friends)."""
 
     def say(self, text: str, utterance_id: int, urgent: bool = False) -> None: ...
     def stop(self) -> None: ...

@@ -1,6 +1,6 @@
 """Test and benchmark audio: synthesized commands, real recordings, noise, mixing.
 
-The sample format and its conversions are the product's (`coach.voice.pcm`); this module adds
+The sample format and its conversions are the product's (`coach.voice.audio.pcm`); this module adds
 what only tests and the benchmark need.
 
 Shared by the tests and the benchmark (`python -m bench`) so both measure the same material in the
@@ -32,7 +32,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-from coach.voice.pcm import SAMPLE_RATE, active_rms, chunks, from_pcm, resample, to_pcm  # noqa: F401 (re-exported)
+from coach.voice.audio.pcm import SAMPLE_RATE, active_rms, chunks, from_pcm, resample, to_pcm  # noqa: F401 (re-exported)
 
 VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-029", "en-gb-scotland")
 """espeak-ng voices used for synthesized commands: accents and a female variant."""
@@ -50,9 +50,9 @@ RATES: tuple[int, ...] = (140, 170, 200)
 
 def load_wav(path: str | Path, target: int = SAMPLE_RATE) -> np.ndarray:
     """Read a WAV (8/16/24/32-bit PCM or float, any rate, any channels) as mono float32 at
-    `target` Hz. Raises `coach.voice.wav_file.WavError` (a ValueError) for a file it cannot use.
-    Long files: use `coach.voice.wav_file.stream_wav`, which this concatenates."""
-    from coach.voice.wav_file import stream_wav
+    `target` Hz. Raises `coach.voice.audio.wav_file.WavError` (a ValueError) for a file it cannot use.
+    Long files: use `coach.voice.audio.wav_file.stream_wav`, which this concatenates."""
+    from coach.voice.audio.wav_file import stream_wav
 
     blocks = list(stream_wav(path, target))
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
@@ -172,7 +172,7 @@ def _espeak(text: str, voice: str, rate: int, pitch: int) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _piper_renderer(voice: str):  # noqa: ANN202 - a PiperRenderer, imported lazily
-    from coach.voice.piper_tts import PiperRenderer
+    from coach.voice.speech.piper_tts import PiperRenderer
 
     return PiperRenderer(voice=voice, cache_size=0, variation=False)
 

@@ -34,10 +34,10 @@ import numpy as np
 import pytest
 
 from testkit import testaudio as ta
-from coach.voice.player import resample, to_float32
-from coach.voice.speaker import DEFAULT_VOLUME
-from coach.voice.piper_tts import STEADY_VOICE_ENV
-from coach.voice.tts_select import make_renderer
+from coach.voice.audio.player import resample, to_float32
+from coach.voice.speech.speaker import DEFAULT_VOLUME
+from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
+from coach.voice.speech.tts_select import make_renderer
 from tests.test_cli_run_text import CoachProcess
 from tests.test_voice_session import play_into_sink, wait_until_sink_quiet
 

@@ -67,7 +67,7 @@ def test_a_session_writes_its_history_under_the_private_data_folder(private_user
 
 
 def test_device_options_take_an_index_or_part_of_a_name():
-    from coach.voice.devices import device_spec
+    from coach.voice.audio.devices import device_spec
 
     assert device_spec("3") == 3  # `--output-device 3` is device 3, not a device named "3"
     assert device_spec(" USB Mic ") == "USB Mic"

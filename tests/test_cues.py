@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from coach.core.actions import CueKind
-from coach.voice.cues import CUE_PEAK_DBFS, CUE_SAMPLE_RATE, cue_duration, cue_samples
-from coach.voice.tts import VOICE_PEAK_DBFS
+from coach.voice.speech.cues import CUE_PEAK_DBFS, CUE_SAMPLE_RATE, cue_duration, cue_samples
+from coach.voice.speech.pyttsx3_tts import VOICE_PEAK_DBFS
 
 
 @pytest.mark.parametrize("kind", list(CueKind))

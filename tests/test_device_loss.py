@@ -16,8 +16,8 @@ import threading
 
 import pytest
 
-from coach.cli.voice_session import open_within
-from coach.voice.devices import AudioDeviceError
+from coach.voice.audio.devices import open_within
+from coach.voice.audio.devices import AudioDeviceError
 from testkit.virtual_audio import VirtualAudio, VirtualAudioError
 from tests.test_cli_run_text import CoachProcess
 

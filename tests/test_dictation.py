@@ -15,7 +15,7 @@ import pytest
 from coach.core.commands import Intent, parse
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from testkit import testaudio as ta
-from coach.voice.asr.dictation import (
+from coach.voice.listen.dictation import (
     PocketsphinxNoteTranscriber,
     VoskTranscriber,
     note_training_sentences,
@@ -23,8 +23,9 @@ from coach.voice.asr.dictation import (
 )
 from coach.voice.asr.note_language import note_sentences, write_arpa
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.listener import Listener, listen_pcm
-from coach.voice.on_air import OnAir
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
+from coach.voice.audio.on_air import OnAir
 
 if shutil.which("espeak-ng") is None:  # pragma: no cover
     pytest.skip("espeak-ng is needed to synthesize test speech", allow_module_level=True)

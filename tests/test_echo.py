@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from testkit import testaudio as ta
-from coach.voice.echo import EchoCanceller, PlaybackReference, estimate_delay, speexdsp_error
+from coach.voice.audio.echo import EchoCanceller, PlaybackReference, estimate_delay, speexdsp_error
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class _Capture:
     """Runs the real `MicrophoneSource` (the sink's monitor) and the canceller in a thread."""
 
     def __init__(self, canceller: EchoCanceller) -> None:
-        from coach.voice.audio_in import MicrophoneSource
+        from coach.voice.audio.sources import MicrophoneSource
 
         self.canceller = canceller
         self.source = MicrophoneSource().open()
@@ -113,7 +113,8 @@ class _Capture:
         self.thread.start()
 
     def _run(self) -> None:
-        for pcm, at in self.source:
+        for chunk in self.source:
+            pcm, at = chunk.to_stream_format().pcm, chunk.at
             self.raw.append((ta.from_pcm(pcm), at))
             cleaned, end = self.canceller.process(pcm, at)
             self.cleaned.append((ta.from_pcm(cleaned), end))
@@ -135,7 +136,7 @@ class _Capture:
         self.source.close()
         self.thread.join(3)
         return (np.concatenate([c for c, _ in self.raw]),
-                np.concatenate([c for c, _ in self.cleaned]))
+                np.concatenate([c for c, _ in self.cleaned] or [np.zeros(0, np.float32)]))
 
 
 # ERLE bounds (whole line, after 2 s) per speech back-end. Piper's voice cancels as well once the
@@ -150,8 +151,8 @@ ERLE_BOUNDS = {"pyttsx3": (10, 15), "piper": (3.5, 15)}
 def test_real_speaker_echo_through_the_virtual_sink(virtual_audio, tts) -> None:
     """The real Speaker says a long line into the null sink while its monitor is the mic:
     after cancellation the echo energy is far below the raw (ERLE measured and reported)."""
-    from coach.voice.on_air import OnAir
-    from coach.voice.speaker import Speaker
+    from coach.voice.audio.on_air import OnAir
+    from coach.voice.speech.speaker import Speaker
 
     ref = PlaybackReference()
     canceller = EchoCanceller(ref)
@@ -200,9 +201,10 @@ def test_stop_over_the_real_speaker_is_heard_after_cancellation(virtual_audio) -
 
     from coach.core.commands import Intent
     from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-    from coach.voice.listener import Listener
-    from coach.voice.on_air import OnAir
-    from coach.voice.speaker import Speaker
+    from coach.voice.listen.listener import Listener
+    from coach.voice.audio.on_air import OnAir
+    from coach.voice.pipeline import VoicePipeline
+    from coach.voice.speech.speaker import Speaker
 
     on_air = OnAir()
     listener = Listener(PocketsphinxRecognizer(), on_air=on_air)
@@ -210,14 +212,13 @@ def test_stop_over_the_real_speaker_is_heard_after_cancellation(virtual_audio) -
     canceller = EchoCanceller(ref)
     heard = []
 
+    pipeline = VoicePipeline(listener, canceller=canceller)  # the session's own data path
+
     class _Listening(_Capture):
         def _run(self) -> None:
-            for pcm, at in self.source:
-                self.raw.append((ta.from_pcm(pcm), at))
-                cleaned, end = self.canceller.process(pcm, at)
-                self.cleaned.append((ta.from_pcm(cleaned), end))
-                if cleaned:
-                    heard.extend(listener.process(cleaned, end))
+            for chunk in self.source:
+                self.raw.append((ta.from_pcm(chunk.to_stream_format().pcm), chunk.at))
+                heard.extend(pipeline.push(chunk))
                 if self.stop.is_set():
                     break
 

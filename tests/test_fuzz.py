@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from coach.cli import main
 from coach.core.routine_loader import check_routine, parse_routine
-from coach.voice.wav_file import WavError, inspect_wav, stream_wav
+from coach.voice.audio.wav_file import WavError, inspect_wav, stream_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("FUZZ_SEED", "15"))

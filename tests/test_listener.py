@@ -8,8 +8,10 @@ from coach.core.events import CommandHeard, NotUnderstood
 from testkit import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.listener import DEFAULT_THRESHOLDS, Listener, listen_pcm
-from coach.voice.on_air import OnAir
+from coach.voice.listen.judge import DEFAULT_THRESHOLDS
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
+from coach.voice.audio.on_air import OnAir
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 
@@ -180,7 +182,7 @@ def said_over_the_coach(recognizer: Recognizer, command, before: str, line: str,
     cancellation the coach's voice keeps the VAD open and the command is buried in it."""
     import numpy as np
 
-    from coach.voice.echo import EchoCanceller, PlaybackReference
+    from coach.voice.audio.echo import EchoCanceller, PlaybackReference
 
     earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
     coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)

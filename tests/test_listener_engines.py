@@ -17,8 +17,10 @@ import pytest
 from coach.core.commands import Intent
 from testkit import testaudio as ta
 from coach.voice.asr.base import Recognizer, phone_distance
-from coach.voice.listener import Listener, listen_pcm, soundalike_phones
-from coach.voice.on_air import OnAir
+from coach.voice.listen.judge import soundalike_phones
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
+from coach.voice.audio.on_air import OnAir
 from tests.test_listener import said_over_the_coach
 
 ENGLISH_ENGINES = ("pocketsphinx", "whisper")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.voice import models
-from coach.voice.models import (
+from coach.voice.asr import models
+from coach.voice.asr.models import (
     ChecksumMismatch,
     ModelDownloadError,
     NoNetwork,
@@ -325,7 +325,7 @@ def test_only_english_models_with_a_runtime_graph_are_chosen(dirs: tuple[Path, P
 
 def test_checkout_uses_repo_models_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(models.MODELS_ENV, raising=False)
-    root = Path(models.__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]  # this checkout's root
     assert models.project_models_dir() == root / "models"
     monkeypatch.setattr(models, "_checkout_root", lambda: None)
     assert "massage-coach" in str(models.project_models_dir())

@@ -26,7 +26,8 @@ import pytest
 from coach.core.status import Phase
 from testkit import testaudio as ta
 from coach.voice.asr.select import create_recognizer
-from coach.voice.listener import Listener, listen_pcm
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
 from testkit.session_driver import to_phase
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")

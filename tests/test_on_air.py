@@ -1,6 +1,6 @@
 """OnAir: which of the coach's lines were on the air at a given moment."""
 
-from coach.voice.on_air import OnAir
+from coach.voice.audio.on_air import OnAir
 
 
 def test_overlap_includes_the_guard_and_still_playing_lines():

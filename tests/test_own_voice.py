@@ -19,10 +19,10 @@ from coach.core.library import available
 from coach.core.routine_loader import load_routine
 from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.echo import EchoCanceller, PlaybackReference, speexdsp_error
-from coach.voice.listener import Listener
-from coach.voice.on_air import OnAir
-from coach.voice.tts_select import make_renderer
+from coach.voice.audio.echo import EchoCanceller, PlaybackReference, speexdsp_error
+from coach.voice.listen.listener import Listener
+from coach.voice.audio.on_air import OnAir
+from coach.voice.speech.tts_select import make_renderer
 from tests.coach_lines import routine_text, spoken_lines
 
 needs_speex = pytest.mark.skipif(speexdsp_error() is not None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.voice.piper_tts import (
+from coach.voice.speech.piper_tts import (
     DEFAULT_RATE_WPM,
     MAX_PEAK_DBFS,
     SPEECH_LEVEL_DBFS,
@@ -20,8 +20,8 @@ from coach.voice.piper_tts import (
     with_pronunciations,
 )
 from testkit.testaudio import active_rms
-from coach.voice.tts import Renderer, UnknownVoiceError
-from coach.voice.tts_select import BackendUnavailable, choose_backend, make_renderer
+from coach.voice.speech.pyttsx3_tts import Renderer, UnknownVoiceError
+from coach.voice.speech.tts_select import BackendUnavailable, choose_backend, make_renderer
 
 SENTENCE = "Rest both palms on the upper back and let their weight sink in slowly."  # 14 words
 
@@ -127,7 +127,7 @@ def test_phoneme_fixes_reach_piper_but_not_the_words(piper, monkeypatch) -> None
     # without random variation a render is exact: the fix changes what is said, and only there
     fixed = PiperRenderer(variation=False).render("Ask a physiotherapist.")
     same = PiperRenderer(variation=False).render("Ask a physiotherapist.")
-    monkeypatch.setattr("coach.voice.piper_tts.PRONUNCIATIONS", {})
+    monkeypatch.setattr("coach.voice.speech.piper_tts.PRONUNCIATIONS", {})
     unfixed = PiperRenderer(variation=False).render("Ask a physiotherapist.")
     assert np.array_equal(fixed.samples, same.samples)
     assert not np.array_equal(fixed.samples, unfixed.samples)
@@ -153,7 +153,7 @@ def test_a_voice_that_cannot_load_is_a_clear_error(tmp_path, monkeypatch) -> Non
     (tmp_path / "en_US-broken-low.onnx.json").write_text(real.read_text())
     monkeypatch.setenv("MASSAGE_COACH_PIPER_VOICES", str(tmp_path))
     renderer = PiperRenderer(voice="broken")
-    from coach.voice.piper_tts import VoiceLoadError
+    from coach.voice.speech.piper_tts import VoiceLoadError
 
     with pytest.raises(VoiceLoadError, match="cannot load the Piper voice en_US-broken-low"):
         renderer.render("Hello there.")

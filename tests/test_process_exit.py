@@ -8,7 +8,8 @@ import textwrap
 
 BLOCKED_AT_EXIT = textwrap.dedent("""
     import atexit, threading
-    from coach.cli.process_exit import exit_process, note_stuck_audio
+    from coach.cli.process_exit import exit_process
+    from coach.voice.audio.devices import note_stuck_audio
     release = threading.Event()
     # Like PortAudio's teardown waiting for a stream close that never returns.
     atexit.register(release.wait)

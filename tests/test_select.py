@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.voice import models
+from coach.voice.asr import models
 from coach.voice.asr import select
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.asr.select import EngineChoice, create_recognizer, describe_choice, plan_choice

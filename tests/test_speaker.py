@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from coach.core.actions import CueKind
-from coach.voice.on_air import OnAir
-from coach.voice.player import OUTPUT_RATE, AudioDeviceError, Player, resample, to_float32
-from coach.voice.speaker import (
+from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.player import OUTPUT_RATE, AudioDeviceError, Player, resample, to_float32
+from coach.voice.speech.speaker import (
     RATE_LIMITS,
     VOLUME_LIMITS,
     SilentSpeaker,
     Speaker,
 )
-from coach.voice.tts import Renderer, SpeechRenderer
-from coach.voice.tts_select import make_renderer
+from coach.voice.speech.pyttsx3_tts import Renderer, SpeechRenderer
+from coach.voice.speech.tts_select import make_renderer
 
 pytestmark = pytest.mark.audio
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.voice.spoken_text import integer_words, speakable, split_first_sentence
+from coach.voice.speech.spoken_text import integer_words, speakable, split_first_sentence
 
 
 @pytest.mark.parametrize("written, spoken", [

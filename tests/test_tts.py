@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from coach.voice.tts import (
+from coach.voice.speech.pyttsx3_tts import (
     DEFAULT_RATE_WPM,
     Renderer,
     UnknownVoiceError,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from coach.cli import main
 from testkit.testaudio import load_wav, resample
-from coach.voice.wav_file import WavError, inspect_wav, stream_wav
+from coach.voice.audio.wav_file import WavError, inspect_wav, stream_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "sentences" / "cards" / \

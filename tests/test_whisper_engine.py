@@ -16,7 +16,8 @@ from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
 from coach.voice.asr.whisper_features import log_mel, mel_filters
 from coach.voice.asr.whisper_files import packaged_model
 from coach.voice.asr.whisper_guard import PAIN_PHRASES, PRESSURE_KEEPING, PainCheck
-from coach.voice.listener import Listener, listen_pcm
+from coach.voice.listen.listener import Listener
+from coach.voice.pipeline import listen_pcm
 
 COMMAND_WORDS = ("stop", "go", "yes", "no", "left", "right")
 
@@ -149,7 +150,7 @@ def test_chatter_that_mentions_commands_fires_nothing() -> None:
 
 def test_notes_are_transcribed_as_free_text() -> None:
     """Notes by voice go through the same model: a tender-spot note comes back in words."""
-    from coach.voice.asr.dictation import transcriber_for
+    from coach.voice.listen.dictation import transcriber_for
 
     engine = recognizer()
     transcriber = transcriber_for(engine)

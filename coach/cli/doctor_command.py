@@ -51,24 +51,30 @@ def list_devices(sd) -> tuple[list[Finding], bool, bool]:
     return findings, has_in, has_out
 
 
-def input_level(sd, device, seconds: float) -> Finding:
-    """Show a live level meter, then judge whether the microphone hears anything."""
+def input_level(device, seconds: float, engine: str | None) -> list[Finding]:
+    """Show a live level meter, then judge whether the microphone hears anything, and what the
+    session's own voice pipeline (the engine `engine` picks) made of what was said."""
     import numpy as np
 
-    from coach.voice.audio_in import MicrophoneSource
-    from coach.voice.devices import AudioDeviceError
+    from coach.voice.audio.devices import AudioDeviceError, close_without_waiting
+    from coach.voice.pipeline import MicrophoneInput
 
+    pipeline, problem = _pipeline_for(engine)
     try:
-        source = MicrophoneSource(device=device).open()
+        source = MicrophoneInput(device).open()
     except AudioDeviceError as error:
-        return Finding(False, f"microphone: {error}",
-                       "pick another with --input-device N (see the list above), or use --text")
+        return [Finding(False, f"microphone: {error}",
+                        "pick another with --input-device N (see the list above), or use --text")]
     peak_db = -120.0
+    heard = []
     end = time.monotonic() + seconds
-    click.echo(f"Speak now: showing the microphone level for {seconds:g} seconds.")
+    click.echo(f"Speak now, say \"next\": showing the microphone level for {seconds:g} seconds.")
     try:
-        for pcm, _ in source:
-            samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        for chunk in source:
+            chunk = chunk.to_stream_format()
+            if pipeline is not None:
+                heard.extend(pipeline.push(chunk))
+            samples = np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float32) / 32768.0
             rms = float(np.sqrt(np.mean(samples ** 2))) if samples.size else 0.0
             level = 20 * np.log10(max(rms, 1e-6))
             peak_db = max(peak_db, level)
@@ -77,17 +83,46 @@ def input_level(sd, device, seconds: float) -> Finding:
             if time.monotonic() >= end:
                 break
     finally:
-        source.close()
+        close_without_waiting(source)
         click.echo("")
+    if pipeline is not None:
+        heard.extend(pipeline.flush())
     if peak_db < -55:
-        return Finding(False, f"the microphone is almost silent (peak {peak_db:.0f} dBFS)",
-                       "unmute it or raise its level (pavucontrol or alsamixer), or move closer")
-    return Finding(True, f"the microphone hears you (peak {peak_db:.0f} dBFS)")
+        return [Finding(False, f"the microphone is almost silent (peak {peak_db:.0f} dBFS)",
+                        "unmute it or raise its level (pavucontrol or alsamixer), or move closer")]
+    return [Finding(True, f"the microphone hears you (peak {peak_db:.0f} dBFS)"),
+            _understood(heard, problem)]
+
+
+def _pipeline_for(engine: str | None):
+    """The pipeline a session would listen through (every phrase open), or (None, why not)."""
+    from coach.voice.pipeline import VoicePipeline, build_listener
+
+    try:
+        return VoicePipeline(build_listener(engine, None, None)), ""
+    except Exception as error:  # a missing or broken model is reported, never raised
+        return None, str(error)
+
+
+def _understood(heard: list, problem: str) -> Finding:
+    """What the listener made of the words said during the level meter."""
+    if problem:
+        return Finding(False, f"listening check skipped: {problem}", "see `massage-coach models list`")
+    fired = [h for h in heard if h.fired]
+    if fired:
+        words = ", ".join(f"\"{h.event.intent.value}\"" for h in fired)
+        return Finding(True, f"understood: {words}")
+    if heard:
+        said = [h.event.text for h in heard if h.event.text]
+        return Finding(True, "heard speech but no command" + (f" (\"{said[-1]}\")" if said else ""),
+                       "say \"next\" clearly; `massage-coach commands` lists every phrase")
+    return Finding(True, "heard no words", "say \"next\" during the level meter to check that "
+                   "the coach understands you")
 
 
 def speech_backend_finding(tts: str | None) -> Finding:
     """Which voice a session would speak with (Piper's, or espeak-ng through pyttsx3)."""
-    from coach.voice.tts_select import backend_summary
+    from coach.voice.speech.tts_select import backend_summary
 
     try:
         summary = backend_summary(tts)
@@ -100,8 +135,8 @@ def speech_backend_finding(tts: str | None) -> Finding:
 
 
 def speak_test_line(device, tts: str | None = None) -> Finding:
-    from coach.voice.on_air import OnAir
-    from coach.voice.speaker import Speaker
+    from coach.voice.audio.on_air import OnAir
+    from coach.voice.speech.speaker import Speaker
 
     try:
         with Speaker(OnAir(), device=device, tts=tts) as speaker:
@@ -142,7 +177,7 @@ def engine_finding(engine: str | None) -> Finding:
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
            output_device: str | None, engine: str, tts: str) -> None:
     """Check audio devices, the microphone level, speech output and the recognizer."""
-    from coach.voice.devices import device_spec
+    from coach.voice.audio.devices import device_spec
 
     findings: list[Finding] = []
 
@@ -172,7 +207,9 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
             show(Finding(False, "no speaker found",
                          "plug one in, or read the lines: massage-coach run --text --quiet"))
         if has_in and seconds > 0:
-            show(input_level(sd, device_spec(input_device), seconds))
+            for finding in input_level(device_spec(input_device), seconds,
+                                       None if engine == "auto" else engine):
+                show(finding)
         if has_out and not no_speak:
             show(speak_test_line(device_spec(output_device), backend))
     show(speech_backend_finding(backend))

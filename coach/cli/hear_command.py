@@ -42,8 +42,9 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
          show_all: bool, as_note: bool) -> None:
     """Print the commands the coach would act on in each recording (any sample rate)."""
     from coach.voice.asr.base import RecognizerUnavailable
-    from coach.voice.listener import Listener
-    from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
+    from coach.voice.listen.listener import Listener
+    from coach.voice.pipeline import RecordingInput, VoicePipeline
+    from coach.voice.audio.wav_file import WavError, inspect_wav, pcm_chunks
 
     try:
         recognizer = _create(engine, model)
@@ -51,13 +52,13 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
         raise click.ClickException(str(error)) from error
     transcriber = None
     if as_note:
-        from coach.voice.asr.dictation import transcriber_for
+        from coach.voice.listen.dictation import transcriber_for
 
         transcriber = transcriber_for(recognizer)
     failed = False
     for path in files:
         try:
-            inspect_wav(path)
+            info = inspect_wav(path)
         except WavError as error:
             click.echo(f"{path}: cannot use this file: {error}", err=True)
             failed = True
@@ -73,9 +74,11 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
                 click.echo(f"{path}:\n  note \"{note.text}\"" if note.text else
                            f"{path}:\n  nothing")
             continue
-        listener = Listener(recognizer, vad=vad)
+        # The session's own pipeline, fed from the file as fast as it goes.
+        pipeline = VoicePipeline(Listener(recognizer, vad=vad))
         started = time.perf_counter()
-        heard, seconds = _listen_streaming(listener, path)
+        heard = pipeline.hear(RecordingInput(path, speed=0, start=0.0).open())
+        seconds = info.seconds
         rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
         shown = [h for h in heard if h.fired or show_all]
         if as_json:
@@ -111,16 +114,3 @@ def _create(engine: str, model: Path | None):
 
         return PocketsphinxRecognizer(model_dir=model)
     return create_recognizer(engine, model)
-
-
-def _listen_streaming(listener, path: Path) -> tuple[list, float]:
-    """Feed a recording to `listener` chunk by chunk as it is read, as `listen_pcm` does for a
-    whole one, so memory stays bounded for any length. Returns (heard, seconds)."""
-    from coach.voice.wav_file import pcm_chunks
-
-    heard: list = []
-    end = 0.0
-    for pcm, end in pcm_chunks(path):
-        heard.extend(listener.process(pcm, end))
-    heard.extend(listener.flush(end))
-    return heard, end

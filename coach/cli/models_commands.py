@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _list(model: Path | None, engine: str) -> None:
-    from coach.voice import models
+    from coach.voice.asr import models
     from coach.voice.asr.select import describe_choice
 
     out = Console(soft_wrap=True)  # paths and commands stay copy-pasteable
@@ -79,7 +79,7 @@ def _whisper_line(out: Console) -> None:
 
 def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,
               quiet: bool) -> None:
-    from coach.voice import models
+    from coach.voice.asr import models
 
     err = Console(stderr=True, soft_wrap=True)
     source = models.KNOWN_MODELS.get(name)
@@ -127,6 +127,6 @@ def register(main: click.Group) -> None:
     def download_command(name: str | None, dest: Path | None, sha256: str | None,
                          url: str | None, quiet: bool) -> None:
         """Fetch a vosk model once (needs network); the coach never downloads on its own."""
-        from coach.voice.models import DEFAULT_MODEL
+        from coach.voice.asr.models import DEFAULT_MODEL
 
         _download(name or DEFAULT_MODEL, dest, sha256, url, quiet)

@@ -15,22 +15,11 @@ import sys
 import threading
 from typing import NoReturn
 
+from coach.voice.audio.devices import audio_is_stuck
+
 log = logging.getLogger(__name__)
 
 EXIT_GRACE_SECONDS = 5.0  # ordinary shutdown (atexit handlers included) gets this long
-
-_stuck_audio: list[threading.Thread] = []
-
-
-def note_stuck_audio(thread: threading.Thread) -> None:
-    """Record a thread still blocked releasing an audio device (it is given up on)."""
-    _stuck_audio.append(thread)
-
-
-def audio_is_stuck() -> bool:
-    """True while any given-up audio release is still blocked."""
-    return any(thread.is_alive() for thread in _stuck_audio)
-
 
 def _leave_now(code: int) -> NoReturn:
     logging.shutdown()
@@ -51,7 +40,7 @@ def exit_process(code: int) -> NoReturn:
     watchdog = threading.Timer(EXIT_GRACE_SECONDS, _leave_now, args=(code,))
     watchdog.daemon = True
     watchdog.start()
-    piper = sys.modules.get("coach.voice.piper_tts")
+    piper = sys.modules.get("coach.voice.speech.piper_tts")
     if piper is not None:  # a voice still loading must not be torn down mid-load
         piper.wait_for_loads(EXIT_GRACE_SECONDS - 1.0)
     sys.exit(code)

@@ -40,7 +40,7 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     otherwise look like a lost microphone, and the session would wait for it forever."""
     if path is None:
         return None
-    from coach.voice.wav_file import WavError, inspect_wav
+    from coach.voice.audio.wav_file import WavError, inspect_wav
 
     try:
         inspect_wav(path)
@@ -86,9 +86,9 @@ def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | Non
                  reference=None, tts: str | None = None):
     """The real speaker (`tts`: "piper", "pyttsx3" or None for the best installed), or a silent
     one with `--quiet` or when no audio output works."""
-    from coach.voice.devices import device_spec
-    from coach.voice.on_air import OnAir
-    from coach.voice.speaker import SilentSpeaker, Speaker
+    from coach.voice.audio.devices import device_spec
+    from coach.voice.audio.on_air import OnAir
+    from coach.voice.speech.speaker import SilentSpeaker, Speaker
 
     if quiet:
         return SilentSpeaker(on_finished=runner.speech_finished)
@@ -118,8 +118,8 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
     """Settle the speech back-end before anything else: a `--tts` or `--voice` that cannot work
     is refused now, `--voice list` prints the voices and exits, and Piper's voice starts loading
     in the background (~0.5 s) while the rest of the session is set up."""
-    from coach.voice.tts import TTSError
-    from coach.voice.tts_select import choose_backend, make_renderer
+    from coach.voice.speech.pyttsx3_tts import TTSError
+    from coach.voice.speech.tts_select import choose_backend, make_renderer
 
     try:
         backend = choose_backend(tts)
@@ -134,7 +134,7 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
         if quiet:
             return
         if backend == "piper":
-            from coach.voice.piper_tts import PiperRenderer
+            from coach.voice.speech.piper_tts import PiperRenderer
 
             PiperRenderer(voice=voice).start()  # the speaker's renderer finds it loading
     except TTSError as error:

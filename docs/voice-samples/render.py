@@ -15,7 +15,7 @@ import numpy as np
 from coach.core.library import find
 from coach.core.routine_loader import load_routine
 from testkit import testaudio as ta
-from coach.voice.tts_select import make_renderer
+from coach.voice.speech.tts_select import make_renderer
 
 HERE = Path(__file__).resolve().parent
 GAP_SECONDS = 0.4  # about the pause between two lines in a session

@@ -1,6 +1,6 @@
 """The one interface every recognition engine implements.
 
-The listener (`coach.voice.listener`) owns voice-activity detection and endpointing: it decides
+The listener (`coach.voice.listen.listener`) owns voice-activity detection and endpointing: it decides
 where an utterance starts and ends, feeds the engine the audio in between, and applies per-command
 strictness and own-voice suppression to what comes back. An engine only has to turn one
 utterance's audio into its best command phrase (or nothing) with an honest confidence.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from coach.core.commands import Strictness
 
-from coach.voice.pcm import SAMPLE_RATE  # noqa: E402,F401 (engines import it from here)
+from coach.voice.audio.pcm import SAMPLE_RATE  # noqa: E402,F401 (engines import it from here)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import functools
 
 import numpy as np
 
-from coach.voice.pcm import SAMPLE_RATE  # noqa: E402
+from coach.voice.audio.pcm import SAMPLE_RATE  # noqa: E402
 N_FFT = 400
 HOP = 160
 N_MELS = 80

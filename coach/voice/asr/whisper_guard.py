@@ -27,7 +27,7 @@ from coach.core.commands import (SPEC_BY_INTENT, Intent, Strictness, collapse_re
 from coach.voice.asr.base import phone_distance
 from coach.voice.asr.pronounce import pronunciation
 from coach.voice.asr.whisper_features import HOP
-from coach.voice.pcm import SAMPLE_WIDTH
+from coach.voice.audio.pcm import SAMPLE_WIDTH
 
 if TYPE_CHECKING:  # pragma: no cover
     from coach.voice.asr.whisper_engine import WhisperModel

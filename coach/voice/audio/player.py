@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.voice.on_air import OnAir
-from coach.voice.devices import AudioDeviceError
-from coach.voice.pcm import SAMPLE_RATE
+from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.devices import AudioDeviceError
+from coach.voice.audio.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from coach.voice.echo import PlaybackReference
+    from coach.voice.audio.echo import PlaybackReference
 
 OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the echo reference use it
 
@@ -127,7 +127,7 @@ class Player:
         reference: PlaybackReference | None = None,
     ) -> None:
         self.on_air = on_air
-        # what is sent to the output, for echo cancellation (see coach/voice/echo.py)
+        # what is sent to the output, for echo cancellation (see coach/voice/audio/echo.py)
         self.reference = reference
         self.device = device
         self.block_seconds = block_seconds

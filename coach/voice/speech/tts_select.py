@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from coach.voice.piper_tts import PiperRenderer, piper_problem
-from coach.voice.rendering import SpeechRenderer, TTSError
-from coach.voice.tts import Renderer
+from coach.voice.speech.piper_tts import PiperRenderer, piper_problem
+from coach.voice.speech.rendering import SpeechRenderer, TTSError
+from coach.voice.speech.pyttsx3_tts import Renderer
 
 log = logging.getLogger(__name__)
 

@@ -53,6 +53,21 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
     return resample_poly(samples, target // g, rate // g).astype(np.float32)
 
 
+def to_stream_format(pcm: bytes, rate: int, width: int = SAMPLE_WIDTH, channels: int = 1) -> bytes:
+    """16-bit PCM at `rate` with `channels` interleaved -> the stream format (16 kHz mono).
+
+    The one converter between a device's own format and the listener's (a microphone that
+    cannot deliver 16 kHz is captured at its own rate and converted here, chunk by chunk)."""
+    if width != SAMPLE_WIDTH:
+        raise ValueError(f"{8 * width}-bit audio: the microphone path takes 16-bit samples")
+    if rate == SAMPLE_RATE and channels == 1:
+        return pcm
+    samples = from_pcm(pcm)
+    if channels > 1:
+        samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels).mean(axis=1)
+    return to_pcm(resample(samples, rate, SAMPLE_RATE))
+
+
 def chunks(pcm: bytes, chunk_ms: int = 20, rate: int = SAMPLE_RATE,
            start: float = 0.0) -> Iterator[tuple[bytes, float]]:
     """Split PCM into chunks, yielding (chunk, stream time of the chunk's end in seconds)."""

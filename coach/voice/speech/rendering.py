@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from coach.voice.spoken_text import speakable
+from coach.voice.speech.spoken_text import speakable
 
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 300

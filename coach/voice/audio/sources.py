@@ -1,13 +1,13 @@
 """Audio input: the microphone, or a recording replayed as if it were one.
 
-Both sources yield `(pcm, at)` chunks: 16 kHz mono int16 bytes and the stream time of the chunk's
-end, in `time.monotonic()` seconds (the clock `OnAir` uses), so the listener cannot tell them
-apart.
+Both sources yield `AudioChunk`s (coach.voice.frames): int16 samples with their rate, and the
+stream time of the chunk's end in `time.monotonic()` seconds (the clock `OnAir` uses). The
+pipeline converts them to the listener's format in one place, so it cannot tell them apart.
 
 Microphone rules from the field (python-sounddevice #100/#128, vosk's test_microphone.py): the
 PortAudio callback does nothing but copy the block into a queue; overflows are counted and logged
 because accuracy drops silently otherwise; the device is opened after the models are loaded. If the
-device cannot deliver 16 kHz we capture at its own rate and resample. A device that vanishes
+device cannot deliver 16 kHz we capture at its own rate, and the chunks say so. A device that vanishes
 mid-stream ends the iteration with `lost = True` and a logged reason rather than an exception deep
 in a thread.
 """
@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
-from coach.voice.devices import AudioDeviceError
-from coach.voice.pcm import SAMPLE_RATE, resample, to_pcm
-from coach.voice.wav_file import WavError, inspect_wav, pcm_chunks
+from coach.voice.audio.devices import AudioDeviceError
+from coach.voice.audio.pcm import SAMPLE_RATE
+from coach.voice.audio.wav_file import WavError, inspect_wav, pcm_chunks
+from coach.voice.frames import AudioChunk
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ def _device_hint(device: object) -> str:
 
 
 class MicrophoneSource:
-    """Live capture through sounddevice; iterate to get `(pcm, at)` chunks.
+    """Live capture through sounddevice; iterate to get `AudioChunk`s at the device's rate.
 
     `chunk_ms`: block size handed to the listener (20 ms keeps endpointing latency low).
     `max_queue`: blocks buffered before the consumer is considered stalled; extra blocks are
@@ -115,7 +114,7 @@ class MicrophoneSource:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __iter__(self) -> Iterator[tuple[bytes, float]]:
+    def __iter__(self) -> Iterator[AudioChunk]:
         if self._stream is None:
             self.open()
         reported_overflows = 0
@@ -139,10 +138,7 @@ class MicrophoneSource:
             if self.overflows > reported_overflows:
                 log.warning("microphone input overflow (%d so far): audio was lost", self.overflows)
                 reported_overflows = self.overflows
-            if self._rate != SAMPLE_RATE:
-                samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-                pcm = to_pcm(resample(samples, self._rate, SAMPLE_RATE))
-            yield pcm, at
+            yield AudioChunk(pcm, at, rate=self._rate)
 
 
 class WavFileSource:
@@ -151,7 +147,7 @@ class WavFileSource:
     `speed=0` (or `math.inf`) replays as fast as possible. Times start at `start` (default: the
     current `time.monotonic()`), so `OnAir` and latency arithmetic work as with a microphone.
     The file is checked when the source is made and read a few seconds at a time while it plays
-    (`coach.voice.wav_file`), so a long recording does not sit in memory.
+    (`coach.voice.audio.wav_file`), so a long recording does not sit in memory.
     """
 
     def __init__(self, path: str | Path, speed: float = 1.0, chunk_ms: int = 20,
@@ -171,7 +167,7 @@ class WavFileSource:
     def seconds(self) -> float:
         return self.info.seconds
 
-    def __iter__(self) -> Iterator[tuple[bytes, float]]:
+    def __iter__(self) -> Iterator[AudioChunk]:
         origin = time.monotonic() if self.start is None else self.start
         wall0 = time.monotonic()
         realtime = self.speed and not math.isinf(self.speed)
@@ -180,4 +176,4 @@ class WavFileSource:
                 delay = wall0 + t / self.speed - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            yield piece, origin + t
+            yield AudioChunk(piece, origin + t)

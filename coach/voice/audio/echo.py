@@ -40,7 +40,7 @@ from collections import deque
 
 import numpy as np
 
-from coach.voice.pcm import SAMPLE_RATE
+from coach.voice.audio.pcm import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.voice.pcm import SAMPLE_RATE, resample, to_pcm
+from coach.voice.audio.pcm import SAMPLE_RATE, resample, to_pcm
 
 SUPPORTED = ("a WAV file with 8, 16, 24 or 32-bit integer or 32/64-bit float samples (any "
              "sample rate, any number of channels)")

@@ -9,7 +9,7 @@ Clock: `at` is the stream time of the chunk's *end*, in the same clock as `OnAir
 passes `time.monotonic()`-based times, tests pass file offsets and mark `OnAir` in file time).
 
 Decisions, in order:
-1. `Endpointer` (coach.voice.vad) finds utterances; audio between start and end (plus pre-roll)
+1. `Endpointer` (coach.voice.listen.vad) finds utterances; audio between start and end (plus pre-roll)
    goes to the recognizer.
 2. EAGER intents (stop, pause, ouch, softer) may fire from a partial hypothesis that is the same
    phrase in `stable_partials` consecutive partials with confidence >= the partial threshold, so
@@ -44,38 +44,25 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED, CommandSpec,
-                                 Intent, Strictness, interpret, normalize, parse)
+from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, Intent, Strictness,
+                                 interpret, normalize, parse)
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
-from coach.voice.asr.base import Hypothesis, Recognizer, phone_distance
-from coach.voice.asr.dictation import Transcriber, Transcript
-from coach.voice.on_air import OnAir
-from coach.voice.pcm import chunks, seconds_of
-from coach.voice.vad import Endpointer, Segment, make_classifier
+from coach.voice.asr.base import Hypothesis, Recognizer
+from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.pcm import seconds_of
+from coach.voice.frames import Heard
+from coach.voice.listen import judge
+from coach.voice.listen.dictation import Transcriber, Transcript
+from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases, voice_phrases
+from coach.voice.listen.vad import Endpointer, Segment, make_classifier
 
 log = logging.getLogger(__name__)
-
-DEFAULT_THRESHOLDS: dict[Strictness, float] = {
-    Strictness.EAGER: 0.69,
-    Strictness.NORMAL: 0.77,
-    Strictness.SURE: 0.80,
-}
-"""Final-result confidence each strictness needs, on the pocketsphinx confidence scale
-(CONFIDENCE_WEIGHTS). Chosen on the fit half of a held-out split (bench/fit_rejection.py):
-EAGER the lowest with <= 2 false accepts per 100 non-commands, NORMAL <= 1 per 100; SURE a
-little above (wrong SURE commands lose the receiver's place; right commands were flat from 0.77
-to 0.80). Held-out at 0.77: real commands 21/35, false accepts 1.9 per 100."""
-
 
 PEEK_AFTER = 0.06
 """Trailing silence after which a non-streaming engine (Whisper) is asked for its reading, and a
 whole confident command it reads ends the utterance. Measured (20 clips at real-time pace, cores
 busy): latency p50 about 90 ms lower than at 0.1 s (341-367 vs 433-466 ms), nothing more missed.
 A reading taken in a consonant's closure ("sto-") is no command and simply waits for more."""
-
-ON_AIR_MIN = 0.6
-"""Least confidence a barge-in needs while the coach speaks (pocketsphinx's scale; engines with
-another scale set `Recognizer.on_air_min`)."""
 
 EARLY_HANGOVER = 0.1
 """Trailing silence after which a whole, confident, unextendable command ends its utterance.
@@ -87,53 +74,6 @@ SHORT_NOTE_WORDS = 2
 
 NOTE_START_MARGIN = 0.3
 """Seconds before a line's end after which an utterance that starts is the person's (notes)."""
-
-STRETCHED_SECONDS_PER_PHONE = 0.2
-STRETCHED_MIN_SECONDS = 1.4
-"""A phrase of two or more words aligned over more than max(STRETCHED_MIN_SECONDS,
-STRETCHED_SECONDS_PER_PHONE x its phones) is a sentence forced onto a command, not a person
-saying it: the coach's own voice, or chatter. Measured with pocketsphinx:
-* the coach's own voice, all 469 routine lines heard raw (no echo canceller), three grammars, two
-  renderings: every two-word phrase that reached its threshold ("hold on" 10, "stop stop" 2) was
-  aligned over 1.7-3.4 s (0.22-0.47 s per phone);
-* chatter (quick benchmark): 5 of the 6 false accepts were two-word phrases over 1.8-2.7 s;
-* people: the clean synthesized grid (6 voices x 140-200 wpm, 394 right two-word results) took at
-  most 0.78 s, 0.195 s per phone ("ease off" at 140 wpm: 4 long phones, hence the 1.4 s floor);
-  espeak-ng at a drawling 100 wpm: "hold on" 1.25 s, "stop stop" 1.49 s (limit 1.6 s); two-word
-  barge-ins said over the coach through the canceller 0.11-0.14 s per phone.
-While the coach speaks the 1.4 s floor does not apply: two-word barge-ins said over it took
-0.11-0.14 s per phone, and session 3's own-voice "hold on" was 1.31 s (0.22 s per phone).
-One-word phrases are exempt: a drawn-out "stooop" or "ouuuch" in pain must still stop the coach,
-and no one-word phrase reached its threshold on the coach's own voice."""
-
-
-@dataclass(frozen=True)
-class Heard:
-    """One decision of the listener.
-
-    `speech_ended`: stream time the VAD saw the speech end (for a partial fire, the time of the
-    partial: the speaker may still be talking). `emitted`: stream time of the chunk whose
-    processing produced this. `compute`: wall seconds the listener spent in that `process` call
-    before returning, so live latency = emitted - speech_ended + compute.
-    """
-
-    event: CommandHeard | NotUnderstood | NoteTaken
-    speech_started: float
-    speech_ended: float
-    emitted: float
-    confidence: float
-    detail: dict[str, float] = field(default_factory=dict)
-    partial: bool = False
-    compute: float = 0.0
-
-    @property
-    def fired(self) -> bool:
-        return isinstance(self.event, CommandHeard)
-
-    @property
-    def latency(self) -> float:
-        return self.emitted - self.speech_ended + self.compute
-
 
 @dataclass
 class _Utterance:
@@ -265,7 +205,7 @@ class Listener:
             elif event.kind == "end" and self._utt is not None:
                 out.extend(self._finish(event.at))
         compute = time.perf_counter() - started
-        return [_with_compute(h, compute) for h in out]
+        return [h.with_compute(compute) for h in out]
 
     def flush(self, at: float | None = None) -> list[Heard]:
         """End of stream: close any open utterance and decide on it."""
@@ -276,7 +216,7 @@ class Listener:
             if event.kind == "end" and self._utt is not None:
                 out.extend(self._finish(at))
         compute = time.perf_counter() - started
-        return [_with_compute(h, compute) for h in out]
+        return [h.with_compute(compute) for h in out]
 
     def reset(self) -> None:
         """Forget the open utterance and decoder state."""
@@ -469,100 +409,16 @@ class Listener:
                    for a in self.on_air.overlapping(start, start))
 
     def _own_voice_veto(self, intent: Intent, hyp: Hypothesis, start: float, end: float) -> str:
-        """Why the coach's own voice makes this result untrustworthy, or "" if it does not."""
+        """Why the coach's own voice makes this result untrustworthy, or "" (judge.own_voice)."""
         if self.on_air is None:
             return ""
-        airings = self.on_air.overlapping(start, end)
-        if not airings:
-            return ""
-        if intent not in BARGE_IN_INTENTS:
-            return "coach speaking: not a barge-in command"
-        if hyp.confidence < self.on_air_min:
-            return f"coach speaking: confidence {hyp.confidence:.2f} below {self.on_air_min}"
-        stretched = self._stretched(hyp, floor=0.0)  # people barging in speak sharply
-        if stretched:
-            return f"coach speaking: {stretched}"
-        # A free transcript's own words count too ("okay stop" while the coach says "okay").
-        words = set(normalize(hyp.text).split()) | set(normalize(hyp.transcript or "").split())
-        for airing in airings:
-            line_words = set(normalize(airing.text).split())
-            if words & line_words:
-                return "coach speaking: the phrase is in its own line"
-            alike = self._sounds_like_line(words, line_words)
-            if alike:
-                return f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line"
-        return ""
+        return judge.own_voice(intent, hyp, self.on_air.overlapping(start, end), self.on_air_min,
+                               self.recognizer.pronunciation)
 
-    def _stretched(self, hyp: Hypothesis, floor: float = STRETCHED_MIN_SECONDS) -> str:
-        """Why a phrase of several words is too slow to be a person's (see
-        STRETCHED_MIN_SECONDS; `floor` 0 while the coach speaks), or "" (also when the engine
-        gives no span or phones)."""
-        words = normalize(hyp.text).split()
-        if len(words) < 2 or hyp.span is None:
-            return ""
-        prons = [self.recognizer.pronunciation(word) for word in words]
-        if any(not pron for pron in prons):
-            return ""
-        phones = sum(len(pron) for pron in prons)  # type: ignore[arg-type]
-        limit = max(floor, STRETCHED_SECONDS_PER_PHONE * phones)
-        if hyp.span <= limit:
-            return ""
-        return (f"{hyp.text!r} took {hyp.span:.1f} s, slower than a person says it (at most "
-                f"{limit:.1f} s): a sentence forced onto a command")
-
-    def _sounds_like_line(self, words: set[str], line_words: set[str]) -> tuple[str, str] | None:
-        """A (phrase word, line word) pair whose pronunciations differ by at most
-        `soundalike_phones(len)` phones, or None.
-
-        Why: a closed grammar cannot tell "waist" from "wait" or "weight"; when the coach says the
-        one, hearing the other is its own voice (an on-air "waist" fired "wait" at 0.93)."""
-        pron = self.recognizer.pronunciation
-        for word in words:
-            mine = pron(word)
-            if not mine:
-                continue
-            allowed = soundalike_phones(len(mine))
-            for other in line_words:
-                theirs = pron(other)
-                if theirs and abs(len(theirs) - len(mine)) <= allowed and \
-                        phone_distance(mine, theirs) <= allowed:
-                    return word, other
-        return None
+    def _stretched(self, hyp: Hypothesis) -> str:
+        """Why a phrase of several words is too slow to be a person's, or "" (judge.stretched)."""
+        return judge.stretched(hyp, self.recognizer.pronunciation)
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
         return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), self.recognizer.name,
                             {k: float(v) for k, v in hyp.detail.items()})
-
-
-def context_phrases(intents: Iterable[Intent]) -> list[str]:
-    """The voice phrases of `intents`, in table order (what the grammar listens for)."""
-    wanted = set(intents)
-    return [p for spec in COMMANDS if spec.intent in wanted for p in voice_phrases(spec)]
-
-
-def voice_phrases(spec: CommandSpec) -> tuple[str, ...]:
-    """The phrasings of one intent the recognizer listens for (see VOICE_EXCLUDED in commands)."""
-    return tuple(p for p in spec.phrases if p not in VOICE_EXCLUDED)
-
-
-def soundalike_phones(length: int) -> int:
-    """Phone edits under which a word of `length` phones counts as sounding like another.
-
-    Exact pronunciation for short words (two-phone words such as "no"/"go" differ from a lot of
-    words by one phone: only homophones like "know" count); one edit from three phones on
-    ("wait" ~ "waist", "weight"; "stop" ~ "top", "stopped")."""
-    return 0 if length < 3 else 1
-
-
-def _with_compute(heard: Heard, compute: float) -> Heard:
-    return Heard(heard.event, heard.speech_started, heard.speech_ended, heard.emitted,
-                 heard.confidence, heard.detail, heard.partial, compute)
-
-
-def listen_pcm(listener: Listener, pcm: bytes, chunk_ms: int = 20, start: float = 0.0) -> list[Heard]:
-    """Push a whole recording through `listener` in `chunk_ms` chunks and flush: for tests/bench."""
-    out: list[Heard] = []
-    for piece, at in chunks(pcm, chunk_ms, start=start):
-        out.extend(listener.process(piece, at))
-    out.extend(listener.flush(start + seconds_of(pcm)))
-    return out

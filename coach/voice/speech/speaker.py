@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from coach.core.actions import CueKind
-from coach.voice.cues import CUE_SAMPLE_RATE, cue_samples
-from coach.voice.on_air import OnAir
-from coach.voice.player import AudioDeviceError, Player
-from coach.voice.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
-from coach.voice.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
-from coach.voice.spoken_text import split_first_sentence
-from coach.voice.tts import DEFAULT_RATE_WPM, Renderer
-from coach.voice.tts_select import make_renderer
+from coach.voice.speech.cues import CUE_SAMPLE_RATE, cue_samples
+from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.player import AudioDeviceError, Player
+from coach.voice.speech.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
+from coach.voice.speech.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
+from coach.voice.speech.spoken_text import split_first_sentence
+from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Renderer
+from coach.voice.speech.tts_select import make_renderer
 
 if TYPE_CHECKING:
-    from coach.voice.echo import PlaybackReference
+    from coach.voice.audio.echo import PlaybackReference
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Speaker:
         device: sounddevice output device name or index (None = default).
         on_finished: called as ``on_finished(utterance_id, interrupted)`` from the worker.
         reference: optional `PlaybackReference` the player fills with what it plays, so the
-            microphone side can cancel the coach's own voice (coach/voice/echo.py).
+            microphone side can cancel the coach's own voice (coach/voice/audio/echo.py).
         on_error: called with an `AudioDeviceError`/`TTSError` from the worker (the line is
             then reported as interrupted); without it errors are only logged.
 

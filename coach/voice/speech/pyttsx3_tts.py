@@ -1,10 +1,10 @@
 """Text to PCM: the speech back-ends' common interface, and the pyttsx3 (espeak-ng) back-end.
 
 Two back-ends render a line to 16-bit samples behind one interface (`rendering.SpeechRenderer`,
-re-exported here with the other shared parts): Piper's neural voice (`coach/voice/piper_tts.py`,
+re-exported here with the other shared parts): Piper's neural voice (`coach/voice/speech/piper_tts.py`,
 the default when installed) and pyttsx3 driving espeak-ng (here: the fallback, and the way to use
 any voice installed on the system).
-`coach/voice/tts_select.py` picks one. Both read `spoken_text.speakable(text)`, so numbers and
+`coach/voice/speech/tts_select.py` picks one. Both read `spoken_text.speakable(text)`, so numbers and
 durations are words whichever voice speaks, and both cache renders in a `RenderCache`.
 
 Why render instead of `engine.say()`: rendering to a WAV and playing it ourselves through
@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.voice.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
+from coach.voice.speech.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
     MAX_RATE_WPM,
     MIN_RATE_WPM,
     VOICE_PEAK_DBFS,
@@ -198,10 +198,10 @@ class Renderer:
         # fork would copy PortAudio's threads. Requests and answers go over a socketpair;
         # stdout goes to /dev/null (the espeak driver prints on it), stderr to a log file.
         ours, theirs = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parents[2])
+        package_root = str(Path(__file__).resolve().parents[3])
         code = (
             f"import sys; sys.path.insert(0, {package_root!r}); "
-            f"from coach.voice.tts import _worker_entry; _worker_entry({theirs.fileno()})"
+            f"from coach.voice.speech.pyttsx3_tts import _worker_entry; _worker_entry({theirs.fileno()})"
         )
         started = time.monotonic()
         stderr_path = Path(self._tmpdir.name) / "worker-stderr.log"

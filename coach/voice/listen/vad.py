@@ -26,7 +26,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
-from coach.voice.pcm import SAMPLE_RATE, SAMPLE_WIDTH as BYTES_PER_SAMPLE  # noqa: E402
+from coach.voice.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH as BYTES_PER_SAMPLE  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -95,7 +95,7 @@ class ChecksumMismatch(ModelDownloadError):
 
 def _checkout_root() -> Path | None:
     """The repository root when running from a source checkout, else None."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     pyproject = root / "pyproject.toml"
     if pyproject.is_file() and (root / "coach").is_dir():
         try:
@@ -425,7 +425,7 @@ def download_model(
     if expected is None:
         log.warning("%s is NOT verified: no confirmed checksum is known. SHA-256 of what was "
                     "received: %s. Compare it with a trusted source, then pin it (pass --sha256 "
-                    "next time, or record it in coach/voice/models.py).", name, actual)
+                    "next time, or record it in coach/voice/asr/models.py).", name, actual)
 
     unpack_dir = Path(tempfile.mkdtemp(prefix=f".{name}.unpacking-", dir=dest))
     try:

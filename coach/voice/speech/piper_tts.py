@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from coach.voice.pcm import active_rms
-from coach.voice.rendering import (
+from coach.voice.audio.pcm import active_rms
+from coach.voice.speech.rendering import (
     RenderCache,
     Rendered,
     TTSError,
@@ -245,7 +245,7 @@ def with_pronunciations(text: str, fixes: dict[str, str] | None = None) -> str:
 
 
 class PiperRenderer:
-    """Renders lines with a Piper voice; same interface as `coach.voice.tts.Renderer`."""
+    """Renders lines with a Piper voice; same interface as `coach.voice.speech.pyttsx3_tts.Renderer`."""
 
     name = "piper"
     default_rate = DEFAULT_RATE_WPM

@@ -1,0 +1,77 @@
+"""The typed frames that travel along the voice pipeline (`coach.voice.pipeline`).
+
+Two kinds, as in rhasspy's wyoming and pipecat:
+- `AudioChunk`: a piece of sound with its sample format attached, so a chunk from a 44.1 kHz
+  microphone cannot be mistaken for the 16 kHz mono audio the listener takes; `to_stream_format`
+  (in `coach.voice.audio.pcm`) is the one converter.
+- `Heard`: one decision of the listener about an utterance, carrying the core `Event` it becomes
+  (a command, a rejection or a note) and the timing the benchmark and the tests measure.
+The session core never sees either: the pipeline hands it `Heard.event` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
+from coach.voice.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH, to_stream_format
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """`pcm`: signed little-endian samples, interleaved when `channels` > 1. `at`: stream time
+    of the chunk's *end* in seconds (the live loop uses `time.monotonic()`, the clock `OnAir`
+    keeps; replays and tests use offsets in the file)."""
+
+    pcm: bytes
+    at: float
+    rate: int = SAMPLE_RATE
+    width: int = SAMPLE_WIDTH
+    channels: int = 1
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / (self.width * self.channels * self.rate)
+
+    @property
+    def in_stream_format(self) -> bool:
+        """Already what the listener takes (16 kHz mono 16-bit)."""
+        return (self.rate, self.width, self.channels) == (SAMPLE_RATE, SAMPLE_WIDTH, 1)
+
+    def to_stream_format(self) -> AudioChunk:
+        """This chunk as the listener takes it (itself when it already is)."""
+        if self.in_stream_format:
+            return self
+        return AudioChunk(to_stream_format(self.pcm, self.rate, self.width, self.channels), self.at)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One decision of the listener.
+
+    `speech_ended`: stream time the VAD saw the speech end (for a partial fire, the time of the
+    partial: the speaker may still be talking). `emitted`: stream time of the chunk whose
+    processing produced this. `compute`: wall seconds the listener spent in that `process` call
+    before returning, so live latency = emitted - speech_ended + compute.
+    """
+
+    event: CommandHeard | NotUnderstood | NoteTaken
+    speech_started: float
+    speech_ended: float
+    emitted: float
+    confidence: float
+    detail: dict[str, float] = field(default_factory=dict)
+    partial: bool = False
+    compute: float = 0.0
+
+    @property
+    def fired(self) -> bool:
+        return isinstance(self.event, CommandHeard)
+
+    @property
+    def latency(self) -> float:
+        return self.emitted - self.speech_ended + self.compute
+
+    def with_compute(self, compute: float) -> Heard:
+        return Heard(self.event, self.speech_started, self.speech_ended, self.emitted,
+                     self.confidence, self.detail, self.partial, compute)

@@ -1,0 +1,138 @@
+"""The listener's judgement, as pure functions: does a recognizer's result stand as a person's
+command, and which phrases does a context listen for?
+
+No audio and no state here: each rule takes the hypothesis, what is on the air and the engine's
+pronunciations, and returns why the result cannot be trusted ("" when it can). The listener
+(`coach.voice.listen.listener`) applies them in the order its docstring gives; every figure
+behind a constant is in docs/listening.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, VOICE_EXCLUDED, CommandSpec, Intent,
+                                 Strictness, normalize)
+from coach.voice.asr.base import Hypothesis, phone_distance
+from coach.voice.audio.on_air import Airing
+
+Pronounce = Callable[[str], "tuple[str, ...] | None"]
+"""A word's phones in the engine's dictionary, or None (`Recognizer.pronunciation`)."""
+
+DEFAULT_THRESHOLDS: dict[Strictness, float] = {
+    Strictness.EAGER: 0.69,
+    Strictness.NORMAL: 0.77,
+    Strictness.SURE: 0.80,
+}
+"""Final-result confidence each strictness needs, on the pocketsphinx confidence scale
+(CONFIDENCE_WEIGHTS). Chosen on the fit half of a held-out split (bench/fit_rejection.py):
+EAGER the lowest with <= 2 false accepts per 100 non-commands, NORMAL <= 1 per 100; SURE a
+little above (wrong SURE commands lose the receiver's place; right commands were flat from 0.77
+to 0.80). Held-out at 0.77: real commands 21/35, false accepts 1.9 per 100."""
+
+
+ON_AIR_MIN = 0.6
+"""Least confidence a barge-in needs while the coach speaks (pocketsphinx's scale; engines with
+another scale set `Recognizer.on_air_min`)."""
+
+
+STRETCHED_SECONDS_PER_PHONE = 0.2
+STRETCHED_MIN_SECONDS = 1.4
+"""A phrase of two or more words aligned over more than max(STRETCHED_MIN_SECONDS,
+STRETCHED_SECONDS_PER_PHONE x its phones) is a sentence forced onto a command, not a person
+saying it: the coach's own voice, or chatter. Measured with pocketsphinx:
+* the coach's own voice, all 469 routine lines heard raw (no echo canceller), three grammars, two
+  renderings: every two-word phrase that reached its threshold ("hold on" 10, "stop stop" 2) was
+  aligned over 1.7-3.4 s (0.22-0.47 s per phone);
+* chatter (quick benchmark): 5 of the 6 false accepts were two-word phrases over 1.8-2.7 s;
+* people: the clean synthesized grid (6 voices x 140-200 wpm, 394 right two-word results) took at
+  most 0.78 s, 0.195 s per phone ("ease off" at 140 wpm: 4 long phones, hence the 1.4 s floor);
+  espeak-ng at a drawling 100 wpm: "hold on" 1.25 s, "stop stop" 1.49 s (limit 1.6 s); two-word
+  barge-ins said over the coach through the canceller 0.11-0.14 s per phone.
+While the coach speaks the 1.4 s floor does not apply: two-word barge-ins said over it took
+0.11-0.14 s per phone, and session 3's own-voice "hold on" was 1.31 s (0.22 s per phone).
+One-word phrases are exempt: a drawn-out "stooop" or "ouuuch" in pain must still stop the coach,
+and no one-word phrase reached its threshold on the coach's own voice."""
+
+
+def stretched(hyp: Hypothesis, pronunciation: Pronounce,
+              floor: float = STRETCHED_MIN_SECONDS) -> str:
+    """Why a phrase of several words is too slow to be a person's (see STRETCHED_MIN_SECONDS;
+    `floor` 0 while the coach speaks), or "" (also when the engine gives no span or phones)."""
+    words = normalize(hyp.text).split()
+    if len(words) < 2 or hyp.span is None:
+        return ""
+    prons = [pronunciation(word) for word in words]
+    if any(not pron for pron in prons):
+        return ""
+    phones = sum(len(pron) for pron in prons)  # type: ignore[arg-type]
+    limit = max(floor, STRETCHED_SECONDS_PER_PHONE * phones)
+    if hyp.span <= limit:
+        return ""
+    return (f"{hyp.text!r} took {hyp.span:.1f} s, slower than a person says it (at most "
+            f"{limit:.1f} s): a sentence forced onto a command")
+
+
+def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air_min: float,
+              pronunciation: Pronounce) -> str:
+    """Why the coach's own voice (`airings`: its lines overlapping the utterance) makes this
+    result untrustworthy, or "" if it does not."""
+    if not airings:
+        return ""
+    if intent not in BARGE_IN_INTENTS:
+        return "coach speaking: not a barge-in command"
+    if hyp.confidence < on_air_min:
+        return f"coach speaking: confidence {hyp.confidence:.2f} below {on_air_min}"
+    too_slow = stretched(hyp, pronunciation, floor=0.0)  # people barging in speak sharply
+    if too_slow:
+        return f"coach speaking: {too_slow}"
+    # A free transcript's own words count too ("okay stop" while the coach says "okay").
+    words = set(normalize(hyp.text).split()) | set(normalize(hyp.transcript or "").split())
+    for airing in airings:
+        line_words = set(normalize(airing.text).split())
+        if words & line_words:
+            return "coach speaking: the phrase is in its own line"
+        alike = sounds_like_line(words, line_words, pronunciation)
+        if alike:
+            return f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line"
+    return ""
+
+
+def sounds_like_line(words: set[str], line_words: set[str],
+                     pronunciation: Pronounce) -> tuple[str, str] | None:
+    """A (phrase word, line word) pair whose pronunciations differ by at most
+    `soundalike_phones(len)` phones, or None.
+
+    Why: a closed grammar cannot tell "waist" from "wait" or "weight"; when the coach says the
+    one, hearing the other is its own voice (an on-air "waist" fired "wait" at 0.93)."""
+    for word in words:
+        mine = pronunciation(word)
+        if not mine:
+            continue
+        allowed = soundalike_phones(len(mine))
+        for other in line_words:
+            theirs = pronunciation(other)
+            if theirs and abs(len(theirs) - len(mine)) <= allowed and \
+                    phone_distance(mine, theirs) <= allowed:
+                return word, other
+    return None
+
+
+def soundalike_phones(length: int) -> int:
+    """Phone edits under which a word of `length` phones counts as sounding like another.
+
+    Exact pronunciation for short words (two-phone words such as "no"/"go" differ from a lot of
+    words by one phone: only homophones like "know" count); one edit from three phones on
+    ("wait" ~ "waist", "weight"; "stop" ~ "top", "stopped")."""
+    return 0 if length < 3 else 1
+
+
+def context_phrases(intents: Iterable[Intent]) -> list[str]:
+    """The voice phrases of `intents`, in table order (what the grammar listens for)."""
+    wanted = set(intents)
+    return [p for spec in COMMANDS if spec.intent in wanted for p in voice_phrases(spec)]
+
+
+def voice_phrases(spec: CommandSpec) -> tuple[str, ...]:
+    """The phrasings of one intent the recognizer listens for (see VOICE_EXCLUDED in commands)."""
+    return tuple(p for p in spec.phrases if p not in VOICE_EXCLUDED)
