@@ -17,7 +17,13 @@ def test_hear_prints_commands_and_nothing(tmp_path: Path) -> None:
     ta.save_wav(quiet, ta.noise_floor(16000))
     result = CliRunner().invoke(main, ["hear", "--engine", "pocketsphinx", str(stop), str(quiet)])
     assert result.exit_code == 0, result.output
-    assert "stop" in result.output and "nothing" in result.output
+    # per file: a heading, then one line per fired command (time, intent, text) or "nothing";
+    # the file names contain "stop", so the intent is read from its own column
+    stop_block, quiet_block = result.output.split(f"{quiet}:\n")
+    assert stop_block.startswith(f"{stop}:\n"), result.output
+    intents = [line.split()[1:2] for line in stop_block.splitlines()[1:]]
+    assert intents == [["stop"]], result.output
+    assert quiet_block.strip() == "nothing", result.output
 
 
 def test_hear_json(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@
 - through a real audio stack (a PulseAudio null sink; its monitor is the microphone): a command
   played into the sink reaches the session, the coach's own voice coming back through the
   monitor fires nothing, and "stop" spoken over the coach's voice still stops it;
-- `doctor` on the same virtual devices.
+- `doctor` on the same virtual devices, and with no sound server at all.
 """
 
 from __future__ import annotations
@@ -261,6 +261,19 @@ def test_doctor_on_virtual_devices(virtual_audio):
     assert "speech out: Piper neural voice en_US-joe-medium" in out, out
     assert "speech recognition: whisper" in out
     assert process.returncode == 0, out
+
+
+def test_doctor_without_a_microphone_says_so_and_fails():
+    """No sound server at all, so no microphone: doctor names that problem, suggests typing
+    the commands, and fails. Seen failing with that check removed, and with doctor exiting 0
+    despite its problems."""
+    env = {**os.environ, "PULSE_SERVER": "unix:/nonexistent"}
+    result = subprocess.run([sys.executable, "-m", "coach", "doctor", "--seconds", "1"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert "PROBLEM no microphone found" in result.stdout, result.stdout
+    assert "massage-coach run --text" in result.stdout, result.stdout
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("device", [("--input-device", "no-such-microphone"), ()],

@@ -103,22 +103,35 @@ def test_a_sound_alike_is_rescued_only_when_the_audio_supports_the_command() -> 
 def test_pain_is_never_taken_for_approval() -> None:
     """The receiver's pain phrases, synthesized in 6 voices x 3 rates: none reads as "that's
     good" or "harder". And on real pain audio, a transcript that says "That's good." is overruled
-    by the pain check (the espeak-ng case of ../shared/notes/whisper.md)."""
+    by the pain check (the espeak-ng case of ../shared/notes/whisper.md), thanks to its margin
+    where the pain phrases score a little under the approval.
+
+    Seen failing with the margin set to 0, and with the recognizer not asking its pain check."""
     engine = recognizer()
+    check = PainCheck(model())
     wrong = []
+    overruled = {"That's good.": 0, "Harder.": 0}
     for text in ("that hurts", "it hurts", "ouch"):
         for voice in ta.VOICES:
             for rate in ta.RATES:
+                pcm = ta.to_pcm(ta.command_clip(text, voice, rate))
                 engine.start_utterance()
-                engine.feed(ta.to_pcm(ta.command_clip(text, voice, rate)))
+                engine.feed(pcm)
                 hyp = engine.end_utterance()
                 if hyp.text and interpret(hyp.text) in PRESSURE_KEEPING:
                     wrong.append(f"{text} {voice} {rate}: {hyp.transcript!r}")
+                encoded = model().encode(pcm)
+                for approval in overruled:
+                    if check.safer_reading(interpret(approval), encoded, pcm, approval):
+                        overruled[approval] += 1
     assert not wrong
+    # Forced onto these 54 pain clips: "Harder." overruled on all; "That's good." on 50 (measured:
+    # 4 "that hurts" / "ouch" clips score the pain phrases 1.2-1.9 under it, past the margin;
+    # 5 score them 0.1-0.8 under it and are overruled only because of the margin).
+    assert overruled["That's good."] >= 50 and overruled["Harder."] == 54, overruled
 
     pcm = ta.to_pcm(ta.command_clip("that hurts", "en-us", 170))
     encoded = model().encode(pcm)
-    check = PainCheck(model())
     for approval in ("That's good.", "Harder."):
         safer = check.safer_reading(interpret(approval), encoded, pcm, approval)
         assert safer is not None and safer.intent is Intent.OUCH, approval
@@ -127,6 +140,13 @@ def test_pain_is_never_taken_for_approval() -> None:
     good = ta.to_pcm(ta.command_clip("that's good", "en-us", 170))
     assert check.safer_reading(Intent.GOOD, model().encode(good), good, "That's good.") is None
     assert "that hurts" in PAIN_PHRASES
+    # The recognizer asks its pain check about every approval it reads: given a real check that
+    # overrules every approval (no margin limit), the real "that's good" reads as ouch.
+    engine.guard = PainCheck(model(), margin=float("inf"))
+    engine.start_utterance()
+    engine.feed(good)
+    hyp = engine.end_utterance()
+    assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, hyp
 
 
 def test_natural_phrasings_said_by_a_person_act() -> None:
