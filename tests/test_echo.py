@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from testkit import testaudio as ta
-from coach.voice.audio.echo import EchoCanceller, PlaybackReference, estimate_delay, speexdsp_error
+from coach.voice.audio.echo import EchoCanceller, estimate_delay
+from coach.voice.audio.playback_reference import PlaybackReference
+from coach.voice.audio.speex import speexdsp_error
 
 log = logging.getLogger(__name__)
 

@@ -182,7 +182,9 @@ def said_over_the_coach(recognizer: Recognizer, command, before: str, line: str,
     cancellation the coach's voice keeps the VAD open and the command is buried in it."""
     import numpy as np
 
-    from coach.voice.audio.echo import EchoCanceller, PlaybackReference
+    from coach.voice.audio.echo import EchoCanceller
+
+    from coach.voice.audio.playback_reference import PlaybackReference
 
     earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
     coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)

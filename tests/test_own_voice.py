@@ -19,7 +19,9 @@ from coach.core.library import available
 from coach.core.routine_loader import load_routine
 from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
-from coach.voice.audio.echo import EchoCanceller, PlaybackReference, speexdsp_error
+from coach.voice.audio.echo import EchoCanceller
+from coach.voice.audio.playback_reference import PlaybackReference
+from coach.voice.audio.speex import speexdsp_error
 from coach.voice.listen.listener import Listener
 from coach.voice.audio.on_air import OnAir
 from coach.voice.speech.tts_select import make_renderer

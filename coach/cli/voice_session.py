@@ -35,7 +35,8 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
     with the reason (exit status 2).
     """
     from coach.voice.audio.devices import AudioDeviceError, device_spec
-    from coach.voice.audio.echo import EchoCanceller, PlaybackReference
+    from coach.voice.audio.echo import EchoCanceller
+    from coach.voice.audio.playback_reference import PlaybackReference
     from coach.voice.audio.on_air import OnAir
     from coach.voice.audio.recorder import UtteranceRecorder
     from coach.voice.pipeline import (AudioInput, LiveVoice, MicrophoneInput, RecordingInput,

@@ -4,16 +4,16 @@ Why: the coach talks and listens at once. Without cancellation its own voice com
 the microphone, keeps the voice-activity detector open, and a "stop" said over it is buried in
 one long utterance and rejected. We know *exactly* what went to the speaker, so we subtract it.
 
-Two parts:
+Two parts (the first and the speexdsp binding in modules of their own):
 
-* `PlaybackReference`: the player writes every block it sends to the output, resampled to
+* `PlaybackReference` (playback_reference.py): the player writes every block it sends to the output, resampled to
   16 kHz mono, at the `time.monotonic()` it reaches the DAC, into a ring buffer laid out on an
   absolute timeline (sample index = round(t * 16000)). Reading any window gives zeros where
   nothing was played, so the canceller never needs to know about lines, cues or gaps.
 * `EchoCanceller`: for each microphone chunk ``(pcm, at)``, puts the chunk's samples on the same
   timeline, reads the reference for that window and runs libspeexdsp's echo canceller (a
   frequency-domain adaptive filter, MDF) plus its residual-echo suppressor, through a small
-  ctypes wrapper (Debian ``libspeexdsp1``; no headers or Python binding needed).
+  ctypes wrapper (speex.py; Debian ``libspeexdsp1``; no headers or Python binding needed).
 
 Timing: microphone chunks arrive in bursts, so the arrival time of a chunk is not the time of its
 samples. Samples are only ever late, never early, so the earliest (arrival - samples so far /
@@ -31,16 +31,15 @@ its voice is lost.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
-import threading
 import time
 from collections import deque
 
 import numpy as np
 
 from coach.voice.audio.pcm import SAMPLE_RATE
+from coach.voice.audio.playback_reference import PlaybackReference
+from coach.voice.audio.speex import SpeexEcho
 
 log = logging.getLogger(__name__)
 
@@ -63,194 +62,9 @@ WAIT_SECONDS = 0.25  # longest a frame waits for the player to write its referen
 # passes through untouched. (With 2 s here, "next step" said just after a line went through
 # the suppressor and was missed in 2 of 4 end-to-end runs; passed through, it is heard.)
 IDLE_MARGIN_SECONDS = 0.1
-# Residual echo suppression (speex defaults): how far the residual is pushed down when only the
-# coach talks, and while someone talks over it. -60/-30 and -60/-45 were tried on the
-# "stop over the real speaker" test: no clear gain over 2 runs each, so the defaults stay.
-ECHO_SUPPRESS_DB = -40
-ECHO_SUPPRESS_ACTIVE_DB = -15
-NOISE_SUPPRESS_DB = -3  # the preprocessor's noise attenuation cap (its default is -15)
+_warned = False  # the 'echo cancellation off' warning is given once per process
+
 ACTIVE_LEVEL = 1e-4  # reference RMS above this counts as sounding (-80 dBFS)
-
-# speex_echo.h / speex_preprocess.h request numbers (stable ABI since speexdsp 1.2)
-_ECHO_SET_SAMPLING_RATE = 24
-_PP_SET_DENOISE = 0
-_PP_SET_NOISE_SUPPRESS = 18
-_PP_SET_ECHO_SUPPRESS = 20
-_PP_SET_ECHO_SUPPRESS_ACTIVE = 22
-_PP_SET_ECHO_STATE = 24
-
-
-class PlaybackReference:
-    """Thread-safe ring buffer of what was played, on the absolute 16 kHz monotonic timeline.
-
-    Written from the audio callback (cheap: one lock, one copy); read by the microphone thread.
-    `seconds` must exceed the output latency + the delay search range; a few seconds is ample.
-    """
-
-    def __init__(self, seconds: float = 6.0, rate: int = RATE) -> None:
-        self.rate = rate
-        self.size = int(seconds * rate)
-        self._samples = np.zeros(self.size, np.float32)
-        self._index = np.full(self.size, -1, np.int64)  # absolute index held in each slot
-        self._lock = threading.Lock()
-        self.last_written = -1  # absolute index of the last sample written (-1: never)
-        self._streams = 0  # output streams open now (the player says so)
-        self.streams_started = 0
-
-    @property
-    def playing(self) -> bool:
-        """True while an output stream is open: more reference may still be written."""
-        return self._streams > 0
-
-    def stream_opened(self) -> None:
-        with self._lock:
-            self._streams += 1
-            self.streams_started += 1
-
-    def stream_closed(self) -> None:
-        with self._lock:
-            self._streams = max(0, self._streams - 1)
-
-    def index(self, at: float) -> int:
-        """Absolute sample index of monotonic time `at`."""
-        return int(round(at * self.rate))
-
-    def write(self, samples: np.ndarray, at: float) -> None:
-        """Record `samples` (float32, 16 kHz) whose first sample reaches the DAC at `at`."""
-        self.write_index(np.asarray(samples, np.float32), self.index(at))
-
-    def write_index(self, samples: np.ndarray, start: int) -> None:
-        n = min(samples.size, self.size)
-        if n == 0:
-            return
-        samples = samples[-n:]
-        start += samples.size - n
-        idx = np.arange(start, start + n, dtype=np.int64)
-        slots = idx % self.size
-        with self._lock:
-            self._samples[slots] = samples
-            self._index[slots] = idx
-            self.last_written = max(self.last_written, start + n - 1)
-
-    def read_index(self, start: int, n: int) -> np.ndarray:
-        """Samples at absolute indices [start, start + n): zeros where nothing was played."""
-        idx = np.arange(start, start + n, dtype=np.int64)
-        slots = idx % self.size
-        with self._lock:
-            held = self._index[slots] == idx
-            out = np.where(held, self._samples[slots], np.float32(0.0))
-        return out.astype(np.float32, copy=False)
-
-    def read(self, at: float, n: int) -> np.ndarray:
-        return self.read_index(self.index(at), n)
-
-    def clear_after(self, at: float) -> None:
-        """Forget what was written for times after `at`: a cut line's buffered tail never
-        reached the speaker, and a reference without echo would only confuse the filter."""
-        start = self.index(at)
-        with self._lock:
-            stale = self._index > start
-            self._index[stale] = -1
-            self._samples[stale] = 0.0
-            if self.last_written > start:
-                self.last_written = start
-
-
-# -- libspeexdsp through ctypes ------------------------------------------------------------------
-
-_lib: ctypes.CDLL | None = None
-_lib_error: str | None = None
-_warned = False
-
-
-def load_speexdsp() -> ctypes.CDLL | None:
-    """Load libspeexdsp once; None (with the reason in `speexdsp_error()`) if it is missing."""
-    global _lib, _lib_error
-    if _lib is not None or _lib_error is not None:
-        return _lib
-    name = ctypes.util.find_library("speexdsp") or "libspeexdsp.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError as exc:
-        _lib_error = f"{exc} (install it with `apt-get install libspeexdsp1`)"
-        return None
-    vp, ip, i16p = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int16)
-    lib.speex_echo_state_init.restype = vp
-    lib.speex_echo_state_init.argtypes = [ip, ip]
-    lib.speex_echo_state_destroy.argtypes = [vp]
-    lib.speex_echo_state_reset.argtypes = [vp]
-    lib.speex_echo_ctl.argtypes = [vp, ip, vp]
-    lib.speex_echo_cancellation.argtypes = [vp, i16p, i16p, i16p]
-    lib.speex_preprocess_state_init.restype = vp
-    lib.speex_preprocess_state_init.argtypes = [ip, ip]
-    lib.speex_preprocess_state_destroy.argtypes = [vp]
-    lib.speex_preprocess_ctl.argtypes = [vp, ip, vp]
-    lib.speex_preprocess_run.argtypes = [vp, i16p]
-    _lib = lib
-    return lib
-
-
-def speexdsp_error() -> str | None:
-    load_speexdsp()
-    return _lib_error
-
-
-class SpeexEcho:
-    """One libspeexdsp echo canceller (+ optional residual echo suppressor), int16 frames."""
-
-    def __init__(self, frame: int, filter_length: int, rate: int = RATE,
-                 suppress: bool = True) -> None:
-        lib = load_speexdsp()
-        if lib is None:
-            raise OSError(f"libspeexdsp unavailable: {_lib_error}")
-        self._lib = lib
-        self.frame = frame
-        self._echo = lib.speex_echo_state_init(frame, filter_length)
-        value = ctypes.c_int(rate)
-        lib.speex_echo_ctl(self._echo, _ECHO_SET_SAMPLING_RATE, ctypes.byref(value))
-        self._pre = None
-        if suppress:
-            self._pre = lib.speex_preprocess_state_init(frame, rate)
-            # The suppressor only applies its gains with denoising on (preprocess.c), so keep
-            # it on but cap noise attenuation at 3 dB: the recognizer wants the room's floor.
-            on, floor = ctypes.c_int(1), ctypes.c_int(NOISE_SUPPRESS_DB)
-            lib.speex_preprocess_ctl(self._pre, _PP_SET_DENOISE, ctypes.byref(on))
-            lib.speex_preprocess_ctl(self._pre, _PP_SET_NOISE_SUPPRESS, ctypes.byref(floor))
-            lib.speex_preprocess_ctl(self._pre, _PP_SET_ECHO_STATE, ctypes.c_void_p(self._echo))
-            quiet, active = ctypes.c_int(ECHO_SUPPRESS_DB), ctypes.c_int(ECHO_SUPPRESS_ACTIVE_DB)
-            lib.speex_preprocess_ctl(self._pre, _PP_SET_ECHO_SUPPRESS, ctypes.byref(quiet))
-            lib.speex_preprocess_ctl(self._pre, _PP_SET_ECHO_SUPPRESS_ACTIVE, ctypes.byref(active))
-        self._out = np.zeros(frame, np.int16)
-        self._i16p = ctypes.POINTER(ctypes.c_int16)
-
-    def process(self, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        """Cancel `ref`'s echo from `mic` (int16 arrays of `frame` samples); a new int16 array."""
-        mic = np.ascontiguousarray(mic, np.int16)
-        ref = np.ascontiguousarray(ref, np.int16)
-        out = np.empty(self.frame, np.int16)
-        p = self._i16p
-        self._lib.speex_echo_cancellation(self._echo, mic.ctypes.data_as(p),
-                                          ref.ctypes.data_as(p), out.ctypes.data_as(p))
-        if self._pre is not None:
-            self._lib.speex_preprocess_run(self._pre, out.ctypes.data_as(p))
-        return out
-
-    def reset(self) -> None:
-        self._lib.speex_echo_state_reset(self._echo)
-
-    def close(self) -> None:
-        if self._pre is not None:
-            self._lib.speex_preprocess_state_destroy(self._pre)
-            self._pre = None
-        if self._echo:
-            self._lib.speex_echo_state_destroy(self._echo)
-            self._echo = None
-
-    def __del__(self) -> None:  # the C states are small, but a session makes one per stream
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
 
 def estimate_delay(mic: np.ndarray, ref: np.ndarray, max_lag: int) -> tuple[int, float]:

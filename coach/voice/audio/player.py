@@ -35,7 +35,7 @@ from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from coach.voice.audio.echo import PlaybackReference
+    from coach.voice.audio.playback_reference import PlaybackReference
 
 OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the echo reference use it
 

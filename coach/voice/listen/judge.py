@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, VOICE_EXCLUDED, CommandSpec, Intent,
-                                 Strictness, normalize)
+from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED,
+                                 CommandSpec, Intent, Strictness, interpret, normalize, parse)
 from coach.voice.asr.base import Hypothesis, phone_distance
 from coach.voice.audio.on_air import Airing
+from coach.voice.listen.dictation import Transcript
 
 Pronounce = Callable[[str], "tuple[str, ...] | None"]
 """A word's phones in the engine's dictionary, or None (`Recognizer.pronunciation`)."""
@@ -116,6 +117,40 @@ def sounds_like_line(words: set[str], line_words: set[str],
                     phone_distance(mine, theirs) <= allowed:
                 return word, other
     return None
+
+
+SHORT_NOTE_WORDS = 2
+"""A transcribed note this short may really be a command the command recognizer is sure of."""
+
+NOTE_START_MARGIN = 0.3
+"""Seconds before a line's end after which an utterance that starts is the person's (notes)."""
+
+
+def note_or_command(transcript: Transcript, hyp: Hypothesis, in_context: Callable[[Intent], bool],
+                    thresholds: dict[Strictness, float]) -> tuple[Intent | None, Transcript]:
+    """What an utterance taken while a note was expected means: the command its words are, or
+    None (a note). A short transcript (at most SHORT_NOTE_WORDS words) that the command
+    recognizer is sure is an in-context command is that command: a note model hears a lone
+    "stop" as "the elbow". Returns the intent and the transcript that stands for it."""
+    intent = interpret(transcript.text) if transcript.text else None
+    command = parse(hyp.text) if hyp.text else None
+    if (intent is None and command is not None and in_context(command)
+            and len(transcript.text.split()) <= SHORT_NOTE_WORDS
+            and hyp.confidence >= thresholds[SPEC_BY_INTENT[command].strictness]):
+        return command, Transcript(hyp.text, hyp.confidence, transcript.detail)
+    return intent, transcript
+
+
+def began_mid_line(start: float, airings: Sequence[Airing]) -> bool:
+    """Did an utterance starting at `start` begin while one of `airings` was on the air, well
+    before its end?
+
+    The margin matters: the endpointer's pre-roll puts `start` ~0.2 s before the speech, and
+    people answer "Go ahead." the moment it ends, so an utterance starting in the last
+    NOTE_START_MARGIN seconds of a line (or in the guard after it) is the person's.
+    """
+    return any(a.started <= start and (a.ended is None or a.ended - start > NOTE_START_MARGIN)
+               for a in airings)
 
 
 def soundalike_phones(length: int) -> int:

@@ -45,14 +45,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, Intent, Strictness,
-                                 interpret, normalize, parse)
+                                 normalize, parse)
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import seconds_of
 from coach.voice.frames import Heard
 from coach.voice.listen import judge
-from coach.voice.listen.dictation import Transcriber, Transcript
+from coach.voice.listen.dictation import Transcriber
 from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases, voice_phrases
 from coach.voice.listen.vad import Endpointer, Segment, make_classifier
 
@@ -68,12 +68,6 @@ EARLY_HANGOVER = 0.1
 """Trailing silence after which a whole, confident, unextendable command ends its utterance.
 Measured (25 real + 25 synthesized clips at real-time pace): latency p50 288 -> 199 ms, p95
 325 -> 320 ms; on 128 non-commands 3 vs 3 false accepts, on 90 commands 35 vs 36 right."""
-
-SHORT_NOTE_WORDS = 2
-"""A transcribed note this short may really be a command the command recognizer is sure of."""
-
-NOTE_START_MARGIN = 0.3
-"""Seconds before a line's end after which an utterance that starts is the person's (notes)."""
 
 @dataclass
 class _Utterance:
@@ -359,8 +353,7 @@ class Listener:
         """Decide on an utterance taken while a note was expected (module docstring, rule 6).
 
         The command recognizer heard it too (`hyp`), because a note model hears a lone "stop"
-        as "the elbow": a short utterance (at most SHORT_NOTE_WORDS transcribed words) that the
-        command recognizer is sure is an in-context command is that command.
+        as "the elbow" (judge.note_or_command).
         """
         assert self.transcriber is not None
         segment = utt.segment
@@ -381,12 +374,8 @@ class Listener:
         with self._context_lock:
             self._dictation_armed = False  # one note per "take a note"
         detail = {**transcript.detail, "note": 1.0}
-        intent = interpret(transcript.text) if transcript.text else None
-        command = parse(hyp.text) if hyp.text else None
-        if (intent is None and command is not None and self._in_context(command)
-                and len(transcript.text.split()) <= SHORT_NOTE_WORDS
-                and hyp.confidence >= self.thresholds[SPEC_BY_INTENT[command].strictness]):
-            intent, transcript = command, Transcript(hyp.text, hyp.confidence, transcript.detail)
+        intent, transcript = judge.note_or_command(transcript, hyp, self._in_context,
+                                                   self.thresholds)
         if intent is not None and self._in_context(intent):
             log.info("heard %s while waiting for a note", intent.value)
             event: CommandHeard | NoteTaken = CommandHeard(
@@ -397,16 +386,9 @@ class Listener:
         return [Heard(event, segment.start, end, at, transcript.confidence, detail)]
 
     def _began_mid_line(self, start: float) -> bool:
-        """Did this utterance begin while a line was on the air, well before its end?
-
-        The margin matters: the endpointer's pre-roll puts `start` ~0.2 s before the speech, and
-        people answer "Go ahead." the moment it ends, so an utterance starting in the last
-        NOTE_START_MARGIN seconds of a line (or in the guard after it) is the person's.
-        """
-        if self.on_air is None:
-            return False
-        return any(a.started <= start and (a.ended is None or a.ended - start > NOTE_START_MARGIN)
-                   for a in self.on_air.overlapping(start, start))
+        """Did this utterance begin while a line was on the air (judge.began_mid_line)?"""
+        return self.on_air is not None and judge.began_mid_line(
+            start, self.on_air.overlapping(start, start))
 
     def _own_voice_veto(self, intent: Intent, hyp: Hypothesis, start: float, end: float) -> str:
         """Why the coach's own voice makes this result untrustworthy, or "" (judge.own_voice)."""

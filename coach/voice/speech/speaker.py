@@ -38,7 +38,7 @@ from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Renderer
 from coach.voice.speech.tts_select import make_renderer
 
 if TYPE_CHECKING:
-    from coach.voice.audio.echo import PlaybackReference
+    from coach.voice.audio.playback_reference import PlaybackReference
 
 log = logging.getLogger(__name__)
 
