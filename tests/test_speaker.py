@@ -13,7 +13,8 @@ import pytest
 
 from coach.core.actions import CueKind
 from coach.voice.audio.on_air import OnAir
-from coach.voice.audio.player import OUTPUT_RATE, AudioDeviceError, Player, resample, to_float32
+from coach.voice.audio.pcm import resample
+from coach.voice.audio.player import OUTPUT_RATE, AudioDeviceError, Player, to_float32
 from coach.voice.speech.speaker import (
     RATE_LIMITS,
     VOLUME_LIMITS,

@@ -32,7 +32,7 @@ import numpy as np
 
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.devices import AudioDeviceError
-from coach.voice.audio.pcm import SAMPLE_RATE
+from coach.voice.audio.pcm import SAMPLE_RATE, resample
 
 if TYPE_CHECKING:
     from coach.voice.audio.playback_reference import PlaybackReference
