@@ -162,7 +162,7 @@ def _push(listener: Listener, pcm: bytes, start: float, chunk_ms: int = 20) -> l
 
 def routine_lines() -> list[str]:
     """Every line the shipped routines make the coach say (sides filled in as "left")."""
-    from coach.core import library
+    from coach.routine_format import library
 
     lines: list[str] = []
     for info in library.available():

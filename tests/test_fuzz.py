@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from coach.cli import main
-from coach.core.routine_loader import check_routine, parse_routine
+from coach.routine_format.loader import check_routine, parse_routine
 from coach.voice.wav_file import WavError, inspect_wav, stream_wav
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -576,7 +576,7 @@ def test_an_advance_word_that_does_not_mean_next_is_refused():
 def test_a_stretching_routine_speaks_of_stretches_not_pressure_levels_or_spots():
     """low-back-stretches has no pressure guidance: "ouch", "no" at the gentlest and "that's
     good" speak of the stretch (issue: "Keeping level one, very light", "leave this spot")."""
-    from coach.core import library
+    from coach.routine_format import library
     from testkit.session_driver import Driver, pass_screening
 
     driver = Driver(library.load("low-back-stretches"))

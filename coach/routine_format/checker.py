@@ -1,6 +1,6 @@
 """The routine format, field by field: what each key must hold, and the `Routine` it builds.
 
-`RoutineChecker` walks a composed `coach.core.routine_document.Document` from the top level down
+`RoutineChecker` walks a composed `coach.routine_format.document.Document` from the top level down
 through contraindications, steps, holds, cues and pressure levels. Every rule of the format lives
 here (required keys, ids, sides, hold ranges, until-softened questions, all five pressure levels)
 and every broken rule is reported through the document as a `Problem`, never raised; a part that
@@ -16,8 +16,6 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from coach.core.check_in_format import move_on_wording_problem, read_check_in
-from coach.core.durations import describe_duration
 from coach.core.routine import (
     PRESSURE_LEVELS,
     PRESSURE_NAMES,
@@ -29,7 +27,9 @@ from coach.core.routine import (
     Side,
     Step,
 )
-from coach.core.routine_document import Document, Scope, shape_hint, short
+from coach.routine_format.check_ins import move_on_wording_problem, read_check_in
+from coach.routine_format.document import Document, Scope, shape_hint, short
+from coach.routine_format.durations import describe_duration
 
 MAX_COUNTDOWN = 10
 
