@@ -21,7 +21,7 @@ import click
 from coach.cli.process_exit import note_stuck_audio
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, DeviceProblem, NoteTaken
-from coach.runner import Runner
+from coach.app.runner import Runner
 from coach.voice.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
