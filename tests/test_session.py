@@ -341,9 +341,9 @@ def test_status_reports_the_hold_for_the_screen():
 
 
 def test_intents_all_have_handlers():
-    from coach.core.session import _HANDLERS
+    from coach.core.replies import HANDLERS
 
-    assert set(_HANDLERS) == set(Intent)
+    assert set(HANDLERS) == set(Intent)
 
 
 @pytest.mark.parametrize("phase", [p for p in PHASES if p is not Phase.ENDED],
