@@ -157,7 +157,7 @@ def stream(listener: Listener, samples: np.ndarray, context_cycle: float = 60.0)
 
 def routine_lines() -> list[str]:
     """Every line the shipped routines make the coach say (sides filled in as "left")."""
-    from coach.core import library
+    from coach.routine_format import library
 
     lines: list[str] = []
     for info in library.available():

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from coach.app.screen import LiveScreen
 from coach.core.status import Phase, Status
-from coach.screen import LiveScreen
 
 CAN_SAY = ("pause", "softer", "harder", "how long", "more time", "next", "stop")
 

@@ -262,7 +262,7 @@ def test_a_barge_in_over_a_long_line_silences_it_and_pauses(virtual_audio, sink_
     * `Speaker` not cutting (`_cut_locked` neither cancelling nor stopping the current line):
       the long line played on and the reply was not in the recording ("fit 0.69 at +10.1 s",
       "fit 0.65 at +10.6 s");
-    * `Session._on_stop` / `_on_ouch` not pausing: the hold started and ran out ("Well done."
+    * `Replies._on_stop` / `_on_ouch` not pausing: the hold started and ran out ("Well done."
       instead of nothing until the test ended the session).
     """
     clip = real_stop() if said.intent == "stop" else synthesized_ouch()

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.check_in_format import yes_no_wording_problem
 from coach.core.routine import AnswerAction, CheckIn, Choice
-from coach.core.routine_loader import check_routine, load_routine
+from coach.routine_format.check_ins import yes_no_wording_problem
+from coach.routine_format.loader import check_routine, load_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 

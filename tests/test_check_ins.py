@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from coach.core.routine import AnswerAction, Routine, Side, StepRun
-from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
+from coach.routine_format.loader import load_routine
 from testkit.session_driver import Driver, pass_screening
 
 ROUTINES_DIR = Path(__file__).resolve().parents[1] / "routines"

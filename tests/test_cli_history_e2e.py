@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from coach.history import History
+from coach.app.history import History
 from tests.test_cli_run_text import ROOT, CoachProcess, start_first_spot
 
 

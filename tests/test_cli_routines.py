@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.core import library
-from coach.core.routine_loader import RoutineError
+from coach.routine_format import library
+from coach.routine_format.loader import RoutineError
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.library import find
-from coach.core.routine_loader import load_routine
+from coach.routine_format.library import find
+from coach.routine_format.loader import load_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 

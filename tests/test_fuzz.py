@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from coach.cli import main
-from coach.core.routine_loader import check_routine, parse_routine
+from coach.routine_format.loader import check_routine, parse_routine
 from coach.voice.audio.wav_file import WavError, inspect_wav, stream_wav
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,7 +205,7 @@ def test_fuzz_typed_input(tmp_path: Path) -> None:
         assert result.returncode == 0, (SEED + 1, runs, result.stderr[-2000:])
         assert b"Traceback" not in result.stderr, (SEED + 1, runs, result.stderr[-3000:])
         assert b"\x1b" not in result.stdout and b"\x07" not in result.stdout
-    from coach.history import History
+    from coach.app.history import History
 
     with History.open_for_reading(tmp_path / "history.sqlite3") as history:
         assert all(s.outcome != "unfinished" for s in history.sessions(None))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from coach.app.history import SCHEMA_VERSION, History, default_path
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, NotUnderstood
-from coach.history import SCHEMA_VERSION, History, default_path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -138,7 +138,7 @@ def test_env_var_sets_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_garbage_file_is_moved_aside(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     garbage = os.urandom(8192)
     db_path.write_bytes(garbage)
-    with caplog.at_level(logging.INFO, logger="coach.history"):  # shown once, as a notice
+    with caplog.at_level(logging.INFO, logger="coach.app.history"):  # shown once, as a notice
         history = History.open(db_path)
     with history:
         assert history.sessions() == []
@@ -202,7 +202,7 @@ def test_unwritable_place_falls_back_to_memory(tmp_path: Path) -> None:
 
 def test_failed_write_is_logged_not_raised(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with History.open(db_path) as history:
-        with caplog.at_level(logging.ERROR, logger="coach.history"):
+        with caplog.at_level(logging.ERROR, logger="coach.app.history"):
             history.record(12345, "step", {"index": 1})  # no such session: foreign key fails
         assert "could not save" in caplog.text
         assert history.sessions() == []
@@ -210,9 +210,9 @@ def test_failed_write_is_logged_not_raised(db_path: Path, caplog: pytest.LogCapt
 
 _WRITER = textwrap.dedent("""
     import sys
+    from coach.app.history import History
     from coach.core.commands import Intent
     from coach.core.events import CommandHeard
-    from coach.history import History
 
     history = History.open(sys.argv[1])
     sid = history.start_session("calf", "Calf release", "Sam", "vosk")

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coach.app.history import History
 from coach.cli import main
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, NotUnderstood
-from coach.history import History
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coach.app.history import History
 from coach.cli import main
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard
-from coach.history import History
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = 4096
@@ -224,7 +224,7 @@ def test_a_read_only_data_folder_is_read_not_renamed(tmp_path: Path) -> None:
 
 
 def test_a_history_from_the_previous_version_is_read_then_upgraded(tmp_path: Path) -> None:
-    from coach.history import MIGRATIONS, SCHEMA_VERSION
+    from coach.app.history import MIGRATIONS, SCHEMA_VERSION
 
     path = tmp_path / "history.sqlite3"
     db = sqlite3.connect(path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from coach.app.runner import typed_event
 from coach.core.commands import NATURAL_PHRASES, Intent, interpret, parse
 from coach.core.events import CommandHeard, NotUnderstood
-from coach.runner import typed_event
 
 
 @pytest.mark.parametrize(("said", "intent"), [

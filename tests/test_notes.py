@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from coach.app.runner import typed_event
 from coach.core.commands import Intent, parse
 from coach.core.events import NotUnderstood, NoteTaken
 from coach.core.notes import CONFIRM_SECONDS, LISTEN_SECONDS, clean_note, is_cancel
 from coach.core.status import Phase
-from coach.runner import typed_event
 from testkit.session_driver import Driver, to_phase
 
 

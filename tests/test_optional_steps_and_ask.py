@@ -7,11 +7,11 @@ import textwrap
 from pathlib import Path
 
 from coach.cli.routine_commands import format_guide
-from coach.core.library import find
 from coach.core.routine import Side
-from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
+from coach.routine_format.library import find
+from coach.routine_format.loader import load_routine
 from testkit.session_driver import Driver
 
 ROUTINE = """\

@@ -15,8 +15,8 @@ import functools
 import numpy as np
 import pytest
 
-from coach.core.library import available
-from coach.core.routine_loader import load_routine
+from coach.routine_format.library import available
+from coach.routine_format.loader import load_routine
 from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.audio.echo import EchoCanceller

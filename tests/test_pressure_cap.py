@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from coach.core.routine import Side
-from coach.core.routine_loader import load_routine
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
+from coach.routine_format.loader import load_routine
 from testkit.session_driver import Driver, pass_screening
 
 ROUTINE = load_routine(Path(__file__).resolve().parents[1] / "routines" / "low-back-glutes.yaml")

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from coach.cli import main
-from coach.core.routine_loader import check_routine, parse_routine
+from coach.routine_format.loader import check_routine, parse_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "routines" / "back-effleurage.yaml").read_text(encoding="utf-8")

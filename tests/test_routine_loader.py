@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coach.core.routine import Audience, CheckIn, Choice, Hold, Side
-from coach.core.routine_loader import (
+from coach.routine_format.loader import (
     KINDS,
     Problem,
     RoutineError,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from coach.app.screen import big_text, format_countdown, pressure_bar, render
 from coach.core.status import Phase, Status
-from coach.screen import big_text, format_countdown, pressure_bar, render
 
 REPO = Path(__file__).resolve().parent.parent
 CAN_SAY = ("pause", "softer", "harder", "how long", "more time", "next", "stop")
@@ -99,7 +99,7 @@ def test_note_wait_and_read_back_replace_the_command_list() -> None:
 
 
 def test_every_phase_has_a_label() -> None:
-    from coach.screen import _PHASE_LABELS
+    from coach.app.screen import _PHASE_LABELS
     assert set(_PHASE_LABELS) == set(Phase)
     text = "\n".join(screen_text(make_status(phase=Phase.OPTIONAL, hold_remaining=None,
                                              hold_total=None, step_title="Tapping")))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from coach.core.events import NotUnderstood
-from coach.core.routine_loader import load_routine
 from coach.core.screening import MAX_SILENT_REASKS, REASK_AFTER_SECONDS
 from coach.core.status import Phase
+from coach.routine_format.loader import load_routine
 from testkit.session_driver import Driver, sample_routine
 
 HEART = "Does the receiver have a heart condition?"

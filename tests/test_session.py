@@ -341,9 +341,9 @@ def test_status_reports_the_hold_for_the_screen():
 
 
 def test_intents_all_have_handlers():
-    from coach.core.session import _HANDLERS
+    from coach.core.replies import HANDLERS
 
-    assert set(_HANDLERS) == set(Intent)
+    assert set(HANDLERS) == set(Intent)
 
 
 @pytest.mark.parametrize("phase", [p for p in PHASES if p is not Phase.ENDED],
@@ -576,7 +576,7 @@ def test_an_advance_word_that_does_not_mean_next_is_refused():
 def test_a_stretching_routine_speaks_of_stretches_not_pressure_levels_or_spots():
     """low-back-stretches has no pressure guidance: "ouch", "no" at the gentlest and "that's
     good" speak of the stretch (issue: "Keeping level one, very light", "leave this spot")."""
-    from coach.core import library
+    from coach.routine_format import library
     from testkit.session_driver import Driver, pass_screening
 
     driver = Driver(library.load("low-back-stretches"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coach.core.routine import PRESSURE_LEVELS, Audience, Routine, Side, Step
-from coach.core.routine_loader import load_routine
+from coach.routine_format.loader import load_routine
 
 ROUTINES_DIR = Path(__file__).resolve().parents[1] / "routines"
 FILES = sorted(ROUTINES_DIR.glob("*.yaml"))

@@ -276,10 +276,10 @@ def test_an_urgent_reply_keeps_its_own_acknowledgement_cue(speaker, sink_recorde
     import io
     import queue
 
+    from coach.app.runner import PlainDisplay, Runner
     from coach.core.actions import CueKind, PlayCue, Say
     from coach.core.clock import FakeClock
     from coach.core.session import Session
-    from coach.runner import PlainDisplay, Runner
     from testkit.session_driver import sample_routine
 
     spk, on_air, finished = speaker

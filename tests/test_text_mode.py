@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coach.core.library import load
 from coach.core.routine import Side
+from coach.routine_format.library import load
 from tests.test_cli_run_text import CoachProcess, start_first_spot
 
 

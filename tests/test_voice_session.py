@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.core import library
+from coach.routine_format import library
 from testkit.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
 from tests.test_cli_run_text import CoachProcess

@@ -1,7 +1,8 @@
 """`massage-coach history`: past sessions, one session's timeline, and exports.
 
 `history` alone lists sessions (the common case needs no subcommand). The database is the one the
-coach writes (`coach.history.default_path()`, or `$MASSAGE_COACH_DATA`); `--db` points elsewhere.
+coach writes (`coach.app.history.default_path()`, or `$MASSAGE_COACH_DATA`); `--db` points
+elsewhere.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from coach.app.history import History, HistoryUnavailable, format_seconds
 from coach.core.plain_text import printable
-from coach.history import History, HistoryUnavailable, format_seconds
 
 
 def _open(db: Path | None, console: Console) -> History:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from coach.core import library
+from coach.routine_format import library
 from coach.core.routine import (
     DEFAULT_HOLD_QUESTION,
     PRESSURE_NAMES,
@@ -21,7 +21,7 @@ from coach.core.routine import (
     Step,
     choice_words,
 )
-from coach.core.routine_loader import Problem, check_routine, describe_duration, describe_hold
+from coach.routine_format.loader import Problem, check_routine, describe_duration, describe_hold
 
 EXIT_PROBLEMS = 2
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import click
 
+from coach.app.history import History
+from coach.app.history.describe import clean_name
+from coach.app.history.session_history import SessionHistory, profile_options
+from coach.app.runner import PlainDisplay, Runner, read_typed_commands
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
-from coach.history import History
-from coach.history.describe import clean_name
-from coach.session_history import SessionHistory, profile_options
-from coach.runner import PlainDisplay, Runner, read_typed_commands
 from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ EXIT_BAD_ROUTINE = 2  # check, show and run all exit with this for a missing or 
 def load_routine_or_exit(name: str) -> Routine:
     """Find and load a routine by id, file name or path; on failure print why and exit 2
     (the same status `check` gives, for `run` and `show` alike)."""
-    from coach.core.library import RoutineNotFound, find
-    from coach.core.routine_loader import RoutineError, load_routine
+    from coach.routine_format.library import RoutineNotFound, find
+    from coach.routine_format.loader import RoutineError, load_routine
 
     try:
         return load_routine(find(name))
@@ -145,7 +145,7 @@ def make_display(no_screen: bool):
     """The live screen on a terminal; plain lines for pipes, CI and --no-screen."""
     if no_screen or not sys.stdout.isatty():
         return PlainDisplay()
-    from coach.screen import LiveScreen
+    from coach.app.screen import LiveScreen
 
     return LiveScreen()
 

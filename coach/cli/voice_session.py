@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from coach.runner import Runner
+from coach.app.runner import Runner
 
 if TYPE_CHECKING:
     from coach.voice.asr.select import EngineChoice

@@ -1,6 +1,6 @@
 """The in-memory form of a routine, as the engine uses it.
 
-`coach.core.routine_loader` builds these from YAML and reports every problem with file, line and
+`coach.routine_format.loader` builds these from YAML and reports every problem with file, line and
 column; nothing here parses text. A step that is done on each side is stored once with its
 `sides`; `Routine.expanded_steps()` gives the sequence the session walks through.
 """

@@ -2,9 +2,11 @@
 
 This is the session's state machine without its ears: where the session is (its `phase`), which
 step is being done and the hold's timer, and the moves between them (enter a step, start its
-hold, ask at an until-softened hold's check point, move on, close). `coach.core.session.Session`
-decides which move an event or a command means; the moves themselves, and what each one says
-and records, are here. Nothing here reads a command or an event.
+hold, ask at an until-softened hold's check point, move on, close). `coach.core.session` (with
+`coach.core.replies` for commands) decides which move an event or a command means; the moves
+themselves, and what each one says and records, are here (the wording built from the routine
+and the counts, such as a step's instruction and the closing summary, is in
+`coach.core.walk_lines`). Nothing here reads a command or an event.
 
 Flow, once the safety questions are answered: cautions -> which side first (if the routine has
 sides) -> set-up -> steps (an optional one is offered first; each is read aloud; a hold starts
@@ -17,7 +19,6 @@ from __future__ import annotations
 import logging
 
 from coach.core import hold_cues
-from coach.core import pressure as pressure_rules
 from coach.core.record_kinds import RecordKind
 from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
 from coach.core.clock import Clock
@@ -26,8 +27,8 @@ from coach.core.hold import HoldTimer
 from coach.core.pressure_talk import PressureTalk
 from coach.core.routine import Routine, Side, Step, StepRun
 from coach.core.status import Phase
-from coach.core.timewords import duration_words, number_words, range_words
 from coach.core.utterances import Utterances
+from coach.core.walk_lines import closing_summary, instruction, no_timer_answer
 
 log = logging.getLogger(__name__)
 
@@ -205,13 +206,9 @@ class Walk:
         if completed or self.index >= 0:
             for line in self.routine.closing:
                 out += self.lines.say(line, LineKind.INSTRUCTION)
-        minutes = max(1, round((self.clock.now() - self.started_at) / 60))
         done = self._completed_steps
-        skipped = (f", skipping {number_words(self._skipped_steps)},"
-                   if self._skipped_steps else "")
-        summary = (f"You did {number_words(done)} of {number_words(len(self.runs))} steps"
-                   f"{skipped} in about {duration_words(minutes * 60)}, finishing at "
-                   f"{pressure_rules.describe(self.pressure_talk.level)}.")
+        summary = closing_summary(done, len(self.runs), self._skipped_steps,
+                                  self.clock.now() - self.started_at, self.pressure_talk.level)
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
@@ -226,15 +223,10 @@ class Walk:
         if self.hold is not None:
             deciding = self.effective_phase() is Phase.HOLD_DECISION
             return hold_cues.how_long(self.hold, self.clock.now(), deciding)
-        left = len(self.runs) - max(self.index, 0)
-        if 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
-                                                               Phase.OPTIONAL):
-            hold = self.current_run.step.hold
-            if hold is not None:
-                return (f"No timer yet. This step holds for "
-                        f"{range_words(hold.minimum, hold.maximum)}.")
-        return (f"No timer is running. {number_words(left).capitalize()} "
-                f"step{'s' if left != 1 else ''} to go.")
+        in_step = 0 <= self.index < len(self.runs) and self.phase in (Phase.STEP, Phase.PAUSED,
+                                                                      Phase.OPTIONAL)
+        return no_timer_answer(self.current_run.step.hold if in_step else None,
+                               len(self.runs) - max(self.index, 0))
 
     # ----- holds ---------------------------------------------------------------------------
 
@@ -388,27 +380,3 @@ class Walk:
             if self.phase is Phase.OPTIONAL:  # the offer is still open: put it again
                 return self.offer_step()
         return []
-
-
-def instruction(run: StepRun, pressure: int,
-                advance_word: str = DEFAULT_ADVANCE_WORD) -> tuple[str, ...]:
-    """What is read for a step: its `say` lines, how to do it at the current pressure, and how
-    long to hold (or to say the advance word when done)."""
-    step = run.step
-    lines = tuple(run.render(line) for line in step.say)
-    if step.pressure:  # how to do this movement at the current level, before it starts
-        lines += (run.render(step.pressure[pressure]),)
-    hold = step.hold
-    if hold is not None:
-        if hold.until_softened:
-            lines += (f"Stay about {range_words(hold.minimum, hold.maximum)}, until the "
-                      f"tissue softens.",)
-        elif step.cues.announce:  # neutral wording: fits a still hold and a rolling step
-            lines += (f"{_capital(duration_words(hold.default))}, starting now.",)
-    else:
-        lines += (f"Say {advance_word} when you're done.",)
-    return lines
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.core.library import find
-from coach.core.routine_loader import load_routine
+from coach.routine_format.library import find
+from coach.routine_format.loader import load_routine
 from testkit import testaudio as ta
 from coach.voice.speech.tts_select import make_renderer
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import coach
 from coach.core.routine import Audience, Routine
-from coach.core.routine_loader import RoutineError, load_routine
+from coach.routine_format.loader import RoutineError, load_routine
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`History`: the session's writer. See `coach.history` for why it is shaped this way."""
+"""`History`: the session's writer. See `coach.app.history` for why it is shaped this way."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.core.record_kinds import RecordKind
-from coach.history.describe import (
+from coach.app.history.describe import (
     PRESSURE_NAMES,
     as_float,
     as_int,
@@ -22,10 +22,10 @@ from coach.history.describe import (
     loads,
     pressure_fields,
 )
-from coach.history.opening import Opened, open_for_reading, open_for_session
-from coach.history.queries import HistoryQueries
+from coach.app.history.opening import Opened, open_for_reading, open_for_session
+from coach.app.history.queries import HistoryQueries
 
-log = logging.getLogger("coach.history")
+log = logging.getLogger("coach.app.history")
 
 
 def storable(value: Any) -> Any:
@@ -64,7 +64,7 @@ class History(HistoryQueries):
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> "History":
         """Open (creating, upgrading or repairing) the history at `path`, or `default_path()`,
-        for a session to write to (see `coach.history.opening.open_for_session`)."""
+        for a session to write to (see `coach.app.history.opening.open_for_session`)."""
         return cls._from(open_for_session(Path(path) if path is not None else None))
 
     @classmethod

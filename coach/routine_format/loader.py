@@ -7,11 +7,10 @@ field by field, and every problem is collected as a `Problem` naming file, line,
 path, what was expected and what was found. Nothing is raised until the whole file is checked,
 and nothing but `RoutineError` is ever raised, whatever the file holds.
 
-This module reads the file and runs the check. The parts are beside it: the YAML with its
-positions read as typed values (`coach.core.routine_document`), the format's rules field by field
-(`coach.core.routine_checker`), the problem reports (`coach.core.routine_problems`), durations
-(`coach.core.durations`) and the safety lint (`coach.core.safety_lint`: a routine must never tell
-anyone to press, sit, push or lean on a joint or bone).
+This module reads the file and runs the check. The parts are beside it in this package: the YAML
+with its positions read as typed values (`document`), the format's rules field by field
+(`checker`), the problem reports (`problems`), durations (`durations`) and the safety lint
+(`safety_lint`: a routine must never tell anyone to press, sit, push or lean on a joint or bone).
 
 The format itself is documented for routine authors in docs/routine-format.md.
 """
@@ -22,12 +21,12 @@ import logging
 import stat
 from pathlib import Path
 
-from coach.core.durations import describe_duration, describe_hold, parse_duration
 from coach.core.routine import Routine
-from coach.core.routine_checker import RoutineChecker
-from coach.core.routine_document import Document
-from coach.core.routine_problems import KINDS, Problem, RoutineError
-from coach.core.safety_lint import unsafe_phrases
+from coach.routine_format.checker import RoutineChecker
+from coach.routine_format.document import Document
+from coach.routine_format.durations import describe_duration, describe_hold, parse_duration
+from coach.routine_format.problems import KINDS, Problem, RoutineError
+from coach.routine_format.safety_lint import unsafe_phrases
 
 # The loader's public names, some defined in the modules it is built from: import them from here.
 __all__ = ["KINDS", "Problem", "RoutineError", "check_routine", "describe_duration",

@@ -8,7 +8,7 @@ The rules, because this is the user's only copy of their sessions and receivers'
 * "Locked" and "busy" mean another program holds the file: wait a while, then say so. They never
   mean the file is bad.
 * Only a coaching session, on our own file, may move a file aside: a damaged one is first
-  salvaged row by row into a fresh file (`coach.history.recovery`), and the new file remembers
+  salvaged row by row into a fresh file (`coach.app.history.recovery`), and the new file remembers
   that, so later runs keep mentioning the damaged copy while it exists.
 * A file or folder that cannot be written is read read-only; the session says once, at the start,
   that it will not be saved.
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from coach.history.page_scan import PageScan
-from coach.history.recovery import salvage
-from coach.history.schema import (
+from coach.app.history.page_scan import PageScan
+from coach.app.history.recovery import salvage
+from coach.app.history.schema import (
     DB_FILENAME,
     SCHEMA_VERSION,
     SQLITE_HEADER,
@@ -326,7 +326,7 @@ def _connect_writing(target: Path) -> sqlite3.Connection:
 
 
 def _prepare(db: sqlite3.Connection, target: Path) -> None:
-    """WAL, migrations, and per-statement transactions from here on (see `coach.history`)."""
+    """WAL, migrations, and per-statement transactions from here on (see `coach.app.history`)."""
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")

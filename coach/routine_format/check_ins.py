@@ -21,7 +21,7 @@ import re
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from coach.core.routine import AnswerAction, CheckIn, Choice
-from coach.core.routine_document import Document, Scope, short
+from coach.routine_format.document import Document, Scope, short
 
 CHECK_IN_KEYS = ("ask", "if_yes", "if_no", "choices")
 _ACTIONS = {action.value: action for action in AnswerAction}

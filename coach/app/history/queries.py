@@ -1,6 +1,6 @@
 """Reading the history: sessions, timelines, receivers' preferences and notes, and exports.
 
-A mixin for `coach.history.store.History`, which owns the connection (`_db`) and its lock.
+A mixin for `coach.app.history.store.History`, which owns the connection (`_db`) and its lock.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from coach.core.record_kinds import RecordKind
 from coach.core.routine import PRESSURE_NAMES
 from coach.core.timewords import number_words
-from coach.history.describe import (
+from coach.app.history.describe import (
     Entry,
     SessionInfo,
     clean_name,
@@ -23,7 +23,7 @@ from coach.history.describe import (
     loads,
     session_info,
 )
-from coach.history.schema import SCHEMA_VERSION
+from coach.app.history.schema import SCHEMA_VERSION
 
 
 # Steps done: finished and not skipped, as the spoken summary counts them (the engine records

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from coach.history.schema import SQLITE_HEADER
+from coach.app.history.schema import SQLITE_HEADER
 
 log = logging.getLogger(__name__)
 

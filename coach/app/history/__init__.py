@@ -16,7 +16,7 @@ Why SQLite and why this shape:
   `pressure_changes`, `heard`, `notes`) in the same transaction, for queries and exports.
 * The history is the user's only copy, so it is never thrown away: commands that read change
   nothing, a busy file is waited for and never taken for a bad one, and a damaged file is salvaged
-  row by row into a fresh one (see `coach.history.opening`). History must never stop a massage
+  row by row into a fresh one (see `coach.app.history.opening`). History must never stop a massage
   either: when it cannot be saved, the session runs and says so once at the start.
 
 Times (`at`) are wall-clock seconds since the epoch (`time.time()`), because history is read by
@@ -24,13 +24,14 @@ people ("last Tuesday"); the engine's monotonic clock is only for timing holds.
 
 The package, by job: `schema` (tables, migrations), `opening` (which file, read-only or not,
 locked, repair), `recovery` and `page_scan` (salvage), `store` (`History`, the writer),
-`queries` (reading and exports), `describe` (rows in words).
+`queries` (reading and exports), `describe` (rows in words), `session_history` (one running
+session's records and the receiver's profile, fed by the runner).
 """
 
-from coach.history.describe import Entry, SessionInfo, format_seconds
-from coach.history.opening import DATA_ENV, HistoryUnavailable, default_path
-from coach.history.schema import DB_FILENAME, MIGRATIONS, SCHEMA_VERSION
-from coach.history.store import History
+from coach.app.history.describe import Entry, SessionInfo, format_seconds
+from coach.app.history.opening import DATA_ENV, HistoryUnavailable, default_path
+from coach.app.history.schema import DB_FILENAME, MIGRATIONS, SCHEMA_VERSION
+from coach.app.history.store import History
 
 __all__ = ["DATA_ENV", "DB_FILENAME", "MIGRATIONS", "SCHEMA_VERSION", "Entry", "History",
            "HistoryUnavailable", "SessionInfo", "default_path", "format_seconds"]

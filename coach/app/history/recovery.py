@@ -4,9 +4,9 @@ One bad page of an SQLite file makes a full scan fail at that page, but the rows
 page are still reachable through the table's b-tree. So each table is read in rowid order in
 batches; when a batch fails, the rows after it are looked up one rowid at a time until one reads
 again, and the batch scan resumes from there. A damaged interior page hides whole branches from
-that walk, so the file's leaf pages are then also read directly (`coach.history.page_scan`) and
-the rows the walk missed are added. Rows that cannot be read, or that no longer fit the schema,
-are counted as lost. Sessions whose own row was lost but whose timeline survived are
+that walk, so the file's leaf pages are then also read directly (`page_scan` beside this module)
+and the rows the walk missed are added. Rows that cannot be read, or that no longer fit the
+schema, are counted as lost. Sessions whose own row was lost but whose timeline survived are
 rebuilt from their `session_start` / `session_end` events, so their timelines stay reachable.
 
 Ids in `sessions` and `events` are never reused or deleted, so the gaps up to the highest id are
@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.app.history.describe import loads
+from coach.app.history.page_scan import PageScan
+from coach.app.history.schema import TABLES, table_names
 from coach.core.record_kinds import RecordKind
-from coach.history.describe import loads
-from coach.history.page_scan import PageScan
-from coach.history.schema import TABLES, table_names
 
 log = logging.getLogger(__name__)
 

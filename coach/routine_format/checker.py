@@ -1,47 +1,43 @@
 """The routine format, field by field: what each key must hold, and the `Routine` it builds.
 
-`RoutineChecker` walks a composed `coach.core.routine_document.Document` from the top level down
+`RoutineChecker` walks a composed `coach.routine_format.document.Document` from the top level down
 through contraindications, steps, holds, cues and pressure levels. Every rule of the format lives
 here (required keys, ids, sides, hold ranges, until-softened questions, all five pressure levels)
 and every broken rule is reported through the document as a `Problem`, never raised; a part that
 has problems is left out, and no `Routine` is built unless there are none. The format is
 documented for routine authors in docs/routine-format.md.
+
+Beside it: `mappings` (the keys each place knows, and reading a mapping), `holds` (a step's hold,
+its move-on question and its cues) and `check_ins` (the check-in and its answers), each a part of
+the format with rules of its own.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from coach.core.check_in_format import move_on_wording_problem, read_check_in
-from coach.core.durations import describe_duration
 from coach.core.routine import (
     PRESSURE_LEVELS,
     PRESSURE_NAMES,
     Audience,
     Contraindication,
-    Hold,
     HoldCues,
     Routine,
     Side,
     Step,
 )
-from coach.core.routine_document import Document, Scope, shape_hint, short
-
-MAX_COUNTDOWN = 10
-
-TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_pressure",
-            "max_pressure", "setup", "contraindications", "cautions", "steps", "closing")
-STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
-             "warning", "other_position", "optional")
-HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")
-CUE_KEYS = ("announce", "halfway", "remaining", "countdown", "end_chime")
-CONTRAINDICATION_KEYS = ("question", "reason", "read_back")
-_KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD_KEYS,
-                  "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS}
+from coach.routine_format.check_ins import read_check_in
+from coach.routine_format.document import Document, Scope, shape_hint, short
+from coach.routine_format.holds import read_cues, read_hold
+from coach.routine_format.mappings import (
+    CONTRAINDICATION_KEYS,
+    STEP_KEYS,
+    TOP_KEYS,
+    read_mapping,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -64,45 +60,10 @@ class RoutineChecker:
         finally:
             self.doc.close()
 
-    # -- shapes ----------------------------------------------------------------------------
-
-    def mapping(self, node: Node | None, field: str, keys: tuple[str, ...], place: str,
-                required: tuple[str, ...] = ()) -> dict[str, tuple[Node, Node]] | None:
-        """The key -> (key node, value node) of a mapping, reporting unknown/duplicate/missing keys."""
-        if not isinstance(node, MappingNode):
-            self.doc.add(node, field or "(top level)",
-                         f"a mapping of keys ({', '.join(keys[:4])}, ...)", self.doc.found(node),
-                         "type", shape_hint(node, "mapping"))
-            return None
-        items: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            key = self.doc.value(key_node) if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                self.doc.add(key_node, field or "(top level)", "a key name",
-                             self.doc.found(key_node), "type")
-                continue
-            path = _join(field, key)
-            if key in items:
-                first = items[key][0].start_mark.line + 1
-                self.doc.add(key_node, path, f"`{key}` only once (it is already on line {first})",
-                             f"`{key}` again", "duplicate-key",
-                             "YAML would silently keep only the last one; merge them")
-                continue
-            if key not in keys:
-                self.doc.add(key_node, path, f"one of the keys of {place}", f"`{key}`",
-                             "unknown-key", _key_hint(key, keys, place))
-                continue
-            items[key] = (key_node, value_node)
-        for key in required:
-            if key not in items:
-                self.doc.add(node, _join(field, key), f"a `{key}` key", "none", "missing",
-                             _missing_hint(key))
-        return items
-
     # -- the routine ------------------------------------------------------------------------
 
     def routine(self, root: Node, expected_id: str | None) -> Routine | None:
-        items = self.mapping(root, "", TOP_KEYS, "the top level",
+        items = read_mapping(self.doc, root, "", TOP_KEYS, "the top level",
                              required=("id", "title", "audience", "summary", "contraindications",
                                        "steps"))
         if items is None:
@@ -186,7 +147,7 @@ class RoutineChecker:
         outside = Scope(sides=None)
         for index, item in enumerate(node.value):
             field = f"contraindications[{index}]"
-            items = self.mapping(item, field, CONTRAINDICATION_KEYS, "a contraindication",
+            items = read_mapping(self.doc, item, field, CONTRAINDICATION_KEYS, "a contraindication",
                                  required=CONTRAINDICATION_KEYS)
             if items is None:
                 continue
@@ -228,7 +189,8 @@ class RoutineChecker:
         return tuple(steps)
 
     def step(self, node: Node, field: str, seen: dict[str, int], index: int) -> Step | None:
-        items = self.mapping(node, field, STEP_KEYS, "a step", required=("id", "title", "say"))
+        items = read_mapping(self.doc, node, field, STEP_KEYS, "a step",
+                             required=("id", "title", "say"))
         if items is None:
             return None
         get = lambda key: items[key][1] if key in items else None  # noqa: E731
@@ -248,13 +210,13 @@ class RoutineChecker:
         title = self.doc.text(get("title"), f"{field}.title", scope) if "title" in items else None
         say = self.doc.texts(get("say"), f"{field}.say", scope, required=True) \
             if "say" in items else ()
-        hold = self.hold(get("hold"), f"{field}.hold", scope) if "hold" in items else None
+        hold = read_hold(self.doc, get("hold"), f"{field}.hold", scope) if "hold" in items else None
         cues = HoldCues()
         if "cues" in items:
             if "hold" not in items:
                 self.doc.add(items["cues"][0], f"{field}.cues", "cues only on a step with a `hold`",
                              "cues but no hold", "missing", "add a hold, or remove the cues")
-            cues = self.cues(get("cues"), f"{field}.cues", hold) or cues
+            cues = read_cues(self.doc, get("cues"), f"{field}.cues", hold) or cues
         after = self.doc.texts(get("after"), f"{field}.after", scope)
         pressure = self.pressure(get("pressure"), f"{field}.pressure", scope) \
             if "pressure" in items else {}
@@ -306,111 +268,6 @@ class RoutineChecker:
             self.doc.add(node, field, "left, right or both", "an empty list", "value", hint)
         return tuple(result)
 
-    def hold(self, node: Node, field: str, scope: Scope) -> Hold | None:
-        if not isinstance(node, MappingNode):
-            seconds = self.doc.duration(node, field)
-            return Hold(seconds, seconds, seconds) if seconds is not None else None
-        items = self.mapping(node, field, HOLD_KEYS, "a hold", required=("min", "max"))
-        if items is None:
-            return None
-        low = self.doc.duration(items["min"][1], f"{field}.min") if "min" in items else None
-        high = self.doc.duration(items["max"][1], f"{field}.max") if "max" in items else None
-        default = self.doc.duration(items["default"][1], f"{field}.default") \
-            if "default" in items else low
-        softened = False
-        if "until_softened" in items:
-            softened = bool(self.doc.boolean(items["until_softened"][1], f"{field}.until_softened"))
-        ask = self.ask(items, f"{field}.ask", softened, scope) if "ask" in items else None
-        if low is None or high is None or default is None:
-            return None
-        if low > high:
-            self.doc.add(items["min"][1], f"{field}.min",
-                         f"at most the max ({describe_duration(high)})", describe_duration(low),
-                         "hold-range", "min is the shortest hold, max the longest")
-            return None
-        if not low <= default <= high:
-            self.doc.add(items["default"][1], f"{field}.default",
-                         f"between min and max ({describe_duration(low)} to "
-                         f"{describe_duration(high)})", describe_duration(default), "hold-range")
-            return None
-        return Hold(default=default, minimum=low, maximum=high, until_softened=softened, ask=ask)
-
-    def ask(self, items: dict[str, tuple[Node, Node]], field: str, softened: bool,
-            scope: Scope) -> str | None:
-        """The hold's own move-on question: spoken text, a yes/no question, only when it is asked.
-
-        Only an until-softened hold stops to ask anything, so `ask` anywhere else would be text
-        that is never said; the author almost certainly forgot `until_softened: true`.
-        """
-        key_node, value_node = items["ask"]
-        question = self.doc.text(value_node, field, scope)
-        if question is None:
-            return None
-        self.doc.lint(value_node, field, [question])
-        if not question.endswith("?"):
-            self.doc.add(value_node, field, "a yes/no question ending in '?'",
-                         f"'{short(question)}'", "value",
-                         "it is asked when the hold reaches its default; yes moves on, no stays "
-                         "longer")
-        elif wording := move_on_wording_problem(question):
-            self.doc.add(value_node, field, "a question yes or no can answer",
-                         f"{wording}: '{short(question)}'", "not-yes-no",
-                         "yes moves on and no stays longer, so ask one thing: 'Has the knot "
-                         "eased?'")
-        flag = items["until_softened"][1] if "until_softened" in items else None
-        flag_is_bad = flag is not None and not (isinstance(flag, ScalarNode) and
-                                                isinstance(self.doc.value(flag), bool))
-        if not softened and not flag_is_bad:  # a bad flag is already reported on its own
-            if "until_softened" in items:
-                found = f"ask with until_softened: {items['until_softened'][1].value}"
-            else:
-                found = "ask but no until_softened"
-            self.doc.add(key_node, field, "ask only on a hold with `until_softened: true`", found,
-                         "missing", "add `until_softened: true` to this hold, or remove `ask`: "
-                         "only a hold that waits for the tissue stops to ask")
-        return question
-
-    def cues(self, node: Node, field: str, hold: Hold | None) -> HoldCues | None:
-        items = self.mapping(node, field, CUE_KEYS, "cues")
-        if items is None:
-            return None
-        base = HoldCues()
-        values: dict[str, Any] = {}
-        for key in ("announce", "halfway", "end_chime"):
-            if key in items:
-                values[key] = self.doc.boolean(items[key][1], f"{field}.{key}")
-        if "countdown" in items:
-            values["countdown"] = self.doc.integer(items["countdown"][1], f"{field}.countdown", 0,
-                                                   MAX_COUNTDOWN)
-        if "remaining" in items:
-            values["remaining"] = self.remaining(items["remaining"][1], f"{field}.remaining", hold)
-        if any(value is None for value in values.values()):
-            return None
-        return HoldCues(
-            announce=values.get("announce", base.announce),
-            halfway=values.get("halfway", base.halfway),
-            remaining=values.get("remaining", base.remaining),
-            countdown=values.get("countdown", base.countdown),
-            end_chime=values.get("end_chime", base.end_chime))
-
-    def remaining(self, node: Node, field: str, hold: Hold | None) -> tuple[float, ...] | None:
-        nodes = node.value if isinstance(node, SequenceNode) else [node]
-        result = []
-        ok = True
-        for index, item in enumerate(nodes):
-            path = f"{field}[{index}]" if isinstance(node, SequenceNode) else field
-            seconds = self.doc.duration(item, path)
-            if seconds is None:
-                ok = False
-            elif hold is not None and seconds >= hold.maximum:
-                self.doc.add(item, path, f"less than the hold ({describe_duration(hold.maximum)})",
-                             describe_duration(seconds), "value",
-                             "this is time left before the end; it would never be said")
-                ok = False
-            else:
-                result.append(seconds)
-        return tuple(sorted(set(result), reverse=True)) if ok else None
-
     def pressure(self, node: Node, field: str, scope: Scope) -> dict[int, str]:
         if not isinstance(node, MappingNode):
             self.doc.add(node, field, "a mapping of levels 1 to 5 to text", self.doc.found(node),
@@ -461,28 +318,5 @@ class RoutineChecker:
         return result
 
 
-def _join(field: str, key: str) -> str:
-    return f"{field}.{key}" if field else key
-
-
 def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def _key_hint(key: str, keys: tuple[str, ...], place: str) -> str:
-    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    homes = [where for where, known in _KEYS_BY_PLACE.items() if key in known and where != place]
-    if homes:
-        return f"`{key}` belongs in {homes[0]}, check the indentation"
-    return "known keys: " + ", ".join(keys)
-
-
-def _missing_hint(key: str) -> str:
-    return {
-        "contraindications": "write `contraindications: []` if there really are none",
-        "say": "`say` is what the coach reads out for this step",
-        "read_back": "what a no means, in a few words, said back after the last question so a "
-                     "misheard no is caught: `read_back: no heart condition`",
-    }.get(key, "")

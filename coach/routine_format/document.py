@@ -6,7 +6,7 @@ syntax errors, characters YAML refuses and an empty file), builds each scalar's 
 safe loader would, and reads nodes as the kinds of value a routine holds: spoken text (with its
 {side} placeholders and the safety lint), lists of sentences, true or false, whole numbers and
 durations. A read that fails reports a `Problem` and returns None, so the checker carries on and
-every problem in a file is reported at once. What goes where is `coach.core.routine_checker`.
+every problem in a file is reported at once. What goes where is `coach.routine_format.checker`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from coach.core.durations import describe_duration, parse_duration
 from coach.core.plain_text import control_characters
-from coach.core.routine_problems import Problem
-from coach.core.safety_lint import unsafe_phrases
+from coach.routine_format.durations import describe_duration, parse_duration
+from coach.routine_format.problems import Problem
+from coach.routine_format.safety_lint import unsafe_phrases
 
 MAX_HOLD_SECONDS = 30 * 60  # longer than this is almost certainly "30m" typed for "30s"
 MIN_DURATION_SECONDS = 1  # shorter is said as "zero seconds" and over before anyone moves

@@ -1,7 +1,7 @@
 """Connects one running session to the history database and the receiver's profile.
 
 The runner hands every heard event and every `Record` action here; each is committed as it
-happens (see `coach.history`), so killing the program loses at most the event in flight.
+happens (see `coach.app.history`), so killing the program loses at most the event in flight.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import logging
 import time
 from typing import Any
 
-from coach.core.record_kinds import RecordKind
+from coach.app.history import History
 from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.record_kinds import RecordKind
 from coach.core.routine import Routine
 from coach.core.session import SessionOptions
-from coach.history import History
 
 log = logging.getLogger(__name__)
 
