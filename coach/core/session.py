@@ -217,7 +217,7 @@ class Session:
             last_heard=self.last_heard,
             last_understood=self.last_understood,
             can_say=self.can_say(),
-            listening_for=tuple(intent.value for intent in self.active_intents()),
+            listening_for=tuple(self.active_intents()),
             taking_note=self.notes.listening,
             note_read_back=self.notes.read_back,
         )

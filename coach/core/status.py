@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from coach.core.commands import Intent
+
 
 class Phase(str, enum.Enum):
     WELCOME = "welcome"
@@ -39,6 +41,6 @@ class Status:
     last_heard: str  # the last input, as heard or typed
     last_understood: bool
     can_say: tuple[str, ...]  # the phrases that fit this moment, for the screen and "help"
-    listening_for: tuple[str, ...] = ()  # intent values the voice listener accepts now
+    listening_for: tuple[Intent, ...] = ()  # what the voice listener accepts now
     taking_note: bool = False  # the next utterance is a note to transcribe, not a command
     note_read_back: str = ""  # a spoken note waiting for "yes" to be kept
