@@ -312,9 +312,9 @@ class PocketsphinxRecognizer(Recognizer):
             if ghyp is not None:
                 # per-frame acoustic log-likelihood, whole utterance: competitor minus grammar
                 total = max(1, self._fed_bytes // (2 * SAMPLE_RATE // FRAME_RATE))
-                garb_margin = competitor_margin(path_log_score(self._garb.seg(), self._ascr_scale),
-                                                path_log_score(self._grammar.seg(), self._ascr_scale),
-                                                total)
+                competitor_path = path_log_score(self._garb.seg(), self._ascr_scale)
+                grammar_path = path_log_score(self._grammar.seg(), self._ascr_scale)
+                garb_margin = competitor_margin(competitor_path, grammar_path, total)
         dur = duration_mismatch(frames, len(pron))
         margin, sure = confidence(self.weights, scores, garb_won, garb_margin, dur)
         detail = scores.as_detail()

@@ -132,6 +132,7 @@ def confidence(weights: Sequence[float], scores: Scores, garb_won: float, garb_m
                dur: float) -> tuple[float, float]:
     """(margin, confidence): the weighted evidence and its logistic squash into [0, 1]."""
     w_gpf, w_per, w_out, w_frames, w_gw, w_gm, w_dur, bias = weights
-    margin = (bias + w_gpf * scores.gpf + w_per * scores.per + w_out * min(scores.outside, 100) / 10
-              + w_frames * scores.frames / 100 + w_gw * garb_won + w_gm * garb_margin + w_dur * dur)
+    margin = (bias + w_gpf * scores.gpf + w_per * scores.per
+              + w_out * min(scores.outside, 100) / 10 + w_frames * scores.frames / 100
+              + w_gw * garb_won + w_gm * garb_margin + w_dur * dur)
     return margin, 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, margin))))
