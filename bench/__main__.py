@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             rows, notes = english_rows(engine, size, say)
             title = {"pocketsphinx": "pocketsphinx (English)", "whisper": "Whisper tiny.en"}[engine]
         elif engine == "vosk":
-            from coach.voice.asr.models import find_english_model, search_dirs
+            from coach.voice.asr.model_locations import find_english_model, search_dirs
 
             english = find_english_model()
             rows, notes = korean_rows(size, say)

@@ -190,7 +190,7 @@ def test_vosk_transcribes_without_a_grammar() -> None:
     transcript = transcriber.transcribe(synth("안녕하세요", rate=150))
     words = transcript.text.split()
     assert "하세요" in words and "정지" not in words
-    from coach.voice.asr.vosk_engine import model_vocabulary
+    from coach.voice.asr.vosk_vocabulary import model_vocabulary
     assert set(words) <= model_vocabulary(model)
     assert 0.0 < transcript.confidence <= 1.0
     assert transcriber.transcribe(np.zeros(8000, dtype="<i2").tobytes()).text == ""

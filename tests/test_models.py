@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from coach.voice.asr import models
-from coach.voice.asr.models import (
+from coach.voice.asr import model_download, model_locations
+from coach.voice.asr.model_download import (
     ChecksumMismatch,
     ModelDownloadError,
     NoNetwork,
     download_model,
-    find_english_model,
 )
+from coach.voice.asr.model_locations import find_english_model
 
 NAME = "vosk-model-small-en-us-0.15"
 
@@ -132,7 +132,7 @@ def test_download_verifies_and_installs(server: Server, tmp_path: Path) -> None:
     assert path == tmp_path / NAME
     assert (path / "am" / "final.mdl").is_file()
     assert leftovers(tmp_path) == [NAME]  # no .part, no temporary directory
-    installed = models.describe_model(path, "project")
+    installed = model_locations.describe_model(path, "project")
     assert installed.verified and installed.sha256 == hashlib.sha256(data).hexdigest()
     # A second call finds it installed and does not download again.
     count = len(server.requests)
@@ -193,15 +193,15 @@ def test_checksum_mismatch_is_refused(server: Server, tmp_path: Path) -> None:
 def test_pinned_checksum_is_used(server: Server, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     server.files[f"/{NAME}.zip"] = fake_model_zip()
-    pinned = models.ModelSource(NAME, url_of(server), "1" * 64, 0.3, "en-us")
-    monkeypatch.setitem(models.KNOWN_MODELS, NAME, pinned)
+    pinned = model_download.ModelSource(NAME, url_of(server), "1" * 64, 0.3, "en-us")
+    monkeypatch.setitem(model_download.KNOWN_MODELS, NAME, pinned)
     with pytest.raises(ChecksumMismatch):
         download_model(NAME, tmp_path, progress=False)
 
 
 def test_the_default_model_is_pinned_and_other_bytes_are_refused(server: Server,
                                                                    tmp_path: Path) -> None:
-    assert re.fullmatch(r"[0-9a-f]{64}", models.KNOWN_MODELS[NAME].sha256 or "")
+    assert re.fullmatch(r"[0-9a-f]{64}", model_download.KNOWN_MODELS[NAME].sha256 or "")
     server.files[f"/{NAME}.zip"] = fake_model_zip()  # not the published archive
     with pytest.raises(ChecksumMismatch, match="pass it with --sha256"):
         download_model(NAME, tmp_path, progress=False, url=url_of(server))
@@ -215,7 +215,7 @@ def test_unverified_install_says_so(server: Server, tmp_path: Path,
     server.files[f"/{name}.zip"] = data
     path = download_model(name, tmp_path, progress=False, url=url_of(server, f"/{name}.zip"))
     assert "NOT verified" in caplog.text and hashlib.sha256(data).hexdigest() in caplog.text
-    assert not models.describe_model(path, "project").verified
+    assert not model_locations.describe_model(path, "project").verified
 
 
 def test_damaged_archive_leaves_no_half_model(server: Server, tmp_path: Path) -> None:
@@ -295,8 +295,8 @@ def make_model(directory: Path, graph: bool = True) -> Path:
 @pytest.fixture()
 def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     project, cache = tmp_path / "project", tmp_path / "cache"
-    monkeypatch.setenv(models.MODELS_ENV, str(project))
-    monkeypatch.setattr(models, "VOSK_CACHE", cache)
+    monkeypatch.setenv(model_locations.MODELS_ENV, str(project))
+    monkeypatch.setattr(model_locations, "VOSK_CACHE", cache)
     return project, cache
 
 
@@ -310,7 +310,7 @@ def test_search_order(dirs: tuple[Path, Path], tmp_path: Path) -> None:
     explicit = make_model(tmp_path / "anything")
     assert find_english_model(explicit) == explicit
     assert find_english_model(tmp_path / "missing") is None
-    assert [m.location for m in models.installed_models()] == ["project", "vosk cache"]
+    assert [m.location for m in model_locations.installed_models()] == ["project", "vosk cache"]
 
 
 def test_only_english_models_with_a_runtime_graph_are_chosen(dirs: tuple[Path, Path]) -> None:
@@ -319,25 +319,25 @@ def test_only_english_models_with_a_runtime_graph_are_chosen(dirs: tuple[Path, P
     make_model(project / "vosk-model-small-ko-0.22")
     make_model(project / ".vosk-model-small-en-us-0.15.unpacking-x")  # never a half install
     assert find_english_model() is None
-    assert {m.name for m in models.installed_models()} == {"vosk-model-en-us-0.22",
-                                                          "vosk-model-small-ko-0.22"}
+    assert {m.name for m in model_locations.installed_models()} == {
+        "vosk-model-en-us-0.22", "vosk-model-small-ko-0.22"}
 
 
 def test_checkout_uses_repo_models_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(models.MODELS_ENV, raising=False)
+    monkeypatch.delenv(model_locations.MODELS_ENV, raising=False)
     root = Path(__file__).resolve().parents[1]  # this checkout's root
-    assert models.project_models_dir() == root / "models"
-    monkeypatch.setattr(models, "_checkout_root", lambda: None)
-    assert "massage-coach" in str(models.project_models_dir())
+    assert model_locations.project_models_dir() == root / "models"
+    monkeypatch.setattr(model_locations, "_checkout_root", lambda: None)
+    assert "massage-coach" in str(model_locations.project_models_dir())
 
 
 def test_model_language() -> None:
-    assert models.model_language("vosk-model-small-en-us-0.15") == "en-us"
-    assert models.model_language("vosk-model-en-us-0.22-lgraph") == "en-us"
-    assert models.model_language("vosk-model-small-ko-0.22") == "ko"
-    assert models.model_language("my-model") is None
-    assert models.is_english("vosk-model-small-en-in-0.4")
-    assert not models.is_english("vosk-model-small-es-0.42")
+    assert model_locations.model_language("vosk-model-small-en-us-0.15") == "en-us"
+    assert model_locations.model_language("vosk-model-en-us-0.22-lgraph") == "en-us"
+    assert model_locations.model_language("vosk-model-small-ko-0.22") == "ko"
+    assert model_locations.model_language("my-model") is None
+    assert model_locations.is_english("vosk-model-small-en-in-0.4")
+    assert not model_locations.is_english("vosk-model-small-es-0.42")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,4 +381,4 @@ def test_cli_download_offline_and_mismatch(server: Server, dirs: tuple[Path, Pat
     result = runner.invoke(main, ["models", "download", "-q", "--url", url_of(server),
                                   "--sha256", "f" * 64])
     assert result.exit_code == 1 and "expected ffff" in result.output
-    assert models.installed_models() == []
+    assert model_locations.installed_models() == []

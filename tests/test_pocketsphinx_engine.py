@@ -11,9 +11,18 @@ import pytest
 
 from coach.core.commands import all_phrases, parse
 from testkit import testaudio as ta
-from coach.voice.asr.pocketsphinx_engine import MissingWordError, PocketsphinxRecognizer, decode_pcm
+from coach.voice.asr.base import Hypothesis, Recognizer
+from coach.voice.asr.pocketsphinx_engine import MissingWordError, PocketsphinxRecognizer
 
 COMMAND_WORDS = ("stop", "go", "yes", "no", "left", "right")
+
+
+def decode_pcm(recognizer: Recognizer, pcm: bytes, chunk_bytes: int = 3200) -> Hypothesis:
+    """Decode one whole utterance, fed in 100 ms chunks as the listener would."""
+    recognizer.start_utterance()
+    for offset in range(0, len(pcm), chunk_bytes):
+        recognizer.feed(pcm[offset: offset + chunk_bytes])
+    return recognizer.end_utterance()
 
 needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 
@@ -126,7 +135,7 @@ def test_set_phrases_rejects_an_empty_context() -> None:
 def test_the_competitor_does_not_know_the_benchmark_words() -> None:
     """The competitor's English words must be chosen without looking at the test recordings,
     or the false-accept rates measured on them would flatter the engine."""
-    from coach.voice.asr.pocketsphinx_engine import GARBAGE_CANDIDATES
+    from coach.voice.asr.pocketsphinx_grammar import GARBAGE_CANDIDATES
 
     one_word_sets = {"speech-commands", "spoken-digits"}
     test_words = {r.transcript for r in ta.recordings() if r.set in one_word_sets}

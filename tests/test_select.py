@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.voice.asr import models
+from coach.voice.asr import model_locations
 from coach.voice.asr import select
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.asr.select import EngineChoice, create_recognizer, describe_choice, plan_choice
@@ -22,8 +22,8 @@ from coach.voice.asr.select import EngineChoice, create_recognizer, describe_cho
 @pytest.fixture(autouse=True)
 def empty_model_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = tmp_path / "project-models"
-    monkeypatch.setenv(models.MODELS_ENV, str(project))
-    monkeypatch.setattr(models, "VOSK_CACHE", tmp_path / "vosk-cache")
+    monkeypatch.setenv(model_locations.MODELS_ENV, str(project))
+    monkeypatch.setattr(model_locations, "VOSK_CACHE", tmp_path / "vosk-cache")
     return project
 
 

@@ -32,11 +32,8 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:  # pragma: 
     pytest.skip("espeak-ng and sox are needed to synthesize test speech", allow_module_level=True)
 
 from coach.voice.asr import vosk_engine  # noqa: E402
-from coach.voice.asr.vosk_engine import (  # noqa: E402
-    VoskRecognizer,
-    check_vocabulary,
-    model_vocabulary,
-)
+from coach.voice.asr.vosk_engine import VoskRecognizer  # noqa: E402
+from coach.voice.asr.vosk_vocabulary import check_vocabulary, model_vocabulary  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -20,18 +20,19 @@ log = logging.getLogger(__name__)
 
 
 def _list(model: Path | None, engine: str) -> None:
-    from coach.voice.asr import models
+    from coach.voice.asr.model_locations import (describe_model, installed_models, is_vosk_model,
+                                                 search_dirs)
     from coach.voice.asr.select import describe_choice
 
     out = Console(soft_wrap=True)  # paths and commands stay copy-pasteable
     _whisper_line(out)
-    found = models.installed_models()
-    if model is not None and models.is_vosk_model(Path(model)):
-        found.insert(0, models.describe_model(Path(model), "--model"))
+    found = installed_models()
+    if model is not None and is_vosk_model(Path(model)):
+        found.insert(0, describe_model(Path(model), "--model"))
     out.print("vosk models searched, in order:")
     if model is not None:
         out.print(f"  {'--model':<11} {model}")
-    for label, directory in models.search_dirs():
+    for label, directory in search_dirs():
         state = "" if directory.is_dir() else "  [dim](does not exist)[/dim]"
         out.print(f"  {label:<11} {directory}{state}")
     if found:
@@ -79,22 +80,24 @@ def _whisper_line(out: Console) -> None:
 
 def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,
               quiet: bool) -> None:
-    from coach.voice.asr import models
+    from coach.voice.asr import model_download
+    from coach.voice.asr.model_locations import describe_model, project_models_dir
 
     err = Console(stderr=True, soft_wrap=True)
-    source = models.KNOWN_MODELS.get(name)
-    target = dest or models.project_models_dir()
+    source = model_download.KNOWN_MODELS.get(name)
+    target = dest or project_models_dir()
     size = f" (~{source.size_mb:.0f} MB)" if source else ""
     err.print(f"Downloading {name}{size} into {target}")
     try:
-        path = models.download_model(name, dest, progress=not quiet, sha256=sha256, url=url)
-    except models.NoNetwork as error:
+        path = model_download.download_model(name, dest, progress=not quiet, sha256=sha256,
+                                             url=url)
+    except model_download.NoNetwork as error:
         err.print(f"[yellow]{error}[/yellow]")
         sys.exit(2)
-    except models.ModelDownloadError as error:
+    except model_download.ModelDownloadError as error:
         err.print(f"[red]{error}[/red]")
         sys.exit(1)
-    info = models.describe_model(path, "project")
+    info = describe_model(path, "project")
     state = "verified" if info.verified else "NOT verified (no confirmed checksum; see above)"
     click.echo(f"{name} is installed at {path} ({state}).")
 
@@ -127,6 +130,6 @@ def register(main: click.Group) -> None:
     def download_command(name: str | None, dest: Path | None, sha256: str | None,
                          url: str | None, quiet: bool) -> None:
         """Fetch a vosk model once (needs network); the coach never downloads on its own."""
-        from coach.voice.asr.models import DEFAULT_MODEL
+        from coach.voice.asr.model_download import DEFAULT_MODEL
 
         _download(name or DEFAULT_MODEL, dest, sha256, url, quiet)

@@ -1,8 +1,7 @@
 """Pocketsphinx command recognizer: a closed grammar judged by a competitor grammar.
 
-A JSGF grammar over the command phrases alone maps *anything* onto a command (20/20 ordinary
-sentences fired one, see shared/notes/voice-loop.md). So every utterance is decoded by two
-decoders in step over the same audio (the default, `garbage=True`):
+A JSGF grammar over the command phrases alone maps *anything* onto a command, so every utterance
+is decoded by two decoders in step over the same audio (the default, `garbage=True`):
 
 1. the grammar decoder: `<sil> <command phrase> <sil>` (the phrases of the current context),
    lattice best-path pass off (with it on, some clips gave no hypothesis at all);
@@ -10,20 +9,13 @@ decoders in step over the same audio (the default, `garbage=True`):
    within one phone of a command word left out). If the audio is a command, the competitor picks
    the same phrase; chatter and wrong words go to the English words.
 
-Features, combined by a logistic squash (CONFIDENCE_WEIGHTS) into one confidence in [0, 1]:
+With `garbage=False` (the former default) the second decoder is an allphone phone loop instead.
+Held-out, the loop's features added nothing next to the competitor, and it costs RTF ~0.06, so by
+default it is off (`phone_loop=None`).
 
-* `gpf`: the grammar path's acoustic log-likelihood per frame of the phrase. pocketsphinx scores
-  every frame relative to its best senone, so this already is a ratio against the best free
-  explanation of the frame (single-feature AUC right vs wrong phrase 0.76);
-* `garb`: the competitor chose something other than an active phrase; `gmargin`: by how much its
-  path beats the grammar's per frame (clipped at 0);
-* `frames` and `dur`: phrase length and |log(frames / 8 per phone)| (stretched or clipped words).
-
-With `garbage=False` (the former default) the second decoder is an allphone phone loop instead,
-adding `llr` (gpf minus the loop's per-frame score), `per` (phone error rate of the loop's phones
-against the phrase pronunciation) and `outside` (loop speech outside the phrase), scored with
-LEGACY_WEIGHTS. Held-out, the loop's features added nothing next to the competitor, and it costs
-RTF ~0.06, so by default it is off (`phone_loop=None`).
+This module runs the decoders, switches context grammars and reads their paths. The grammars and
+the competing words are `pocketsphinx_grammar`; turning the paths into one confidence is
+`pocketsphinx_scores`; the model files are `pocketsphinx_model`.
 
 The recognizer returns `text=""` below `reject_below`; the listener applies the per-intent
 thresholds on top. The model comes from the pocketsphinx wheel and is loaded once.
@@ -32,24 +24,21 @@ thresholds on top. The model comes from the pocketsphinx wheel and is loaded onc
 from __future__ import annotations
 
 import logging
-import math
-import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from coach.core.commands import all_phrases, normalize
-from coach.voice.asr.base import (SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable,
-                                  phone_distance)
+from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
+from coach.voice.asr.pocketsphinx_grammar import (PADDING_WORDS, command_grammar,
+                                                  competitor_grammar, garbage_words)
+from coach.voice.asr.pocketsphinx_model import CMN_PRIOR, model_paths
+from coach.voice.asr.pocketsphinx_scores import (CONFIDENCE_WEIGHTS, FRAME_RATE, FSG_ASCR_SCALE,
+                                                 LEGACY_WEIGHTS, Scores, competitor_margin,
+                                                 confidence, duration_mismatch, log_ascore,
+                                                 loop_scores, path_log_score)
 
 log = logging.getLogger(__name__)
-
-FRAME_RATE = 100  # pocketsphinx frames per second (10 ms shift)
-
-PADDING_WORDS: tuple[str, ...] = ()
-"""Polite padding accepted around a phrase (e.g. ("okay", "please"), mirroring
-`coach.core.commands.parse`). Off by default: on real one-word commands it cost 4/60 correct."""
 
 GRAMMAR_OPTIONS: dict[str, object] = {"pip": 0.1}
 
@@ -59,124 +48,9 @@ gave no hypothesis at all (the FSG lattice search failed); off, best phrase righ
 real, 75->88 % synthesized clean, 45->57 % at 10 dB (listen_bench --quick --zero-thresholds;
 `--bestpath off` alone gives the same best phrases: it is this option, not the competitor)."""
 
-LEGACY_WEIGHTS: tuple[float, ...] = (0.306, -2.343, -0.029, 0.234, 0.0, 0.0, 0.0, 2.739)
-"""The weights used with `garbage=False` (grammar + phone loop, bestpath on). Fitted when the
-first feature was called `llr`: the phone loop's share of it was ~0 then (ALLPHONE_ASCR_SCALE), so
-it was the grammar's per-frame score, which is what `gpf` is."""
-
-CONFIDENCE_WEIGHTS: tuple[float, ...] = (0.761, 0.0, 0.0, 0.9, -1.987, -2.761, -1.459, 5.349)
-"""Logistic weights for (gpf, per, outside/10 frames, frames/100, garbage won, garbage margin,
-|log duration ratio|, bias) in the default configuration (competitor decoder, bestpath off, no
-phone loop, so per/outside are 0). Fitted by `bench/fit_rejection.py DUMP 1 --drop per,outside` on
-the fit half (speakers/voices hashed into two halves) of a `listen_bench.py --quick --garbage
---zero-thresholds --dump` run. Single-feature AUC right vs wrong phrase there: gpf 0.76, garbage
-won 0.72 (inverted), garbage margin 0.67; the phone loop's llr (correctly scaled) 0.73, per 0.70:
-with them the held-out rates were the same (real 21/35, synthesized clean 10/20, 1.9 false
-accepts per 100 at the fit half's 1/100 threshold), so the loop is off and its RTF ~0.06 saved."""
-
-CMN_PRIOR = "50,-2.9,-5.3,-0.7"
-"""Initial cepstral mean: the median over ~120 real and synthesized clips at microphone level.
-pocketsphinx's default (40,3,-1) is far from it, and a streamed short command has too few frames
-to recover: 45/60 real commands streamed with this prior vs 43/60 with the default."""
-
-GARBAGE_CANDIDATES: tuple[str, ...] = tuple("""
-the of and a to in you he was for as with his they at be from have or had by word but
-what all were we when your there use an each which she do their if will many then them these
-would write like him into has look see number way could people my than first water been
-call who its find day did get come made may part over new sound take only little work know
-place year live me give most very after thing our just name sentence man think great where
-through much before line mean any same tell boy follow came want show also around form
-small set put does another well large must big even such because turn why ask men change went
-light kind need picture try us animal point mother world near build self earth father
-head stand own page should country found answer school grow study still learn plant cover food
-sun between state never last let thought city cross farm hard start might story saw
-far sea draw late run while press close night real life few north open seem together white
-children begin got walk example paper group always music those both mark often letter until
-mile river car feet care second book carry took science eat room friend began idea fish
-mountain once base hear horse cut sure watch color face wood main enough plain girl usual
-young become body family direct leave song measure door product black short numeral
-class wind question happen complete ship area half rock order fire south problem piece told
-knew pass since top whole king street inch nothing course wheel full force blue object decide
-surface island week moon birthday lovely hello towel bottle shoulder breathe relax really
-sorry maybe later lunch warm oil neck tight almost feel okay nice dinner coffee tea
-weather tomorrow yesterday morning evening phone kitchen window garden table chair hand
-arm knee foot finger skin muscle cream shower minute hour money market office doctor
-about said other every under""".split())
-"""Frequent English words that may compete with the command phrases in the garbage pass
-(`garbage=True`); those whose pronunciation is within GARBAGE_MIN_DISTANCE phones of any command
-word, or that are command words themselves, are dropped automatically when the recognizer is built.
-No word of the benchmark's one-word recordings (speech-commands distractors, digits) is in the list,
-so the false-accept rates it measures are not flattered by a competitor that knows the test words
-(a test checks it; dropping the 10 that were in it changed no measured rate)."""
-
-GARBAGE_MIN_DISTANCE = 2
-
-FSG_ASCR_SCALE = 1024.0
-"""With bestpath off, pocketsphinx 5.1.1's FSG search reports segment acoustic scores shifted by
-2**10 (SENSCR_SHIFT): seg.ascore is exp(score / 1024). Multiplying the log back by 1024 puts them
-on the phone loop's scale."""
-
-ALLPHONE_ASCR_SCALE = 1024.0
-"""The allphone (phone loop) search of pocketsphinx 5.1.1 reports segment acoustic scores on the
-same 2**10-shifted scale as the FSG search without bestpath (it has no lattice pass): a whole
-utterance summed to about -0.1 unscaled, i.e. the loop side of `llr` was ~0 and `llr` was really
-the grammar's own per-frame score. Scaled, `llr` is the ratio its name says."""
-
-_NON_SPEECH = frozenset({"SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+UM+", "+UH+", "+NOISE+"})
-
 
 class MissingWordError(RecognizerUnavailable):
     """A command phrase uses a word the pronunciation dictionary does not know."""
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Evidence from the passes for one utterance (also the `detail` of the hypothesis)."""
-
-    frames: int  # frames covered by the phrase's words
-    gpf: float  # grammar acoustic log-likelihood per frame of the phrase (<= 0; near 0 is good)
-    llr: float  # gpf minus the phone loop's per-frame score (0 when the loop is off)
-    per: float  # phone error rate of loop phones vs the phrase pronunciation (0 without loop)
-    outside: int  # speech frames the phone loop found outside the phrase (0 without loop)
-    ms: float  # decoding time for the final pass
-
-    def as_detail(self) -> dict[str, float]:
-        return {"frames": float(self.frames), "gpf": round(self.gpf, 3), "llr": round(self.llr, 3),
-                "per": round(self.per, 3), "outside": float(self.outside), "ms": round(self.ms, 2)}
-
-
-def _model_paths(model_dir: Path | None) -> tuple[Path, Path, Path]:
-    try:
-        import pocketsphinx
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise RecognizerUnavailable("pocketsphinx is not installed: pip install pocketsphinx") from error
-    base = Path(model_dir) if model_dir else Path(pocketsphinx.get_model_path()) / "en-us"
-    hmm, dic, phone_lm = base / "en-us", base / "cmudict-en-us.dict", base / "en-us-phone.lm.bin"
-    for path in (hmm, dic, phone_lm):
-        if not path.exists():
-            raise RecognizerUnavailable(f"pocketsphinx model file missing: {path}")
-    return hmm, dic, phone_lm
-
-
-def _jsgf_garbage(phrases: Iterable[str], garbage: Sequence[str]) -> str:
-    """The competitor grammar: a command phrase, or one or two garbage words (not a loop)."""
-    alternatives = " | ".join(sorted(set(phrases)))
-    words = " | ".join(garbage)
-    return (f"#JSGF V1.0;\ngrammar garbage;\n<command> = {alternatives};\n<garbage> = {words};\n"
-            f"public <utterance> = <command> | <garbage> [<garbage>];\n")
-
-
-def _jsgf(phrases: Iterable[str], padding: Sequence[str]) -> str:
-    alternatives = " | ".join(sorted(set(phrases)))
-    rule = "<command>"
-    if padding:
-        pad = " | ".join(padding)
-        rule = f"[<pad>] <command> [<pad>]"
-        extra = f"<pad> = {pad};\n"
-    else:
-        extra = ""
-    return (f"#JSGF V1.0;\ngrammar commands;\n{extra}<command> = {alternatives};\n"
-            f"public <utterance> = {rule};\n")
 
 
 class PocketsphinxRecognizer(Recognizer):
@@ -219,7 +93,7 @@ class PocketsphinxRecognizer(Recognizer):
         merged = {**GRAMMAR_OPTIONS, **(GARBAGE_GRAMMAR_OPTIONS if garbage else {}),
                   **(decoder_options or {})}
         self._ascr_scale = 1.0 if merged.get("bestpath", True) else FSG_ASCR_SCALE
-        hmm, dic, phone_lm = _model_paths(model_dir)
+        hmm, dic, phone_lm = model_paths(model_dir)
         self.model_dir = hmm.parent
         started = time.perf_counter()
         common = dict(hmm=str(hmm), dict=str(dic), loglevel="FATAL", samprate=SAMPLE_RATE,
@@ -238,12 +112,13 @@ class PocketsphinxRecognizer(Recognizer):
             raise MissingWordError(
                 "pocketsphinx dictionary has no pronunciation for: " + ", ".join(missing)
                 + f" (dictionary {dic}); rephrase the command or add the word to the dictionary")
-        self._grammar.add_jsgf_string("commands", _jsgf(self.phrases, self.padding))
+        self._grammar.add_jsgf_string("commands", command_grammar(self.phrases, self.padding))
         self._grammar.activate_search("commands")
         self.garbage_words: tuple[str, ...] = ()
         if self._garb is not None:
-            self.garbage_words = self._pick_garbage()
-            self._garb.add_jsgf_string("commands", _jsgf_garbage(self.phrases, self.garbage_words))
+            self.garbage_words = garbage_words(self.phrases, self._grammar.lookup_word)
+            self._garb.add_jsgf_string("commands",
+                                       competitor_grammar(self.phrases, self.garbage_words))
             self._garb.activate_search("commands")
         everything = frozenset(self.phrases)
         # Context grammars: one named JSGF search per distinct phrase set, compiled on first use
@@ -258,23 +133,6 @@ class PocketsphinxRecognizer(Recognizer):
         self._fed_bytes = 0
         self._last_partial_at = 0
         self._audio = bytearray()
-
-    def _pick_garbage(self) -> tuple[str, ...]:
-        """GARBAGE_CANDIDATES minus words sounding within GARBAGE_MIN_DISTANCE phones of a command word."""
-        command_words = {w for p in self.phrases for w in p.split()}
-        prons = [self._grammar.lookup_word(w).split() for w in command_words]
-        keep = []
-        for word in dict.fromkeys(GARBAGE_CANDIDATES):
-            pron = self._grammar.lookup_word(word)
-            if word in command_words or not pron:
-                continue
-            phones = pron.split()
-            if all(phone_distance(phones, c) >= GARBAGE_MIN_DISTANCE for c in prons):
-                keep.append(word)
-        return tuple(keep)
-
-    def _path_ascr(self, decoder) -> float:
-        return sum(math.log(max(seg.ascore, 1e-300)) for seg in decoder.seg()) * self._ascr_scale
 
     def _decoders(self) -> list:
         return [d for d in (self._grammar, self._phones, self._garb) if d is not None]
@@ -380,9 +238,9 @@ class PocketsphinxRecognizer(Recognizer):
         if name is None:
             name = f"ctx{len(self._searches)}"
             started = time.perf_counter()
-            self._grammar.add_jsgf_string(name, _jsgf(wanted, self.padding))
+            self._grammar.add_jsgf_string(name, command_grammar(wanted, self.padding))
             if self._garb is not None:
-                self._garb.add_jsgf_string(name, _jsgf_garbage(wanted, self.garbage_words))
+                self._garb.add_jsgf_string(name, competitor_grammar(wanted, self.garbage_words))
             self._searches[wanted] = name
             log.debug("compiled context grammar %s (%d phrases) in %.1f ms", name, len(wanted),
                       (time.perf_counter() - started) * 1000)
@@ -431,7 +289,7 @@ class PocketsphinxRecognizer(Recognizer):
                 continue
             if base in self.padding and base not in words:
                 continue
-            gram_ascr += math.log(max(seg.ascore, 1e-300)) * self._ascr_scale
+            gram_ascr += log_ascore(seg.ascore, self._ascr_scale)
             span_start = seg.start_frame if span_start is None else span_start
             span_end = seg.end_frame
             pron += self._pron(seg.word)
@@ -441,7 +299,8 @@ class PocketsphinxRecognizer(Recognizer):
         gpf = gram_ascr / max(1, frames)
         llr, per, outside = 0.0, 0.0, 0
         if self._phones is not None:
-            llr, per, outside = self._loop_scores(span_start, span_end, gram_ascr, pron)
+            llr, per, outside = loop_scores(self._phones.seg(), span_start, span_end, gram_ascr,
+                                            pron)
         scores = Scores(frames, gpf, llr, per, outside, (time.perf_counter() - started) * 1000)
         # Competitor pass: the same audio against the phrases OR one/two frequent English words.
         garb_won, garb_margin = 0.0, 0.0
@@ -453,61 +312,21 @@ class PocketsphinxRecognizer(Recognizer):
             if ghyp is not None:
                 # per-frame acoustic log-likelihood, whole utterance: competitor minus grammar
                 total = max(1, self._fed_bytes // (2 * SAMPLE_RATE // FRAME_RATE))
-                # A superset grammar scoring below the command grammar is a pruning artefact
-                # (an on-air "waist" fired "wait" at 0.93 on it): only a positive margin counts.
-                garb_margin = max(0.0, min(10.0, (self._path_ascr(self._garb)
-                                                    - self._path_ascr(self._grammar)) / total))
-        expected = max(1, len(pron)) * 8.0  # ~80 ms per phone
-        dur = abs(math.log(max(1, frames) / expected))
-        w_gpf, w_per, w_out, w_frames, w_gw, w_gm, w_dur, bias = self.weights
-        margin = (bias + w_gpf * gpf + w_per * per + w_out * min(outside, 100) / 10
-                  + w_frames * frames / 100 + w_gw * garb_won + w_gm * garb_margin + w_dur * dur)
-        confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, margin))))
+                competitor_path = path_log_score(self._garb.seg(), self._ascr_scale)
+                grammar_path = path_log_score(self._grammar.seg(), self._ascr_scale)
+                garb_margin = competitor_margin(competitor_path, grammar_path, total)
+        dur = duration_mismatch(frames, len(pron))
+        margin, sure = confidence(self.weights, scores, garb_won, garb_margin, dur)
         detail = scores.as_detail()
         detail.update(margin=round(margin, 3), garb=garb_won, gmargin=round(garb_margin, 4),
                       dur=round(dur, 3), ms=round((time.perf_counter() - started) * 1000, 2))
-        final_text = phrase if confidence >= self.reject_below else ""
-        return Hypothesis(final_text, confidence, is_final,
+        final_text = phrase if sure >= self.reject_below else ""
+        return Hypothesis(final_text, sure, is_final,
                           {**detail, "best": float(self.phrases.index(phrase))},
                           span=frames / FRAME_RATE)
-
-    def _loop_scores(self, span_start: int, span_end: int, gram_ascr: float,
-                     pron: list[str]) -> tuple[float, float, int]:
-        """(llr, per, outside) of the phrase span against the allphone decoder's path."""
-        assert self._phones is not None
-        frames = span_end - span_start + 1
-        loop_ascr = 0.0
-        outside = 0
-        loop_phones: list[str] = []
-        for seg in self._phones.seg():
-            s, e = seg.start_frame, seg.end_frame
-            length = e - s + 1
-            overlap = max(0, min(e, span_end) - max(s, span_start) + 1)
-            if length > 0 and overlap > 0:
-                loop_ascr += (math.log(max(seg.ascore, 1e-300)) * ALLPHONE_ASCR_SCALE
-                              * overlap / length)
-                if seg.word not in _NON_SPEECH and overlap * 2 >= length:
-                    loop_phones.append(seg.word)
-            if seg.word not in _NON_SPEECH:
-                outside += length - overlap
-        llr = (gram_ascr - loop_ascr) / max(1, frames)
-        per = phone_distance(loop_phones, pron) / max(1, len(pron))
-        return llr, per, outside
 
     def best_phrase(self, detail: dict[str, float]) -> str:
         """The phrase the grammar pass chose (even when rejected), from a hypothesis' detail."""
         index = int(detail.get("best", -1))
         return self.phrases[index] if 0 <= index < len(self.phrases) else ""
 
-
-def decode_pcm(recognizer: Recognizer, pcm: bytes, chunk_bytes: int = 3200) -> Hypothesis:
-    """Decode one whole utterance (helper for tests and the benchmark)."""
-    recognizer.start_utterance()
-    for offset in range(0, len(pcm), chunk_bytes):
-        recognizer.feed(pcm[offset: offset + chunk_bytes])
-    return recognizer.end_utterance()
-
-
-def _env_model_dir() -> Path | None:
-    value = os.environ.get("COACH_POCKETSPHINX_MODEL")
-    return Path(value) if value else None

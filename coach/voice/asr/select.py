@@ -21,7 +21,7 @@ from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.asr.whisper_files import (INSTALL_HINT, MODEL_SHA256, engine_installed,
                                            is_whisper_model, packaged_model, verify_model)
-from coach.voice.asr.models import find_english_model, search_dirs
+from coach.voice.asr.model_locations import find_english_model, search_dirs
 
 log = logging.getLogger(__name__)
 

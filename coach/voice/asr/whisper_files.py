@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from coach.voice.asr.base import RecognizerUnavailable
-from coach.voice.asr.models import file_sha256
+from coach.voice.asr.model_download import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -114,9 +114,9 @@ class PocketsphinxNoteTranscriber(Transcriber):
         from pocketsphinx import Decoder
 
         from coach.voice.asr.note_language import write_arpa
-        from coach.voice.asr.pocketsphinx_engine import CMN_PRIOR, _model_paths
+        from coach.voice.asr.pocketsphinx_model import CMN_PRIOR, model_paths
 
-        hmm, dic, _ = _model_paths(self.model_dir)
+        hmm, dic, _ = model_paths(self.model_dir)
         pronunciations = _read_dictionary(dic)
         self._workdir = tempfile.TemporaryDirectory(prefix="coach-notes-")
         folder = Path(self._workdir.name)
