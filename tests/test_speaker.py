@@ -139,7 +139,8 @@ def test_stop_cuts_a_long_line(speaker, sink_recorder) -> None:
     assert not spk.busy
 
 
-def test_urgent_line_preempts_current_and_queued(speaker, sink_recorder) -> None:
+def test_stop_then_a_line_preempts_current_and_queued(speaker, sink_recorder) -> None:
+    """What the runner does for an urgent reply: stop, then queue the reply."""
     spk, on_air, finished = speaker
     spk.say(LONG, utterance_id=10)
     spk.say("This queued line must never be heard.", utterance_id=11)
@@ -147,7 +148,8 @@ def test_urgent_line_preempts_current_and_queued(speaker, sink_recorder) -> None
     while not on_air.speaking() and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(0.4)
-    spk.say(SHORT, utterance_id=12, urgent=True)
+    spk.stop()
+    spk.say(SHORT, utterance_id=12)
     assert finished.wait_for(10)[1] is True
     assert finished.wait_for(11)[1] is True  # dropped from the queue, reported as cut
     assert finished.wait_for(12)[1] is False

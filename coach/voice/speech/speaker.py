@@ -8,9 +8,10 @@ renders the next queued line, so Piper's render time (~0.09 s per second of spee
 as a gap between lines. When a line ends or is cut, `on_finished(utterance_id,
 interrupted)` is called from the worker thread; the runner turns it into a `SpeechFinished`.
 
-Every queued line gets its own cancel flag, set by `stop()` / an urgent `say()` whether the line
-is still waiting, being rendered or playing, so a "stop" can never be lost in a gap between two
-steps. Lines dropped from the queue are reported too (interrupted=True), so the runner never
+Every queued line gets its own cancel flag, set by `stop()` whether the line is still waiting,
+being rendered or playing, so a "stop" can never be lost in a gap between two steps. The speaker
+never decides what interrupts: the runner does (`Runner._dispatch`, the one rule), calling
+`stop()` before it queues the reply that interrupts. Lines dropped from the queue are reported too (interrupted=True), so the runner never
 waits for a line that will not come.
 
 `SilentSpeaker` has the same interface for ``--text``/``--quiet`` mode: it reports each line as
@@ -134,8 +135,8 @@ class Speaker:
         self._ahead.start()
 
     # -- the runner's interface --------------------------------------------------------------
-    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
-        """Queue a line. `urgent` drops everything queued, cuts the current line, says this.
+    def say(self, text: str, utterance_id: int) -> None:
+        """Queue a line (after whatever is queued; `stop()` first to cut in).
 
         The very first line is played a sentence ahead: its first sentence ("Welcome.") renders
         in ~0.1 s and plays while the rest renders, so the first word comes sooner.
@@ -144,8 +145,6 @@ class Speaker:
         with self._cond:
             if self._closed:
                 raise RuntimeError("speaker is closed")
-            if urgent:
-                self._cut_locked()
             split = None if self._said_anything else split_first_sentence(text)
             self._said_anything = True
             if split is not None:
@@ -358,7 +357,7 @@ class SilentSpeaker:
         self.cues_enabled = cues
         self.last_error: Exception | None = None
 
-    def say(self, text: str, utterance_id: int, urgent: bool = False) -> None:
+    def say(self, text: str, utterance_id: int) -> None:
         if self.on_finished is not None:
             self.on_finished(utterance_id, False)
 
