@@ -43,7 +43,6 @@ from coach.voice.audio.speex import SpeexEcho
 
 log = logging.getLogger(__name__)
 
-RATE = SAMPLE_RATE
 REBASE_SECONDS = 0.015  # move the microphone clock only for drifts larger than this
 CLOCK_LEAK = 0.0005  # s/s the earliest-arrival clock may rise (clock drift is far below)
 ESTIMATE_SECONDS = 1.0  # audio used for one delay estimate
@@ -100,7 +99,7 @@ class EchoCanceller:
 
     def __init__(self, reference: PlaybackReference, frame: int = 320, tail_ms: float = 250.0,
                  suppress: bool = True, delay_ms: float | None = None,
-                 rate: int = RATE) -> None:
+                 rate: int = SAMPLE_RATE) -> None:
         self.reference = reference
         self.frame = frame
         self.rate = rate

@@ -14,7 +14,6 @@ import numpy as np
 
 from coach.voice.audio.pcm import SAMPLE_RATE
 
-RATE = SAMPLE_RATE
 
 
 class PlaybackReference:
@@ -24,7 +23,7 @@ class PlaybackReference:
     `seconds` must exceed the output latency + the delay search range; a few seconds is ample.
     """
 
-    def __init__(self, seconds: float = 6.0, rate: int = RATE) -> None:
+    def __init__(self, seconds: float = 6.0, rate: int = SAMPLE_RATE) -> None:
         self.rate = rate
         self.size = int(seconds * rate)
         self._samples = np.zeros(self.size, np.float32)

@@ -18,7 +18,6 @@ from coach.voice.audio.pcm import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-RATE = SAMPLE_RATE
 
 _lib: ctypes.CDLL | None = None
 _lib_error: str | None = None
@@ -74,7 +73,7 @@ def speexdsp_error() -> str | None:
 class SpeexEcho:
     """One libspeexdsp echo canceller (+ optional residual echo suppressor), int16 frames."""
 
-    def __init__(self, frame: int, filter_length: int, rate: int = RATE,
+    def __init__(self, frame: int, filter_length: int, rate: int = SAMPLE_RATE,
                  suppress: bool = True) -> None:
         lib = load_speexdsp()
         if lib is None:
