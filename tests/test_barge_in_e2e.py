@@ -4,7 +4,7 @@ The whole chain in the real program: a command played into the PulseAudio null s
 coach reads a long line through it -> the monitor (the microphone) -> echo canceller -> listener
 -> session -> runner -> speaker cut. What the sink carried is recorded by the test
 (`sink_recorder`), and the program logs the moment each command is decided (`-v`: "decided stop
-at monotonic T", coach/cli/voice_session.py), on the same system-wide monotonic clock.
+at monotonic T", coach/voice/pipeline.py), on the same system-wide monotonic clock.
 
 Telling the coach's voice apart in that recording: the sink mixes the coach with the command we
 played; the monitor is bit-exact, so the played clip is found by cross-correlation and
