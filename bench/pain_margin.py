@@ -1,7 +1,7 @@
 """`python -m bench.pain_margin`: how wide the pain check's margin must be (docs/listening.md).
 
     python -m bench.pain_margin                    # measure (about 15 minutes), then the table
-    python -m bench.pain_margin --from rows.csv    # the table again from a saved measurement
+    python -m bench.pain_margin --from a.csv b.csv # the table again from saved measurements
     python -m bench.pain_margin --rates 185,215 --seed 7 --save /tmp/held-out.csv   # held out
 
 The pain check (coach/voice/asr/whisper_guard.py) reads a pressure-keeping transcript ("That's
@@ -47,7 +47,7 @@ RATES = (140, 170, 200, 230)
 NOISES: tuple[tuple[str, float | None], ...] = (("pink", None), ("pink", 20.0), ("pink", 10.0),
                                                 ("music", 10.0))
 FORCED = ("That's good.", "Harder.")
-MARGINS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+MARGINS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
 
 
 @dataclass
@@ -149,7 +149,8 @@ def load(path: Path) -> list[Scored]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pain_margin", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--from", dest="source", type=Path, help="a saved measurement (CSV)")
+    parser.add_argument("--from", dest="sources", type=Path, nargs="+",
+                        help="saved measurements (CSV), counted together")
     parser.add_argument("--save", type=Path, default=Path("/tmp/pain-margin.csv"),
                         help="where the measurement goes (CSV)")
     parser.add_argument("--rates", default=",".join(map(str, RATES)),
@@ -157,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="noise seed (held out: not 0)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    if args.source:
-        rows = load(args.source)
+    if args.sources:
+        rows = [row for source in args.sources for row in load(source)]
     else:
         path = packaged_model()
         if path is None:

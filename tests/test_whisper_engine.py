@@ -106,8 +106,8 @@ def test_pain_is_never_taken_for_approval() -> None:
     where the pain phrases score under the approval.
 
     Seen failing with the margin set to 0, with the margin at its old 1.0 (4 forced clips stand,
-    and both clips Whisper writes "That's good." read as approval), and with the recognizer not
-    asking its pain check."""
+    and the clips Whisper writes as approval read as approval) and at 3.0 (the last such clip),
+    and with the recognizer not asking its pain check."""
     engine = recognizer()
     check = PainCheck(model())
     wrong = []
@@ -131,12 +131,14 @@ def test_pain_is_never_taken_for_approval() -> None:
     # past the old 1.0 margin; bench/pain_margin.py).
     assert overruled == {"That's good.": 54, "Harder.": 54}, overruled
 
-    # The clips that Whisper itself writes "That's good." (2 of 672 in bench/pain_margin.py; the
-    # first is the audit's): the pain phrases score 1.3 and 1.6 under it, so the old 1.0 margin
-    # let the recognizer read approval. They must read as ouch.
-    for voice, rate, snr in (("en-us+f3", 230, 10), ("en-gb-x-rp", 200, 20)):
+    # The pain clips Whisper itself writes as approval (bench/pain_margin.py, 5 of 1008; the
+    # first is the audit's, the last came only in the held-out run): the pain phrases score 1.3,
+    # 1.6, 2.1 and 3.2 under "That's good." / "That's perfect.", so the old 1.0 margin let the
+    # recognizer read approval on all four, and 3.0 on the last. They must read as ouch.
+    for voice, rate, snr, seed in (("en-us+f3", 230, 10, 0), ("en-gb-x-rp", 200, 20, 0),
+                                   ("en-gb", 215, 10, 7), ("en-gb-scotland", 185, 10, 7)):
         engine.start_utterance()
-        engine.feed(ta.to_pcm(ta.command_clip("that hurts", voice, rate, snr_db=snr)))
+        engine.feed(ta.to_pcm(ta.command_clip("that hurts", voice, rate, snr_db=snr, seed=seed)))
         hyp = engine.end_utterance()
         assert interpret(hyp.transcript) is Intent.GOOD, hyp  # the case is still exercised
         assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, (voice, hyp)
@@ -164,9 +166,9 @@ def test_pain_is_never_taken_for_approval() -> None:
 def test_real_approvals_stay_approvals() -> None:
     """The pain check's price: approvals it turns into ouch ("sorry", and the pressure eased).
     Six approvals in the 6 espeak-ng voices and Piper's x 3 rates (126 clips), through the
-    recognizer. Measured: Whisper reads 76 as approval, and the check overrules none of them (the
-    nearest, a "harder", scores its pain phrase 4.1 under; bench/pain_margin.py). Seen failing
-    with the margin unbounded."""
+    recognizer. Measured: Whisper reads 76 as approval, and the check overrules none of them at
+    its 4.0 margin (the nearest, a "harder", scores its pain phrase 4.1 under; over 988 approvals
+    in bench/pain_margin.py, 2 are overruled). Seen failing with the margin unbounded."""
     engine = recognizer()
     read, kept, ouch = 0, 0, []
     for text in ("that's good", "that's perfect", "perfect", "harder", "a bit harder",

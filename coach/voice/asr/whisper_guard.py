@@ -37,17 +37,17 @@ PRESSURE_KEEPING = frozenset({Intent.GOOD, Intent.HARDER})
 
 PAIN_PHRASES: tuple[str, ...] = ("that hurts", "it hurts", "ouch", "ow", "too hard")
 
-PAIN_MARGIN = 3.0
+PAIN_MARGIN = 4.0
 """How much worse (mean log-probability per token) a pain phrase may score than the transcript and
-still win. Generous on purpose: a wrong OUCH only eases off, a missed one keeps hurting.
+still win. Generous on purpose: a wrong OUCH only eases off and asks, a missed one keeps hurting.
 
-Measured by `python -m bench.pain_margin` (docs/listening.md, "The pain check"): of 672
-synthesized pain clips (7 voices, 4 rates, clean and noisy), Whisper wrote two "That's good.", the
-pain phrases 1.3 and 1.6 under it, so 1.0 let them stand. Forced onto the 168 clean pain clips,
-"That's good." stands on 45 at 1.0, 26 at 2.0, 9 at 3.0 (those score the approval far under
-Whisper's own transcript, which Whisper would not write). Of 659 approvals Whisper read as approval,
-none is overruled up to 3.0; the nearest ("harder" -> "it hurts") comes 3.9 under, and a 4.0
-margin turns it into OUCH. A held-out run (other rates and noise) is in the same section."""
+Measured by `python -m bench.pain_margin` (docs/listening.md, "The pain check"), 7 voices, clean
+and in pink noise or music, two runs (rates 140-230 noise seed 0; held out: 185 and 215, seed 7):
+Whisper wrote "That's good." or "That's perfect." for 5 of 1008 synthesized pain clips, the pain
+phrases 1.0 to 3.2 under it; 1.0 let all 5 stand, 3.0 one (found only in the held-out run). Of 988
+approvals Whisper read as approval, none is overruled up to 3.5, 2 (0.2 %, "harder" and "a bit
+harder" against "it hurts") at 4.0, 27 (2.7 %) at 4.5. So 4.0: no pain report read as approval,
+0.8 beyond the widest seen, at a price of one approval in 500 answered with "sorry"."""
 
 
 @dataclass(frozen=True)
