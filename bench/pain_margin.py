@@ -1,6 +1,6 @@
 """`python -m bench.pain_margin`: how wide the pain check's margin must be (docs/listening.md).
 
-    python -m bench.pain_margin                    # measure (about 15 minutes), then the table
+    python -m bench.pain_margin                    # measure (about 10 minutes), then the table
     python -m bench.pain_margin --from a.csv b.csv # the table again from saved measurements
     python -m bench.pain_margin --rates 185,215 --seed 7 --save /tmp/held-out.csv   # held out
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from coach.core.commands import interpret
 from coach.voice.asr.whisper_engine import WhisperModel
 from coach.voice.asr.whisper_files import packaged_model
-from coach.voice.asr.whisper_guard import PAIN_PHRASES, PRESSURE_KEEPING, _mel_frames
+from coach.voice.asr.whisper_guard import PAIN_PHRASES, PRESSURE_KEEPING, mel_frames
 from testkit import testaudio as ta
 
 log = logging.getLogger("bench.pain_margin")
@@ -91,7 +91,7 @@ def score(model: WhisperModel, pcm: bytes, kind: str, text: str, voice: str, rat
           noise: str) -> Scored:
     encoded = model.encode(pcm)
     heard = model.transcribe(encoded).text
-    scores = model.phrase_logprobs(encoded, [heard, *FORCED, *PAIN_PHRASES], _mel_frames(pcm))
+    scores = model.phrase_logprobs(encoded, [heard, *FORCED, *PAIN_PHRASES], mel_frames(pcm))
     own, good, harder, pain = scores[0], scores[1], scores[2], scores[3:]
     best = max(range(len(pain)), key=pain.__getitem__)
     return Scored(kind, text, voice, rate, noise, heard, interpret(heard) in PRESSURE_KEEPING,
@@ -107,7 +107,7 @@ def table(rows: list[Scored]) -> str:
            f"{len(pain_read)} as approval; {len(approvals)} of "
            f"{sum(r.kind == 'approval' for r in rows)} approval clips read as approval.", "",
            "| margin | pain read as approval by Whisper, left standing | forced \"That's good.\" "
-           "stands (clean / all) | forced \"Harder.\" stands (clean / all) | false ouch on real "
+           "stands (clean / all) | forced \"Harder.\" stands (clean / all) | false ouch on "
            "approvals |", "|---|---|---|---|---|"]
     for margin in MARGINS:
         misread = [r for r in pain_read if r.gap < -margin]

@@ -69,7 +69,7 @@ class PainCheck:
         """OUCH instead of `intent` when a pain phrase fits the audio nearly as well, else None."""
         if intent not in PRESSURE_KEEPING:
             return None
-        frames = _mel_frames(pcm)
+        frames = mel_frames(pcm)
         scores = self.model.phrase_logprobs(encoded, [transcript, *PAIN_PHRASES], frames)
         own, pain = scores[0], scores[1:]
         best = max(range(len(pain)), key=pain.__getitem__)
@@ -137,7 +137,7 @@ class SoundAlikeRescue:
         candidates = self.candidates(transcript, phrases)
         if not candidates:
             return None
-        frames = _mel_frames(pcm)
+        frames = mel_frames(pcm)
         heard = " ".join(collapse_repeats(normalize(transcript).split()))
         scores = self.model.phrase_logprobs(encoded, [heard, *candidates], frames)
         own = scores[0]
@@ -148,7 +148,7 @@ class SoundAlikeRescue:
         return Rescue(candidates[best], scores[best + 1], margin)
 
 
-def _mel_frames(pcm: bytes) -> int:
+def mel_frames(pcm: bytes) -> int:
     """Whisper's 10 ms feature frames that hold this audio (the rest of the window is padding)."""
     return max(1, len(pcm) // SAMPLE_WIDTH // HOP)
 
