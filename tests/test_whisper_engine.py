@@ -131,12 +131,14 @@ def test_pain_is_never_taken_for_approval() -> None:
     # past the old 1.0 margin; bench/pain_margin.py).
     assert overruled == {"That's good.": 54, "Harder.": 54}, overruled
 
-    # The pain clips Whisper itself writes as approval (bench/pain_margin.py, 5 of 1008; the
-    # first is the audit's, the last came only in the held-out run): the pain phrases score 1.3,
-    # 1.6, 2.1 and 3.2 under "That's good." / "That's perfect.", so the old 1.0 margin let the
-    # recognizer read approval on all four, and 3.0 on the last. They must read as ouch.
+    # The pain clips Whisper itself writes as approval (bench/pain_margin.py: 6 of 1296, these 5
+    # at the default pitch; the first is the audit's, the last three came only in a held-out
+    # run): the pain phrases score 1.3, 1.6, 1.02, 2.1 and 3.2 under "That's good." / "That's
+    # perfect.", so the old 1.0 margin let the recognizer read approval on all five, and 3.0 on
+    # the last. They must read as ouch.
     for voice, rate, snr, seed in (("en-us+f3", 230, 10, 0), ("en-gb-x-rp", 200, 20, 0),
-                                   ("en-gb", 215, 10, 7), ("en-gb-scotland", 185, 10, 7)):
+                                   ("en-gb-x-rp", 215, 20, 7), ("en-gb", 215, 10, 7),
+                                   ("en-gb-scotland", 185, 10, 7)):
         engine.start_utterance()
         engine.feed(ta.to_pcm(ta.command_clip("that hurts", voice, rate, snr_db=snr, seed=seed)))
         hyp = engine.end_utterance()
@@ -167,8 +169,8 @@ def test_real_approvals_stay_approvals() -> None:
     """The pain check's price: approvals it turns into ouch ("sorry", and the pressure eased).
     Six approvals in the 6 espeak-ng voices and Piper's x 3 rates (126 clips), through the
     recognizer. Measured: Whisper reads 76 as approval, and the check overrules none of them at
-    its 4.0 margin (the nearest, a "harder", scores its pain phrase 4.1 under; over 988 approvals
-    in bench/pain_margin.py, 2 are overruled). Seen failing with the margin unbounded."""
+    its 4.0 margin (the nearest, a "harder", scores its pain phrase 4.1 under; over 1207 approvals
+    in bench/pain_margin.py, 6 are overruled). Seen failing with the margin unbounded."""
     engine = recognizer()
     read, kept, ouch = 0, 0, []
     for text in ("that's good", "that's perfect", "perfect", "harder", "a bit harder",

@@ -42,12 +42,12 @@ PAIN_MARGIN = 4.0
 still win. Generous on purpose: a wrong OUCH only eases off and asks, a missed one keeps hurting.
 
 Measured by `python -m bench.pain_margin` (docs/listening.md, "The pain check"), 7 voices, clean
-and in pink noise or music, two runs (rates 140-230 noise seed 0; held out: 185 and 215, seed 7):
-Whisper wrote "That's good." or "That's perfect." for 5 of 1008 synthesized pain clips, the pain
-phrases 1.0 to 3.2 under it; 1.0 let all 5 stand, 3.0 one (found only in the held-out run). Of 988
-approvals Whisper read as approval, none is overruled up to 3.5, 2 (0.2 %, "harder" and "a bit
-harder" against "it hurts") at 4.0, 27 (2.7 %) at 4.5. So 4.0: no pain report read as approval,
-0.8 beyond the widest seen, at a price of one approval in 500 answered with "sorry"."""
+and in noise, three runs (the last two held out: other rates and noise, other espeak-ng pitches):
+Whisper wrote "That's good." or "That's perfect." for 6 of 1296 synthesized pain clips, the pain
+phrases 1.0 to 3.2 under it; 1.0 let all 6 stand, 3.0 one (found only in a held-out run). Of 1207
+approvals Whisper read as approval, 1 is overruled at 3.5 (3.45 under, "That's perfect." against
+"that hurts"), 6 (0.5 %) at 4.0, 35 (2.9 %) at 4.5. So 4.0: no pain report read as approval, 0.8
+beyond the widest seen, at a price of about one approval in 200 answered with "sorry"."""
 
 
 @dataclass(frozen=True)
