@@ -14,12 +14,12 @@ wide and a receiver who says "that's good" is answered with "sorry" and eased of
 One pass scores every clip once; the table then counts, for each candidate margin:
 
 - pain clips misread: Whisper's own transcript of a synthesized pain phrase keeps the pressure
-  and no pain phrase comes within the margin; and, forced onto the clean pain clips, how many
-  times "That's good." and "Harder." would stand;
+  and no pain phrase comes within the margin; and, forced onto every pain clip (the clean ones
+  counted apart), how many times "That's good." and "Harder." would stand;
 - false ouch: synthesized approvals that Whisper reads as approval, overruled by the check.
 
 The clips: espeak-ng's six test voices and Piper's en_US-joe-medium, four rates, clean and mixed
-with pink noise (20, 10 dB) and music (10 dB). shared/speech holds no approval-like recordings
+with pink noise (20, 10 dB) and music (10 dB); with --pitches, espeak-ng's voices at those pitches. shared/speech holds no approval-like recordings
 ("yes" is no pressure-keeping intent), so approvals are synthesized only.
 """
 
