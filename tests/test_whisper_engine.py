@@ -104,9 +104,11 @@ def test_pain_is_never_taken_for_approval() -> None:
     """The receiver's pain phrases, synthesized in 6 voices x 3 rates: none reads as "that's
     good" or "harder". And on real pain audio, a transcript that says "That's good." is overruled
     by the pain check (the espeak-ng case of ../shared/notes/whisper.md), thanks to its margin
-    where the pain phrases score a little under the approval.
+    where the pain phrases score under the approval.
 
-    Seen failing with the margin set to 0, and with the recognizer not asking its pain check."""
+    Seen failing with the margin set to 0, with the margin at its old 1.0 (4 forced clips stand,
+    and the clips Whisper writes as approval read as approval) and at 3.0 (the last such clip),
+    and with the recognizer not asking its pain check."""
     engine = recognizer()
     check = PainCheck(model())
     wrong = []
@@ -125,10 +127,24 @@ def test_pain_is_never_taken_for_approval() -> None:
                     if check.safer_reading(interpret(approval), encoded, pcm, approval):
                         overruled[approval] += 1
     assert not wrong
-    # Forced onto these 54 pain clips: "Harder." overruled on all; "That's good." on 50 (measured:
-    # 4 "that hurts" / "ouch" clips score the pain phrases 1.2-1.9 under it, past the margin;
-    # 5 score them 0.1-0.8 under it and are overruled only because of the margin).
-    assert overruled["That's good."] >= 50 and overruled["Harder."] == 54, overruled
+    # Forced onto these 54 pain clips: "Harder." and "That's good." overruled on all (measured:
+    # the pain phrases score up to 1.9 under "That's good.", on 4 "that hurts" / "ouch" clips
+    # past the old 1.0 margin; bench/pain_margin.py).
+    assert overruled == {"That's good.": 54, "Harder.": 54}, overruled
+
+    # The pain clips Whisper itself writes as approval (bench/pain_margin.py: 6 of 1296, these 5
+    # at the default pitch; the first is the audit's, the last three came only in a held-out
+    # run): the pain phrases score 1.3, 1.6, 1.02, 2.1 and 3.2 under "That's good." / "That's
+    # perfect.", so the old 1.0 margin let the recognizer read approval on all five, and 3.0 on
+    # the last. They must read as ouch.
+    for voice, rate, snr, seed in (("en-us+f3", 230, 10, 0), ("en-gb-x-rp", 200, 20, 0),
+                                   ("en-gb-x-rp", 215, 20, 7), ("en-gb", 215, 10, 7),
+                                   ("en-gb-scotland", 185, 10, 7)):
+        engine.start_utterance()
+        engine.feed(ta.to_pcm(ta.command_clip("that hurts", voice, rate, snr_db=snr, seed=seed)))
+        hyp = engine.end_utterance()
+        assert interpret(hyp.transcript) is Intent.GOOD, hyp  # the case is still exercised
+        assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, (voice, hyp)
 
     pcm = ta.to_pcm(ta.command_clip("that hurts", "en-us", 170))
     encoded = model().encode(pcm)
@@ -147,6 +163,33 @@ def test_pain_is_never_taken_for_approval() -> None:
     engine.feed(good)
     hyp = engine.end_utterance()
     assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, hyp
+
+
+@pytest.mark.slow
+def test_real_approvals_stay_approvals() -> None:
+    """The pain check's price: approvals it turns into ouch ("sorry", and the pressure eased).
+    Six approvals in the 6 espeak-ng voices and Piper's x 3 rates (126 clips), through the
+    recognizer. Measured: Whisper reads 76 as approval, and the check overrules none of them at
+    its 4.0 margin (the nearest, a "harder", scores its pain phrase 4.1 under; over 1207 approvals
+    in bench/pain_margin.py, 6 are overruled). Seen failing with the margin unbounded."""
+    engine = recognizer()
+    read, kept, ouch = 0, 0, []
+    for text in ("that's good", "that's perfect", "perfect", "harder", "a bit harder",
+                 "more pressure"):
+        for voice in (*ta.VOICES, ta.PIPER_SPEAKER):
+            for rate in ta.RATES:
+                engine.start_utterance()
+                engine.feed(ta.to_pcm(ta.command_clip(text, voice, rate)))
+                hyp = engine.end_utterance()
+                if interpret(hyp.transcript) not in PRESSURE_KEEPING:
+                    continue  # misheard before the check: a recognition miss, not its doing
+                read += 1
+                if interpret(hyp.text) is interpret(hyp.transcript):
+                    kept += 1
+                else:
+                    ouch.append(f"{text} {voice} {rate}: {hyp.text!r} {hyp.detail}")
+    assert read >= 72, read  # measured 76: the check really ran on most of them
+    assert len(ouch) <= 1 and kept >= read - 1, ouch  # measured 0 of 76
 
 
 def test_natural_phrasings_said_by_a_person_act() -> None:

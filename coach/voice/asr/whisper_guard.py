@@ -37,9 +37,17 @@ PRESSURE_KEEPING = frozenset({Intent.GOOD, Intent.HARDER})
 
 PAIN_PHRASES: tuple[str, ...] = ("that hurts", "it hurts", "ouch", "ow", "too hard")
 
-PAIN_MARGIN = 1.0
+PAIN_MARGIN = 4.0
 """How much worse (mean log-probability per token) a pain phrase may score than the transcript and
-still win. Generous on purpose: a wrong OUCH only eases off."""
+still win. Generous on purpose: a wrong OUCH only eases off and asks, a missed one keeps hurting.
+
+Measured by `python -m bench.pain_margin` (docs/listening.md, "The pain check"), 7 voices, clean
+and in noise, three runs (the last two held out: other rates and noise, other espeak-ng pitches):
+Whisper wrote "That's good." or "That's perfect." for 6 of 1296 synthesized pain clips, the pain
+phrases 1.0 to 3.2 under it; 1.0 let all 6 stand, 3.0 one (found only in a held-out run). Of 1207
+approvals Whisper read as approval, 1 is overruled at 3.5 (3.45 under, "That's perfect." against
+"that hurts"), 6 (0.5 %) at 4.0, 35 (2.9 %) at 4.5. So 4.0: no pain report read as approval, 0.8
+beyond the widest seen, at a price of about one approval in 200 answered with "sorry"."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class PainCheck:
         """OUCH instead of `intent` when a pain phrase fits the audio nearly as well, else None."""
         if intent not in PRESSURE_KEEPING:
             return None
-        frames = _mel_frames(pcm)
+        frames = mel_frames(pcm)
         scores = self.model.phrase_logprobs(encoded, [transcript, *PAIN_PHRASES], frames)
         own, pain = scores[0], scores[1:]
         best = max(range(len(pain)), key=pain.__getitem__)
@@ -129,7 +137,7 @@ class SoundAlikeRescue:
         candidates = self.candidates(transcript, phrases)
         if not candidates:
             return None
-        frames = _mel_frames(pcm)
+        frames = mel_frames(pcm)
         heard = " ".join(collapse_repeats(normalize(transcript).split()))
         scores = self.model.phrase_logprobs(encoded, [heard, *candidates], frames)
         own = scores[0]
@@ -140,7 +148,7 @@ class SoundAlikeRescue:
         return Rescue(candidates[best], scores[best + 1], margin)
 
 
-def _mel_frames(pcm: bytes) -> int:
+def mel_frames(pcm: bytes) -> int:
     """Whisper's 10 ms feature frames that hold this audio (the rest of the window is padding)."""
     return max(1, len(pcm) // SAMPLE_WIDTH // HOP)
 
