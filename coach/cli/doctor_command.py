@@ -99,7 +99,7 @@ def _pipeline_for(engine: str | None):
     from coach.voice.pipeline import VoicePipeline, build_listener
 
     try:
-        return VoicePipeline(build_listener(engine, None, None)), ""
+        return VoicePipeline(build_listener(engine, None, None, notes=False)), ""
     except Exception as error:  # a missing or broken model is reported, never raised
         return None, str(error)
 

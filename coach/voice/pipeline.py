@@ -271,15 +271,19 @@ class LiveVoice:
         self.pipeline.run(self.audio, self._emit, self._stop, self._on_failure)
 
 
-def build_listener(engine: str | None, model: Path | None, on_air: OnAir | None) -> Listener:
+def build_listener(engine: str | None, model: Path | None, on_air: OnAir | None,
+                   notes: bool = True) -> Listener:
     """The recognizer for `engine`/`model` (RecognizerUnavailable if it cannot load) wrapped in
-    a listener that shares `on_air` with the speaker, with its note transcriber preparing in the
-    background so the first note isn't slow."""
+    a listener that shares `on_air` with the speaker. With `notes`, its note transcriber starts
+    preparing in the background so the first note isn't slow; without (doctor, which never takes
+    a note), nothing more is loaded."""
     from coach.voice.asr.select import create_recognizer
     from coach.voice.listen.dictation import transcriber_for
     from coach.voice.listen.listener import Listener
 
     recognizer = create_recognizer(engine, model)
+    if not notes:
+        return Listener(recognizer, on_air)
     transcriber = transcriber_for(recognizer)
     transcriber.prepare_in_background()
     return Listener(recognizer, on_air, transcriber=transcriber)
@@ -289,6 +293,5 @@ def listen_pcm(listener: Listener, pcm: bytes, chunk_ms: int = 20,
                start: float = 0.0) -> list[Heard]:
     """A whole recording (stream-format PCM) through a pipeline around `listener`, in `chunk_ms`
     chunks, then flushed: what tests and the benchmark use for one clip."""
-    pipeline = VoicePipeline(listener)
-    heard = pipeline.hear(AudioChunk(piece, at) for piece, at in chunks(pcm, chunk_ms, start=start))
-    return heard
+    return VoicePipeline(listener).hear(
+        AudioChunk(piece, at) for piece, at in chunks(pcm, chunk_ms, start=start))
