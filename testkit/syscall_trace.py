@@ -42,6 +42,10 @@ TRACED = (*CALLS, "execve")  # execve: proof that the trace saw the program at a
 ALLOWED_FAMILIES = {"AF_UNIX", "AF_LOCAL", "AF_NETLINK", "AF_UNSPEC"}
 NAME_SERVICE_SOCKETS = ("/run/systemd/resolve/", "/var/run/nscd/", "/run/nscd/")
 DNS_PORT = 53
+# onnxruntime's telemetry stays silent when any of these is set (strings in its library): a
+# traced program must run without them, as on a user's machine, or CI cannot see it.
+CI_MARKERS = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS",
+              "JENKINS_URL", "BUILDKITE", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI")
 
 _ADDRESS = re.compile(r"\{sa_family=(?P<family>AF_\w+)(?P<rest>[^{}]*)\}")
 _PORT = re.compile(r"sin6?_port=htons\((?P<port>\d+)\)")

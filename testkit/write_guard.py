@@ -9,10 +9,12 @@ next one visible.
 * `private_environment(base)`: HOME, the XDG folders and `$MASSAGE_COACH_DATA` under `base`, for
   the whole run (set before anything is imported or started, so every fixture of every scope,
   and every program a test starts, inherits it).
+* `private_run(repo)`: both, around a whole program (the benchmark's `main`).
 * `WriteGuard`: a listing of the real `~/.cache`, `~/.local/share`, `~/.local/state`,
   `~/.config` and the repository (path, size, mtime for every file and folder) before the run;
-  `changes()` afterwards lists what appeared or changed. A file that was only rewritten counts:
-  the issue's own case was onnxruntime writing into a database that already existed.
+  `changes()` afterwards lists what appeared, and in the home also what changed: the issue's
+  own case was onnxruntime writing into a database that already existed. In the repository only
+  new paths count (see `changes`).
 
 Another program writing into the same home while the run lasts (a desktop session's browser,
 another test run) shows up too; the message lists the paths so that can be told apart.
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +79,10 @@ class WriteGuard:
     repo_allowed: tuple[str, ...] = ()  # relative paths the run is meant to write (bench results)
     _before: Listing = field(default_factory=dict)
 
+    @property
+    def _repo_prefix(self) -> str:
+        return str(self.repo) + os.sep
+
     def roots(self) -> list[Path]:
         return [self.home / name for name in HOME_FOLDERS]
 
@@ -87,7 +95,10 @@ class WriteGuard:
         return self
 
     def changes(self) -> list[str]:
-        """Paths that appeared, or whose size or mtime changed, since `start()`."""
+        """Paths that appeared since `start()`, and in the home's folders also those whose size
+        or mtime changed. In the repository only new paths count: a developer editing a file
+        while the suite runs is not the run's doing, and a test rewriting a tracked file shows
+        in `git status` anyway."""
         after = self._now()
         allowed = tuple(str(self.repo / rel) for rel in self.repo_allowed)
         changed = []
@@ -97,7 +108,7 @@ class WriteGuard:
             before = self._before.get(path)
             if before is None:
                 changed.append(f"new: {path}")
-            elif before != state and state != (0, 0):
+            elif before != state and state != (0, 0) and not path.startswith(self._repo_prefix):
                 changed.append(f"changed: {path}")
         return changed
 
@@ -112,3 +123,19 @@ class WriteGuard:
                 "Point whatever wrote them at the private folders (HOME, XDG_*, "
                 "MASSAGE_COACH_DATA, or tmp_path); another program writing into this home "
                 "meanwhile shows up here too.")
+
+
+@contextmanager
+def private_run(repo: Path, repo_allowed: tuple[str, ...] = ()) -> Iterator[WriteGuard]:
+    """Run the block as a private user under a temporary folder (environment restored and the
+    folder removed afterwards); the yielded guard's `report()` says what escaped. For a whole
+    program such as the benchmark; the tests use the same parts from conftest.py."""
+    guard = WriteGuard(Path(os.environ.get("HOME") or Path.home()), repo, repo_allowed).start()
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="coach-private-") as base:
+        os.environ.update(private_environment(Path(base)))
+        try:
+            yield guard
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)

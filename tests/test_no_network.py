@@ -42,17 +42,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from testkit.syscall_trace import Traced, run_traced
+from testkit.syscall_trace import CI_MARKERS, Traced, run_traced
 from testkit.testaudio import SAMPLE_RATE, command_clip, noise_floor, save_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 COACH = [sys.executable, "-m", "coach"]
 PROBE = [sys.executable, "-m", "testkit.network_probe"]
 
-# onnxruntime's telemetry stays silent when any of these is set (strings in its library); a
-# user's machine has none, so neither may the traced program.
-CI_MARKERS = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS",
-              "JENKINS_URL", "BUILDKITE", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI")
 # What may appear in the fresh HOME: the coach's folders, and PulseAudio's client state.
 ALLOWED_IN_HOME = (".local/share/massage-coach", ".cache/massage-coach", ".config/pulse")
 
