@@ -22,8 +22,9 @@ What runs, all at once (about 30 s of wall time on 2 cores):
 * the vosk engine with the Korean model (testkit/network_probe.py: `hear --engine vosk` refuses
   a model without the English command words);
 * WEB SCREEN: `run --screen web` (issue 19) does not exist yet. When it lands, add it to
-  SCENARIOS (a session that serves the screen, with a client fetching it over loopback);
-  `test_the_web_screen_is_covered_once_it_exists` fails until then is no longer true.
+  `scenarios()` (a session that serves the screen, with a client fetching it over loopback);
+  `test_the_web_screen_is_covered_once_it_exists` fails the day `run --screen` appears, as a
+  reminder.
 
 The harness is seen to fail every run: `test_the_trace_catches_a_native_lookup_and_a_sendmsg`
 runs the real program after a ctypes `getaddrinfo`, a `sendmsg` to port 53 and a UDP connect out,
