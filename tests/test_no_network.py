@@ -6,8 +6,9 @@ succeeds or not, whichever library makes it (Python, onnxruntime, CTranslate2, P
 pocketsphinx, vosk, glibc's resolver). Anything but a Unix socket, netlink or loopback, and any
 DNS query even to a loopback resolver, fails the test with the offending line.
 
-The programs run as a user would run them, with the network up (a network namespace would hide
-attempts: glibc skips a lookup when no interface is configured) and with the CI markers removed
+The programs run as a user would run them, with the network up (in a network namespace the
+attempt fails at its connect, ENETUNREACH, so what would follow it, the query itself and any
+upload, is never exercised) and with the CI markers removed
 from their environment (`CI`, `GITHUB_ACTIONS`, ...): onnxruntime silences its telemetry when it
 sees one, which is why CI never saw the DNS queries of issue 25. Each gets a fresh HOME, so the
 test also sees what it writes there: only the coach's own folders, and PulseAudio's client state

@@ -13,8 +13,8 @@ model" might): the log showed the `create_connection` to example.org, and the te
 What it does NOT prove, and why tests/test_no_network.py exists (issue 25): the guard patches
 Python's socket functions only, so a native library (onnxruntime's telemetry resolving its
 collector through glibc) and `socket.sendmsg` pass it by; a `sendmsg` to port 53 at the start of
-a session passed all three tests here. Inside the namespace such attempts fail quietly, and
-glibc may skip a lookup altogether when no interface is up, so the namespace hides them too.
+a session passed all three tests here. Inside the namespace such attempts fail quietly
+(ENETUNREACH), and nothing here records them.
 This file stays for what it does prove: the programs *work* with no network at all.
 """
 
