@@ -37,10 +37,10 @@ from coach.app.history.schema import (
     schema_version,
     table_names,
 )
+from coach.folders import DATA_ENV, data_dir  # noqa: F401 - DATA_ENV is re-exported
 
 log = logging.getLogger(__name__)
 
-DATA_ENV = "MASSAGE_COACH_DATA"  # a directory; the history file is created inside it
 SESSION_WAIT_SECONDS = 5.0  # a session waits this long for a busy file before going unsaved
 READ_WAIT_SECONDS = 3.0  # a read command waits this long before saying the file is in use
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -74,12 +74,7 @@ class Opened:
 
 def default_path() -> Path:
     """Where the history lives: `$MASSAGE_COACH_DATA/history.sqlite3`, else the user data dir."""
-    override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override).expanduser() / DB_FILENAME
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("massage-coach", appauthor=False)) / DB_FILENAME
+    return data_dir() / DB_FILENAME  # coach.folders: the one resolution of the coach's folders
 
 
 def is_busy(error: BaseException) -> bool:
