@@ -8,6 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.app.history import History, HistoryUnavailable, format_seconds
+from coach.app.history.atomic import atomic_write
+from coach.app.history.opening import default_path
 from coach.core.plain_text import printable
 
 
@@ -141,25 +144,68 @@ def register(main: click.Group) -> None:
                   show_default=True)
     @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Write here instead of standard output.")
+    @click.option("--force", is_flag=True, default=False,
+                  help="Replace the --out file if it already exists.")
     @click.option("--session", "session_ids", type=click.IntRange(min=1, max=MAX_ID),
                   multiple=True,
                   help="Only this session (repeatable). Default: all.")
     @db_option
     @click.pass_context
-    def export_command(ctx: click.Context, fmt: str, out_path: Path | None,
+    def export_command(ctx: click.Context, fmt: str, out_path: Path | None, force: bool,
                        session_ids: tuple[int, ...], db: Path | None) -> None:
         """Every session with its timeline, as JSON or CSV (one row per event)."""
         err = Console(stderr=True)
-        with _open(db or ctx.obj.get("db"), err) as history:
+        source = db or ctx.obj.get("db")
+        if out_path is not None:
+            _check_export_target(out_path, source, force)
+        with _open(source, err) as history:
             chosen = list(session_ids) or None
             writer = history.export_json if fmt == "json" else history.export_csv
             if out_path is None:
                 writer(sys.stdout, chosen)
                 return
             try:
-                with open(out_path, "w", encoding="utf-8", newline="") as handle:
+                with atomic_write(out_path) as handle:  # a failure leaves the old file whole
                     count = writer(handle, chosen)
             except OSError as error:
                 raise click.ClickException(
-                    f"cannot write {out_path}: {error.strerror or error}") from None
-        err.print(f"Wrote {count} session(s) to {out_path}")
+                    f"cannot write {out_path}: {error.strerror or error}. "
+                    "Nothing was changed.") from None
+        err.print(f"Wrote {count} session(s) to {out_path}", markup=False)
+
+
+def _history_files(source: Path | None) -> list[Path]:
+    """The files that make up the history being exported, and the coach's own history (its
+    WAL and shared-memory files included): an export must never land on any of them."""
+    files: list[Path] = []
+    for base in (base for base in (source, default_path()) if base is not None):
+        files += [base, Path(f"{base}-wal"), Path(f"{base}-shm"), Path(f"{base}-journal")]
+    return files
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Same place by resolved path (even when neither exists yet), or the same file on disk
+    (a hard link, a symlink, a bind mount)."""
+    try:
+        if one.resolve() == other.resolve():
+            return True
+    except (OSError, RuntimeError):  # a symlink loop: compare what exists below
+        pass
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _check_export_target(out_path: Path, source: Path | None, force: bool) -> None:
+    """Refuse to export onto the history itself (that would destroy it), and refuse to replace
+    an existing file unless asked to with --force."""
+    for history_file in _history_files(source):
+        if _same_file(out_path, history_file):
+            raise click.ClickException(
+                f"{out_path} is the history itself; exporting onto it would destroy it. "
+                "Choose another file for --out. Nothing was changed.")
+    if os.path.lexists(out_path) and not force:
+        raise click.ClickException(
+            f"{out_path} already exists. Add --force to replace it, or choose another file. "
+            "Nothing was changed.")

@@ -24,16 +24,24 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
+from coach.app.history.connections import (
+    READ_WAIT_SECONDS,
+    SESSION_WAIT_SECONDS,
+    connect_read_only as _connect_read_only,
+    connect_writing as _connect_writing,
+    memory_history,
+    prepare as _prepare,
+)
+from coach.app.history.errors import HistoryUnavailable, is_busy, is_damage, plain_reason
 from coach.app.history.page_scan import PageScan
 from coach.app.history.recovery import salvage
+from coach.app.history.repair import finish_interrupted, move_aside, repair_damaged
 from coach.app.history.schema import (
     DB_FILENAME,
     SCHEMA_VERSION,
     SQLITE_HEADER,
     looks_like_ours,
-    migrate,
     schema_version,
     table_names,
 )
@@ -41,21 +49,9 @@ from coach.app.history.schema import (
 log = logging.getLogger(__name__)
 
 DATA_ENV = "MASSAGE_COACH_DATA"  # a directory; the history file is created inside it
-SESSION_WAIT_SECONDS = 5.0  # a session waits this long for a busy file before going unsaved
-READ_WAIT_SECONDS = 3.0  # a read command waits this long before saying the file is in use
-_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-class HistoryUnavailable(Exception):
-    """The history cannot be read as asked, and nothing was changed: the message says why.
-
-    `reason` is a short tag: "missing", "not-file", "not-sqlite", "not-ours", "newer", "in-use",
-    "unreadable"; `problem` is the sentence without the "Nothing was changed" ending."""
-
-    def __init__(self, problem: str, reason: str, hint: str = "") -> None:
-        super().__init__(f"{problem} Nothing was changed.{' ' + hint if hint else ''}")
-        self.problem = problem
-        self.reason = reason
+__all__ = ["READ_WAIT_SECONDS", "SESSION_WAIT_SECONDS", "HistoryUnavailable", "Opened",
+           "default_path", "is_busy", "memory_history", "move_aside", "open_for_reading",
+           "open_for_session"]
 
 
 class _Damaged(Exception):
@@ -80,24 +76,6 @@ def default_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("massage-coach", appauthor=False)) / DB_FILENAME
-
-
-def is_busy(error: BaseException) -> bool:
-    """True for SQLite's "database is locked" / "busy": another program holds the file."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None and (code & 0xFF) in _BUSY_CODES:
-        return True
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-def memory_history() -> sqlite3.Connection:
-    """An empty history in memory (for a session that cannot be saved, or nothing on disk)."""
-    db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-    migrate(db, ":memory:")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.isolation_level = "DEFERRED"
-    return db
 
 
 # ------------------------------------------------------------------ reading
@@ -162,20 +140,6 @@ def _refuse_odd_file(target: Path) -> None:
                                  "database).", "not-sqlite")
 
 
-def _connect_read_only(target: Path, immutable: bool = False) -> sqlite3.Connection:
-    """A read-only connection that creates no files: `-wal`/`-shm` only exist while a session
-    writes, so without them the file is opened immutable (nothing else is writing it)."""
-    uri = f"file:{quote(str(target.resolve()))}?mode=ro"
-    if immutable or not os.path.exists(str(target) + "-wal"):
-        uri += "&immutable=1"
-    try:
-        return sqlite3.connect(uri, uri=True, timeout=READ_WAIT_SECONDS,
-                               check_same_thread=False, isolation_level=None)
-    except sqlite3.Error as error:
-        raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
-                                 "unreadable") from None
-
-
 def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
     """Check the file is a readable history of a version we understand; returns its version.
     Raises `HistoryUnavailable` (in use, newer, not ours) or `_Damaged`."""
@@ -194,9 +158,9 @@ def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
                 raise HistoryUnavailable(
                     f"The history file {target} is in use by another program (it is locked).",
                     "in-use", "Try again when that program has finished.") from None
-            if "unable to open" in str(error):  # a folder we may not use, not a bad file
-                raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
-                                         "unreadable") from None
+            if not is_damage(error):  # the disk or the permissions, not the file's content
+                raise HistoryUnavailable(f"Cannot use the history file {target}: "
+                                         f"{plain_reason(error, target.parent)}.", "unreadable") from None
             raise _Damaged(str(error)) from None
     if version > SCHEMA_VERSION:
         raise HistoryUnavailable(
@@ -261,6 +225,9 @@ def open_for_session(path: Path | None = None) -> Opened:
         return _read_only(target)
     notices: list[str] = []
     try:
+        finished = finish_interrupted(target)
+        if finished:
+            notices.append(finished)
         if _foreign_bytes(target) and PageScan(target).found_history:
             return _repair(target, "its first page is unreadable", notices)
         if _foreign_bytes(target):
@@ -294,8 +261,8 @@ def open_for_session(path: Path | None = None) -> Opened:
         if is_busy(error):
             return _unsaved(f"The history file {target} is in use by another program (it is "
                             "locked); this session will not be saved.", notices)
-        return _unsaved(f"History cannot be saved at {target} ({error}); this session will not "
-                        "be saved.", notices)
+        return _unsaved(f"History cannot be saved at {target} ({plain_reason(error, target.parent)}); this "
+                        "session will not be saved. Nothing was changed.", notices)
 
 
 def schema_version_of(target: Path) -> int:
@@ -320,33 +287,11 @@ def _foreign_bytes(target: Path) -> bool:
         return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
 
 
-def _connect_writing(target: Path) -> sqlite3.Connection:
-    return sqlite3.connect(str(target), timeout=SESSION_WAIT_SECONDS, check_same_thread=False,
-                           isolation_level=None)
-
-
-def _prepare(db: sqlite3.Connection, target: Path) -> None:
-    """WAL, migrations, and per-statement transactions from here on (see `coach.app.history`)."""
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    migrate(db, target)
-    db.isolation_level = "DEFERRED"
-
-
 def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
-    """Move our damaged file aside, salvage what it holds into a fresh one, and note it there."""
-    log.info("history %s is damaged (%s); salvaging it", target, detail)
-    aside = move_aside(target, "damaged")
-    db = _connect_writing(target)
-    _prepare(db, target)
-    db, summary = _salvage_into(_connect_read_only(aside), db, aside)
-    with db:
-        db.execute("INSERT INTO recoveries (at, damaged_copy, summary) VALUES (?, ?, ?)",
-                   (time.time(), str(aside), summary))
-    notices.append(f"The history file {target} was damaged; what could be read was saved into a "
-                   f"new one. {summary} The damaged file is kept as {aside}.")
-    return Opened(db, target, writable=True, notices=notices)
+    """Our damaged file, salvaged beside itself and swapped in (see `coach.app.history.repair`:
+    no interruption can leave the user with less than the damaged file)."""
+    db, notice = repair_damaged(target, detail)
+    return Opened(db, target, writable=True, notices=[*notices, notice])
 
 
 def _read_only(target: Path) -> Opened:
@@ -368,22 +313,3 @@ def _read_only(target: Path) -> Opened:
 def _unsaved(message: str, notices: list[str] | None = None) -> Opened:
     log.info("%s", message)  # the notices are shown once, by whoever opened the history
     return Opened(memory_history(), None, writable=True, notices=[*(notices or []), message])
-
-
-def move_aside(path: Path, reason: str) -> Path:
-    """Rename our bad history (and its WAL) out of the way, keeping it for a human to look at."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.{reason}-{stamp}")
-    counter = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.{reason}-{stamp}-{counter}")
-        counter += 1
-    path.rename(target)
-    for suffix in ("-wal", "-shm"):
-        extra = Path(str(path) + suffix)
-        if extra.exists():
-            if suffix == "-wal":
-                extra.rename(Path(str(target) + suffix))
-            else:
-                extra.unlink()  # the shared-memory index is rebuilt from the WAL
-    return target

@@ -1,0 +1,125 @@
+"""Issue 23, section 1: no data is lost to a full disk, an export or an interrupted repair.
+
+Real SQLite files, a real small file system (`testkit.small_disk`) for the full disk, and real
+subprocesses of the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from coach.app.history import History
+from coach.cli import main
+from testkit.small_disk import fill, small_disk
+from tests.test_history_safety import _fill, _healthy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args: str, data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MASSAGE_COACH_DATA": str(data)}
+    return subprocess.run([sys.executable, "-m", "coach", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("filler"))
+
+
+# ------------------------------------------------------------------ a full disk
+
+
+def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Path) -> None:
+    with small_disk(tmp_path) as data:
+        path = data / "history.sqlite3"
+        _fill(path, 8)
+        before = path.read_bytes()
+        filler = fill(data)
+
+        run = _cli("run", "thai-hamstring-sit", "--text", "--quiet", "--no-screen", data=data,
+                   stdin="no\n")
+        assert "Traceback" not in run.stderr + run.stdout
+        # nothing moved aside (an empty WAL and its index may stay: SQLite's own, harmless)
+        assert [n for n in _names(data) if not n.endswith(("-wal", "-shm"))] == \
+            ["history.sqlite3"], _names(data)
+        assert path.read_bytes() == before
+        assert "will not be saved" in run.stderr and "the disk is full" in run.stderr, run.stderr
+
+        filler.unlink()
+        (data / "filler-tail").unlink(missing_ok=True)
+        listed = _cli("history", data=data)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.count("Calf release") == 8
+        with History.open(path) as history:
+            assert history.preferred_pressure("Lee", "calf") == 1
+            assert history.notices == []
+
+
+def test_a_full_disk_never_truncates_the_previous_export(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 40)
+    with small_disk(tmp_path) as disk:
+        backup = disk / "backup.json"
+        first = CliRunner().invoke(main, ["history", "export", "--db", str(path),
+                                          "--out", str(backup), "--session", "1"])
+        assert first.exit_code == 0, first.output
+        before = backup.read_bytes()
+        fill(disk)
+        again = CliRunner().invoke(main, ["history", "export", "--db", str(path),
+                                          "--out", str(backup), "--force"])
+        assert again.exit_code == 1 and "disk" in again.output.lower(), again.output
+        assert "Traceback" not in again.output
+        assert backup.read_bytes() == before
+        assert len(json.loads(before)["sessions"]) == 1
+        assert not [p for p in disk.iterdir() if p.name.endswith(".partial")]
+
+
+# ------------------------------------------------------------------ exporting onto the history
+
+
+def test_export_onto_the_history_itself_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "history.sqlite3"
+    _fill(path, 8)
+    before = path.read_bytes()
+    os.link(path, tmp_path / "hard-link.sqlite3")
+    (tmp_path / "sym-link.sqlite3").symlink_to(path)
+    env = {"MASSAGE_COACH_DATA": str(data)}
+    for target in (path, data / "." / "history.sqlite3", tmp_path / "hard-link.sqlite3",
+                   tmp_path / "sym-link.sqlite3"):
+        for force in ([], ["--force"]):
+            result = CliRunner().invoke(main, ["history", "export", "--out", str(target),
+                                               *force], env=env)
+            assert result.exit_code == 1, (target, result.output)
+            assert "is the history itself" in result.output, result.output
+    # also with --db naming it, and onto its WAL
+    result = CliRunner().invoke(main, ["history", "export", "--db", str(path), "--out",
+                                       f"{path}-wal"])
+    assert result.exit_code == 1 and "is the history itself" in result.output, result.output
+    assert path.read_bytes() == before
+    listed = _cli("history", data=data)  # the real program still reads all of it
+    assert listed.returncode == 0 and listed.stdout.count("Calf release") == 8
+
+
+def test_export_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 3)
+    out = tmp_path / "notes.txt"
+    out.write_text("my own notes\n")
+    refused = CliRunner().invoke(main, ["history", "export", "--db", str(path), "--out",
+                                        str(out)])
+    assert refused.exit_code == 1 and "already exists" in refused.output
+    assert "--force" in refused.output
+    assert out.read_text() == "my own notes\n"
+    forced = CliRunner().invoke(main, ["history", "export", "--db", str(path), "--out",
+                                       str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert len(json.loads(out.read_text())["sessions"]) == 3
+    assert _healthy(path)
