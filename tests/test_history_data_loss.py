@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from coach.app.history import History
 from coach.cli import main
 from testkit.small_disk import fill, small_disk
-from tests.test_history_safety import _fill, _healthy
+from tests.test_history_safety import _fill, _healthy, _leaf_page_of, _overwrite_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,3 +126,86 @@ def test_export_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
     assert len(json.loads(out.read_text())["sessions"]) == 3
     assert _healthy(path)
+
+
+# ------------------------------------------------------------------ an interrupted repair
+
+
+@pytest.fixture(scope="module")
+def damaged_500(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a 500-session history with one damaged page of timeline events."""
+    path = tmp_path_factory.mktemp("damaged-500") / "history.sqlite3"
+    _fill(path, 500)
+    return _overwrite_page(path, _leaf_page_of(path, "events"))
+
+
+def _repair_started(data: Path) -> bool:
+    """The repair is under way: its work file is there (or, before issue 23's fix, the
+    original was moved aside to be rebuilt)."""
+    return any(p.name.endswith(".repairing") or ".damaged-" in p.name for p in data.iterdir())
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                                           signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_signal_during_a_repair_keeps_every_session(tmp_path: Path, damaged_500: bytes,
+                                                      signal_number: int) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "history.sqlite3"
+    path.write_bytes(damaged_500)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MASSAGE_COACH_DATA": str(data)}
+    coach = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--quiet",
+         "--no-screen"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 30
+        while not _repair_started(data):
+            assert coach.poll() is None, coach.communicate()
+            assert time.monotonic() < deadline, "the repair never started"
+            time.sleep(0.001)
+        coach.send_signal(signal_number)
+        _, errors = coach.communicate(timeout=30)
+    finally:
+        if coach.poll() is None:
+            coach.kill()
+            coach.wait()
+    assert "Traceback" not in errors, errors
+
+    # The original is where it was, whole; a half-done repair may be left, nothing else.
+    assert path.read_bytes() == damaged_500
+    assert not list(data.glob("history.sqlite3.damaged-*")), _names(data)
+    listed = CliRunner().invoke(main, ["history", "-n", "1000"], env={"MASSAGE_COACH_DATA":
+                                                                      str(data)})
+    assert listed.exit_code == 0, listed.output
+    assert "Kept 500 sessions" in listed.output
+    assert listed.output.count("Calf release") == 500
+
+    with History.open(path) as history:  # the next session finishes the repair
+        assert len(history.sessions(None)) == 500
+        assert history.preferred_pressure("Ana", "calf") == 3
+        assert any("Kept 500 sessions" in notice for notice in history.notices)
+    [aside] = data.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == damaged_500
+    assert not list(data.glob("*.repair*")) and _healthy(path)
+
+
+def test_a_complete_salvage_interrupted_before_the_swap_is_swapped_in(
+        tmp_path: Path, damaged_500: bytes) -> None:
+    """Killed between "the salvage is complete" and the rename: the next run finishes the
+    swap instead of salvaging again."""
+    from coach.app.history.connections import connect_read_only
+    from coach.app.history.repair import REPAIRED, salvage_beside
+
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(damaged_500)
+    done = salvage_beside(connect_read_only(path), path, path)
+    assert done.name == "history.sqlite3" + REPAIRED and path.read_bytes() == damaged_500
+    with History.open(path) as history:
+        assert len(history.sessions(None)) == 500
+        [notice] = history.notices
+        assert "Kept 500 sessions" in notice and "damaged" in notice
+    assert not done.exists() and _healthy(path)
+    [aside] = tmp_path.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == damaged_500

@@ -188,8 +188,9 @@ def _salvage_into(source: sqlite3.Connection, fresh: sqlite3.Connection,
     return fresh, report.summary()
 
 
-def recovery_notices(db: sqlite3.Connection) -> list[str]:
-    """One line per earlier repair whose damaged copy is still on disk."""
+def recovery_notices(db: sqlite3.Connection, skip: Path | None = None) -> list[str]:
+    """One line per earlier repair whose damaged copy is still on disk (but `skip`, the one
+    just reported)."""
     try:
         if "recoveries" not in table_names(db):
             return []
@@ -198,7 +199,7 @@ def recovery_notices(db: sqlite3.Connection) -> list[str]:
         return []
     notices = []
     for at, copy, summary in rows:
-        if os.path.exists(copy):
+        if os.path.exists(copy) and (skip is None or Path(copy) != skip):
             when = _dt.datetime.fromtimestamp(at).strftime("%d %b %Y %H:%M")
             notices.append(f"On {when} the history file was found damaged and repaired. {summary} "
                            f"The damaged copy is still at {copy}; delete it when you no longer "
@@ -227,7 +228,7 @@ def open_for_session(path: Path | None = None) -> Opened:
     try:
         finished = finish_interrupted(target)
         if finished:
-            notices.append(finished)
+            notices.append(finished[0])
         if _foreign_bytes(target) and PageScan(target).found_history:
             return _repair(target, "its first page is unreadable", notices)
         if _foreign_bytes(target):
@@ -252,7 +253,7 @@ def open_for_session(path: Path | None = None) -> Opened:
             notices.append(f"{problem.problem} It was moved to {aside.name} and a new history "
                            "was started.")
             db = _connect_writing(target)
-        notices += recovery_notices(db)
+        notices += recovery_notices(db, skip=finished[1] if finished else None)
         _prepare(db, target)
         return Opened(db, target, writable=True, notices=notices)
     except HistoryUnavailable as problem:

@@ -135,6 +135,11 @@ def repaired_summary(done: Path) -> tuple[Path, str] | None:
     return (Path(row[0]), str(row[1])) if row else None
 
 
+def recorded_aside(done: Path) -> Path | None:
+    recorded = repaired_summary(done)
+    return None if recorded is None else recorded[0]
+
+
 def swap_in(done: Path, target: Path, aside: Path) -> None:
     """Keep the damaged `target` (and its WAL) as `aside`, then rename `done` over `target`.
     Each step can be interrupted and done again: it checks what is already in place."""
@@ -162,17 +167,18 @@ def repair_damaged(target: Path, detail: str) -> tuple[sqlite3.Connection, str]:
     return _swap(done, target)
 
 
-def finish_interrupted(target: Path) -> str | None:
+def finish_interrupted(target: Path) -> tuple[str, Path] | None:
     """A repair cut short by Ctrl-C, a closed terminal or a kill: a complete salvage is swapped
-    in now (returns the notice); an incomplete one is thrown away and done again when the file
+    in now (returns the notice and where the damaged file is kept); an incomplete one is thrown away and done again when the file
     is next probed (the original is still whole)."""
     done = pending_repair(target)
-    if done is None or repaired_summary(done) is None:
+    if done is None or recorded_aside(done) is None:
         return None
     log.info("finishing the interrupted repair of %s", target)
+    aside = recorded_aside(done)
     db, notice = _swap(done, target)
     db.close()
-    return notice
+    return notice, aside
 
 
 def _swap(done: Path, target: Path) -> tuple[sqlite3.Connection, str]:
