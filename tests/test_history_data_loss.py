@@ -209,3 +209,82 @@ def test_a_complete_salvage_interrupted_before_the_swap_is_swapped_in(
     assert not done.exists() and _healthy(path)
     [aside] = tmp_path.glob("history.sqlite3.damaged-*")
     assert aside.read_bytes() == damaged_500
+
+
+# ------------------------------------------------------------------ a busy file
+
+
+_LOCKER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+"""
+
+
+def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another program holding `BEGIN EXCLUSIVE` on the history for `seconds`."""
+    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(path), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    return locker
+
+
+def test_a_session_started_under_a_long_lock_is_kept_and_written_when_it_goes(
+        tmp_path: Path) -> None:
+    """The lock outlasts the session's 5 s wait: the session start, every answer and a note
+    typed after the lock went are all in the file afterwards, and "Noted" was true."""
+    from tests.test_cli_run_text import CoachProcess, start_first_spot
+
+    path = tmp_path / "history.sqlite3"
+    _fill(path, 1)
+    locker = _hold_lock(path, 6.5)
+    coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left", "--for",
+                         "Sam", "--no-screen", env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    start_first_spot(coach)  # the first answer meets the lock
+    locker.wait(timeout=30)
+    coach.type("note knot near the sit bone")
+    coach.expect(r"^coach: Noted: knot near the sit bone\.$")
+    coach.type("end session")
+    assert coach.finish() == 0
+    assert not any("Traceback" in line for line in coach.seen)
+
+    with History.open_for_reading(path) as history:
+        [session, _] = history.sessions(None)
+        assert session.receiver == "Sam" and session.outcome == "ended early"
+        kinds = [entry.kind for entry in history.timeline(session.id)]
+        assert kinds[0] == "session_start" and kinds[-1] == "session_end"
+        assert kinds.count("heard") >= 8 and "note" in kinds
+        assert history.step_notes("Sam", "thai-hamstring-sit")
+    assert _healthy(path)
+
+
+def test_a_busy_file_mid_session_keeps_the_records_in_order(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Busy for longer than a write waits, in the middle of a session: the records are kept
+    in memory and written, in order, when the file is free (here at the session's end)."""
+    monkeypatch.setattr("coach.app.history.connections.SESSION_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr("coach.app.history.store.SESSION_WAIT_SECONDS", 0.3)
+    path = tmp_path / "history.sqlite3"
+    with History.open(path) as history:
+        sid = history.start_session("calf", "Calf release", "Lee", "text", at=100.0)
+        history.record(sid, "step", {"index": 1, "title": "One"}, at=101.0)
+        locker = _hold_lock(path, 1.5)
+        started = time.monotonic()
+        history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"},
+                       at=102.0)
+        for number in range(20):
+            history.record(sid, "note", {"text": f"spot {number}", "step_id": "one"},
+                           at=103.0 + number)
+        assert time.monotonic() - started < 3  # one wait, then no stall per record
+        locker.wait(timeout=30)
+        history.end_session(sid, True, "done", at=200.0)
+    with History.open_for_reading(path) as history:
+        entries = history.timeline(sid)
+        assert [entry.at for entry in entries] == sorted(entry.at for entry in entries)
+        assert [entry.kind for entry in entries].count("note") == 20
+        assert history.preferred_pressure("Lee", "calf") == 2
+        assert len(history.step_notes("Lee", "calf")["one"]) == 20
