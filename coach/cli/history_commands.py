@@ -61,25 +61,50 @@ def _list(db: Path | None, limit: int) -> None:
     if not sessions:
         out.print("No sessions yet. Start one with [bold]massage-coach run ROUTINE[/bold].")
         return
-    table = Table(title="Past sessions", title_justify="left", box=None,
-                  header_style="bold underline",
-                  pad_edge=False)
-    table.add_column("ID", justify="right", style="bold")
-    table.add_column("When", no_wrap=True)
-    table.add_column("Routine", min_width=12)
-    table.add_column("Receiver")
-    table.add_column("Length", justify="right")
-    table.add_column("Steps", justify="right")
-    table.add_column("Outcome", no_wrap=True)
-    table.add_column("Engine", style="dim")
     styles = {"completed": "green", "ended early": "yellow", "unfinished": "red"}
-    for info in sessions:
-        length = (format_seconds(info.ended_at - info.started_at)
-                  if info.ended_at is not None else "—")
-        table.add_row(str(info.id), _when(info.started_at), _plain(info.routine_title),
-                      _plain(info.receiver or "—"), length, str(info.steps_done),
-                      Text(info.outcome, style=styles[info.outcome]), _plain(info.engine))
+    rows = [{"ID": str(info.id), "When": _when(info.started_at),
+             "Routine": _plain(info.routine_title), "Receiver": _plain(info.receiver or "—"),
+             "Length": (format_seconds(info.ended_at - info.started_at)
+                        if info.ended_at is not None else "—"),
+             "Steps": str(info.steps_done),
+             "Outcome": Text(info.outcome, style=styles[info.outcome]),
+             "Engine": _plain(info.engine)} for info in sessions]
+    shown = _columns_that_fit(rows, out.width)
+    table = Table(title="Past sessions", title_justify="left", box=None,
+                  header_style="bold underline", pad_edge=False)
+    for name in shown:
+        look = dict(_COLUMN_LOOK[name])
+        if name == "ID":  # never squeezed to "…": `history show ID` needs every digit
+            look["min_width"] = max(2, *(len(str(row["ID"])) for row in rows))
+        table.add_column(name, **look)
+    for row in rows:
+        table.add_row(*(row[name] for name in shown))
     out.print(table)
+
+
+# Display order, and how each column looks. The ID is never squeezed: `history show ID` needs it.
+_COLUMN_LOOK: dict[str, dict] = {
+    "ID": {"justify": "right", "style": "bold", "no_wrap": True},
+    "When": {"no_wrap": True}, "Routine": {"min_width": 12}, "Receiver": {},
+    "Length": {"justify": "right"}, "Steps": {"justify": "right"},
+    "Outcome": {"no_wrap": True}, "Engine": {"style": "dim"}}
+# What goes first when the terminal is narrow: the least useful column.
+_DROP_ORDER = ("Engine", "Steps", "Length", "Receiver", "Routine", "Outcome")
+
+
+def _columns_that_fit(rows: list[dict[str, str | Text]], width: int) -> list[str]:
+    """The columns to show in `width` cells: all of them if they fit, else without the least
+    useful ones; the ID and the date always (the date is cut short if it must be)."""
+    def needed(name: str) -> int:
+        cells = [len(str(row[name])) for row in rows]
+        return max([len(name), *cells, _COLUMN_LOOK[name].get("min_width", 0)]) + 2
+
+    shown = list(_COLUMN_LOOK)
+    for name in _DROP_ORDER:
+        if sum(needed(column) for column in shown) - 2 <= width:
+            break
+        shown.remove(name)
+    return shown
 
 
 def register(main: click.Group) -> None:

@@ -110,6 +110,9 @@ def open_for_reading(path: Path | None = None) -> Opened:
     except BaseException:
         db.close()
         raise
+    if not table_names(db):  # SQLite with no tables yet (made, never written): an empty history
+        db.close()
+        return Opened(memory_history(), None, writable=True)
     return Opened(db, target, writable=False, notices=recovery_notices(db))
 
 

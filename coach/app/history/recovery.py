@@ -176,7 +176,7 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection,
         for table in TABLES:
             _count(target, table, highest, failed, report)
             if table in incomplete and not report.kept[table] and table != "recoveries" \
-                    and table not in present:
+                    and table not in present and _held_rows(target, table, path is not None):
                 report.unreadable_tables.append(table)
         report.rebuilt_sessions = _rebuild_missing_sessions(target)
         report.kept["sessions"] += report.rebuilt_sessions
@@ -245,6 +245,29 @@ def _count(target: sqlite3.Connection, table: str, highest: dict[str, int],
         else failed.get(table, 0)
     if report.lost[table]:
         log.info("salvage: %s: kept %d rows, lost %d", table, kept, report.lost[table])
+
+
+# The timeline entries that each detail table repeats: what says it held rows.
+_TIMELINE_KINDS = {"heard": (RecordKind.HEARD, RecordKind.NOT_UNDERSTOOD),
+                   "steps": (RecordKind.STEP, RecordKind.HOLD),
+                   "pressure_changes": (RecordKind.PRESSURE,), "notes": (RecordKind.NOTE,)}
+
+
+def _held_rows(target: sqlite3.Connection, table: str, scanned: bool) -> bool:
+    """Whether a table the schema no longer names had rows, so that "lost all of it" is true.
+    Without a page scan nothing is known, so it may have. After one, a table's surviving rows
+    would have been found: only the timeline can show that rows existed (a detail table with
+    none left while the timeline has its kind of entries); a table with no timeline to compare
+    (the remembered preferences) is not claimed lost, because it was most likely empty."""
+    if not scanned:
+        return True
+    kinds = _TIMELINE_KINDS.get(table)
+    if kinds is None:
+        return False
+    marks = ", ".join("?" for _ in kinds)
+    row = target.execute(f"SELECT 1 FROM events WHERE kind IN ({marks}) LIMIT 1",
+                         [str(kind) for kind in kinds]).fetchone()
+    return row is not None
 
 
 def _rebuild_missing_sessions(target: sqlite3.Connection) -> int:

@@ -162,6 +162,17 @@ class History(HistoryQueries):
 
         self._save(f"a {kind!r} record", write)
 
+    def set_engine(self, session_id: int, engine: str) -> None:
+        """Name the recognizer a session used, once it is known (a session started with
+        `--engine auto` only learns it from the first thing heard)."""
+        engine = storable(engine)
+
+        def write(db: sqlite3.Connection, session_id: int = session_id) -> None:
+            db.execute("UPDATE sessions SET engine = ? WHERE id = ?",
+                       (engine, self._real(session_id)))
+
+        self._save("the engine used", write)
+
     def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
         """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not.
 
