@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -202,8 +203,13 @@ def test_a_complete_salvage_interrupted_before_the_swap_is_swapped_in(
     path.write_bytes(damaged_500)
     done = salvage_beside(connect_read_only(path), path, path)
     assert done.name == "history.sqlite3" + REPAIRED and path.read_bytes() == damaged_500
+    marked = sqlite3.connect(done)  # to tell the finished salvage from one done again
+    marked.execute("INSERT INTO receiver_pressure VALUES ('Marker', 'calf', 4, 0)")
+    marked.commit()
+    marked.close()
     with History.open(path) as history:
         assert len(history.sessions(None)) == 500
+        assert history.preferred_pressure("Marker", "calf") == 4  # swapped in, not redone
         [notice] = history.notices
         assert "Kept 500 sessions" in notice and "damaged" in notice
     assert not done.exists() and _healthy(path)
