@@ -43,17 +43,23 @@ def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Pa
     with small_disk(tmp_path) as data:
         path = data / "history.sqlite3"
         _fill(path, 8)
+        with History.open(path) as history:
+            history.remember_pressure("Lee", "thai-hamstring-sit", 1)
         before = path.read_bytes()
         filler = fill(data)
 
-        run = _cli("run", "thai-hamstring-sit", "--text", "--quiet", "--no-screen", data=data,
-                   stdin="no\n")
+        run = _cli("run", "thai-hamstring-sit", "--text", "--quiet", "--no-screen", "--for",
+                   "Lee", data=data, stdin="no\n")
         assert "Traceback" not in run.stderr + run.stdout
         # nothing moved aside (an empty WAL and its index may stay: SQLite's own, harmless)
         assert [n for n in _names(data) if not n.endswith(("-wal", "-shm"))] == \
             ["history.sqlite3"], _names(data)
         assert path.read_bytes() == before
         assert "will not be saved" in run.stderr and "the disk is full" in run.stderr, run.stderr
+        assert "Last time Lee liked very light pressure" in run.stdout  # still read
+        still_full = _cli("history", data=data)  # and readable while the disk is full
+        assert still_full.returncode == 0, still_full.stderr
+        assert still_full.stdout.count("Calf release") == 8
 
         filler.unlink()
         (data / "filler-tail").unlink(missing_ok=True)

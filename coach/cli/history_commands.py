@@ -88,6 +88,7 @@ _COLUMN_LOOK: dict[str, dict] = {
     "When": {"no_wrap": True}, "Routine": {"min_width": 12}, "Receiver": {},
     "Length": {"justify": "right"}, "Steps": {"justify": "right"},
     "Outcome": {"no_wrap": True}, "Engine": {"style": "dim"}}
+_WRAPS = {"Routine": 12, "Receiver": 10}  # columns that wrap: the width they need at least
 # What goes first when the terminal is narrow: the least useful column.
 _DROP_ORDER = ("Engine", "Steps", "Length", "Receiver", "Routine", "Outcome")
 
@@ -97,7 +98,10 @@ def _columns_that_fit(rows: list[dict[str, str | Text]], width: int) -> list[str
     useful ones; the ID and the date always (the date is cut short if it must be)."""
     def needed(name: str) -> int:
         cells = [len(str(row[name])) for row in rows]
-        return max([len(name), *cells, _COLUMN_LOOK[name].get("min_width", 0)]) + 2
+        widest = max([len(name), *cells])
+        if name in _WRAPS:  # a long title wraps onto a second line rather than push columns out
+            widest = min(widest, _WRAPS[name])
+        return max(widest, _COLUMN_LOOK[name].get("min_width", 0)) + 2
 
     shown = list(_COLUMN_LOOK)
     for name in _DROP_ORDER:
@@ -201,10 +205,12 @@ def register(main: click.Group) -> None:
 
 def _history_files(source: Path | None) -> list[Path]:
     """The files that make up the history being exported, and the coach's own history (its
-    WAL and shared-memory files included): an export must never land on any of them."""
+    WAL and shared-memory files, and a repair's work files, included): an export must never
+    land on any of them."""
     files: list[Path] = []
     for base in (base for base in (source, default_path()) if base is not None):
-        files += [base, Path(f"{base}-wal"), Path(f"{base}-shm"), Path(f"{base}-journal")]
+        files += [Path(f"{base}{suffix}") for suffix in
+                  ("", "-wal", "-shm", "-journal", ".repairing", ".repaired")]
     return files
 
 

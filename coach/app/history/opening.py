@@ -102,7 +102,16 @@ def open_for_reading(path: Path | None = None) -> Opened:
         return Opened(memory_history(), None, writable=True)  # an empty file: an empty history
     db = _connect_read_only(target)
     try:
-        _probe(db, target, READ_WAIT_SECONDS)
+        try:
+            _probe(db, target, READ_WAIT_SECONDS)
+        except HistoryUnavailable as problem:
+            if problem.reason != "unreadable" or not _wal_is_empty(target):
+                raise
+            # A full disk cannot hold the shared-memory index a WAL reader needs; with nothing
+            # in the WAL the file alone is the whole history, so it is read as it is.
+            db.close()
+            db = _connect_read_only(target, immutable=True)
+            _probe(db, target, READ_WAIT_SECONDS)
     except _Damaged as problem:
         log.info("history %s is damaged (%s); reading what can be read", target, problem)
         memory, report = _salvage_into(db, memory_history(), target)
@@ -114,6 +123,15 @@ def open_for_reading(path: Path | None = None) -> Opened:
         db.close()
         return Opened(memory_history(), None, writable=True)
     return Opened(db, target, writable=False, notices=recovery_notices(db))
+
+
+def _wal_is_empty(target: Path) -> bool:
+    try:
+        return os.stat(f"{target}-wal").st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _damaged_notice(target: Path, summary: str) -> str:
@@ -248,7 +266,10 @@ def open_for_session(path: Path | None = None) -> Opened:
             return _repair(target, str(problem), notices)
         except HistoryUnavailable as problem:
             db.close()
-            if problem.reason not in ("newer", "not-ours"):  # in use, cannot be opened: wait
+            if problem.reason == "unreadable":  # a full disk, an I/O error: still read it
+                return _read_only(target, f"{problem.problem} This session will not be saved.",
+                                  notices)
+            if problem.reason not in ("newer", "not-ours"):  # in use: wait for another day
                 return _unsaved(f"{problem.problem} This session will not be saved.", notices)
             reason = f"newer-v{schema_version_of(target)}" if problem.reason == "newer" \
                 else problem.reason
@@ -298,19 +319,22 @@ def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
     return Opened(db, target, writable=True, notices=[*notices, notice])
 
 
-def _read_only(target: Path) -> Opened:
-    """A file or folder we may not write: use what is there, save nothing, say so once."""
-    notice = (f"The history at {target} cannot be written (the file or its folder is read-only): "
-              "this session will not be saved.")
+def _read_only(target: Path, notice: str | None = None,
+               notices: list[str] | None = None) -> Opened:
+    """A file or folder we may not write (read-only, a full disk): use what is there, save
+    nothing, say so once."""
+    notice = notice or (f"The history at {target} cannot be written (the file or its folder is "
+                        "read-only): this session will not be saved.")
     if not os.path.exists(target):
-        return _unsaved(notice)
+        return _unsaved(notice, notices)
     try:
         opened = open_for_reading(target)
     except HistoryUnavailable as problem:
-        return _unsaved(f"{notice} {problem}")
+        return _unsaved(f"{notice} {problem}", notices)
     if opened.path is None:  # an empty file
-        return _unsaved(notice)
-    opened.notices.insert(0, notice + " Past sessions and preferences are still used.")
+        return _unsaved(notice, notices)
+    opened.notices[:0] = [*(notices or []), notice + " Past sessions and preferences are still "
+                          "used."]
     return opened
 
 
