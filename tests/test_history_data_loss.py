@@ -252,16 +252,19 @@ def test_a_session_started_under_a_long_lock_is_kept_and_written_when_it_goes(
 
     path = tmp_path / "history.sqlite3"
     _fill(path, 1)
-    locker = _hold_lock(path, 6.5)
     coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left", "--for",
                          "Sam", "--no-screen", env={"MASSAGE_COACH_DATA": str(tmp_path)})
-    start_first_spot(coach)  # the first answer meets the lock
+    coach.expect(r"not medical advice")  # the history is open; nothing is written yet
+    locker = _hold_lock(path, 6.5)
+    start_first_spot(coach)  # the first answer starts the session: it meets the lock
     locker.wait(timeout=30)
     coach.type("note knot near the sit bone")
     coach.expect(r"^coach: Noted: knot near the sit bone\.$")
     coach.type("end session")
     assert coach.finish() == 0
     assert not any("Traceback" in line for line in coach.seen)
+    assert any("keeping this session's records in memory" in line for line in coach.seen), (
+        "the lock was never met:\n" + "\n".join(coach.seen[-20:]))
 
     with History.open_for_reading(path) as history:
         [session, _] = history.sessions(None)
