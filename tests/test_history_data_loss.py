@@ -71,6 +71,25 @@ def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Pa
             assert history.notices == []
 
 
+def test_a_full_disk_during_a_repair_leaves_the_damaged_file_and_reads_it(
+        tmp_path: Path, damaged_500: bytes) -> None:
+    """No room for the repaired copy: the original stays as it was, no half-written file is
+    left, and the session still has every session and preference (read into memory)."""
+    with small_disk(tmp_path) as data:
+        path = data / "history.sqlite3"
+        path.write_bytes(damaged_500)
+        fill(data)
+        with History.open(path) as history:
+            assert len(history.sessions(None)) == 500
+            assert history.preferred_pressure("Sam", "calf") == 2
+            assert any("the disk is full" in notice for notice in history.notices), \
+                history.notices
+            assert any("will not be saved" in notice for notice in history.notices)
+        assert path.read_bytes() == damaged_500
+        assert [n for n in _names(data) if not n.endswith(("-wal", "-shm"))] == \
+            ["history.sqlite3"], _names(data)
+
+
 def test_a_full_disk_never_truncates_the_previous_export(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     _fill(path, 40)

@@ -180,8 +180,9 @@ def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
                     f"The history file {target} is in use by another program (it is locked).",
                     "in-use", "Try again when that program has finished.") from None
             if not is_damage(error):  # the disk or the permissions, not the file's content
-                raise HistoryUnavailable(f"Cannot use the history file {target}: "
-                                         f"{plain_reason(error, target.parent)}.", "unreadable") from None
+                why = plain_reason(error, target.parent)
+                raise HistoryUnavailable(f"Cannot use the history file {target}: {why}.",
+                                         "unreadable") from None
             raise _Damaged(str(error)) from None
     if version > SCHEMA_VERSION:
         raise HistoryUnavailable(
@@ -286,8 +287,9 @@ def open_for_session(path: Path | None = None) -> Opened:
         if is_busy(error):
             return _unsaved(f"The history file {target} is in use by another program (it is "
                             "locked); this session will not be saved.", notices)
-        return _unsaved(f"History cannot be saved at {target} ({plain_reason(error, target.parent)}); this "
-                        "session will not be saved. Nothing was changed.", notices)
+        why = plain_reason(error, target.parent)  # a full disk during a repair, say: still read
+        return _read_only(target, f"History cannot be saved at {target} ({why}); this session "
+                          "will not be saved.", notices)
 
 
 def schema_version_of(target: Path) -> int:

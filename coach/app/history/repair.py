@@ -169,8 +169,8 @@ def repair_damaged(target: Path, detail: str) -> tuple[sqlite3.Connection, str]:
 
 def finish_interrupted(target: Path) -> tuple[str, Path] | None:
     """A repair cut short by Ctrl-C, a closed terminal or a kill: a complete salvage is swapped
-    in now (returns the notice and where the damaged file is kept); an incomplete one is thrown away and done again when the file
-    is next probed (the original is still whole)."""
+    in now (returns the notice and where the damaged file is kept); an incomplete one is thrown
+    away and done again when the file is next probed (the original is still whole)."""
     done = pending_repair(target)
     if done is None or recorded_aside(done) is None:
         return None
