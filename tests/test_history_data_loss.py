@@ -71,14 +71,18 @@ def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Pa
             assert history.notices == []
 
 
+@pytest.mark.parametrize("free", [0, 128 * 1024], ids=["full", "no-room-for-the-copy"])
 def test_a_full_disk_during_a_repair_leaves_the_damaged_file_and_reads_it(
-        tmp_path: Path, damaged_500: bytes) -> None:
-    """No room for the repaired copy: the original stays as it was, no half-written file is
-    left, and the session still has every session and preference (read into memory)."""
+        tmp_path: Path, damaged_500: bytes, free: int) -> None:
+    """No room for the repaired copy (or none at all): the original stays as it was, no
+    half-written file is left, and the session still has every session and preference (read
+    into memory)."""
     with small_disk(tmp_path) as data:
         path = data / "history.sqlite3"
         path.write_bytes(damaged_500)
-        fill(data)
+        filler = fill(data)
+        (data / "filler-tail").unlink(missing_ok=True)
+        os.truncate(filler, filler.stat().st_size - free)
         with History.open(path) as history:
             assert len(history.sessions(None)) == 500
             assert history.preferred_pressure("Sam", "calf") == 2

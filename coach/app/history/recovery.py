@@ -15,6 +15,7 @@ what was lost, and the report can say so in plain words.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -183,10 +184,12 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection,
         report.lost["sessions"] = max(0, report.lost["sessions"] - report.rebuilt_sessions)
         target.execute("COMMIT")
     except BaseException:
-        target.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a full disk may have rolled it back already:
+            target.execute("ROLLBACK")           # the error worth reporting is the first one
         raise
     finally:
-        target.execute("PRAGMA foreign_keys=ON")
+        with contextlib.suppress(sqlite3.Error):
+            target.execute("PRAGMA foreign_keys=ON")
     return report
 
 
