@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import logging
 import os
 import sqlite3
@@ -145,6 +146,10 @@ def swap_in(done: Path, target: Path, aside: Path) -> None:
     Each step can be interrupted and done again: it checks what is already in place."""
     for suffix in ("", "-wal"):
         old, kept = Path(f"{target}{suffix}"), Path(f"{aside}{suffix}")
+        if os.path.lexists(old) and os.path.lexists(kept) and not os.path.samefile(old, kept):
+            # the name was taken by something else since: never replace the only copy
+            raise FileExistsError(errno.EEXIST, "the name for the damaged copy is taken",
+                                  str(kept))
         if os.path.lexists(old) and not os.path.lexists(kept):
             try:
                 os.link(old, kept)
