@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -78,5 +77,4 @@ def fill(folder: Path) -> Path:
         with open(folder / "filler-tail", "wb", buffering=0) as handle:
             while handle.write(b"\0" * 64):
                 pass
-    os.sync()
     return filler

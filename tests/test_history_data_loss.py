@@ -56,6 +56,7 @@ def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Pa
             ["history.sqlite3"], _names(data)
         assert path.read_bytes() == before
         assert "will not be saved" in run.stderr and "the disk is full" in run.stderr, run.stderr
+        assert "damaged" not in run.stderr, run.stderr  # a healthy file is never called so
         assert "Last time Lee liked very light pressure" in run.stdout  # still read
         still_full = _cli("history", data=data)  # and readable while the disk is full
         assert still_full.returncode == 0, still_full.stderr
