@@ -202,7 +202,8 @@ def test_stop_while_the_instruction_is_read_starts_the_hold_on_resume():
 def test_softer_and_harder_use_the_steps_guidance_and_respect_the_limits():
     driver = to_phase(Phase.HOLD)
     assert driver.session.pressure == 3
-    assert driver.say("softer") == ["Lighter: level two, light. Pressure guidance for level 2."]
+    assert driver.say("softer") == [
+        "Lighter: level two, light. Take some pressure off. Pressure guidance for level 2."]
     driver.say("lighter")
     assert "already the lightest" in driver.say("gentler")[0]
     assert driver.session.pressure == 1
