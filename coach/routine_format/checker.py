@@ -98,6 +98,10 @@ class RoutineChecker:
             release = self.doc.text(get("release"), "release", outside) or ""
             if release:
                 self.doc.lint(get("release"), "release", [release])
+            if release and release[-1] not in ".!":
+                self.doc.add(get("release"), "release", "one sentence ending in '.'",
+                             f"'{short(release)}'", "value", "it is said inside a reply: "
+                             "'Stopped. Lift your seat off the thigh first. Say resume ...'")
         spoken: dict[str, tuple[str, ...]] = {}
         for key in ("equipment", "setup", "cautions", "closing"):
             spoken[key] = self.doc.texts(get(key), key, outside)
