@@ -162,3 +162,13 @@ def test_a_misspelt_release_key_is_suggested(tmp_path):
     [problem] = check(tmp_path, "relase: Lift off first.\n")
     assert (problem.line, problem.column, problem.kind) == (10, 1, "unknown-key")
     assert "release" in problem.hint
+
+
+def test_a_reply_that_acts_like_stop_gets_the_same_release():
+    """What the warning-sign reply (numbness, tingling, sharp pain: it acts like stop) calls:
+    its own opening, then the same release and the same pause."""
+    driver = released()
+    driver.feed(driver.session.replies.easing.stop("That's a warning sign. Stopping."))
+    assert driver.said[-1] == (f"That's a warning sign. Stopping. {RELEASE} Say resume to carry "
+                               f"on, or end session to finish.")
+    assert driver.phase is Phase.PAUSED and driver.session.hold.paused

@@ -234,7 +234,7 @@ def test_after_ouch_the_hold_stays_paused_until_resume_even_when_it_is_better():
     assert driver.say("yes") == ["Good. We'll stay at level one, very light. The timer is "
                                  "paused. Say resume when you're ready to carry on."]
     assert driver.phase is Phase.PAUSED and driver.session.hold.paused
-    assert driver.records("pressure_settled")[-1] == {"level": 1}
+    assert driver.records("pressure_settled") == []  # "better" is not "the level I like"
     driver.wait(120)
     assert driver.session.hold.remaining(driver.clock.now()) == left
     assert driver.say("yes")[0] == "There's no question waiting. Say help to hear what you can say."

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from coach.core.actions import Action, LineKind, Record, StopSpeaking
+from coach.core.actions import Action, LineKind, StopSpeaking
 from coach.core.pressure import describe
 from coach.core.pressure_talk import PressureTalk
-from coach.core.record_kinds import RecordKind
 from coach.core.routine import Routine
 from coach.core.status import Phase
 from coach.core.utterances import Utterances
@@ -54,12 +53,13 @@ class Easing:
         sentence = self.routine.release_first()
         return f"{sentence} " if sentence and self.walk.index >= 0 else ""
 
-    def stop(self) -> list[Action]:
-        """Silence, pause, and lift off first."""
+    def stop(self, opening: str = "Stopped.") -> list[Action]:
+        """Silence, pause, and lift off first. `opening` lets a reply that acts like stop say
+        why (a warning sign: "That's a warning sign. Stopping.") before the same release."""
         out: list[Action] = [StopSpeaking()]
         if self.walk.phase is not Phase.PAUSED:
             self.walk.pause()
-        return out + self.lines.say(f"Stopped. {self.release()}Say resume to carry on, or end "
+        return out + self.lines.say(f"{opening} {self.release()}Say resume to carry on, or end "
                                     f"session to finish.", LineKind.ANSWER, urgent=True)
 
     def end(self, ack: list[Action]) -> list[Action]:
@@ -87,15 +87,15 @@ class Easing:
     def better(self) -> list[Action]:
         """Yes to "Is that better?": good, and the hold stays paused until "resume" (see the
         module's docstring for why), except at an optional step's offer, which is put again."""
+        # Not recorded as the level the receiver likes ("that's good" is): "better" only says
+        # it hurts less than before, and the profile would start the next session there.
         self.pressure_talk.ouch_open = False
-        record = Record(RecordKind.PRESSURE_SETTLED, {"level": self.pressure_talk.level})
         if self.walk.effective_phase() is Phase.OPTIONAL:
-            return [record] + self.lines.say("Good.", LineKind.ANSWER) + \
-                self.walk.resume_quietly()
+            return self.lines.say("Good.", LineKind.ANSWER) + self.walk.resume_quietly()
         staying = "Stay as you are" if self.pressure_talk.stretches else \
             f"We'll stay at {describe(self.pressure_talk.level)}"
-        return [record] + self.lines.say(f"Good. {staying}. The timer is paused. "
-                                         f"{RESUME_WHEN_READY}", LineKind.PROMPT)
+        return self.lines.say(f"Good. {staying}. The timer is paused. {RESUME_WHEN_READY}",
+                              LineKind.PROMPT)
 
     def still_hurts(self) -> list[Action]:
         """No to "Is that better?": lighter still and ask again, or at the lightest lift off and
