@@ -74,8 +74,11 @@ def check(files: tuple[str, ...], shipped: bool) -> None:
 def _check_target(name: str) -> Path:
     """A path as given, unless it does not exist and names a shipped routine."""
     path = Path(name)
-    if path.exists():
+    try:
+        path.stat()
         return path
+    except OSError:  # missing, or unusable (check_routine says why)
+        pass
     try:
         return library.find(name)
     except library.RoutineNotFound:
@@ -85,7 +88,7 @@ def _check_target(name: str) -> Path:
 def _echo_problem(problem: Problem) -> None:
     click.echo(f"{problem.location}: {click.style(problem.message(), bold=True)}")
     if problem.hint:
-        click.echo(f"    hint: {problem.hint}")
+        click.echo(f"    hint: {problem.shown_hint}")
 
 
 # --------------------------------------------------------------------------------------------

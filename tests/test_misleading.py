@@ -1,0 +1,115 @@
+"""Issue 23, section 4: what the coach says must be true, whatever the input or the terminal.
+
+Each test drives the real program (`testkit.faults.coach_cli`) and failed before its fix.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from coach.routine_format import library
+from testkit.faults import ROOT, coach_cli, no_traceback
+
+THAI = "thai-hamstring-sit"
+
+
+def _screening(routine: str = THAI) -> str:
+    """Typed answers that get through the safety questions: "no" to each, "yes" to the read-back."""
+    return "no\n" * len(library.load(routine).contraindications) + "yes\n"
+
+
+def _summary(stdout: str) -> tuple[int, int, str]:
+    words = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten "
+                                        "eleven twelve".split())}
+    match = re.search(r"You did (\w+) of (\w+) steps(, skipping (\w+),)? (in [\w ]+),", stdout)
+    assert match, stdout[-2000:]
+    done, total = words[match[1]], words[match[2]]
+    skipped = words[match[4]] if match[4] else 0
+    assert done + skipped <= total, match[0]
+    return done, total, match[5]
+
+
+def test_a_flood_of_next_and_back_never_counts_past_the_total(tmp_path: Path) -> None:
+    """Was: "You did seven of six steps", "500 of six" after next/back floods."""
+    typed = _screening() + "next\n" + "next\nback\n" * 30 + "next\n" * 20 + "end session\n"
+    result = coach_cli("run", THAI, "--text", "--quiet", "--no-screen", "--side", "left",
+                       "--speed", "50", stdin=typed, env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    no_traceback(result)
+    done, total, _ = _summary(result.stdout)
+    assert total == len(library.load(THAI).expanded_steps(None)) and done <= total
+
+
+def test_skipping_back_and_forth_never_counts_past_the_total(tmp_path: Path) -> None:
+    """Was: "skipping ten" of six. "skip" on each step, back, skip again."""
+    typed = _screening() + "next\n" + "skip\nback\n" * 15 + "skip\n" * 20 + "end session\n"
+    result = coach_cli("run", THAI, "--text", "--quiet", "--no-screen", "--side", "left",
+                       "--speed", "50", stdin=typed, env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    no_traceback(result)
+    _summary(result.stdout)
+
+
+def test_a_session_of_a_second_is_not_about_a_minute(tmp_path: Path) -> None:
+    result = coach_cli("run", str(ROOT / "tests" / "data" / "voice-test.yaml"), "--text",
+                       "--quiet", "--no-screen", stdin="end session\n",
+                       env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    assert _summary(result.stdout)[2] == "in under a minute", result.stdout
+
+
+def test_windows_line_endings_are_line_endings(tmp_path: Path) -> None:
+    """Was: `no\\r\\n` is "not a clear yes or no"."""
+    typed = _screening().replace("\n", "\r\n") + "next\r\nend session\r\n"
+    result = coach_cli("run", THAI, "--text", "--quiet", "--no-screen", "--side", "left",
+                       stdin=typed, env={"MASSAGE_COACH_DATA": str(tmp_path)})
+    no_traceback(result)
+    assert "clear yes or no" not in result.stdout, result.stdout
+    assert "== Step 1 of" in result.stdout, result.stdout
+
+
+def test_a_closed_terminal_ends_the_session_properly() -> None:
+    """SIGHUP (the terminal window closed) was not handled: the session was left unfinished.
+    Now as Ctrl-C and SIGTERM: the session ends, said so, exit 128 + 1."""
+    from tests.test_cli_run_text import CoachProcess
+
+    coach = CoachProcess(THAI, "--text", "--quiet", "--no-screen")
+    coach.expect(r"\?$")
+    coach.process.send_signal(signal.SIGHUP)
+    code = coach.finish()
+    text = "\n".join(coach.seen)
+    assert "Traceback" not in text
+    assert code == 128 + signal.SIGHUP
+    assert "Ending the session here." in text
+
+
+def test_a_flood_of_piped_input_is_bounded_and_said_in_the_log() -> None:
+    """Was: `yes softer | massage-coach run --text` grew to 900 MB in 40 s (every line queued)."""
+    flood = subprocess.Popen(["yes", "softer"], stdout=subprocess.PIPE)
+    coach = subprocess.Popen([sys.executable, "-m", "coach", "run", "--text", "--quiet",
+                              "--no-screen"], stdin=flood.stdout, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert flood.stdout is not None
+    flood.stdout.close()
+
+    def rss_kb() -> int:
+        for line in Path(f"/proc/{coach.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    try:
+        time.sleep(2.0)
+        settled = rss_kb()
+        time.sleep(2.5)
+        grown = rss_kb() - settled
+    finally:
+        coach.terminate()
+        _, err = coach.communicate(timeout=30)
+        flood.kill()
+        flood.wait()
+    assert grown < 15_000, f"grew {grown} kB in 2.5 s"
+    assert "repeats of 'softer' are dropped" in err, err[-2000:]
+    assert "Traceback" not in err
