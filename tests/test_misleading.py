@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from coach.cli import main
 from coach.routine_format import library
 from testkit.faults import ROOT, coach_cli, no_traceback
 
@@ -113,3 +116,72 @@ def test_a_flood_of_piped_input_is_bounded_and_said_in_the_log() -> None:
     assert grown < 15_000, f"grew {grown} kB in 2.5 s"
     assert "repeats of 'softer' are dropped" in err, err[-2000:]
     assert "Traceback" not in err
+
+
+def test_a_dumb_terminal_gets_plain_lines(tmp_path: Path) -> None:
+    """Was: with TERM=dumb on a real terminal the live screen drew nothing, and with no speaker
+    (--quiet) the coach's lines were not printed either: nothing at all was said or shown."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "coach", "run", "--text", "--quiet",
+                                str(ROOT / "tests" / "data" / "voice-test.yaml")],
+                               stdin=subprocess.PIPE, stdout=follower, stderr=follower, cwd=ROOT,
+                               env={**os.environ, "TERM": "dumb",
+                                    "MASSAGE_COACH_DATA": str(tmp_path)})
+    os.close(follower)
+    assert process.stdin is not None
+    process.stdin.write(b"end session\n")
+    process.stdin.close()
+    seen = b""
+    while True:  # until the program's end of the terminal closes (EIO), bounded by the wait below
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=30)
+    os.close(leader)
+    text = seen.decode(errors="replace")
+    assert "coach: Welcome. This is Voice test routine." in text, text[-2000:]
+    assert "You did zero of one steps" in text
+    assert "\x1b[" not in text  # no cursor movement a dumb terminal would print as junk
+
+
+def test_a_symlink_loop_is_named_as_such(tmp_path: Path) -> None:
+    """Was: "found nothing at this path" for a link that exists but loops."""
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    for command in ("check", "show"):  # in-process: the same CLI, a second faster
+        outcome = CliRunner().invoke(main, [command, str(tmp_path / "a.yaml")])
+        text = outcome.stdout + outcome.stderr
+        assert outcome.exit_code == 2, (text, outcome.exception)
+        assert "loops back on itself" in text and "nothing at this path" not in text, text
+    result = coach_cli("run", "--text", "--quiet", str(tmp_path / "a.yaml"))
+    assert result.returncode == 2 and "loops back on itself" in no_traceback(result)
+
+
+def test_check_escapes_a_right_to_left_override(tmp_path: Path) -> None:
+    """Was: printed raw, so the terminal showed the id reversed ("t\\u202eoy" reads "tyo")."""
+    routine = tmp_path / "rlo.yaml"
+    routine.write_text('id: "ba\\u202ed-id"\ntitle: x\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(routine)])
+    for char in ("\u202e", "\u2066", "\u200f"):
+        assert char not in result.stdout + result.stderr
+    assert "ba\\u202ed-id" in result.stdout, result.stdout
+
+
+def test_a_look_alike_cyrillic_letter_is_named_with_the_latin_spelling(tmp_path: Path) -> None:
+    """Was: hint "for example 'tw'" for "twо" (a Cyrillic o): every foreign letter dropped."""
+    source = (ROOT / "routines" / f"{THAI}.yaml").read_text(encoding="utf-8")
+    routine = tmp_path / "lookalike.yaml"
+    routine.write_text(source.replace(f"id: {THAI}", "id: thai-h\u0430mstring-sit", 1),
+                       encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(routine)])
+    assert result.exit_code == 2
+    assert "CYRILLIC SMALL LETTER A" in result.stdout, result.stdout
+    assert "'thai-hamstring-sit'" in result.stdout
+    assert "thai-h-mstring-sit" not in result.stdout

@@ -206,3 +206,10 @@ def test_ctrl_c_at_any_moment_of_the_start_never_shows_our_traceback() -> None:
         assert "coach" not in err, (delay, err)  # no frame of ours, no "Aborted!"
         if "Traceback" not in err:
             assert process.returncode == 130, (delay, process.returncode, err)
+
+
+def test_volume_must_be_a_finite_audible_number() -> None:
+    """Was: `--volume nan` accepted, and `--volume 0` quietly raised to 0.2 (not silent)."""
+    for value in ("nan", "inf", "-1", "0", "0.1", "1.5"):
+        output = _plain_failure(["run", "--text", "--quiet", "--volume", value])
+        assert "Invalid value for '--volume'" in output and "--quiet" in output, output
