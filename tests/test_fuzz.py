@@ -27,13 +27,13 @@ from click.testing import CliRunner
 from coach.cli import main
 from coach.routine_format.loader import check_routine, parse_routine
 from coach.voice.audio.wav_file import WavError, inspect_wav, stream_wav
+from testkit.testaudio import speech_root
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("FUZZ_SEED", "15"))
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "25"))
 SHIPPED = sorted((ROOT / "routines").glob("*.yaml"))
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "sentences" / "cards" / \
-    "001.wav"
+SPEECH = (speech_root() or ROOT.parent / "shared" / "speech") / "sentences" / "cards" / "001.wav"
 MAX_SECONDS_PER_INPUT = 5.0
 MAX_GROWTH_KB = 400_000  # peak memory may grow this much over a whole fuzz run, no more
 
@@ -256,9 +256,14 @@ def test_fuzz_recordings(tmp_path: Path) -> None:
         path.write_bytes(_random_recording(rng, real))
         started = time.monotonic()
         try:
-            inspect_wav(path)
-            total = sum(len(block) for block in stream_wav(path))
-            assert total >= 0
+            info = inspect_wav(path)
+            blocks = list(stream_wav(path))
+            # What comes out is what the header promised, converted: every frame of the data
+            # (clipped to the file's real size) once, at 16 kHz, as finite samples.
+            total = sum(len(block) for block in blocks)
+            expected = info.frames * 16000 / info.rate
+            assert abs(total - expected) < 1, (SEED + 2, count, total, expected)
+            assert all(np.isfinite(block).all() for block in blocks), (SEED + 2, count)
         except WavError as error:
             assert str(error)  # says something
         assert time.monotonic() - started < MAX_SECONDS_PER_INPUT, (SEED + 2, count)

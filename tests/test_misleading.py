@@ -185,3 +185,24 @@ def test_a_look_alike_cyrillic_letter_is_named_with_the_latin_spelling(tmp_path:
     assert "CYRILLIC SMALL LETTER A" in result.stdout, result.stdout
     assert "'thai-hamstring-sit'" in result.stdout
     assert "thai-h-mstring-sit" not in result.stdout
+
+
+def test_a_note_over_noise_is_no_words_and_a_spoken_note_still_is(tmp_path: Path) -> None:
+    """Was: `hear --note` on 30 s of white noise gave the note "Tender hamstring" (the note
+    prompt's own words). One process, both files: the noise says nothing, the note is heard."""
+    import pytest
+
+    from testkit.faults import packaged_whisper
+    from testkit.testaudio import PIPER_SPEAKER, command_clip, noise_floor, save_wav
+
+    if packaged_whisper() is None:
+        pytest.skip("the Whisper model is not installed")
+    noise, note = tmp_path / "white-noise.wav", tmp_path / "note.wav"
+    save_wav(noise, noise_floor(30 * 16000, level_dbfs=-25.0, seed=7))
+    save_wav(note, command_clip("tight hamstring on the right side", PIPER_SPEAKER, 150))
+    result = coach_cli("hear", "--engine", "whisper", "--note", str(noise), str(note))
+    text = no_traceback(result)
+    assert result.returncode == 0, text
+    heard = result.stdout.split(str(note))
+    assert "nothing" in heard[0] and "note" not in heard[0].replace(str(noise), ""), text
+    assert "hamstring on the right side" in heard[1].lower(), text
