@@ -19,6 +19,7 @@ from coach.app.runner import PlainDisplay, Runner, read_typed_commands
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
+from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.voice.asr.select import ENGINES
@@ -61,7 +62,8 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     try:
         inspect_wav(path)
     except WavError as error:
-        raise click.BadParameter(f"{path}: {error}", param=param) from None
+        raise click.BadParameter(f"{printable(str(path), one_line=True)}: {error}",
+                                 param=param) from None
     return path
 
 
