@@ -114,6 +114,24 @@ def test_a_recognizer_that_fails_mid_session_ends_the_session_loudly(
     assert time.monotonic() - started < 20
 
 
+@needs_whisper
+@pytest.mark.skipif(not SPEECH.is_file(), reason="the shared real-speech recordings are missing")
+def test_hear_with_a_recognizer_that_fails_says_so_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same fault through `hear` (in-process, to bypass the load check): was a ValueError
+    traceback; now the file, the error and what to do."""
+    from coach.voice.asr import select, whisper_files
+
+    model = damaged_whisper_model(tmp_path / "model", "vocabulary")
+    for module in (select, whisper_files):
+        monkeypatch.setattr(module, "check_model_files", lambda path: None)
+    for extra in ([], ["--note"]):
+        result = CliRunner().invoke(main, ["hear", "--model", str(model), *extra, str(SPEECH)])
+        assert result.exit_code == 1, (result.output, result.exception)
+        assert f"speech recognition failed on {SPEECH}" in result.output, result.output
+        assert "--engine" in result.output
+
+
 @pytest.mark.parametrize("where", ["uncreatable", "read-only"])
 def test_record_into_an_unusable_folder_never_makes_the_coach_deaf(tmp_path: Path,
                                                                     where: str) -> None:
