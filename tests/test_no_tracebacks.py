@@ -151,8 +151,8 @@ def test_record_into_an_unusable_folder_never_makes_the_coach_deaf(tmp_path: Pat
                                         noise_floor(48000, seed=2)]))
     result = coach_cli("run", str(ROOT / "tests" / "data" / "voice-test.yaml"), "--audio-in",
                        str(recording), "--quiet", "--no-screen", "--engine", "pocketsphinx",
-                       "--speed", "3", "--record", str(folder), env={"MASSAGE_COACH_DATA": str(tmp_path)},
-                       timeout=120)
+                       "--speed", "3", "--record", str(folder),
+                       env={"MASSAGE_COACH_DATA": str(tmp_path)}, timeout=120)
     text = no_traceback(result)
     assert result.returncode == 0, text
     assert "Rest both hands on your thighs." in result.stdout, text  # "continue" was heard

@@ -291,7 +291,8 @@ class Runner:
 
 
 class StopSignals:
-    """Ctrl-C (SIGINT), SIGTERM and SIGHUP counted by a flag the loop polls, instead of an exception.
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) counted by a flag the loop
+    polls, instead of an exception.
 
     A KeyboardInterrupt can land anywhere, including inside `queue.Queue.get` after its lock
     was taken and before the `with` block that releases it began; the loop's next `put` then

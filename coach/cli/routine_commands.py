@@ -65,8 +65,8 @@ def check(files: tuple[str, ...], shipped: bool) -> None:
                 _echo_problem(problem)
         elif routine is not None:
             low, high = routine.total_seconds()
-            click.echo(f"OK {printable(str(path), one_line=True)}: {routine.id}, {len(routine.steps)} steps, "
-                       f"{_minutes_range(low, high)} of holds")
+            click.echo(f"OK {printable(str(path), one_line=True)}: {routine.id}, "
+                       f"{len(routine.steps)} steps, {_minutes_range(low, high)} of holds")
     if bad_files:
         click.echo(f"{total} problem{'s' if total != 1 else ''} in {bad_files} "
                    f"file{'s' if bad_files != 1 else ''}", err=True)
@@ -139,8 +139,8 @@ def show(routine: str, width: int | None) -> None:
     except library.RoutineError as error:
         for problem in error.problems:
             _echo_problem(problem)
-        click.echo(f"Error: {printable(routine, one_line=True)} has {len(error.problems)} problem(s); fix them before "
-                   "using it", err=True)
+        click.echo(f"Error: {printable(routine, one_line=True)} has {len(error.problems)} "
+                   "problem(s); fix them before using it", err=True)
         raise SystemExit(EXIT_PROBLEMS) from None
     width = width or min(shutil.get_terminal_size((88, 24)).columns, 88)
     click.echo(format_guide(loaded, width))

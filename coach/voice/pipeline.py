@@ -218,7 +218,7 @@ class VoicePipeline:
         """The recognizer raised while deciding: end the session, loudly. Carrying on would
         leave a session that can no longer hear "stop" or "ouch" and only says "I didn't hear
         an answer"; retrying the device would not help, the fault is in the recognizer."""
-        log.error("speech recognition failed", exc_info=error)
+        log.debug("speech recognition failed", exc_info=error)  # -vv; the user gets the line
         on_failure(f"Error: speech recognition stopped working ({type(error).__name__}: "
                    f"{error}); the session ends, because \"stop\" and \"ouch\" could no longer "
                    "be heard. Check the model (`massage-coach doctor`), or choose another with "
@@ -284,8 +284,8 @@ class LiveVoice:
         try:
             listener = self._make_listener()
         except Exception as error:  # RecognizerUnavailable, or anything a model load raises
-            if not isinstance(error, RecognizerUnavailable):
-                log.exception("loading the recognizer failed")
+            if not isinstance(error, RecognizerUnavailable):  # the trace with -vv, never by default
+                log.debug("loading the recognizer failed", exc_info=True)
             self.failure = str(error)
             self._on_failure(f"Error: speech recognition could not start: {error}")
             self._emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
