@@ -112,6 +112,18 @@ def test_a_recognizer_that_fails_mid_session_ends_the_session_loudly(
     assert failures and "speech recognition stopped working" in failures[0], failures
     assert "stop" in failures[0] and "--engine" in failures[0]
     assert time.monotonic() - started < 20
+    # The session's ears (what `run` uses) keep the failure, so the exit status says so.
+    from coach.voice.pipeline import LiveVoice
+
+    heard: list[object] = []
+    voice = LiveVoice(lambda: listener, RecordingInput(SPEECH, speed=20.0), heard.append,
+                      on_failure=lambda message: None)
+    voice.start()
+    deadline = time.monotonic() + 20
+    while not heard and time.monotonic() < deadline:
+        time.sleep(0.05)
+    voice.stop()
+    assert voice.failure and "speech recognition stopped working" in voice.failure
 
 
 @needs_whisper

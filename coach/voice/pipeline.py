@@ -291,7 +291,13 @@ class LiveVoice:
             self._emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
             return
         self.pipeline = VoicePipeline(listener, canceller=self.canceller, recorder=self.recorder)
-        self.pipeline.run(self.audio, self._emit, self._stop, self._on_failure)
+        self.pipeline.run(self.audio, self._emit, self._stop, self._failed)
+
+    def _failed(self, message: str) -> None:
+        """The pipeline gave up (the recognizer died, a recording unreadable): kept in `failure`
+        so the session's exit status says so, as for a recognizer that never loaded."""
+        self.failure = message
+        self._on_failure(message)
 
 
 def build_listener(engine: str | None, model: Path | None, on_air: OnAir | None,
