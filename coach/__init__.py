@@ -6,4 +6,8 @@ text mode produces and speak the engine's lines; `coach.app` runs a session (the
 screen, the history); `coach.cli` is the command line.
 """
 
+from coach import early_exit
+
+early_exit.install()  # first, before the slow imports: Ctrl-C during them exits quietly
+
 __version__ = "0.1.0"

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
 END_OF_INPUT = "(end of input)"  # the stand-in command when typed input ends
 DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
+MAX_TYPED_BACKLOG = 64  # typed events queued ahead of the loop, at most (read_typed_commands)
+BACKLOG_WAIT_SECONDS = 0.02  # how often a reader held back by a full backlog looks again
 
 
 class SpeakerLike(Protocol):
@@ -126,19 +128,47 @@ def typed_event(line: str) -> Event:
     return CommandHeard(intent, line.strip(), 1.0, "text")
 
 
-def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]") -> None:
+def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]",
+                        backlog: int = MAX_TYPED_BACKLOG) -> None:
     """Producer: each typed line becomes an event; end of input ends the session.
 
     Typed text is made printable first (control characters escaped, bytes that are not UTF-8
-    replaced), so it can be shown and saved; input that cannot be read at all ends the session
-    like end of input, rather than leaving it waiting for a reader that died."""
+    replaced), so it can be shown and saved; a Windows line end (`no\\r\\n`) is a line end,
+    not part of the answer. Input that cannot be read at all ends the session like end of input,
+    rather than leaving it waiting for a reader that died.
+
+    Piped input can arrive far faster than a session takes it (`yes softer |` filled 900 MB in
+    40 s), so the reader never runs more than `backlog` events ahead of the loop: it waits for
+    room, which holds the pipe back too. While it waits, a line that repeats the one before it is
+    dropped rather than queued (counted, and said once in the log): a flood of "softer" is one
+    "softer" the session has not answered yet, not a thousand."""
+    repeats = dropped = 0
+    last = ""
     try:
         for line in stream:
-            line = printable(line, one_line=True)
-            if line.strip():
-                events.put(typed_event(line))
+            line = printable(line.rstrip("\r\n"), one_line=True)
+            if not line.strip():
+                continue
+            if events.qsize() >= backlog and line.strip() == last:
+                if not dropped:
+                    log.warning("typed input is arriving faster than the session takes it; "
+                                "repeats of %r are dropped while it catches up", last)
+                repeats += 1
+                dropped += 1
+                time.sleep(BACKLOG_WAIT_SECONDS)  # and the flood waits too, not a busy CPU
+                continue
+            if repeats:
+                log.info("dropped %d repeat(s) of %r", repeats, last)
+                repeats = 0
+            while events.qsize() >= backlog:
+                time.sleep(BACKLOG_WAIT_SECONDS)
+            last = line.strip()
+            events.put(typed_event(line))
     except (OSError, ValueError) as error:  # a closed or undecodable stream
         log.warning("typed input stopped: %s", error)
+    if dropped:
+        log.warning("typed input: %d repeated line(s) dropped in all, while the session caught "
+                    "up", dropped)
     events.put(CommandHeard(Intent.END, END_OF_INPUT, 1.0, "text"))
 
 
@@ -158,7 +188,8 @@ class Runner:
         self.events.put(SpeechFinished(utterance_id, interrupted))
 
     def run(self) -> int:
-        """Run until the session ends, Ctrl-C or SIGTERM. Returns the process exit status."""
+        """Run until the session ends, Ctrl-C, SIGTERM or SIGHUP. Returns the process exit
+        status."""
         signals = StopSignals()
         signals.install()
         try:
@@ -173,7 +204,7 @@ class Runner:
             self._drain(signals)
         finally:
             signals.restore()
-        # The shell's convention, 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM.
+        # The shell's convention, 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM, 129 SIGHUP.
         return 128 + signals.first if interrupted else 0
 
     def _step(self) -> None:
@@ -260,7 +291,8 @@ class Runner:
 
 
 class StopSignals:
-    """Ctrl-C (SIGINT) and SIGTERM counted by a flag the loop polls, instead of an exception.
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) counted by a flag the loop
+    polls, instead of an exception.
 
     A KeyboardInterrupt can land anywhere, including inside `queue.Queue.get` after its lock
     was taken and before the `with` block that releases it began; the loop's next `put` then
@@ -269,7 +301,9 @@ class StopSignals:
     Handlers can only be installed from the main thread; elsewhere this does nothing.
     """
 
-    HANDLED = (signal.SIGINT, signal.SIGTERM)
+    # SIGHUP: the terminal was closed; the session ends properly, as for Ctrl-C (exit 129).
+    HANDLED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                    if hasattr(signal, name))
 
     def __init__(self) -> None:
         self.received = 0

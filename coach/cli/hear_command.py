@@ -12,11 +12,26 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import click
 from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _recognized(path: Path, work: Callable[[], T]) -> T:
+    """`work()`, or a plain error naming the file and what to do when the recognizer itself
+    fails (a model damaged in a way its load check could not see): never a traceback."""
+    try:
+        return work()
+    except Exception as error:  # the engine's own errors have no common type
+        log.debug("recognition failed on %s", path, exc_info=True)
+        raise click.ClickException(
+            f"speech recognition failed on {path} ({type(error).__name__}: {error}); check the "
+            "model (`massage-coach models list`) or choose another with --engine or --model"
+        ) from None
 
 
 def register(main: click.Group) -> None:
@@ -65,7 +80,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
             continue
         if transcriber is not None:
             pcm = b"".join(chunk for chunk, _ in pcm_chunks(path))  # a note is short
-            note = transcriber.transcribe(pcm)
+            note = _recognized(path, lambda: transcriber.transcribe(pcm))
             if as_json:
                 click.echo(json.dumps({"file": str(path), "note": note.text,
                                        "confidence": round(note.confidence, 3),
@@ -77,7 +92,8 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
         # The session's own pipeline, fed from the file as fast as it goes.
         pipeline = VoicePipeline(Listener(recognizer, vad=vad))
         started = time.perf_counter()
-        heard = pipeline.hear(RecordingInput(path, speed=0, start=0.0).open())
+        heard = _recognized(path, lambda: pipeline.hear(
+            RecordingInput(path, speed=0, start=0.0).open()))
         seconds = info.seconds
         rtf = (time.perf_counter() - started) / seconds if seconds else 0.0
         shown = [h for h in heard if h.fired or show_all]

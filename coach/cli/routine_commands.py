@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from coach.core.plain_text import printable
+
 from coach.routine_format import library
 from coach.core.routine import (
     DEFAULT_HOLD_QUESTION,
@@ -63,8 +65,8 @@ def check(files: tuple[str, ...], shipped: bool) -> None:
                 _echo_problem(problem)
         elif routine is not None:
             low, high = routine.total_seconds()
-            click.echo(f"OK {path}: {routine.id}, {len(routine.steps)} steps, "
-                       f"{_minutes_range(low, high)} of holds")
+            click.echo(f"OK {printable(str(path), one_line=True)}: {routine.id}, "
+                       f"{len(routine.steps)} steps, {_minutes_range(low, high)} of holds")
     if bad_files:
         click.echo(f"{total} problem{'s' if total != 1 else ''} in {bad_files} "
                    f"file{'s' if bad_files != 1 else ''}", err=True)
@@ -74,8 +76,11 @@ def check(files: tuple[str, ...], shipped: bool) -> None:
 def _check_target(name: str) -> Path:
     """A path as given, unless it does not exist and names a shipped routine."""
     path = Path(name)
-    if path.exists():
+    try:
+        path.stat()
         return path
+    except OSError:  # missing, or unusable (check_routine says why)
+        pass
     try:
         return library.find(name)
     except library.RoutineNotFound:
@@ -85,7 +90,7 @@ def _check_target(name: str) -> Path:
 def _echo_problem(problem: Problem) -> None:
     click.echo(f"{problem.location}: {click.style(problem.message(), bold=True)}")
     if problem.hint:
-        click.echo(f"    hint: {problem.hint}")
+        click.echo(f"    hint: {problem.shown_hint}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,8 +112,9 @@ def list_routines() -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     for error in result.broken:
         path = error.problems[0].file if error.problems else "?"
-        click.echo(f"(skipped {path}: {len(error.problems)} problem(s); run "
-                   f"`massage-coach check {path}`)", err=True)
+        shown = printable(str(path), one_line=True)
+        click.echo(f"(skipped {shown}: {len(error.problems)} problem(s); run "
+                   f"`massage-coach check {shown}`)", err=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,8 +139,8 @@ def show(routine: str, width: int | None) -> None:
     except library.RoutineError as error:
         for problem in error.problems:
             _echo_problem(problem)
-        click.echo(f"Error: {routine} has {len(error.problems)} problem(s); fix them before "
-                   "using it", err=True)
+        click.echo(f"Error: {printable(routine, one_line=True)} has {len(error.problems)} "
+                   "problem(s); fix them before using it", err=True)
         raise SystemExit(EXIT_PROBLEMS) from None
     width = width or min(shutil.get_terminal_size((88, 24)).columns, 88)
     click.echo(format_guide(loaded, width))

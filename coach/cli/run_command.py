@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import queue
 import sys
 import threading
@@ -18,6 +19,7 @@ from coach.app.runner import PlainDisplay, Runner, read_typed_commands
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
+from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.voice.asr.select import ENGINES
@@ -35,6 +37,21 @@ def _finite(value: float, param: click.Parameter) -> float:
     return value
 
 
+def _volume(value: float | None, param: click.Parameter) -> float | None:
+    """--volume: a finite number in the speaker's range. FloatRange let nan through, and 0 was
+    quietly raised to the speaker's floor (never silent by accident), so it was not silent."""
+    from coach.voice.speech.speaker import VOLUME_LIMITS
+
+    if value is None:
+        return None
+    low, high = VOLUME_LIMITS
+    if not math.isfinite(value) or not low <= value <= high:
+        raise click.BadParameter(
+            f"{value} is not a volume from {low:g} to {high:g}. The coach never speaks too softly "
+            "to hear; for no speech at all, use --quiet (the lines are printed).", param=param)
+    return value
+
+
 def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     """Check an --audio-in file before the session starts: a file it cannot read would
     otherwise look like a lost microphone, and the session would wait for it forever."""
@@ -45,7 +62,8 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     try:
         inspect_wav(path)
     except WavError as error:
-        raise click.BadParameter(f"{path}: {error}", param=param) from None
+        raise click.BadParameter(f"{printable(str(path), one_line=True)}: {error}",
+                                 param=param) from None
     return path
 
 
@@ -145,6 +163,12 @@ def make_display(no_screen: bool):
     """The live screen on a terminal; plain lines for pipes, CI and --no-screen."""
     if no_screen or not sys.stdout.isatty():
         return PlainDisplay()
+    if os.environ.get("TERM", "") in ("dumb", "unknown", ""):
+        # The live screen redraws with cursor movement, which such a terminal cannot do: it showed
+        # nothing at all, and without a speaker the coach was then neither heard nor read.
+        log.info("TERM=%s cannot redraw a live screen; printing plain lines",
+                 os.environ.get("TERM", ""))
+        return PlainDisplay()
     from coach.app.screen import LiveScreen
 
     return LiveScreen()
@@ -167,7 +191,8 @@ def make_display(no_screen: bool):
                               "`--voice list` shows them.")
 @click.option("--rate", type=click.IntRange(80, 400),
               help="Speech rate in words per minute (default 155 Piper, 165 pyttsx3).")
-@click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Speech volume, 0 to 1.")
+@click.option("--volume", type=float, callback=lambda ctx, param, value: _volume(value, param),
+              help="Speech volume, 0.2 to 1 (--quiet for none).")
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")

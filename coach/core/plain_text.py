@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls, and lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional controls (LRM, RLM, ALM, the embeddings and overrides, the isolates): invisible,
+# yet "t\u202eoy.yaml" prints as "tyo.yaml" reversed, so a message could say something else than
+# what the file holds.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 controls except tab and newline, DEL, C1 controls, bidi controls and lone surrogates.
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
+_CONTROL_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
@@ -25,6 +29,8 @@ def _visible(match: re.Match[str]) -> str:
         return " "
     if char == "\n":
         return " "
+    if ord(char) > 0xFF:
+        return f"\\u{ord(char):04x}"
     return f"\\x{ord(char):02x}"
 
 

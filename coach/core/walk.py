@@ -62,8 +62,10 @@ class Walk:
         self._noted: set[str] = set()
         self._released = False  # the current step's `after` lines were said (lift off, ...)
         self.started_at = 0.0
-        self._completed_steps = 0
-        self._skipped_steps = 0
+        # Which steps (indexes into runs) were finished, and which skipped: sets, not counters,
+        # so going back and doing a step again never counts it twice ("seven of six steps").
+        self._done_runs: set[int] = set()
+        self._skipped_runs: set[int] = set()
 
     @property
     def current_run(self) -> StepRun:
@@ -188,7 +190,7 @@ class Walk:
         run = self.current_run
         out = self.close_hold("skipped" if skipped else "next")
         if skipped:
-            self._skipped_steps += 1
+            self._skipped_runs.add(self.index)
         else:
             out += self._step_done()
             if run.step.hold is not None:
@@ -211,14 +213,15 @@ class Walk:
         if completed or self.index >= 0:
             for line in self.routine.closing:
                 out += self.lines.say(line, LineKind.INSTRUCTION)
-        done = self._completed_steps
-        summary = closing_summary(done, len(self.runs), self._skipped_steps,
+        done = len(self._done_runs)
+        skipped = len(self._skipped_runs - self._done_runs)  # skipped, and not done another time
+        summary = closing_summary(done, len(self.runs), skipped,
                                   self.clock.now() - self.started_at, self.pressure_talk.level)
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.phase = Phase.ENDED
         return out + [Record(RecordKind.SESSION_OVER, {"completed": completed, "steps_done": done,
-                                              "skipped": self._skipped_steps,
+                                              "skipped": skipped,
                                               "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
 
@@ -359,8 +362,9 @@ class Walk:
 
     def _step_done(self) -> list[Action]:
         """Count the current step as done. The one definition of "steps done" (finished, not
-        skipped), for the spoken summary and, through this record, the history's count."""
-        self._completed_steps += 1
+        skipped), for the spoken summary and, through this record, the history's count. A step
+        done twice (after "back") is one step done."""
+        self._done_runs.add(self.index)
         return [Record(RecordKind.STEP_DONE, {"index": self.index + 1,
                                      "step_id": self.current_run.step.id})]
 

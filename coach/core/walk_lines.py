@@ -35,11 +35,15 @@ def instruction(run: StepRun, pressure: int,
 
 def closing_summary(done: int, total: int, skipped: int, elapsed: float, pressure: int) -> str:
     """The summary said at the end: steps done of all (and skipped), the time rounded to whole
-    minutes (at least one), and the pressure the session finished at."""
-    minutes = max(1, round(elapsed / 60))
+    minutes ("under a minute" below half a minute: a session ended at once did not take "about a
+    minute"), and the pressure the session finished at. The counts are capped at `total`, so no
+    summary can say more steps than the routine has."""
+    done, skipped = min(max(done, 0), total), min(max(skipped, 0), total)
+    minutes = round(elapsed / 60)
+    took = "in under a minute" if minutes < 1 else f"in about {duration_words(minutes * 60)}"
     skipping = f", skipping {number_words(skipped)}," if skipped else ""
     return (f"You did {number_words(done)} of {number_words(total)} steps"
-            f"{skipping} in about {duration_words(minutes * 60)}, finishing at "
+            f"{skipping} {took}, finishing at "
             f"{pressure_rules.describe(pressure)}.")
 
 

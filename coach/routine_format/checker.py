@@ -32,6 +32,7 @@ from coach.core.routine import (
 from coach.routine_format.check_ins import read_check_in
 from coach.routine_format.document import Document, Scope, shape_hint, short
 from coach.routine_format.holds import read_cues, read_hold
+from coach.routine_format.lookalikes import latin_spelling
 from coach.routine_format.mappings import (
     CONTRAINDICATION_KEYS,
     STEP_KEYS,
@@ -124,11 +125,16 @@ class RoutineChecker:
     def identifier(self, node: Node | None, field: str, what: str) -> str | None:
         value = self.doc.value(node) if isinstance(node, ScalarNode) else None
         if not isinstance(value, str) or not ID_PATTERN.match(value):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") \
-                if isinstance(node, ScalarNode) and value is not None else ""
+            latin, lookalikes = latin_spelling(str(value)) \
+                if isinstance(node, ScalarNode) and value is not None else ("", [])
+            suggestion = re.sub(r"[^a-z0-9]+", "-", latin).strip("-")
+            hint = f"for example '{suggestion}'" if suggestion else ""
+            if lookalikes and suggestion:
+                hint = (f"{', '.join(lookalikes)} only looks like a Latin letter; "
+                        f"type it on an English keyboard: '{suggestion}'")
             self.doc.add(node, field, f"a {what} id in lower-case-with-dashes",
                          self.doc.found(node), "type" if not isinstance(value, str) else "value",
-                         f"for example '{suggestion}'" if suggestion else "")
+                         hint)
             return None
         return value
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import coach
+from coach.core.plain_text import printable
 from coach.core.routine import Audience, Routine
 from coach.routine_format.loader import RoutineError, load_routine
 
@@ -60,7 +61,8 @@ class RoutineNotFound(LookupError):
         self.suggestion = suggestion
         listing = ", ".join(self.available) if available else "none are installed"
         guess = f" Did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"no routine called '{name}'.{guess} Available: {listing}")
+        shown = printable(name, one_line=True)  # the user's text, shown: no raw controls
+        super().__init__(f"no routine called '{shown}'.{guess} Available: {listing}")
 
 
 def routines_dir() -> Path:
@@ -114,7 +116,12 @@ def find(name_or_path: str | Path) -> Path:
     without ".yaml") is looked up among the shipped routines. Raises RoutineNotFound.
     """
     given = Path(name_or_path).expanduser()
-    if given.exists():
+    try:
+        given.stat()
+        return given
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError:  # a symlink loop, a name too long: the loader says which, precisely
         return given
     text = str(name_or_path)
     directory = routines_dir()

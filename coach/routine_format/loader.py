@@ -17,6 +17,7 @@ The format itself is documented for routine authors in docs/routine-format.md.
 
 from __future__ import annotations
 
+import errno
 import logging
 import stat
 from pathlib import Path
@@ -81,6 +82,18 @@ def parse_routine(text: str, file: str = "<text>",
     return (None if problems else routine), problems
 
 
+def unusable_path(error: OSError) -> tuple[str, str]:
+    """What is wrong with a path the system refused, and what to do, for errors that are not
+    "no such file": the plain `strerror` ("Too many levels of symbolic links") says little."""
+    if error.errno == errno.ELOOP:
+        return ("a symbolic link that loops back on itself",
+                "point the link at the routine file itself (`ls -l` shows where it leads)")
+    if error.errno == errno.ENAMETOOLONG:
+        return ("a file name longer than the system allows (255 bytes a name)",
+                "shorten the name of the file or of a folder on its path")
+    return error.strerror or type(error).__name__, ""
+
+
 def _read_text(path: Path) -> tuple[str, Problem | None]:
     """The file's text, or the one problem that stops us from reading it as text."""
     name = str(path)
@@ -89,13 +102,17 @@ def _read_text(path: Path) -> tuple[str, Problem | None]:
         return "", Problem(name, 1, 1, "", expected, found, hint, "file")
 
     try:
-        if path.is_dir():
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return fail("an existing routine file", "nothing at this path",
+                    "check the spelling; `massage-coach list` shows the routines that ship")
+    except OSError as error:  # a symlink loop or an over-long name is not "nothing here"
+        return fail("a readable file", *unusable_path(error))
+    try:
+        if stat.S_ISDIR(mode):
             return fail("a routine file", "a directory",
                         "give the .yaml file inside it, or a routine id")
-        if not path.exists():
-            return fail("an existing routine file", "nothing at this path",
-                        "check the spelling; `massage-coach list` shows the routines that ship")
-        if not stat.S_ISREG(path.stat().st_mode):  # a device, FIFO or pipe: never opened,
+        if not stat.S_ISREG(mode):  # a device, FIFO or pipe: never opened,
             return fail("a routine file", "a device or pipe, not a regular file",  # (it may
                         "save the routine to a .yaml file and give its path")  # never end)
         with open(path, "rb") as handle:

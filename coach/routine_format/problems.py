@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coach.core.plain_text import printable
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -17,7 +19,9 @@ class Problem:
 
     `line` and `column` are 1-based. `field` is a path such as `steps[2].hold.min` (list indices
     count from 0), or "" when the problem is with the file as a whole. `kind` is a short stable
-    code (see `KINDS`) for tests and tools; people read the other fields.
+    code (see `KINDS`) for tests and tools; people read the other fields. What is shown
+    (`location`, `message()`, `str()`) has control and bidi characters escaped: a file's text is
+    quoted in it, and an invisible right-to-left override would make it read otherwise.
     """
 
     file: str
@@ -31,16 +35,21 @@ class Problem:
 
     @property
     def location(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return printable(f"{self.file}:{self.line}:{self.column}", one_line=True)
 
     def message(self) -> str:
         """The problem without its location: `field: expected X, found Y`."""
         prefix = f"{self.field}: " if self.field else ""
-        return f"{prefix}expected {self.expected}, found {self.found}"
+        return printable(f"{prefix}expected {self.expected}, found {self.found}", one_line=True)
+
+    @property
+    def shown_hint(self) -> str:
+        """The hint, safe for a terminal (it may quote the file, see `message`)."""
+        return printable(self.hint, one_line=True)
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message()}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
+        return f"{text} (hint: {self.shown_hint})" if self.hint else text
 
 
 KINDS = {

@@ -185,13 +185,23 @@ class VoicePipeline:
                 for chunk in source:
                     if stop.is_set():
                         break
-                    for heard in self.push(chunk):
+                    try:
+                        heard_now = self.push(chunk)
+                    except Exception as error:  # the recognizer, not the device, failed
+                        self._listener_died(error, emit, on_failure)
+                        return
+                    for heard in heard_now:
                         emit(heard.event)
             except Exception as error:  # a device vanishing mid-read must not kill the session
                 log.error("audio input failed: %s", error)
             finally:
                 close_without_waiting(source)
-            for heard in self.flush():
+            try:
+                flushed = self.flush()
+            except Exception as error:
+                self._listener_died(error, emit, on_failure)
+                return
+            for heard in flushed:
                 emit(heard.event)
             if audio.ends:
                 stop.wait(AFTER_RECORDING_SECONDS)
@@ -201,6 +211,19 @@ class VoicePipeline:
                 lost = True
                 reason = getattr(source, "lost_reason", "") or "the input stream stopped"
                 emit(DeviceProblem(audio.name, lost=True, detail=reason))
+
+    @staticmethod
+    def _listener_died(error: Exception, emit: Callable[[Event], None],
+                       on_failure: Callable[[str], None]) -> None:
+        """The recognizer raised while deciding: end the session, loudly. Carrying on would
+        leave a session that can no longer hear "stop" or "ouch" and only says "I didn't hear
+        an answer"; retrying the device would not help, the fault is in the recognizer."""
+        log.debug("speech recognition failed", exc_info=error)  # -vv; the user gets the line
+        on_failure(f"Error: speech recognition stopped working ({type(error).__name__}: "
+                   f"{error}); the session ends, because \"stop\" and \"ouch\" could no longer "
+                   "be heard. Check the model (`massage-coach doctor`), or choose another with "
+                   "--engine or --model.")
+        emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
 
     def _note(self, heard: Heard) -> None:
         if isinstance(heard.event, CommandHeard):
@@ -261,14 +284,20 @@ class LiveVoice:
         try:
             listener = self._make_listener()
         except Exception as error:  # RecognizerUnavailable, or anything a model load raises
-            if not isinstance(error, RecognizerUnavailable):
-                log.exception("loading the recognizer failed")
+            if not isinstance(error, RecognizerUnavailable):  # the trace with -vv, never by default
+                log.debug("loading the recognizer failed", exc_info=True)
             self.failure = str(error)
             self._on_failure(f"Error: speech recognition could not start: {error}")
             self._emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
             return
         self.pipeline = VoicePipeline(listener, canceller=self.canceller, recorder=self.recorder)
-        self.pipeline.run(self.audio, self._emit, self._stop, self._on_failure)
+        self.pipeline.run(self.audio, self._emit, self._stop, self._failed)
+
+    def _failed(self, message: str) -> None:
+        """The pipeline gave up (the recognizer died, a recording unreadable): kept in `failure`
+        so the session's exit status says so, as for a recognizer that never loaded."""
+        self.failure = message
+        self._on_failure(message)
 
 
 def build_listener(engine: str | None, model: Path | None, on_air: OnAir | None,

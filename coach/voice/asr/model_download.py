@@ -245,7 +245,15 @@ def download_model(
         log.info("%s is already installed at %s", name, final)
         return final
     created = _missing_folders(dest)
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        for folder in reversed(created):  # whatever part of the path was made
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise ModelDownloadError(_unusable_folder(dest, error)) from None
     part = dest / f"{name}.zip.part"
 
     on_progress, close = _rich_progress(name) if progress else (None, lambda: None)
@@ -315,6 +323,20 @@ def download_model(
     part.unlink(missing_ok=True)
     log.info("installed %s at %s (%s)", name, final, "verified" if expected else "unverified")
     return final
+
+
+def _unusable_folder(dest: Path, error: OSError) -> str:
+    """Why the models folder cannot be made, and where that folder came from (a file where the
+    folder should be is most often a mistyped MASSAGE_COACH_MODELS)."""
+    from coach.voice.asr.model_locations import MODELS_ENV
+
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        problem = "a file is in the way (a folder is needed)"
+    else:
+        problem = error.strerror or str(error)
+    origin = (f"; it comes from ${MODELS_ENV}: point it at a folder, or unset it"
+              if os.environ.get(MODELS_ENV) else "; choose another folder with --dest")
+    return f"cannot use {dest} for models: {problem}{origin}"
 
 
 def _reason(error: BaseException) -> str:

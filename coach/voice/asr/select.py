@@ -12,15 +12,18 @@ chosen must not be loaded (or even importable) for the coach to run.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from coach.core.commands import DEFAULT_ADVANCE_WORD
+from coach.core.plain_text import printable
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
-from coach.voice.asr.whisper_files import (INSTALL_HINT, MODEL_SHA256, engine_installed,
-                                           is_whisper_model, packaged_model, verify_model)
+from coach.voice.asr.whisper_files import (INSTALL_HINT, MODEL_SHA256, check_model_files,
+                                           engine_installed, is_whisper_model, packaged_model,
+                                           verify_model)
 from coach.voice.asr.model_locations import find_english_model, search_dirs
 
 log = logging.getLogger(__name__)
@@ -113,7 +116,17 @@ def _packaged_whisper(requested: str) -> EngineChoice | None:
 
 
 def _explicit_model(model: Path, requested: str) -> EngineChoice:
+    try:
+        model.stat()
+    except OSError as error:  # checked first: is_file() raises on a name too long
+        problem = ("nothing is at this path" if isinstance(error, FileNotFoundError) else
+                   "the name is longer than the system allows (255 bytes a name)"
+                   if error.errno == errno.ENAMETOOLONG else error.strerror or str(error))
+        raise RecognizerUnavailable(f"--model {printable(str(model))[:120]}: {problem}; give the "
+                                    "folder of a Whisper or vosk model (`massage-coach models "
+                                    "list` shows the installed ones)") from None
     if is_whisper_model(model) and requested in ("auto", "whisper"):
+        check_model_files(model)  # refused now, with the file to blame, not at the first word
         return EngineChoice("whisper", model, "chosen with --model", requested)
     if requested != "whisper":
         found = find_english_model(model)

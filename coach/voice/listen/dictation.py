@@ -197,9 +197,25 @@ class WhisperNoteTranscriber(Transcriber):
         heard = self.recognizer.transcribe_pcm(pcm)  # type: ignore[attr-defined]
         from coach.voice.asr.whisper_engine import confidence_of
 
-        return Transcript(heard.text.strip().rstrip(".!?,;: "), confidence_of(heard.mean_logprob, heard.no_speech),
-                          {"logprob": round(heard.mean_logprob, 3),
-                           "no_speech": round(heard.no_speech, 3)})
+        detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3)}
+        text = heard.text.strip().rstrip(".!?,;: ")
+        if heard.no_speech >= NOTE_NO_SPEECH_MAX or heard.mean_logprob <= NOTE_LOGPROB_MIN:
+            # Over noise the note prompt's words come back ("Tender hamstring" from 30 s of
+            # white noise): no words rather than invented ones (figures in docs/listening.md).
+            if text:
+                log.info("note dropped as no speech: %r (%s)", text, detail)
+            text = ""
+        return Transcript(text, confidence_of(heard.mean_logprob, heard.no_speech), detail)
+
+
+NOTE_NO_SPEECH_MAX = 0.3
+"""Whisper's no-speech probability at or above which a note is taken as no words. Measured
+(docs/listening.md): noise, music and a bare floor 0.43-0.94; spoken notes and sentences, real and
+synthesized, down to 0 dB SNR, 0.000-0.081."""
+
+NOTE_LOGPROB_MIN = -2.5
+"""Mean token log-probability at or below which a note is no words: music -3.4 and -4.1; spoken
+notes, even misheard at 0 dB SNR, -0.05 to -1.44."""
 
 
 def transcriber_for(recognizer: Recognizer) -> Transcriber:
