@@ -78,8 +78,10 @@ def _choice(doc: Document, node: Node | None, field: str, kind: type[E]) -> E | 
         return kind(value)
     close = difflib.get_close_matches(str(value).lower(), words, n=1, cutoff=0.5) \
         if isinstance(value, str) else []
-    if isinstance(value, str) and _LIKELY.get(value.lower()) in words:
-        close = [_LIKELY[value.lower()]]
+    if isinstance(value, str) and not close:  # "middel" is near "middle", which means centre
+        likely = [word for word, known in _LIKELY.items() if known in words]
+        near = difflib.get_close_matches(value.lower(), likely, n=1, cutoff=0.7)
+        close = [_LIKELY[near[0]]] if near else []
     hint = f"did you mean `{close[0]}`? " if close else ""
     doc.add(node, field, "one of " + ", ".join(words), doc.found(node),
             "value" if isinstance(value, str) else "type",
