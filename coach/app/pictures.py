@@ -49,7 +49,7 @@ _TRUNK = (2, 5, 6)  # torso and legs: regions and keep-away places are clipped t
 
 # Each region's span from head end to feet end, and its width on one side of the middle line.
 _SPANS: dict[Region, tuple[float, float]] = {
-    Region.THIGH: (216, 282), Region.CALF: (306, 372), Region.GLUTES: (182, 218),
+    Region.THIGH: (222, 282), Region.CALF: (306, 372), Region.GLUTES: (176, 222),
     Region.LOW_BACK: (138, 182), Region.UPPER_BACK: (92, 138), Region.BACK: (92, 182),
     Region.SHOULDERS: (80, 104),
 }
@@ -187,9 +187,9 @@ def _keep_away(picture: Picture, uid: str) -> str:
     shapes = {
         KeepAway.KNEE: '<rect x="90" y="284" width="120" height="20"/>',
         KeepAway.SPINE: f'<rect x="{MID - 4}" y="78" width="8" height="118"/>',
-        KeepAway.TAILBONE: f'<ellipse cx="{MID}" cy="204" rx="11" ry="16"/>',
-        KeepAway.HIP_BONE: '<ellipse cx="113" cy="184" rx="7" ry="13"/>'
-                           '<ellipse cx="187" cy="184" rx="7" ry="13"/>',
+        KeepAway.TAILBONE: f'<ellipse cx="{MID}" cy="198" rx="8" ry="15"/>',
+        KeepAway.HIP_BONE: '<ellipse cx="114" cy="166" rx="7" ry="10"/>'
+                           '<ellipse cx="186" cy="166" rx="7" ry="10"/>',
     }
     return "".join(f'<g class="mc-keep-away" data-area="{area.value}" fill="url(#{uid}-h)">'
                    f"{shapes[area]}</g>" for area in picture.keep_away_areas())
@@ -275,4 +275,4 @@ def _posture(view: View) -> str:
         View.FACE_UP: '<circle cx="14" cy="18" r="6"/><path d="M22 24 L40 24 L50 14 L60 24"/>'
                       '<path d="M10 28 L66 28"/>',
     }
-    return f'<g class="posture" transform="translate(8 10)">{figures[view]}</g>'
+    return f'<g class="posture" transform="translate(6 8) scale(1.5)">{figures[view]}</g>'
