@@ -223,3 +223,32 @@ def test_every_shipped_page_is_well_formed():
         assert len(pieces) == len(routine.steps)
         for piece in pieces:
             parse("<svg" + piece.split("</svg>")[0] + "</svg>")
+
+
+def test_the_documented_example_loads_with_its_picture():
+    doc = (REPO / "docs" / "routine-format.md").read_text()
+    example = doc.split("## A complete example\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    routine, problems = parse_routine(example, "calf-press.yaml", "calf-press")
+    assert problems == [], [str(p) for p in problems]
+    assert routine.steps[1].picture.region is Region.CALF
+
+
+def test_mangled_pictures_never_crash_the_checker():
+    """Random damage inside the picture lines: only ordinary problems, never an internal one."""
+    import random
+
+    rng = random.Random(22)
+    source = ROUTINE.format(once=GOOD_ONCE, each=GOOD_EACH)
+    start = source.index("    picture:")
+    for _ in range(300):
+        text = list(source)
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randrange(start, len(text))
+            if rng.random() < 0.5:
+                del text[pos:pos + rng.randint(1, 6)]
+            else:
+                text.insert(pos, rng.choice(':-[]{}#&*!|>\'"\n ?,%@0'))
+        routine, problems = parse_routine("".join(text), "pic.yaml")
+        assert (routine is None) == bool(problems)
+        assert all(p.kind != "internal" and p.line >= 1 for p in problems), \
+            [str(p) for p in problems]
