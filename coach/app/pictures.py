@@ -166,13 +166,15 @@ def _style(uid: str, theme: str) -> str:
 
 
 def _region_box(region: Region, half: int) -> tuple[float, float, float, float]:
-    """x, y, width, height of the region on one half; the body's outline clips it to shape."""
+    """x, y, width, height of the region on one half; the trunk's outline clips it to shape.
+
+    A leg or buttock takes its whole half; a part of the back stops short of the middle line,
+    so the spine between the two halves is never coloured as a place to work."""
     top, bottom = _SPANS[region]
-    if region in _LEG_REGIONS or region is Region.GLUTES:
-        x = 90 if half < 0 else MID + 1  # the whole leg or buttock on that side
-        return x, top, MID - 1 - 90 if half < 0 else 59, bottom - top
-    x = 90 if half < 0 else MID + 4  # beside the spine, not on it
-    return x, top, MID - 4 - 90 if half < 0 else 56, bottom - top
+    gap = 1 if region in _LEG_REGIONS or region is Region.GLUTES else 4
+    left, right = 90, 210  # wider than the trunk: the outline does the shaping
+    x0, x1 = (left, MID - gap) if half < 0 else (MID + gap, right)
+    return x0, top, x1 - x0, bottom - top
 
 
 def _region(picture: Picture, halves: tuple[int, ...], flip: bool) -> str:
@@ -211,11 +213,11 @@ def _marker_and_touch(picture: Picture, halves: tuple[int, ...]) -> str:
         x, y = _spot(picture, half)
         if picture.marker is Marker.ALONG:
             top, bottom = _SPANS[picture.region]
-            ax = x  # the arrow runs the region's length on its middle line
+            # a two-headed arrow the region's length, on its middle line
             out.append(f'<path class="arrow mc-marker" data-x="{x:.0f}" data-y="{y:.0f}" '
-                       f'd="M{ax} {bottom - 4} L{ax} {top + 4} M{ax - 8} {top + 13} L{ax} '
-                       f'{top + 4} L{ax + 8} {top + 13} M{ax - 8} {bottom - 13} L{ax} '
-                       f'{bottom - 4} L{ax + 8} {bottom - 13}"/>')
+                       f'd="M{x} {bottom - 4} L{x} {top + 4} M{x - 8} {top + 13} L{x} '
+                       f'{top + 4} L{x + 8} {top + 13} M{x - 8} {bottom - 13} L{x} '
+                       f'{bottom - 4} L{x + 8} {bottom - 13}"/>')
         out.append(_touch(picture.touch, x, y, half, len(halves) == 2))
         if picture.marker is not Marker.ALONG:
             out.append(f'<circle class="mc-marker" data-x="{x:.0f}" data-y="{y:.0f}" '
