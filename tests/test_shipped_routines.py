@@ -663,3 +663,49 @@ def test_bare_skin_routines_keep_the_receiver_warm_and_wipe_the_oil_off(routines
 def test_no_tapping_over_the_kidneys(routines):
     tapping = next(step for step in routines["back-effleurage"].steps if step.id == "tapping")
     assert any(re.match(r"Never tap over the kidneys", line) for line in tapping.say)
+
+
+# ----- pictures ---------------------------------------------------------------------------------
+
+
+# What each shipped routine's pictures must show: the view the body is in, and the regions.
+PICTURE_FACTS = {
+    "thai-hamstring-sit": ({"face-down"}, {"thigh"}),
+    "back-effleurage": ({"face-down"}, {"back"}),
+    "low-back-glutes": ({"face-down"}, {"low-back", "glutes"}),
+    "low-back-stretches": ({"face-up"}, {"low-back", "glutes"}),
+    "hamstring-foam-roller": ({"seated"}, {"thigh"}),
+    "hamstring-hands": ({"seated"}, {"thigh"}),
+    "hamstring-massage-ball": ({"seated", "face-up"}, {"thigh"}),
+    "hamstring-massage-stick": ({"seated"}, {"thigh"}),
+}
+
+
+def test_picture_facts_cover_the_library():
+    assert set(PICTURE_FACTS) == SHIPPED_IDS
+
+
+@pytest.mark.parametrize("rid", sorted(SHIPPED_IDS))
+def test_every_step_has_a_picture_that_fits(routines, rid):
+    """A picture on every step, in the routine's own view and region, following the step's side
+    on a leg or buttock done on each side (so the screen shows the one being worked)."""
+    views, regions = PICTURE_FACTS[rid]
+    for step in routines[rid].steps:
+        picture = step.picture
+        assert picture is not None, f"{rid}:{step.id} has no picture"
+        assert picture.view.value in views, (rid, step.id, picture.view)
+        assert picture.region.value in regions, (rid, step.id, picture.region)
+        if len(step.sides) == 2 and picture.region.value in ("thigh", "calf", "glutes"):
+            assert picture.side == "{side}", (rid, step.id)
+        if not step.sides:
+            assert picture.side == "both", (rid, step.id)
+
+
+@pytest.mark.parametrize("rid", ["thai-hamstring-sit", "hamstring-massage-ball"])
+def test_the_second_spot_is_drawn_nearer_the_knee(routines, rid):
+    markers = [step.picture.marker.value for step in routines[rid].steps
+               if step.id in ("first-spot", "seated-first-spot", "second-spot",
+                              "seated-second-spot")]
+    assert markers == ["centre", "lower"]
+    assert {s.picture.touch.value for s in routines[rid].steps} >= {
+        "thai-hamstring-sit": {"seat"}, "hamstring-massage-ball": {"ball"}}[rid]

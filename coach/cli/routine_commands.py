@@ -125,12 +125,18 @@ def list_routines() -> None:
 @click.argument("routine", metavar="ROUTINE")
 @click.option("--width", type=click.IntRange(40, 200), default=None,
               help="Wrap text at this many columns (default: the terminal width, at most 88).")
-def show(routine: str, width: int | None) -> None:
-    """Print a routine as a readable guide.
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the routine as one printable HTML page with a picture "
+              "per step to this file, instead of printing the guide.")
+@click.option("--force", is_flag=True, help="With --html: replace the file if it exists.")
+def show(routine: str, width: int | None, html_file: Path | None, force: bool) -> None:
+    """Print a routine as a readable guide, or write it as a web page with pictures.
 
     ROUTINE is the id of a shipped routine (see `massage-coach list`), a file name, or a path to
     your own routine file.
     """
+    if force and html_file is None:
+        raise click.UsageError("--force only goes with --html FILE")
     try:
         loaded = library.load(routine)
     except library.RoutineNotFound as error:  # the same status as check and run give
@@ -142,8 +148,27 @@ def show(routine: str, width: int | None) -> None:
         click.echo(f"Error: {printable(routine, one_line=True)} has {len(error.problems)} "
                    "problem(s); fix them before using it", err=True)
         raise SystemExit(EXIT_PROBLEMS) from None
+    if html_file is not None:
+        _write_html(loaded, html_file, force)
+        return
     width = width or min(shutil.get_terminal_size((88, 24)).columns, 88)
     click.echo(format_guide(loaded, width))
+
+
+def _write_html(routine: Routine, path: Path, force: bool) -> None:
+    """`show --html`: the page goes to the file asked for and nowhere else, never over an
+    existing file without --force."""
+    from coach.app.routine_page import PageExists, routine_html, write_page  # only when asked
+
+    try:
+        write_page(path, routine_html(routine), force=force)
+    except PageExists:
+        click.echo(f"Error: {path} already exists; add --force to replace it", err=True)
+        raise SystemExit(1) from None
+    except OSError as error:
+        click.echo(f"Error: cannot write {path}: {error.strerror or error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Wrote {path}: {routine.title}, {len(routine.steps)} steps with pictures.")
 
 
 def format_guide(routine: Routine, width: int = 88) -> str:

@@ -127,6 +127,102 @@ class HoldCues:
     end_chime: bool = True  # play the hold-end cue
 
 
+class View(str, enum.Enum):
+    """How the body is drawn. A picture must match what the giver sees from where they are."""
+
+    FACE_DOWN = "face-down"  # lying face down, seen from above: the receiver of a partner routine
+    SEATED = "seated"  # sitting with the legs out in front, seen from above: self-massage
+    FACE_UP = "face-up"  # lying on the back, seen from above: stretches, the lying ball
+
+
+class Region(str, enum.Enum):
+    """The part of the body a step works. `thigh` means the back of the thigh (the hamstring)."""
+
+    THIGH = "thigh"
+    CALF = "calf"
+    GLUTES = "glutes"
+    LOW_BACK = "low-back"
+    UPPER_BACK = "upper-back"
+    BACK = "back"  # the whole back, low back to shoulders: long strokes
+    SHOULDERS = "shoulders"
+
+
+class Marker(str, enum.Enum):
+    """Where along the region (head end to feet end) the work is; `along` is its whole length."""
+
+    UPPER = "upper"  # toward the head (for the thigh: just below the buttock)
+    CENTRE = "centre"
+    LOWER = "lower"  # toward the feet (for the thigh: nearer the knee, still well above it)
+    ALONG = "along"  # strokes or rolling over the whole region
+
+
+class Touch(str, enum.Enum):
+    """What rests on the body: drawn at the marker, so the giver sees hands from a seat."""
+
+    HANDS = "hands"
+    THUMBS = "thumbs"
+    FINGERTIPS = "fingertips"
+    FOREARMS = "forearms"
+    SEAT = "seat"
+    ROLLER = "roller"
+    BALL = "ball"
+    STICK = "stick"
+    NONE = "none"  # a stretch: nothing presses
+
+
+class KeepAway(str, enum.Enum):
+    """Places the picture shades as "not here": joints and bone are never pressed on."""
+
+    KNEE = "knee"  # the back of the knee
+    SPINE = "spine"
+    TAILBONE = "tailbone"  # the flat bone at the base of the spine, and the tailbone
+    HIP_BONE = "hip-bone"
+
+
+# What each region keeps away from without being told: the nearest joint or bone to it.
+KEEP_AWAY_BY_REGION: dict[Region, tuple[KeepAway, ...]] = {
+    Region.THIGH: (KeepAway.KNEE,),
+    Region.CALF: (KeepAway.KNEE,),
+    Region.GLUTES: (KeepAway.TAILBONE, KeepAway.HIP_BONE),
+    Region.LOW_BACK: (KeepAway.SPINE, KeepAway.TAILBONE),
+    Region.UPPER_BACK: (KeepAway.SPINE,),
+    Region.BACK: (KeepAway.SPINE,),
+    Region.SHOULDERS: (KeepAway.SPINE,),
+}
+
+STEP_SIDE = "{side}"  # a picture's side that follows the step's side, as `say` does
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the screen and the printed page draw for a step: a view of the body, the region
+    worked, on which side, where along it, and what rests on it.
+
+    Pure data: `coach.app.pictures` draws it. `side` is "left", "right", "both" or "{side}"
+    (the side the step is being done on). `keep_away` adds places to shade beyond the region's
+    own (`keep_away_areas`), for a routine that says to stay off a bone.
+    """
+
+    view: View
+    region: Region
+    side: str  # "left", "right", "both" or STEP_SIDE
+    marker: Marker = Marker.CENTRE
+    touch: Touch = Touch.HANDS
+    keep_away: tuple[KeepAway, ...] = ()
+
+    def resolved_side(self, side: "Side | None") -> str:
+        """"left", "right" or "both": "{side}" filled in with the side being done."""
+        if self.side == STEP_SIDE:
+            return side.value if side is not None else "both"
+        return self.side
+
+    def keep_away_areas(self) -> tuple[KeepAway, ...]:
+        """The region's own keep-away places, then the routine's extra ones, each once."""
+        areas = list(KEEP_AWAY_BY_REGION.get(self.region, ()))
+        areas += [area for area in self.keep_away if area not in areas]
+        return tuple(areas)
+
+
 @dataclass(frozen=True)
 class Step:
     id: str
@@ -141,6 +237,7 @@ class Step:
     warning: str | None = None  # said once per session, before the first time this step is done
     alternative: tuple[str, ...] = ()  # said on "other position"
     optional: bool = False  # offered first ("do you want to do it?"); "no" skips it
+    picture: Picture | None = None  # what the screen and the printed page draw for this step
     line: int = 0  # where the step starts in its file, for messages
 
     @property

@@ -39,6 +39,7 @@ from coach.routine_format.mappings import (
     TOP_KEYS,
     read_mapping,
 )
+from coach.routine_format.picture_field import read_picture
 from coach.routine_format.pressure_direction import direction_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -244,6 +245,8 @@ class RoutineChecker:
                                  bool(alternative)) if "check_in" in items else None
         optional = bool(self.doc.boolean(get("optional"), f"{field}.optional")) \
             if "optional" in items else False
+        picture = read_picture(self.doc, get("picture"), f"{field}.picture", bool(sides)) \
+            if "picture" in items else None
 
         for key, texts in (("title", [title]), ("say", say), ("after", after),
                            ("warning", [warning]),
@@ -262,7 +265,7 @@ class RoutineChecker:
             return None
         return Step(id=step_id, title=title, say=say, hold=hold, cues=cues, after=after,
                     pressure=pressure, sides=sides, check_in=check_in, warning=warning,
-                    alternative=alternative, optional=optional, line=node.start_mark.line + 1)
+                    alternative=alternative, optional=optional, picture=picture, line=node.start_mark.line + 1)
 
     def sides(self, node: Node, field: str) -> tuple[Side, ...]:
         hint = "write `sides: [left, right]`, or leave sides out for a step done once"

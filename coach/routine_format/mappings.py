@@ -18,12 +18,14 @@ TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_
             "max_pressure", "setup", "contraindications", "cautions", "steps", "closing",
             "release")
 STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
-             "warning", "other_position", "optional")
+             "warning", "other_position", "optional", "picture")
 HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")
 CUE_KEYS = ("announce", "halfway", "remaining", "countdown", "end_chime")
 CONTRAINDICATION_KEYS = ("question", "reason", "read_back")
+PICTURE_KEYS = ("view", "region", "side", "marker", "touch", "keep_away")
 _KEYS_BY_PLACE = {"the top level": TOP_KEYS, "a step": STEP_KEYS, "a hold": HOLD_KEYS,
-                  "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS}
+                  "cues": CUE_KEYS, "a contraindication": CONTRAINDICATION_KEYS,
+                  "a picture": PICTURE_KEYS}
 
 
 def read_mapping(doc: Document, node: Node | None, field: str, keys: tuple[str, ...], place: str,
