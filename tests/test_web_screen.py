@@ -132,3 +132,30 @@ def test_the_page_follows_the_session_and_its_buttons_reach_it(browser_missing):
         coach.type("end session")
         wait_for(lambda: text("banner") == "SESSION OVER", what="the end")
     assert coach.finish() == 0
+
+
+def test_a_port_in_use_is_refused_with_what_to_do():
+    import socket
+    import subprocess
+    import sys
+
+    from tests.test_cli_run_text import ROOT
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "coach", "run", "--text", "--quiet",
+                                 "--screen", "web", "--port", str(port)], input="",
+                                capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "leave out --port" in result.stderr
+
+
+def test_doctor_says_where_the_page_would_be():
+    from coach.app.web_screen import availability
+
+    line = availability()
+    assert line.startswith("web screen: available (starlette ")
+    assert "http://127.0.0.1:<a free port>/" in line

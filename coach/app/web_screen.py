@@ -109,10 +109,29 @@ def bind_loopback(port: int = 0) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
-            raise WebScreenError(f"port {port} on {HOST} is already in use; leave the port out "
-                                 f"to take a free one") from None
+            raise WebScreenError(f"port {port} on {HOST} is already in use: choose another "
+                                 f"port, or leave out --port to take a free one") from None
         raise WebScreenError(f"cannot listen on {HOST}:{port} ({error})") from None
     return sock
+
+
+def availability() -> str:
+    """For `doctor`: where `--screen web` would serve its page, or a WebScreenError saying what
+    is missing. A port is really bound (and released), so a machine that cannot listen on
+    loopback is found now, not mid-session."""
+    try:
+        from importlib.metadata import version
+
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as error:
+        raise WebScreenError(f"the web screen needs starlette and uvicorn ({error})") from None
+    probe = bind_loopback(0)
+    port = probe.getsockname()[1]
+    probe.close()
+    return (f"web screen: available (starlette {version('starlette')}, uvicorn "
+            f"{version('uvicorn')}); `run --screen web` serves it on http://{HOST}:<a free "
+            f"port>/ (port {port} was free just now), with a token in the printed address")
 
 
 class WebScreen:

@@ -141,14 +141,15 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
         raise click.ClickException(str(error)) from None
 
 
-def make_display(screen: str, events=None, session=None, open_page: bool = False):
+def make_display(screen: str, events=None, session=None, open_page: bool = False,
+                 port: int = 0):
     """The display for `--screen`: the live terminal screen (on a terminal), plain lines (pipes,
     CI, `none`), or plain lines plus the live page (`web`), whose URL is printed (and opened in
     the browser with `--open`)."""
     if screen == "web":
         from coach.app.web_screen import BothDisplays, WebScreen, WebScreenError
 
-        page = WebScreen(events, step_of=lambda status: _step_of(session, status))
+        page = WebScreen(events, step_of=lambda status: _step_of(session, status), port=port)
         try:
             page.start()
         except WebScreenError as error:
@@ -216,11 +217,13 @@ def _step_of(session: Session | None, status):
 @click.option("--no-screen", is_flag=True, help="The same as --screen none.")
 @click.option("--open", "open_page", is_flag=True,
               help="With --screen web: open the page in the default browser.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="With --screen web: the port on 127.0.0.1 (default: any free one).")
 def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
         model: Path | None, audio_in: Path | None, input_device: str | None,
         output_device: str | None, record_dir: Path | None, receiver: str | None,
-        screen: str, no_screen: bool, open_page: bool) -> None:
+        screen: str, no_screen: bool, open_page: bool, port: int) -> None:
     """Coach a massage ROUTINE (default: thai-hamstring-sit) out loud.
 
     Say "help" at any time to hear what you can say. With --text, type the same commands.
@@ -249,7 +252,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
     events: queue.Queue[Event | None] = queue.Queue()
-    display = make_display("none" if no_screen else screen, events, session, open_page)
+    display = make_display("none" if no_screen else screen, events, session, open_page, port)
     runner = Runner(session, clock, events, display)
     if history is not None:
         runner.history = SessionHistory(history, loaded, receiver,
