@@ -36,8 +36,8 @@ def missing_browser() -> str | None:
 
 @contextmanager
 def chromium(width: int = 1280, height: int = 800, dark: bool = False) -> Iterator["object"]:
-    """A headless Chromium under Selenium, at `width` x `height`, in the light or dark theme
-    (prefers-color-scheme, emulated through the DevTools protocol)."""
+    """A headless Chromium under Selenium, its page `width` x `height`, in the light or dark
+    theme (the page size and prefers-color-scheme set through the DevTools protocol)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -52,6 +52,8 @@ def chromium(width: int = 1280, height: int = 800, dark: bool = False) -> Iterat
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch anything
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
             {"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]})
         yield driver
