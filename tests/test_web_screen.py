@@ -159,3 +159,23 @@ def test_doctor_says_where_the_page_would_be():
     line = availability()
     assert line.startswith("web screen: available (starlette ")
     assert "http://127.0.0.1:<a free port>/" in line
+
+
+def test_a_button_is_recorded_as_a_command_but_not_as_the_engine(tmp_path):
+    """A voice session whose first command came from the page still learns its engine from the
+    first thing heard."""
+    from coach.app.history import History
+    from coach.app.history.session_history import SessionHistory
+    from coach.app.web_screen import SOURCE
+    from coach.core.commands import Intent
+    from coach.core.events import CommandHeard
+    from coach.routine_format.library import find
+    from coach.routine_format.loader import load_routine
+
+    routine = load_routine(find("thai-hamstring-sit"))
+    with History.open(tmp_path / "history.sqlite3") as history:
+        voice = SessionHistory(history, routine, None, "auto")
+        voice.heard(CommandHeard(Intent.NO, "no", 1.0, SOURCE))
+        voice.heard(CommandHeard(Intent.NO, "no", 0.9, "whisper"))
+        voice.close(False, "")
+        assert [s.engine for s in history.sessions()] == ["whisper"]
