@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -71,8 +73,23 @@ def test_only_the_sessions_page_may_talk_to_it_and_only_on_loopback(browser_miss
     assert status_code(f"{base}/command", command) == 403
     assert status_code(f"{base}/command?token=nope", command) == 403
     coach.expect(r"Does the receiver have any heart condition\?")
-    coach.type("end session")
-    assert coach.finish() == 0
+    phases: list[str] = []
+
+    def follow() -> None:  # a page's live feed, read until the session is over
+        with urllib.request.urlopen(url.replace("/?", "/events?"), timeout=20) as feed:
+            for raw in feed:
+                if raw.startswith(b"data: "):
+                    phases.append(json.loads(raw[len(b"data: "):])["phase"])
+                    if phases[-1] == "ended":
+                        return
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    wait_for(lambda: phases, what="the first snapshot")
+    coach.process.send_signal(signal.SIGINT)  # Ctrl-C: the page still hears the session end
+    assert coach.finish() == 130
+    reader.join(5)
+    assert phases[0] == "screening" and phases[-1] == "ended", phases
     # the refused "stop" never reached the session
     assert not any("Stopped" in line for line in coach.seen), coach.seen
 

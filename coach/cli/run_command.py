@@ -252,7 +252,11 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
     events: queue.Queue[Event | None] = queue.Queue()
-    display = make_display("none" if no_screen else screen, events, session, open_page, port)
+    if no_screen:
+        screen = "none"
+    if (open_page or port) and screen != "web":
+        click.echo("note: --open and --port are for --screen web; ignored.", err=True)
+    display = make_display(screen, events, session, open_page, port)
     runner = Runner(session, clock, events, display)
     if history is not None:
         runner.history = SessionHistory(history, loaded, receiver,
