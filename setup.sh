@@ -22,8 +22,11 @@ extras="${MASSAGE_COACH_EXTRAS:-}"   # e.g. "test" (set by ./run-tests)
 #   tmux                      the tests drive the live screen in a real terminal
 #   python3-venv              an isolated environment for the Python packages
 #   strace                    the tests trace every network system call: proof that nothing leaves
+#   chromium, chromium-driver (tests only) a real headless browser follows the live page
+#                             (`run --screen web`); users open the page in their own browser
 packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils pulseaudio pulseaudio-utils
           libasound2-plugins sox tmux python3-venv libspeexdsp1 strace)
+if [[ ",$extras," == *",test,"* ]]; then packages+=(chromium chromium-driver); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

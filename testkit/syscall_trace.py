@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,10 +137,12 @@ def strace_command() -> list[str]:
 
 
 def run_traced(command: Sequence[str], *, env: Mapping[str, str], cwd: Path, log_file: Path,
-               typed: Sequence[tuple[float, str]] = (), timeout: float = 90) -> Traced:
+               typed: Sequence[tuple[float, str]] = (), timeout: float = 90,
+               watch: Callable[[str], None] | None = None) -> Traced:
     """Run `command` under strace (following every thread and child) and collect the calls.
 
-    `typed`: (seconds after the start, line) pairs written to its stdin, which then closes."""
+    `typed`: (seconds after the start, line) pairs written to its stdin, which then closes.
+    `watch` sees each line of its stderr as it comes (e.g. to open the address it prints)."""
     full = [*strace_command(), "-o", str(log_file), "--", *command]
     log.info("tracing: %s", " ".join(full))
     proc = subprocess.Popen(full, env=dict(env), cwd=cwd, stdin=subprocess.PIPE,
@@ -161,7 +163,7 @@ def run_traced(command: Sequence[str], *, env: Mapping[str, str], cwd: Path, log
     typist = threading.Thread(target=type_lines, daemon=True)
     typist.start()
     try:
-        stdout, stderr = _communicate(proc, timeout)
+        stdout, stderr = _communicate(proc, timeout, watch)
     finally:
         typist.join(1)
     calls = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
@@ -170,12 +172,25 @@ def run_traced(command: Sequence[str], *, env: Mapping[str, str], cwd: Path, log
     return Traced(proc.returncode, stdout, stderr, calls)
 
 
-def _communicate(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """stdout and stderr of `proc` (stdin is the typist's), killing it after `timeout`."""
+def _communicate(proc: subprocess.Popen[str], timeout: float,
+                 watch: Callable[[str], None] | None = None) -> tuple[str, str]:
+    """stdout and stderr of `proc` (stdin is the typist's), killing it after `timeout`; each
+    stderr line goes to `watch` as it is read."""
     out: dict[str, str] = {}
 
     def read(name: str) -> None:
-        out[name] = getattr(proc, name).read()
+        stream = getattr(proc, name)
+        if name != "stderr" or watch is None:
+            out[name] = stream.read()
+            return
+        lines = []
+        for line in stream:
+            lines.append(line)
+            try:
+                watch(line.rstrip("\n"))
+            except Exception:  # a watcher's failure shows in the test, not here
+                log.exception("watching stderr")
+        out[name] = "".join(lines)
 
     readers = [threading.Thread(target=read, args=(name,), daemon=True)
                for name in ("stdout", "stderr")]

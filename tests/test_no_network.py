@@ -22,10 +22,9 @@ What runs, all at once (about 30 s of wall time on 2 cores):
 * `doctor` (PortAudio input and output, Piper, Whisper);
 * the vosk engine with the Korean model (testkit/network_probe.py: `hear --engine vosk` refuses
   a model without the English command words);
-* WEB SCREEN: `run --screen web` (issue 19) does not exist yet. When it lands, add it to
-  `scenarios()` (a session that serves the screen, with a client fetching it over loopback);
-  `test_the_web_screen_is_covered_once_it_exists` fails the day `run --screen` appears, as a
-  reminder.
+* a typed session serving the live page (`run --screen web`, issue 22) while a client on this
+  machine fetches the page and follows its server-sent events over loopback
+  (`WebClient`): serving 127.0.0.1 is a local socket; nothing else may connect out.
 
 The harness is seen to fail every run: `test_the_trace_catches_a_native_lookup_and_a_sendmsg`
 runs the real program after a ctypes `getaddrinfo`, a `sendmsg` to port 53 and a UDP connect out,
@@ -34,9 +33,12 @@ each error swallowed (docs/testing.md has the mutations tried in the coach itsel
 
 from __future__ import annotations
 
+import json
 import os
-import subprocess
+import re
 import sys
+import threading
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,37 @@ class Scenario:
     expect: tuple[str, ...]  # in stdout+stderr: proof it really did the thing
     typed: tuple[tuple[float, str], ...] = ()
     probe: bool = False
+    web: bool = False  # it serves the live page: a WebClient fetches it while it runs
+
+
+class WebClient:
+    """Watches the program's stderr for the page's address, then fetches the page and reads
+    the first snapshot of its live feed, as a browser would (over loopback, from this test)."""
+
+    def __init__(self) -> None:
+        self.page = ""
+        self.snapshot: dict = {}
+        self.error = ""
+        self._thread: threading.Thread | None = None
+
+    def watch(self, line: str) -> None:
+        found = re.search(r"Live page: (http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+        if found and self._thread is None:
+            self._thread = threading.Thread(target=self._fetch, args=(found.group(1),),
+                                            daemon=True)
+            self._thread.start()
+
+    def _fetch(self, url: str) -> None:
+        try:
+            with urllib.request.urlopen(url, timeout=20) as response:
+                self.page = response.read().decode()
+            with urllib.request.urlopen(url.replace("/?", "/events?"), timeout=20) as feed:
+                for raw in feed:
+                    if raw.startswith(b"data: "):
+                        self.snapshot = json.loads(raw[len(b"data: "):])
+                        break
+        except Exception as error:  # reported by the test
+            self.error = repr(error)
 
 
 def quiet(seconds: float, seed: int) -> np.ndarray:
@@ -106,6 +139,10 @@ def scenarios(audio: dict[str, Path]) -> dict[str, Scenario]:
         "doctor": Scenario(("doctor", "--seconds", "2"),
                            ("speech out: Piper", "speech recognition: whisper")),
         "vosk engine": Scenario(("vosk", str(korean)), ("vosk heard: 정지",), probe=True),
+        "web screen session": Scenario(
+            ("run", "thai-hamstring-sit", "--text", "--quiet", "--screen", "web"),
+            ("Live page: http://127.0.0.1:", "Does the receiver have any heart condition?"),
+            typed=((8.0, "end session"),), web=True),
     }
 
 
@@ -121,18 +158,21 @@ def user_environment(home: Path, audio_env: dict[str, str]) -> dict[str, str]:
 
 
 def run_scenario(name: str, scenario: Scenario, folder: Path,
-                 audio_env: dict[str, str]) -> tuple[Traced, Path]:
+                 audio_env: dict[str, str]) -> tuple[Traced, Path, WebClient | None]:
     slug = name.replace(" ", "-")
     home = folder / f"home-{slug}"
     home.mkdir()
     command = [*(PROBE if scenario.probe else COACH), *scenario.args]
+    client = WebClient() if scenario.web else None
     traced = run_traced(command, env=user_environment(home, audio_env), cwd=ROOT,
-                        log_file=folder / f"{slug}.strace", typed=scenario.typed, timeout=150)
-    return traced, home
+                        log_file=folder / f"{slug}.strace", typed=scenario.typed, timeout=150,
+                        watch=client.watch if client else None)
+    return traced, home, client
 
 
 @pytest.fixture(scope="module")
-def traced_runs(virtual_audio, tmp_path_factory) -> dict[str, tuple[Scenario, Traced, Path]]:
+def traced_runs(virtual_audio, tmp_path_factory) -> dict[str, tuple[Scenario, Traced, Path,
+                                                                    WebClient | None]]:
     folder = tmp_path_factory.mktemp("no-network")
     cases = scenarios(make_audio(folder))
     env = {**virtual_audio.env}
@@ -150,9 +190,9 @@ def written_outside_the_coach(home: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", ["spoken text session", "voice session from a recording",
                                   "hear", "note by voice", "hear with pocketsphinx", "doctor",
-                                  "vosk engine"])
+                                  "vosk engine", "web screen session"])
 def test_nothing_leaves_the_machine(traced_runs, name):
-    scenario, traced, home = traced_runs[name]
+    scenario, traced, home, client = traced_runs[name]
     output = traced.stdout + traced.stderr
     assert traced.returncode == 0, f"{name} failed (exit {traced.returncode}):\n{output[-2000:]}"
     missing = [text for text in scenario.expect if text not in output]
@@ -161,6 +201,10 @@ def test_nothing_leaves_the_machine(traced_runs, name):
         f"{name} reached past the machine:\n" + "\n".join(traced.offences()))
     assert written_outside_the_coach(home) == [], (
         f"{name} wrote outside the coach's folders in HOME={home}")
+    if client is not None:  # the page really was served, and its feed followed
+        assert not client.error, client.error
+        assert "<title>massage-coach</title>" in client.page
+        assert client.snapshot.get("routine_title") == "Thai hands-free hamstring sit"
 
 
 def test_the_trace_catches_a_native_lookup_and_a_sendmsg(virtual_audio, tmp_path):
@@ -178,13 +222,3 @@ def test_the_trace_catches_a_native_lookup_and_a_sendmsg(virtual_audio, tmp_path
     assert lookup, "getaddrinfo's DNS query was not seen:\n" + "\n".join(traced.calls)
     assert any("sendmsg(" in line and "htons(53)" in line for line in found), found
     assert any("192.0.2.1" in line for line in found), found
-
-
-def test_the_web_screen_is_covered_once_it_exists():
-    """`--screen web` (issue 19) must join SCENARIOS the day it exists: this fails then."""
-    help_text = subprocess.run([*COACH, "run", "--help"], capture_output=True, text=True,
-                               cwd=ROOT, check=True).stdout
-    assert "--screen" not in help_text.replace("--no-screen", ""), (
-        "`run --screen` exists now: add a web-screen session to SCENARIOS in "
-        "tests/test_no_network.py (serving the screen, fetched over loopback), then remove this "
-        "test")

@@ -201,6 +201,7 @@ class Runner:
                 # Interrupted from outside: end the session properly so the log says so.
                 self._dispatch(self.session.handle(CommandHeard(Intent.END, "(interrupted)", 1.0,
                                                                 "signal")))
+                self._publish_status()  # the displays show the session over, too
             self._drain(signals)
         finally:
             signals.restore()
@@ -221,6 +222,11 @@ class Runner:
                 self.history.heard(event)
             self._dispatch(self.session.handle(event))
         self._dispatch(self.session.tick())
+        self._publish_status()
+
+    def _publish_status(self) -> None:
+        """Every display and follower gets the session's state (each turn, and once more when
+        a signal ended the session outside the loop)."""
         status = self.session.status()
         self.display.update(status)
         for listener in self.on_status:

@@ -165,6 +165,17 @@ def engine_finding(engine: str | None) -> Finding:
     return Finding(True, f"speech recognition: {choice}")
 
 
+def web_screen_finding() -> Finding:
+    from coach.app.web_screen import WebScreenError, availability
+
+    try:
+        return Finding(True, availability())
+    except WebScreenError as error:
+        return Finding(False, f"web screen: {error}",
+                       "pip install starlette uvicorn (./setup.sh installs them), or use the "
+                       "terminal screen")
+
+
 @click.command()
 @click.option("--seconds", type=click.FloatRange(0, 30), default=4.0, show_default=True,
               help="How long to show the microphone level (0 to skip).")
@@ -214,6 +225,7 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
             show(speak_test_line(device_spec(output_device), backend))
     show(speech_backend_finding(backend))
     show(engine_finding(None if engine == "auto" else engine))
+    show(web_screen_finding())
     problems = sum(not finding.ok for finding in findings)
     if problems:
         click.echo(f"\n{problems} problem{'s' if problems != 1 else ''} found; fixes above.")

@@ -159,9 +159,28 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
         raise click.ClickException(str(error)) from None
 
 
-def make_display(no_screen: bool):
-    """The live screen on a terminal; plain lines for pipes, CI and --no-screen."""
-    if no_screen or not sys.stdout.isatty():
+def make_display(screen: str, events=None, session=None, open_page: bool = False,
+                 port: int = 0):
+    """The display for `--screen`: the live terminal screen (on a terminal), plain lines (pipes,
+    CI, `none`), or plain lines plus the live page (`web`), whose URL is printed (and opened in
+    the browser with `--open`)."""
+    if screen == "web":
+        from coach.app.web_screen import BothDisplays, WebScreen, WebScreenError
+
+        page = WebScreen(events, step_of=lambda status: _step_of(session, status), port=port)
+        try:
+            page.start()
+        except WebScreenError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Live page: {page.url}", err=True)
+        if open_page:
+            import webbrowser
+
+            if not webbrowser.open(page.url):
+                click.echo("note: no browser could be opened; open the address above.",
+                           err=True)
+        return BothDisplays(PlainDisplay(), page)
+    if screen == "none" or not sys.stdout.isatty():
         return PlainDisplay()
     if os.environ.get("TERM", "") in ("dumb", "unknown", ""):
         # The live screen redraws with cursor movement, which such a terminal cannot do: it showed
@@ -172,6 +191,14 @@ def make_display(no_screen: bool):
     from coach.app.screen import LiveScreen
 
     return LiveScreen()
+
+
+def _step_of(session: Session | None, status):
+    """The step (and side) being done, for the page's picture; None outside the steps."""
+    if session is None or not status.step_number:
+        return None
+    runs = session.runs
+    return runs[status.step_number - 1] if status.step_number <= len(runs) else None
 
 
 @click.command()
@@ -208,12 +235,20 @@ def make_display(no_screen: bool):
               help="Save each heard utterance as a WAV with what was recognized (debugging).")
 @click.option("--for", "receiver", help="Who receives the massage: remembers their pressure.",
               callback=lambda ctx, param, value: clean_name(value))
-@click.option("--no-screen", is_flag=True, help="Plain log lines instead of the live screen.")
+@click.option("--screen", type=click.Choice(["none", "terminal", "web"]), default="terminal",
+              show_default=True,
+              help="The live screen: in this terminal, as a page in the browser (served on "
+                   "127.0.0.1 only; its address is printed), or none (plain lines).")
+@click.option("--no-screen", is_flag=True, help="The same as --screen none.")
+@click.option("--open", "open_page", is_flag=True,
+              help="With --screen web: open the page in the default browser.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="With --screen web: the port on 127.0.0.1 (default: any free one).")
 def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
         model: Path | None, audio_in: Path | None, input_device: str | None,
         output_device: str | None, record_dir: Path | None, receiver: str | None,
-        no_screen: bool) -> None:
+        screen: str, no_screen: bool, open_page: bool, port: int) -> None:
     """Coach a massage ROUTINE (default: thai-hamstring-sit) out loud.
 
     Say "help" at any time to hear what you can say. With --text, type the same commands.
@@ -242,7 +277,11 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)
     events: queue.Queue[Event | None] = queue.Queue()
-    display = make_display(no_screen)
+    if no_screen:
+        screen = "none"
+    if (open_page or port) and screen != "web":
+        click.echo("note: --open and --port are for --screen web; ignored.", err=True)
+    display = make_display(screen, events, session, open_page, port)
     runner = Runner(session, clock, events, display)
     if history is not None:
         runner.history = SessionHistory(history, loaded, receiver,

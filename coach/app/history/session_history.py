@@ -73,7 +73,8 @@ class SessionHistory:
 
 AUTO_ENGINE = "auto"
 # Sources of heard events that are not a speech recognizer (`coach.voice.pipeline`, the runner).
-_NOT_ENGINES = frozenset({"", "text", "audio-in", "listener"})
+# "screen": a button on the live page (`--screen web`), which tells nothing of the engine
+_NOT_ENGINES = frozenset({"", "text", "audio-in", "listener", "screen"})
 
 
 def _from_the_person(event: CommandHeard | NotUnderstood) -> bool:
