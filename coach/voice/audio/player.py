@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
 
@@ -184,13 +184,16 @@ class Player:
         text: str = "",
         volume: float = 1.0,
         cancel: threading.Event | None = None,
+        words: tuple[TimedWord, ...] = (),
     ) -> PlayResult:
         """Play `samples` (int16 or float32 mono) to the end or until cancelled; blocking.
 
         `cancel` is this buffer's own stop flag (`stop()` sets it): pass one that a caller may
         set *before* playback starts, and nothing is played at all; that closes the race where
         a "stop" arrives while the line is still being rendered. Reports the airing to `on_air`
-        (text "" for a cue). `volume` scales this buffer; `gain` scales everything, live.
+        (text "" for a cue), with `words` (when each word is heard, from the rendering) so the
+        listener knows which words were said when. `volume` scales this buffer; `gain` scales
+        everything, live.
         """
         sd = _sd()
         stop_flag = cancel if cancel is not None else threading.Event()
@@ -282,7 +285,7 @@ class Player:
                     if first.is_set() and started_at is None:
                         started_at = state["first_dac"]
                         if self.on_air is not None:
-                            self.on_air.started(text, at=started_at)
+                            self.on_air.started(text, at=started_at, words=words)
                     if done.wait(0.005):
                         completed = not stop_flag.is_set() and state["pos"] >= total
                         break
@@ -307,7 +310,7 @@ class Player:
         if first.is_set() and started_at is None:
             started_at = state["first_dac"]
             if self.on_air is not None:
-                self.on_air.started(text, at=started_at)
+                self.on_air.started(text, at=started_at, words=words)
         if completed and started_at is not None:
             # The stream may finish draining a little before or after the DAC does; the exact
             # end of the sound is the start plus its length.
