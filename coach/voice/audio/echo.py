@@ -289,7 +289,7 @@ class EchoCanceller:
         if active.sum() * 160 < min(due, MIN_ACTIVE_SECONDS) * self.rate:
             return
         self._active_since_estimate = 0.0
-        stream_check, self._stream_check = self._stream_check, False
+        self._stream_check = False
         mic_all = np.concatenate(self._history_mic)
         if float(np.max(np.abs(mic_all))) < 1e-3:
             return  # the speaker is not reaching the microphone at all: nothing to cancel
@@ -299,7 +299,7 @@ class EchoCanceller:
             log.debug("echo delay estimate %.1f ms too weak (prominence %.1f): kept %.1f ms",
                       lag * 1000 / self.rate, prominence, self.delay * 1000 / self.rate)
             return
-        first_estimate, self._estimated = not self._estimated, True
+        self._estimated = True
         if lag == self.delay:
             return
         # Where the echo sits in the adaptive filter now. Far from the margin (> MOVE_SECONDS),
@@ -308,14 +308,8 @@ class EchoCanceller:
         # A small shift (a new line's stream started a few samples off) moves the reference
         # *without* a reset: the echo lands back where the filter learned it, and the filter
         # stays converged (a 1-sample error alone caps the cancellation near 10-15 dB).
-        # A new line's stream that started far off (83 ms seen under load: its first block's
-        # DAC time is a guess) only needs its reference moved: the room, and so the converged
-        # filter, is the same. Restarting there left the first 1-2 s of that line poorly
-        # cancelled, and a "stop" said 0.8 s into a long line under load was merged with the
-        # coach's residual voice and missed (tests/test_barge_in_e2e.py).
         placed = lag - self.delay + self.margin
-        big = abs(placed - self.margin) > MOVE_SECONDS * self.rate and \
-            (first_estimate or not stream_check)
+        big = abs(placed - self.margin) > MOVE_SECONDS * self.rate
         log.log(logging.INFO if big else logging.DEBUG,
                 "echo delay %.1f ms (prominence %.1f): moving the reference by %.2f ms%s",
                 lag * 1000 / self.rate, prominence, (lag - self.delay) * 1000 / self.rate,
