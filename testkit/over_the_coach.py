@@ -11,7 +11,6 @@ times (`Rendered.words`). Deterministic: the same inputs give the same decisions
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ from coach.voice.speech.rendering import Rendered
 from coach.voice.speech.tts_select import make_renderer
 from testkit import testaudio as ta
 
-log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP_ROUTINE = ROOT / "tests" / "data" / "barge-in.yaml"
