@@ -47,12 +47,13 @@ class Size:
     latency_clips: int
     cost_seconds: float
     korean_clips: int
+    barge_in_step: float  # seconds between two placements of "stop"/"ouch" over the long line
 
 
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2),
-    "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10),
-    "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30),
+    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0),
+    "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10, 0.25),
+    "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30, 0.25),
 }
 
 
@@ -185,6 +186,17 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
                         f"{n_fired} = {n_fired / hours:.1f} per hour"
                         + (f" ({fired_what})" if fired_what else ""),
                         "0", verdict(n_fired == 0)))
+
+    from bench.barge_in import sweep
+
+    say(f"barge-in: stop and ouch every {size.barge_in_step} s of a long line, through the canceller")
+    for result in sweep(listener.recognizer, size.barge_in_step, context=phase_contexts()["step"]):
+        missed = ", ".join(f"{at:g}" for at in result.missed_at)
+        rows.append(Row(f'"{result.word}" said over a long line (every {size.barge_in_step:g} s of '
+                        "it, through the echo canceller)", str(result.tries),
+                        f"{result.heard} of {result.tries}" + (f" (missed at {missed} s)" if missed
+                                                              else ""),
+                        ">= 98 % (49 of 50)", verdict(result.heard >= 0.98 * result.tries)))
 
     say(f"latency at real-time pace: {size.latency_clips} clips")
     lat_items = corpus.stratified(corpus.synth_grid(), max(1, size.latency_clips // 2), seed=23)

@@ -5,7 +5,9 @@ by tests/coach_lines.py) is rendered by the real TTS (the default pair, Piper's 
 Whisper, and the fallback pair, pyttsx3's espeak-ng heard by pocketsphinx), comes back through a
 simulated room to the microphone, and goes
 through the same path as in a session: the echo canceller (against exactly what was played),
-then the real listener while `OnAir` marks the coach as speaking. Not one command may fire.
+then the real listener while `OnAir` marks the coach as speaking, with the word times the speaker
+puts on the air (the own-voice veto looks only at the words said during an utterance). Not one
+command may fire.
 
 Piper speaks each line with a fixed rendering here (its random variation off, as the end-to-end
 tests do): a line that fires then fires on every run, and names itself. With the variation on,
@@ -33,6 +35,7 @@ from coach.voice.audio.speex import speexdsp_error
 from coach.voice.listen.listener import Listener
 from coach.voice.audio.on_air import OnAir
 from coach.voice.speech.tts_select import make_renderer
+from testkit.over_the_coach import room_echo
 from tests.coach_lines import routine_text, spoken_lines
 
 from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
@@ -83,16 +86,6 @@ def voice(request):
     renderer.start()
     yield renderer, engine
     renderer.close()
-
-
-def room_echo(played: np.ndarray) -> np.ndarray:
-    """What a laptop microphone hears of its own speaker: delayed, quieter, with reflections
-    from the walls and floor, over the room's noise floor."""
-    mic = np.zeros(played.size, np.float32)
-    for delay_ms, gain in ((12, 0.6), (31, 0.25), (58, 0.12), (95, 0.05)):
-        lag = int(delay_ms * ta.SAMPLE_RATE / 1000)
-        mic[lag:] += gain * played[: played.size - lag]
-    return mic + ta.noise_floor(played.size, -55.0, seed=7)
 
 
 @needs_speex
@@ -151,7 +144,8 @@ def fired_by(lines: list[str], renderer, engine: str = "pocketsphinx") -> list[t
     played, spans, cursor = [], [], 0
     for rendered in render_all(renderer, lines):
         voice = ta.resample(rendered.samples.astype(np.float32) / 32768.0, rendered.sample_rate)
-        spans.append((rendered.text, cursor, cursor + voice.size))  # on air as the speaker does
+        # on air as the speaker puts it: the words and when each is heard
+        spans.append((rendered.text, rendered.words, cursor, cursor + voice.size))
         played += [voice, np.zeros(int(0.4 * ta.SAMPLE_RATE), np.float32)]
         cursor += voice.size + int(0.4 * ta.SAMPLE_RATE)
     played_audio = np.concatenate(played)
@@ -161,8 +155,8 @@ def fired_by(lines: list[str], renderer, engine: str = "pocketsphinx") -> list[t
     reference = PlaybackReference(seconds=8.0)
     canceller = EchoCanceller(reference)
     on_air = OnAir(guard_seconds=0.3)
-    for line, begin, end in spans:
-        on_air.started(line, at=t0 + (play_at + begin) / ta.SAMPLE_RATE)
+    for line, words, begin, end in spans:
+        on_air.started(line, at=t0 + (play_at + begin) / ta.SAMPLE_RATE, words=words)
         on_air.finished(at=t0 + (play_at + end) / ta.SAMPLE_RATE)
     listener = Listener(recognizer_for(engine), on_air=on_air)
     base = int(round(t0 * reference.rate))

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """One word of a line and when it is heard, in seconds from the line's first sample."""
+
+    text: str
+    start: float
+    end: float
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,17 @@ class Airing:
     text: str  # "" for a cue
     started: float  # time.monotonic()
     ended: float | None  # None while still playing
+    words: tuple[TimedWord, ...] = ()  # when each word is heard; () = not known
+
+    def words_between(self, start: float, end: float) -> str:
+        """The words of the line on the air at any moment in [start, end] (the same clock as
+        `started`), as text: the whole line when its word times are not known."""
+        if not self.words:
+            return self.text
+        cut = float("inf") if self.ended is None else self.ended  # a cut line says no more
+        return " ".join(word.text for word in self.words
+                        if self.started + word.start <= min(end, cut)
+                        and self.started + word.end >= start)
 
 
 class OnAir:
@@ -31,9 +51,13 @@ class OnAir:
         self._lock = threading.Lock()
         self._airings: list[Airing] = []
 
-    def started(self, text: str, at: float | None = None) -> None:
+    def started(self, text: str, at: float | None = None,
+                words: tuple[TimedWord, ...] | None = None) -> None:
+        """`text` is on the air from `at`; `words`: when each of its words is heard (from the
+        rendering, `Rendered.words`), so the listener can tell which were said when."""
         with self._lock:
-            self._airings.append(Airing(text, time.monotonic() if at is None else at, None))
+            self._airings.append(Airing(text, time.monotonic() if at is None else at, None,
+                                        tuple(words or ())))
             del self._airings[: -self._keep]
 
     def finished(self, at: float | None = None) -> None:
@@ -43,7 +67,7 @@ class OnAir:
             for index in range(len(self._airings) - 1, -1, -1):
                 airing = self._airings[index]
                 if airing.ended is None:
-                    self._airings[index] = Airing(airing.text, airing.started, now)
+                    self._airings[index] = replace(airing, ended=now)
 
     def overlapping(self, start: float, end: float) -> list[Airing]:
         """Airings that were on the air (guard included) at any time in [start, end]."""

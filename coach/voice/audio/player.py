@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
 
@@ -166,6 +166,14 @@ class Player:
         return rate
 
     # -- playback ----------------------------------------------------------------------------
+    def _on_the_air(self, text: str, at: float, words: tuple[TimedWord, ...]) -> None:
+        """Mark `text` on the air from `at` (its first sample at the DAC, monotonic), and log it:
+        tests time what they say over a line from this moment, not from when it was printed
+        (Piper's render lies between the two: 0.96-1.93 s for a long line)."""
+        log.debug("on the air at monotonic %.3f: %r", at, text[:60])
+        if self.on_air is not None:
+            self.on_air.started(text, at=at, words=words)
+
     @property
     def playing(self) -> bool:
         return self._playing.is_set()
@@ -184,13 +192,16 @@ class Player:
         text: str = "",
         volume: float = 1.0,
         cancel: threading.Event | None = None,
+        words: tuple[TimedWord, ...] = (),
     ) -> PlayResult:
         """Play `samples` (int16 or float32 mono) to the end or until cancelled; blocking.
 
         `cancel` is this buffer's own stop flag (`stop()` sets it): pass one that a caller may
         set *before* playback starts, and nothing is played at all; that closes the race where
         a "stop" arrives while the line is still being rendered. Reports the airing to `on_air`
-        (text "" for a cue). `volume` scales this buffer; `gain` scales everything, live.
+        (text "" for a cue), with `words` (when each word is heard, from the rendering) so the
+        listener knows which words were said when. `volume` scales this buffer; `gain` scales
+        everything, live.
         """
         sd = _sd()
         stop_flag = cancel if cancel is not None else threading.Event()
@@ -281,8 +292,7 @@ class Player:
                 while True:
                     if first.is_set() and started_at is None:
                         started_at = state["first_dac"]
-                        if self.on_air is not None:
-                            self.on_air.started(text, at=started_at)
+                        self._on_the_air(text, started_at, words)
                     if done.wait(0.005):
                         completed = not stop_flag.is_set() and state["pos"] >= total
                         break
@@ -306,8 +316,7 @@ class Player:
                 reference.stream_closed()
         if first.is_set() and started_at is None:
             started_at = state["first_dac"]
-            if self.on_air is not None:
-                self.on_air.started(text, at=started_at)
+            self._on_the_air(text, started_at, words)
         if completed and started_at is not None:
             # The stream may finish draining a little before or after the DAC does; the exact
             # end of the sound is the start plus its length.

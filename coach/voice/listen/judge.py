@@ -74,10 +74,32 @@ def stretched(hyp: Hypothesis, pronunciation: Pronounce,
             f"{limit:.1f} s): a sentence forced onto a command")
 
 
+WORD_MARGIN = 0.4
+"""Seconds either side of an utterance in which a word the coach said counts as on the air with
+it. Covers the error of the estimated word times (`coach.voice.speech.word_times`, against
+Piper's own alignments over 978 words: p95 0.24 s, p99 0.35 s) and the room's echo tail (the
+simulated room's reflections reach 95 ms); the utterance's own start already holds the
+endpointer's 0.2 s pre-roll. Figures in docs/listening.md ("Word times on the air")."""
+
+
 def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air_min: float,
-              pronunciation: Pronounce) -> str:
-    """Why the coach's own voice (`airings`: its lines overlapping the utterance) makes this
-    result untrustworthy, or "" if it does not."""
+              pronunciation: Pronounce, start: float | None = None,
+              end: float | None = None) -> str:
+    """Why the coach's own voice (`airings`: its lines overlapping the utterance [start, end])
+    makes this result untrustworthy, or "" if it does not.
+
+    Only the words the coach said during the utterance (give or take `WORD_MARGIN`) count, not
+    its whole line: a 12 s line that says "breathing out" once vetoed a real "ouch" (written
+    "out") for all of its 12 s (issue 20). Without word times (a cue, an old record), or without
+    `start`/`end`, the whole line counts.
+
+    Every on-air intent is a safety word ("stop", "ouch", "pause"/"wait"), for which a false fire
+    is the safe error, so the veto needs the same word on the air. A closed grammar
+    (pocketsphinx: no `transcript`) must answer with one of its phrases, so the coach's "waist"
+    comes out as "wait" (0.93, seen): there a word that sounds like the coach's, said at that
+    moment, vetoes too. A free transcriber writes what it heard ("waist", or "out" that the
+    rescue reads as "ouch"), and its words meet the exact-word veto; a sound-alike check on top
+    would only throw away a person's "ouch" said while the coach says "out" or "couch"."""
     if not airings:
         return ""
     if intent not in BARGE_IN_INTENTS:
@@ -87,15 +109,21 @@ def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air
     too_slow = stretched(hyp, pronunciation, floor=0.0)  # people barging in speak sharply
     if too_slow:
         return f"coach speaking: {too_slow}"
-    # A free transcript's own words count too ("okay stop" while the coach says "okay").
+    # A free transcript's own words count too: the coach's "out" leaking through the canceller
+    # is written "out" and may be rescued as "ouch"; the phrase alone ("ouch") is in no line.
     words = set(normalize(hyp.text).split()) | set(normalize(hyp.transcript or "").split())
     for airing in airings:
-        line_words = set(normalize(airing.text).split())
+        said = airing.text if start is None or end is None else \
+            airing.words_between(start - WORD_MARGIN, end + WORD_MARGIN)
+        line_words = set(normalize(said).split())
         if words & line_words:
-            return "coach speaking: the phrase is in its own line"
+            return "coach speaking: the phrase is in its own line, said at that moment"
+        if hyp.transcript is not None:
+            continue  # the free transcript already tells "wait" from "waist": see below
         alike = sounds_like_line(words, line_words, pronunciation)
         if alike:
-            return f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line"
+            return (f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line, "
+                    "said at that moment")
     return ""
 
 

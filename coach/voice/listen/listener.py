@@ -395,7 +395,7 @@ class Listener:
         if self.on_air is None:
             return ""
         return judge.own_voice(intent, hyp, self.on_air.overlapping(start, end), self.on_air_min,
-                               self.recognizer.pronunciation)
+                               self.recognizer.pronunciation, start, end)
 
     def _stretched(self, hyp: Hypothesis) -> str:
         """Why a phrase of several words is too slow to be a person's, or "" (judge.stretched)."""

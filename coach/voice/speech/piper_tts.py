@@ -45,6 +45,7 @@ from coach.voice.speech.rendering import (
     clamp_rate,
     line_text,
 )
+from coach.voice.speech.word_times import estimate_word_times
 
 log = logging.getLogger(__name__)
 
@@ -354,12 +355,19 @@ class PiperRenderer:
         rate = chunks[0].sample_rate
         pause = np.zeros(int(SENTENCE_PAUSE_SECONDS * rate), dtype=np.int16)
         parts: list[np.ndarray] = []
+        spans: list[tuple[int, int]] = []  # each sentence's samples: its words' timeline
+        cursor = 0
         for index, chunk in enumerate(chunks):
             if index:
                 parts.append(pause)
-            parts.append(chunk.audio_int16_array)
+                cursor += pause.size
+            audio = chunk.audio_int16_array
+            parts.append(audio)
+            spans.append((cursor, cursor + audio.size))
+            cursor += audio.size
         samples = at_speech_level(np.concatenate(parts))
+        words_at = estimate_word_times(words, samples, rate, spans)
         elapsed = time.monotonic() - started
         log.debug("Piper rendered %d chars (%.2f s of speech) in %.0f ms", len(words),
                   samples.size / rate, 1000 * elapsed)
-        return Rendered(samples, rate, words, voice_id, wpm, elapsed, "piper")
+        return Rendered(samples, rate, words, voice_id, wpm, elapsed, "piper", words_at)

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.voice.speech.word_times import estimate_word_times
 from coach.voice.speech.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
     MAX_RATE_WPM,
     MIN_RATE_WPM,
@@ -355,7 +356,9 @@ class Renderer:
             path.unlink(missing_ok=True)
         elapsed = time.monotonic() - started
         log.debug("rendered %d chars in %.1f ms (%s)", len(text), 1000 * elapsed, engine)
-        return Rendered(normalise_peak(samples), sr, text, voice_id, wpm, elapsed, engine)
+        samples = normalise_peak(samples)
+        return Rendered(samples, sr, text, voice_id, wpm, elapsed, engine,
+                        estimate_word_times(text, samples, sr))
 
     @staticmethod
     def _espeak_binary(

@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from coach.voice.audio.on_air import TimedWord
 from coach.voice.speech.spoken_text import speakable
 
 MIN_RATE_WPM = 80
@@ -40,7 +41,8 @@ class VoiceInfo:
 @dataclass(frozen=True)
 class Rendered:
     """A rendered line: mono int16 samples at `sample_rate`, at the voice level (pyttsx3: peak
-    -3 dBFS; Piper: espeak-ng's speech level). `text` is the words spoken (`line_text`)."""
+    -3 dBFS; Piper: espeak-ng's speech level). `text` is the words spoken (`line_text`);
+    `words` their estimated times, which the player puts on the air for the listener."""
 
     samples: np.ndarray  # int16, shape (n,)
     sample_rate: int
@@ -49,6 +51,7 @@ class Rendered:
     rate: int
     render_seconds: float  # wall time of the synthesis (0.0 for a cache hit)
     engine: str  # "piper", "pyttsx3" or "espeak-ng"
+    words: tuple[TimedWord, ...] = ()  # when each word of `text` is heard (word_times.py)
 
     @property
     def duration(self) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 
 from coach.core.actions import CueKind
 from coach.voice.speech.cues import CUE_SAMPLE_RATE, cue_samples
-from coach.voice.audio.on_air import OnAir
+from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.player import AudioDeviceError, Player
 from coach.voice.speech.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
 from coach.voice.speech.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
@@ -272,11 +272,13 @@ class Speaker:
         try:
             if item.cue is not None:
                 samples, sr, text = cue_samples(item.cue), CUE_SAMPLE_RATE, ""
+                words: tuple[TimedWord, ...] = ()
             else:
                 assert item.text is not None
                 rendered = self._render(item.text, rate)
                 # on the air: the words spoken ("thirty seconds" for "30 s"), for the listener
                 samples, sr, text = rendered.samples, rendered.sample_rate, rendered.text
+                words = rendered.words  # when each is heard: the listener's own-voice rule
                 if item.pause_after:
                     pause = np.zeros(int(item.pause_after * sr), dtype=samples.dtype)
                     samples = np.concatenate([samples, pause])
@@ -286,7 +288,8 @@ class Speaker:
                 self._playing = True
                 self._cond.notify_all()
             try:
-                result = self.player.play(samples, sr, text=text, cancel=item.cancel)
+                result = self.player.play(samples, sr, text=text, cancel=item.cancel,
+                                          words=words)
             finally:
                 with self._cond:
                     self._playing = False
