@@ -29,6 +29,12 @@ from coach.core.walk import Walk
 
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
 
+WARNING_SIGN_REPLY = ("Take the pressure off now, and lift off gently. Numbness, tingling or a "
+                      "sharp pain means we stop here. Say resume when it has settled, or end "
+                      "session to finish.")
+"""What the coach says to a warning sign, in one place and in general words (a routine's own
+lift-off sentence can be put in front of it)."""
+
 
 class Replies:
     """The session's answers to commands. It holds no state of its own: every decision reads the
@@ -147,6 +153,14 @@ class Replies:
             self.walk.pause()
         return out + self.lines.say("Stopped. Say resume to carry on, or end session to finish.",
                                     LineKind.ANSWER, urgent=True)
+
+    def _on_warning(self) -> list[Action]:
+        """A warning sign acts as stop (silence, pause the hold) and says to lift off at once;
+        going on is the receiver's choice ("resume"), never the coach's."""
+        out: list[Action] = [StopSpeaking()]  # the runner's "heard" record keeps what was said
+        if self.phase not in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
+            self.walk.pause()
+        return out + self.lines.say(WARNING_SIGN_REPLY, LineKind.ANSWER, urgent=True)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
@@ -362,6 +376,7 @@ HANDLERS: dict[Intent, Callable[[Replies], list[Action]]] = {
     Intent.END: Replies._on_end,
     Intent.SOFTER: Replies._on_softer,
     Intent.OUCH: Replies._on_ouch,
+    Intent.WARNING: Replies._on_warning,
     Intent.HARDER: Replies._on_harder,
     Intent.GOOD: Replies._on_good,
     Intent.HOW_LONG: Replies._on_how_long,
