@@ -51,7 +51,9 @@ class Score:
     misses: list[str] = field(default_factory=list)
 
     def add(self, phrasing: Phrasing, got: list[Intent], label: str = "") -> None:
-        ok = got == ([phrasing.intent] if phrasing.intent is not None else [])
+        """`got`: every intent fired. A phrasing said as several utterances ("stop, stop, stop"
+        with pauses) is right when each fired its intent: the coach acted once per utterance."""
+        ok = set(got) == {phrasing.intent} if phrasing.intent is not None else not got
         self.overall[0] += ok
         self.overall[1] += 1
         if phrasing.kind in SAFETY_KINDS:
@@ -111,16 +113,31 @@ def spoken_score(listener, split: str = SPOKEN_SPLIT,  # noqa: ANN001 - a Listen
 
     context = hold_context()
     score = Score()
+    written = _transcripts(listener.recognizer)
     for voice in voices:
         for i, phrasing in enumerate(phrasings(split)):
             samples = ta.pad(ta.synthesize(phrasing.text, voice, 170, seed=i), seed=i + 1)
             listener.set_context(context)
             listener.reset()
+            written.clear()
             heard = listen_pcm(listener, ta.to_pcm(samples))
             got = [h.event.intent for h in heard if h.fired]
-            transcripts = [h.event.text for h in heard]
-            score.add(phrasing, got, f" ({voice.split(':')[-1]}: {transcripts})")
+            score.add(phrasing, got, f" ({voice.split(':')[-1]} wrote {written})")
     return score
+
+
+def _transcripts(recognizer) -> list[str]:  # noqa: ANN001 - a Recognizer
+    """What a free-transcript engine wrote at each utterance's end (for the misses' list)."""
+    written: list[str] = []
+    end_utterance = recognizer.end_utterance
+
+    def recording_end():  # noqa: ANN202
+        hyp = end_utterance()
+        written.append(hyp.transcript if hyp.transcript is not None else hyp.text)
+        return hyp
+
+    recognizer.end_utterance = recording_end
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,7 +190,7 @@ def sentences(text: str) -> list[list[list[str]]]:
     a condition never reaches over a break. "pins and needles" is kept as one word first.
     A colon is no break: "Ease off: go only as far as feels comfortable" is one instruction."""
     text = text.lower().replace("\u2019", "'")
-    text = re.sub(r"\bpins? (and|&|n) needles\b", "pins_and_needles", text)
+    text = re.sub(r"\b(pins?|pens?) (and|&|n) needles\b", "pins_and_needles", text)
     for short, long in _CONTRACTIONS:
         text = text.replace(short, long)
     text = re.sub(r"\b([a-z]+)'s\b", lambda m: m.group(1) + (" is" if m.group(1) in _IS_AFTER
@@ -266,7 +266,8 @@ def _stands(cue: Cue, lead: list[str], tail: list[str]) -> bool:
         return False
     if cue.kind in ("stop", "alone"):
         return set(lead) <= STOP_LEAD and set(tail) <= STOP_TAIL
-    if not set(lead) <= REPORT_LEAD:
+    if not set(_own_thing(lead) if cue.kind in ("report", "adjective") and cue.words != ("hurt",)
+               else lead) <= REPORT_LEAD:
         return False
     if cue.kind == "bare":
         return set(lead) <= INTERJECTIONS and set(tail) <= SOFTER_TAIL | {"easy"}
@@ -277,6 +278,20 @@ def _stands(cue: Cue, lead: list[str], tail: list[str]) -> bool:
     if cue.kind == "adjective":
         return not tail or tail[0] in SENSATION or tail[0] == cue.words[0]
     return True
+
+
+def _own_thing(lead: list[str]) -> list[str]:
+    """The lead with the speaker's own thing taken as known: in "my cap hurts" (Whisper's spelling
+    of "my calf hurts") the word after "my", right before the cue or its verb, is the speaker's
+    body, whatever Whisper wrote. "my sister's back hurts" keeps "sister": another word follows.
+    Only for reports ("my car is too heavy" is no request) and never before "hurt" ("my brother
+    hurt his shoulder" is someone else's past)."""
+    out = list(lead)
+    for k in range(len(out) - 1):
+        rest = out[k + 2:]
+        if out[k] == "my" and (not rest or rest in (["is"], ["are"], ["feels"], ["is", "all"])):
+            out[k + 1] = "leg"
+    return out
 
 
 def _negated(lead: list[str], cue: Cue) -> bool:
