@@ -106,23 +106,28 @@ def hold_context() -> tuple[Intent, ...]:
 
 
 def spoken_score(listener, split: str = SPOKEN_SPLIT,  # noqa: ANN001 - a Listener
-                 voices: tuple[str, ...] = SPOKEN_VOICES) -> Score:
-    """Each line of `split`, synthesized in each voice, through the real listener."""
+                 voices: tuple[str, ...] = SPOKEN_VOICES, limit: int | None = None) -> Score:
+    """Each line of `split` (the first `limit`), synthesized in each voice, through the real
+    listener in a hold's context. The recognizer is left as it was found."""
     from coach.voice.pipeline import listen_pcm
     from testkit import testaudio as ta
 
     context = hold_context()
     score = Score()
+    lines = phrasings(split)[:limit]
     written = _transcripts(listener.recognizer)
-    for voice in voices:
-        for i, phrasing in enumerate(phrasings(split)):
-            samples = ta.pad(ta.synthesize(phrasing.text, voice, 170, seed=i), seed=i + 1)
-            listener.set_context(context)
-            listener.reset()
-            written.clear()
-            heard = listen_pcm(listener, ta.to_pcm(samples))
-            got = [h.event.intent for h in heard if h.fired]
-            score.add(phrasing, got, f" ({voice.split(':')[-1]} wrote {written})")
+    try:
+        for voice in voices:
+            for i, phrasing in enumerate(lines):
+                samples = ta.pad(ta.synthesize(phrasing.text, voice, 170, seed=i), seed=i + 1)
+                listener.set_context(context)
+                listener.reset()
+                written.clear()
+                heard = listen_pcm(listener, ta.to_pcm(samples))
+                got = [h.event.intent for h in heard if h.fired]
+                score.add(phrasing, got, f" ({voice.split(':')[-1]} wrote {written})")
+    finally:
+        del listener.recognizer.end_utterance  # the class's own method again
     return score
 
 
