@@ -29,11 +29,11 @@ from coach.core.walk import Walk
 
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
 
-WARNING_SIGN_REPLY = ("Take the pressure off now, and lift off gently. Numbness, tingling or a "
-                      "sharp pain means we stop here. Say resume when it has settled, or end "
-                      "session to finish.")
+WARNING_SIGN_REPLY = ("Take the pressure off now, and lift off gently. We'll wait here until it "
+                      "settles. Say resume to carry on, or end session to finish.")
 """What the coach says to a warning sign, in one place and in general words (a routine's own
-lift-off sentence can be put in front of it)."""
+lift-off sentence can be put in front of it). It names no warning sign itself: cut into pieces
+by the endpointer, "numbness, tingling" in its own voice would read as one."""
 
 
 class Replies:
