@@ -117,6 +117,7 @@ CONDITIONAL = frozenset({"if", "when", "whenever", "unless", "until", "before", 
 stop at any time"): the coach's own way of speaking, never a report."""
 
 PAST_TIME = frozenset({"yesterday", "ago", "earlier", "used"})
+LAST_WORDS = frozenset({"week", "year", "night", "time", "month", "weekend"})  # "last week"
 OTHER_CAUSE = frozenset({"from", "since", "always", "usually", "sometimes", "every", "after"})
 """After a pain word, these say it comes from something else or is how things usually are ("my
 knees hurt from kneeling on this hard floor"): talk about the day, not about this touch."""
@@ -128,12 +129,12 @@ IDIOM_TAILS = [["in", "the", "neck"], ["in", "the", "backside"], ["in", "the", "
 MENTION = frozenset({"means", "say", "says", "said", "tell", "called", "word", "words"})
 """A sentence with one of these talks about safety words rather than saying them ("numbness or
 tingling means stop", "you can say: stop, ouch"): the coach's own cautions and help lists."""
-LAST_WORDS = frozenset({"week", "year", "night", "time", "month", "weekend"})
 
 QUESTION_STARTS = frozenset({"is", "are", "does", "do", "did", "was", "were", "has", "have",
                              "should", "shall", "how", "what", "why", "where", "who", "which",
                              "when", "had"})
-REQUEST_STARTS = frozenset({"can", "could", "would", "will"})  # "can you stop?" is a request
+"""A clause that starts with one of these asks; "can", "could", "would" are not here, because
+"can you stop?" is a request."""
 
 
 @dataclass(frozen=True)
