@@ -21,8 +21,9 @@ extras="${MASSAGE_COACH_EXTRAS:-}"   # e.g. "test" (set by ./run-tests)
 #   libspeexdsp1              echo cancellation: removes the coach's own voice from the microphone
 #   tmux                      the tests drive the live screen in a real terminal
 #   python3-venv              an isolated environment for the Python packages
+#   strace                    the tests trace every network system call: proof that nothing leaves
 packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils pulseaudio pulseaudio-utils
-          libasound2-plugins sox tmux python3-venv libspeexdsp1)
+          libasound2-plugins sox tmux python3-venv libspeexdsp1 strace)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

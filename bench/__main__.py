@@ -25,6 +25,7 @@ from bench import corpus, phrasings
 from bench.cost import make_listener, measure_cost, measure_startup
 from bench.measure import (Totals, median, own_voice_stream, percentile, phase_contexts,
                            realtime_latencies, routine_lines, run_clips, stream, supports_context)
+from testkit.write_guard import private_run
 
 log = logging.getLogger("bench")
 
@@ -326,9 +327,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    allowed = (str(args.out.resolve().relative_to(root)),) \
+        if args.out.resolve().is_relative_to(root) else ()
+    with private_run(root, allowed) as guard:  # a private HOME: the run writes only its results
+        status = run(args, parser)
+        escaped = guard.report()
+    if escaped:
+        print(f"The benchmark wrote outside its temporary folders: {escaped}", file=sys.stderr)
+        return 1
+    return status
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Every engine's table, written to `args.out`."""
     size = SIZES[args.size or ("quick" if args.quick else "full")]
     today = dt.date.today().isoformat()
-    args.out.mkdir(parents=True, exist_ok=True)
 
     def say(what: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)

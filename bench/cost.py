@@ -144,7 +144,8 @@ def measure_startup(engine: str, timeout: float = 30.0, threshold_dbfs: float = 
     with tempfile.TemporaryDirectory() as tmp, VirtualAudio() as info:
         silence = Path(tmp) / "silence.wav"
         ta.save_wav(silence, ta.noise_floor(int(60 * ta.SAMPLE_RATE), -70.0))
-        env = {**os.environ, **info.env}
+        # The coach keeps its history in this run's folder, never the user's (issue 25).
+        env = {**os.environ, **info.env, "MASSAGE_COACH_DATA": str(Path(tmp) / "data")}
         rec = subprocess.Popen(["parec", "-d", info.monitor, "--rate=16000", "--channels=1",
                                 "--format=s16le", "--raw", "--latency-msec=20"],
                                stdout=subprocess.PIPE, env=env)

@@ -179,6 +179,12 @@ class VirtualAudio:
     def _kill(self, env: dict[str, str]) -> None:
         # `pulseaudio --kill` finds the daemon through XDG_RUNTIME_DIR's pid file: only ours.
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=10)
+        # It only signals: wait until the daemon is gone, or removing its runtime folder races
+        # with its last writes there ("Directory not empty", seen once at session teardown).
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and subprocess.run(
+                ["pulseaudio", "--check"], env=env, capture_output=True, timeout=10).returncode == 0:
+            time.sleep(0.05)
 
     def _cleanup_dir(self) -> None:
         if self._tmp is not None:

@@ -29,6 +29,8 @@ def routine_text(routine: Routine) -> set[str]:
     """Everything a session reads from this routine (both sides filled in)."""
     lines = {routine.title, routine.summary, *routine.setup, *routine.cautions,
              *routine.closing}
+    if routine.release:  # said by stop, end session and the closing
+        lines.add(routine.release)
     for item in routine.contraindications:
         lines |= {item.question, item.reason}
     for run in routine.expanded_steps():

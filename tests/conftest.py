@@ -1,8 +1,15 @@
 """Shared test fixtures: private user folders, the PulseAudio virtual speaker/microphone and a
 recorder of its monitor.
 
-`private_user_folders` (autouse) points XDG_DATA_HOME and XDG_CONFIG_HOME at fresh folders for
-every test, so a program a test starts never touches the user's own history or settings.
+The whole run lives in temporary folders, and is failed when it writes anywhere else:
+`pytest_configure` (before any test module is imported, so fixtures of every scope and every
+program a test starts inherit it) points HOME, XDG_* and MASSAGE_COACH_DATA at a private user
+under /tmp and lists the real home's `.cache`, `.local/share`, `.local/state` and `.config` and
+the repository (testkit/write_guard.py); `stay_in_temporary_folders` (session, autouse) compares
+at the end and fails the run with every path that appeared or changed.
+
+`private_user_folders` (autouse) points XDG_DATA_HOME, XDG_CONFIG_HOME and XDG_CACHE_HOME at
+fresh folders for every test, so one test's history or stamp never meets another's.
 
 `virtual_audio` (session scope) starts one private PulseAudio daemon with a 16 kHz mono null
 sink whose monitor is the default input (see testkit/virtual_audio.py). Without PulseAudio
@@ -18,6 +25,8 @@ its monitor).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +37,39 @@ import numpy as np
 import pytest
 
 from testkit.virtual_audio import VirtualAudio, VirtualAudioError, VirtualAudioInfo
+from testkit.write_guard import WriteGuard, private_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+_GUARD_KEY = pytest.StashKey[WriteGuard]()
+_PRIVATE_KEY = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A private user for the whole run, set before anything is imported; and the listing of
+    what the run may not touch."""
+    real_home = Path(os.environ.get("HOME") or Path.home())
+    private = Path(tempfile.mkdtemp(prefix="coach-tests-"))
+    config.stash[_GUARD_KEY] = WriteGuard(real_home, ROOT).start()
+    config.stash[_PRIVATE_KEY] = private
+    os.environ.update(private_environment(private))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    private = config.stash.get(_PRIVATE_KEY, None)
+    if private is not None:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stay_in_temporary_folders(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Fails the run (an error at the last test's teardown) when anything outside the
+    temporary folders was written: the real home's folders or the repository. Yields the
+    private HOME; a fixture of any scope that starts programs may depend on it explicitly."""
+    guard = request.config.stash[_GUARD_KEY]
+    yield Path(os.environ["HOME"])
+    report = guard.report()
+    if report:
+        pytest.fail(report, pytrace=False)
 
 
 @pytest.fixture(autouse=True)

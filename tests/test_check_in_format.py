@@ -197,3 +197,24 @@ def test_a_hold_question_where_yes_means_not_yet_is_refused(tmp_path, ask):
     [problem] = check_routine(write(tmp_path, text))[1]
     assert (problem.field, problem.kind) == ("steps[0].hold.ask", "not-yes-no")
     assert "has not worked" in problem.found
+
+
+@pytest.mark.parametrize("ask", ["Does the stretch hurt?", "Does anything feel sharp?",
+                                 "Any tingling?", "Is there any pain?", "Any numbness?"])
+@pytest.mark.parametrize("action", ["softer", "keep", "firmer"])
+def test_a_pain_question_whose_yes_goes_on_pressing_is_refused(tmp_path, ask, action):
+    """Issue 20: "Does it hurt?" answered yes must pause and ease off (ouch, or the other
+    position, which eases off and pauses too), not go one level lighter while the hold runs."""
+    found = problems(tmp_path, f"    check_in:\n      ask: {ask}\n      if_yes: {action}\n"
+                               f"      if_no: carry on\n")
+    assert len(found) == 1, [str(p) for p in found]
+    problem = found[0]
+    assert (problem.line, problem.column, problem.field, problem.kind) == (
+        CHECK_IN_LINE + 2, 15, "steps[0].check_in.if_yes", "answers")
+    assert "means it hurts" in problem.found
+
+
+@pytest.mark.parametrize("action", ["ouch", "other position"])
+def test_a_pain_question_that_eases_off_and_pauses_loads(tmp_path, action):
+    assert problems(tmp_path, f"    check_in:\n      ask: Does the stretch hurt?\n"
+                              f"      if_yes: {action}\n      if_no: carry on\n") == []

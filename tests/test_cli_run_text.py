@@ -136,8 +136,17 @@ def test_whole_thai_session_typed_with_every_key_command():
     coach.expect(r"an inch nearer the knee")
     coach.type("back")
     coach.expect(r"Going back a step")
-    coach.type("stop")
-    coach.expect(r"^coach: Stopped\. Say resume")
+    coach.type("stop")  # the giver sits on the thigh: lift off first (issue 20)
+    coach.expect(r"^coach: Stopped\. Lift your seat off the thigh first, taking your weight "
+                 r"onto your feet and hands\. Say resume to carry on, or end session to finish\.$")
+    coach.type("resume")
+    coach.expect(r"^coach: Carrying on")
+    coach.type("ouch")  # eased off and paused; "yes" keeps it paused until "resume"
+    coach.expect(r"^coach: Sorry\. Easing off\. Lighter: level one, very light\. Take some "
+                 r"pressure off\. .* Is that better\?$")
+    coach.type("yes")
+    coach.expect(r"^coach: Good\. We'll stay at level one, very light\. The timer is paused\. "
+                 r"Say resume when you're ready to carry on\.$")
     coach.type("resume")
     coach.expect(r"^coach: Carrying on")
     coach.type("nonsense words")
@@ -165,6 +174,8 @@ def test_holds_run_on_the_sped_up_clock():
     assert waited == pytest.approx(default.default / 60, abs=1.0)
     coach.type("end session")
     coach.expect(r"Ending the session")
+    coach.expect(r"^coach: Lift your seat off the thigh first, taking your weight onto your "
+                 r"feet and hands\.$")  # before the closing lines, the giver gets off the leg
     assert coach.finish() == 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -271,6 +272,120 @@ def test_fuzz_recordings(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         SEED + 2, repr(result.exception))
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ history faults
+
+
+def _fault_disk_full(rng: random.Random, tmp_path: Path) -> None:
+    """A session starts on a disk with little or no space left: the history is never moved
+    aside, and every session in it is there once space is freed."""
+    from coach.app.history import History
+    from testkit.small_disk import fill, small_disk
+    from tests.test_history_safety import _fill
+
+    place = tmp_path / f"disk-{rng.getrandbits(32)}"
+    place.mkdir()
+    with small_disk(place) as data:
+        _fill(data / "history.sqlite3", 8)
+        filler = fill(data)
+        (data / "filler-tail").unlink(missing_ok=True)
+        free = rng.choice([0, 4096, 16384, 65536, 262144])
+        os.truncate(filler, max(0, filler.stat().st_size - free))
+        typed = b"\n".join(rng.choice(_COMMANDS) for _ in range(rng.randint(1, 12))) + b"\n"
+        result = subprocess.run(
+            [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--quiet",
+             "--no-screen", "--speed", "1000"], input=typed, capture_output=True, timeout=60,
+            cwd=ROOT, env={**os.environ, "MASSAGE_COACH_DATA": str(data),
+                           "PYTHONPATH": str(ROOT)})
+        assert b"Traceback" not in result.stderr, ("disk full", free, result.stderr[-2000:])
+        names = [p.name for p in data.iterdir()]
+        assert not [n for n in names if ".damaged-" in n or ".corrupt-" in n], names
+        filler.unlink()
+        with History.open_for_reading(data / "history.sqlite3") as history:
+            assert len(history.sessions(None)) >= 8, ("disk full", free)
+
+
+def _fault_signal_in_repair(rng: random.Random, tmp_path: Path) -> None:
+    """A random signal at a random moment of a repair: every session is still listed."""
+    from click.testing import CliRunner as Runner
+
+    from tests.test_history_safety import _fill, _leaf_page_of, _overwrite_page
+
+    data = tmp_path / f"repair-{rng.getrandbits(32)}"
+    data.mkdir()
+    path = data / "history.sqlite3"
+    _fill(path, 120)
+    _overwrite_page(path, _leaf_page_of(path, "events"))
+    coach = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--quiet",
+         "--no-screen"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, cwd=ROOT,
+        env={**os.environ, "MASSAGE_COACH_DATA": str(data), "PYTHONPATH": str(ROOT)})
+    # From the moment the repair starts (its work file appears): during it or just after.
+    # (A Ctrl-C while Python is still importing is another fault class of issue 23.)
+    waited = time.monotonic() + 20
+    while not list(data.glob("*.repairing")) and coach.poll() is None and \
+            time.monotonic() < waited:
+        time.sleep(0.002)
+    time.sleep(rng.uniform(0.0, 0.3))
+    number = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+    coach.send_signal(number)
+    try:
+        _, errors = coach.communicate(timeout=30)
+    finally:
+        if coach.poll() is None:
+            coach.kill()
+            coach.wait()
+    assert b"Traceback" not in errors, (number, errors[-2000:])
+    listed = Runner().invoke(main, ["history", "-n", "1000"],
+                             env={"MASSAGE_COACH_DATA": str(data)})
+    assert listed.exit_code == 0 and listed.output.count("Calf release") == 120, (
+        number, listed.output[-1000:])
+
+
+def _fault_export(rng: random.Random, tmp_path: Path) -> None:
+    """An export onto a random place: the history never changes, and a file already there is
+    either left exactly as it was or, with --force, replaced by a whole export."""
+    from click.testing import CliRunner as Runner
+
+    from tests.test_history_safety import _fill
+
+    folder = tmp_path / f"export-{rng.getrandbits(32)}"
+    folder.mkdir()
+    path = folder / "history.sqlite3"
+    _fill(path, 5)
+    before = path.read_bytes()
+    other = folder / "backup.json"
+    other.write_text("old backup\n")
+    (folder / "link.sqlite3").symlink_to(path)
+    target = rng.choice([path, Path(f"{path}-wal"), other, folder / "new.csv", folder,
+                         folder / "link.sqlite3", folder / "missing" / "x.json"])
+    force = ["--force"] if rng.random() < 0.5 else []
+    result = Runner().invoke(main, ["history", "export", "--db", str(path), "--out",
+                                    str(target), "--format", rng.choice(["json", "csv"]),
+                                    *force])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        target, repr(result.exception))
+    assert path.read_bytes() == before, target
+    if other.read_text() != "old backup\n":
+        assert target == other and force and result.exit_code == 0
+        assert other.read_text().rstrip().endswith(("}", "\"")) or "," in other.read_text()
+
+
+def test_fuzz_history_faults(tmp_path: Path) -> None:
+    """Full disks, signals during a repair and exports onto odd places, chosen at random
+    (issue 23): no traceback, and the user's history is never lost."""
+    rng = random.Random(SEED + 3)
+    faults = [_fault_disk_full, _fault_signal_in_repair, _fault_export]
+    deadline = time.monotonic() + BUDGET * 0.4
+    done: set[str] = set()
+    rounds = 0
+    while time.monotonic() < deadline or len(done) < len(faults):
+        fault = faults[rounds % len(faults)] if len(done) < len(faults) else rng.choice(faults)
+        rounds += 1
+        fault(rng, tmp_path)
+        done.add(fault.__name__)
 
 
 def test_the_fuzzers_reach_every_limit() -> None:

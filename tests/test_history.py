@@ -278,7 +278,8 @@ def test_engine_record_kinds(db_path: Path) -> None:
 
     driver = Driver(sample_routine())
     heard = []
-    for text in ("no", "no", "yes", "left", "next", "softer", "ouch", "yes", "harder",
+    # after "ouch" and "yes, better" the hold stays paused until "resume" (issue 20)
+    for text in ("no", "no", "yes", "left", "next", "softer", "ouch", "yes", "resume", "harder",
                  "that's good"):
         heard.append(CommandHeard(parse(text), text, 0.9, "pocketsphinx"))
         driver.say(text)

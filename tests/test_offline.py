@@ -9,6 +9,13 @@ pipe) are not network and are allowed.
 
 Seen to catch: `hear` made to fetch a URL first and ignore the failure (as a "check for a newer
 model" might): the log showed the `create_connection` to example.org, and the test failed.
+
+What it does NOT prove, and why tests/test_no_network.py exists (issue 25): the guard patches
+Python's socket functions only, so a native library (onnxruntime's telemetry resolving its
+collector through glibc) and `socket.sendmsg` pass it by; a `sendmsg` to port 53 at the start of
+a session passed all three tests here. Inside the namespace such attempts fail quietly
+(ENETUNREACH), and nothing here records them.
+This file stays for what it does prove: the programs *work* with no network at all.
 """
 
 from __future__ import annotations

@@ -27,7 +27,10 @@ SENTENCE = "Rest both palms on the upper back and let their weight sink in slowl
 
 
 @pytest.fixture(scope="module")
-def piper() -> PiperRenderer:
+def piper(stay_in_temporary_folders: Path) -> PiperRenderer:
+    """One voice for the module. A module-scoped fixture starts before the per-test
+    `private_user_folders`, so it runs in the session's private HOME (conftest), never the
+    user's: onnxruntime once opened its database in the real ~/.cache from here (issue 25)."""
     renderer = PiperRenderer()
     renderer.start()
     return renderer

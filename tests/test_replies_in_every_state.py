@@ -151,7 +151,11 @@ EXPECTED: dict[Intent, dict[str, str | None]] = {
     Intent.HARDER: table(LEVEL_4, **{state: r"Starting pressure set to level four, firm\."
                                      for state in (*BEFORE_STEPS, "optional")},
                          step=r"Firmer\. Go a little further"),
-    Intent.GOOD: table(r"Good\. Keeping level three, medium\."),
+    # a safety question needs a yes or a no: "that's good" gets the question again (issue 25;
+    # this row used to pin "Good. Keeping level three, medium." there)
+    Intent.GOOD: table(r"Good\. Keeping level three, medium\.",
+                       welcome=r"Please answer yes or no first\.",
+                       screening=r"Please answer yes or no first\."),
     Intent.HOW_LONG: table(r"About three minutes left\.",
                            **{state: r"No timer is running\. Six steps to go\."
                               for state in BEFORE_STEPS},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.core.commands import interpret
 from coach.core.events import NotUnderstood
 from coach.core.screening import MAX_SILENT_REASKS, REASK_AFTER_SECONDS
 from coach.core.status import Phase
@@ -189,3 +190,54 @@ def test_an_answer_while_paused_at_a_safety_question_is_taken():
     driver.say("pause")
     driver.say("yes")
     assert driver.phase is Phase.CHOOSE_SIDE
+
+
+# ----- approval is not an answer (issue 25) -----------------------------------------------------
+
+APPROVALS = ["that's good", "perfect", "that's perfect", "that's great", "that's fine"]
+
+
+def said(driver: Driver, words: str) -> list[str]:
+    """`words` read the way typed lines and Whisper's transcripts are (natural phrasings too)."""
+    intent = interpret(words, typed=True)
+    assert intent is not None, words
+    return driver.command(intent, words)
+
+
+@pytest.mark.parametrize("words", APPROVALS)
+def test_approval_at_the_read_back_does_not_confirm_it(words):
+    """Only "yes" and its true synonyms confirm the read-back: "that's good" or "perfect" is
+    approval of something, not "yes, those answers are right" (issue 25: a break that let them
+    confirm passed every test)."""
+    driver = at_read_back()
+    replies = said(driver, words)
+    assert replies == ["Please answer yes or no first.", READ_BACK]
+    assert driver.phase is Phase.SCREENING and driver.session.screening.reading_back
+    assert not driver.session.screening.done and driver.records("screening_confirmed") == []
+    assert driver.records("pressure_settled") == []
+
+
+@pytest.mark.parametrize("words", ["yes", "yeah", "yep", "that's right", "correct",
+                                   "yes that's right"])
+def test_yes_and_its_true_synonyms_confirm_the_read_back(words):
+    driver = at_read_back()
+    assert said(driver, words)[0] == "Thank you."
+    assert driver.records("screening_confirmed") == [{"questions": 2}]
+
+
+@pytest.mark.parametrize("words", APPROVALS)
+def test_approval_at_a_safety_question_gets_the_question_again(words):
+    """README: anything else than yes or no gets the question again. "That's good" used to get
+    "Good. Keeping level three, medium." and the question was never asked again."""
+    driver = Driver(sample_routine())
+    assert said(driver, words) == ["Please answer yes or no first.", HEART]
+    assert driver.session.question_index == 0 and driver.records("pressure_settled") == []
+    driver.say("no")
+    assert said(driver, words) == ["Please answer yes or no first.", PREGNANT]
+
+
+def test_approval_while_paused_at_a_safety_question_asks_it_again():
+    driver = Driver(sample_routine())
+    driver.say("pause")
+    assert driver.say("that's good")[-1] == HEART
+    assert driver.phase is Phase.SCREENING

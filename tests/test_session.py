@@ -202,7 +202,8 @@ def test_stop_while_the_instruction_is_read_starts_the_hold_on_resume():
 def test_softer_and_harder_use_the_steps_guidance_and_respect_the_limits():
     driver = to_phase(Phase.HOLD)
     assert driver.session.pressure == 3
-    assert driver.say("softer") == ["Lighter: level two, light. Pressure guidance for level 2."]
+    assert driver.say("softer") == [
+        "Lighter: level two, light. Take some pressure off. Pressure guidance for level 2."]
     driver.say("lighter")
     assert "already the lightest" in driver.say("gentler")[0]
     assert driver.session.pressure == 1
@@ -221,8 +222,52 @@ def test_ouch_eases_by_two_pauses_and_checks_in():
     assert replies[-1].endswith("Is that better?")
     urgent = [a for a in driver.actions if isinstance(a, Say) and a.urgent]
     assert urgent[-1].kind is LineKind.PROMPT
-    driver.say("yes")
+
+
+def test_after_ouch_the_hold_stays_paused_until_resume_even_when_it_is_better():
+    """Issue 20: "yes" to "Is that better?" used to let the hold run on as if nothing had
+    happened. Now it stays paused (and its time stands still) until the deliberate "resume"."""
+    driver = to_phase(Phase.HOLD)
+    driver.wait(10)
+    driver.say("ouch")
+    left = driver.session.hold.remaining(driver.clock.now())
+    assert driver.say("yes") == ["Good. We'll stay at level one, very light. The timer is "
+                                 "paused. Say resume when you're ready to carry on."]
+    assert driver.phase is Phase.PAUSED and driver.session.hold.paused
+    assert driver.records("pressure_settled") == []  # "better" is not "the level I like"
+    driver.wait(120)
+    assert driver.session.hold.remaining(driver.clock.now()) == left
+    assert driver.say("yes")[0] == "There's no question waiting. Say help to hear what you can say."
+    assert driver.say("resume")[:2] == ["Carrying on.", "About three minutes left."]
+    assert driver.phase is Phase.HOLD and not driver.session.hold.paused
+
+
+def test_that_is_good_answers_is_that_better_as_yes_does():
+    driver = to_phase(Phase.HOLD)
+    driver.say("ouch")
+    assert driver.say("that's good")[0].startswith("Good. We'll stay at level one")
+    assert driver.phase is Phase.PAUSED and not driver.session.pressure_talk.ouch_open
+
+
+def test_resume_after_ouch_closes_the_question():
+    """"resume" says it is better: a later "yes" is not taken for "Is that better?"."""
+    driver = to_phase(Phase.HOLD)
+    driver.say("ouch")
+    driver.say("resume")
+    assert driver.phase is Phase.HOLD and not driver.session.pressure_talk.ouch_open
+    assert driver.say("yes")[0].startswith("There's no question waiting.")
     assert driver.phase is Phase.HOLD
+
+
+def test_ouch_then_no_eases_further_and_stays_paused():
+    driver = to_phase(Phase.HOLD)
+    driver.say("harder")
+    driver.say("harder")  # level five
+    driver.say("ouch")
+    assert driver.session.pressure == 3
+    assert driver.say("no") == ["Lighter: level two, light. Take some pressure off. Pressure "
+                                "guidance for level 2. Is that better?"]
+    assert driver.phase is Phase.PAUSED and driver.session.pressure == 2
 
 
 def test_ouch_then_no_at_the_lightest_offers_to_leave_the_spot():

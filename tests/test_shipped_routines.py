@@ -170,6 +170,8 @@ def step_lines(step: Step) -> list[str]:
 
 def routine_lines(routine: Routine) -> list[str]:
     lines = [routine.title, routine.summary, *routine.setup, *routine.cautions, *routine.closing]
+    if routine.release:  # said by stop, end session and the closing
+        lines.append(routine.release)
     for item in routine.contraindications:
         lines += [item.question, item.reason]
     for step in routine.steps:
@@ -394,6 +396,8 @@ def test_unrendered_text_has_no_placeholders(routines, rid):
     """The engine does not fill {side} in these, so they must not use it."""
     routine = routines[rid]
     lines = [routine.title, routine.summary, *routine.setup, *routine.cautions, *routine.closing]
+    if routine.release:  # said by stop, end session and the closing
+        lines.append(routine.release)
     for item in routine.contraindications:
         lines += [item.question, item.reason]
     for step in routine.steps:

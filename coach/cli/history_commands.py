@@ -8,6 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.app.history import History, HistoryUnavailable, format_seconds
+from coach.app.history.atomic import atomic_write
+from coach.app.history.opening import default_path
 from coach.core.plain_text import printable
 
 
@@ -58,25 +61,54 @@ def _list(db: Path | None, limit: int) -> None:
     if not sessions:
         out.print("No sessions yet. Start one with [bold]massage-coach run ROUTINE[/bold].")
         return
-    table = Table(title="Past sessions", title_justify="left", box=None,
-                  header_style="bold underline",
-                  pad_edge=False)
-    table.add_column("ID", justify="right", style="bold")
-    table.add_column("When", no_wrap=True)
-    table.add_column("Routine", min_width=12)
-    table.add_column("Receiver")
-    table.add_column("Length", justify="right")
-    table.add_column("Steps", justify="right")
-    table.add_column("Outcome", no_wrap=True)
-    table.add_column("Engine", style="dim")
     styles = {"completed": "green", "ended early": "yellow", "unfinished": "red"}
-    for info in sessions:
-        length = (format_seconds(info.ended_at - info.started_at)
-                  if info.ended_at is not None else "—")
-        table.add_row(str(info.id), _when(info.started_at), _plain(info.routine_title),
-                      _plain(info.receiver or "—"), length, str(info.steps_done),
-                      Text(info.outcome, style=styles[info.outcome]), _plain(info.engine))
+    rows = [{"ID": str(info.id), "When": _when(info.started_at),
+             "Routine": _plain(info.routine_title), "Receiver": _plain(info.receiver or "—"),
+             "Length": (format_seconds(info.ended_at - info.started_at)
+                        if info.ended_at is not None else "—"),
+             "Steps": str(info.steps_done),
+             "Outcome": Text(info.outcome, style=styles[info.outcome]),
+             "Engine": _plain(info.engine)} for info in sessions]
+    shown = _columns_that_fit(rows, out.width)
+    table = Table(title="Past sessions", title_justify="left", box=None,
+                  header_style="bold underline", pad_edge=False)
+    for name in shown:
+        look = dict(_COLUMN_LOOK[name])
+        if name == "ID":  # never squeezed to "…": `history show ID` needs every digit
+            look["min_width"] = max(2, *(len(str(row["ID"])) for row in rows))
+        table.add_column(name, **look)
+    for row in rows:
+        table.add_row(*(row[name] for name in shown))
     out.print(table)
+
+
+# Display order, and how each column looks. The ID is never squeezed: `history show ID` needs it.
+_COLUMN_LOOK: dict[str, dict] = {
+    "ID": {"justify": "right", "style": "bold", "no_wrap": True},
+    "When": {"no_wrap": True}, "Routine": {"min_width": 12}, "Receiver": {},
+    "Length": {"justify": "right"}, "Steps": {"justify": "right"},
+    "Outcome": {"no_wrap": True}, "Engine": {"style": "dim"}}
+_WRAPS = {"Routine": 12, "Receiver": 10}  # columns that wrap: the width they need at least
+# What goes first when the terminal is narrow: the least useful column.
+_DROP_ORDER = ("Engine", "Steps", "Length", "Receiver", "Routine", "Outcome")
+
+
+def _columns_that_fit(rows: list[dict[str, str | Text]], width: int) -> list[str]:
+    """The columns to show in `width` cells: all of them if they fit, else without the least
+    useful ones; the ID and the date always (the date is cut short if it must be)."""
+    def needed(name: str) -> int:
+        cells = [len(str(row[name])) for row in rows]
+        widest = max([len(name), *cells])
+        if name in _WRAPS:  # a long title wraps onto a second line rather than push columns out
+            widest = min(widest, _WRAPS[name])
+        return max(widest, _COLUMN_LOOK[name].get("min_width", 0)) + 2
+
+    shown = list(_COLUMN_LOOK)
+    for name in _DROP_ORDER:
+        if sum(needed(column) for column in shown) - 2 <= width:
+            break
+        shown.remove(name)
+    return shown
 
 
 def register(main: click.Group) -> None:
@@ -141,25 +173,70 @@ def register(main: click.Group) -> None:
                   show_default=True)
     @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Write here instead of standard output.")
+    @click.option("--force", is_flag=True, default=False,
+                  help="Replace the --out file if it already exists.")
     @click.option("--session", "session_ids", type=click.IntRange(min=1, max=MAX_ID),
                   multiple=True,
                   help="Only this session (repeatable). Default: all.")
     @db_option
     @click.pass_context
-    def export_command(ctx: click.Context, fmt: str, out_path: Path | None,
+    def export_command(ctx: click.Context, fmt: str, out_path: Path | None, force: bool,
                        session_ids: tuple[int, ...], db: Path | None) -> None:
         """Every session with its timeline, as JSON or CSV (one row per event)."""
         err = Console(stderr=True)
-        with _open(db or ctx.obj.get("db"), err) as history:
+        source = db or ctx.obj.get("db")
+        if out_path is not None:
+            _check_export_target(out_path, source, force)
+        with _open(source, err) as history:
             chosen = list(session_ids) or None
             writer = history.export_json if fmt == "json" else history.export_csv
             if out_path is None:
                 writer(sys.stdout, chosen)
                 return
             try:
-                with open(out_path, "w", encoding="utf-8", newline="") as handle:
+                with atomic_write(out_path) as handle:  # a failure leaves the old file whole
                     count = writer(handle, chosen)
             except OSError as error:
                 raise click.ClickException(
-                    f"cannot write {out_path}: {error.strerror or error}") from None
-        err.print(f"Wrote {count} session(s) to {out_path}")
+                    f"cannot write {out_path}: {error.strerror or error}. "
+                    "Nothing was changed.") from None
+        err.print(f"Wrote {count} session(s) to {out_path}", markup=False)
+
+
+def _history_files(source: Path | None) -> list[Path]:
+    """The files that make up the history being exported, and the coach's own history (its
+    WAL and shared-memory files, and a repair's work files, included): an export must never
+    land on any of them."""
+    files: list[Path] = []
+    for base in (base for base in (source, default_path()) if base is not None):
+        files += [Path(f"{base}{suffix}") for suffix in
+                  ("", "-wal", "-shm", "-journal", ".repairing", ".repaired")]
+    return files
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Same place by resolved path (even when neither exists yet), or the same file on disk
+    (a hard link, a symlink, a bind mount)."""
+    try:
+        if one.resolve() == other.resolve():
+            return True
+    except (OSError, RuntimeError):  # a symlink loop: compare what exists below
+        pass
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _check_export_target(out_path: Path, source: Path | None, force: bool) -> None:
+    """Refuse to export onto the history itself (that would destroy it), and refuse to replace
+    an existing file unless asked to with --force."""
+    for history_file in _history_files(source):
+        if _same_file(out_path, history_file):
+            raise click.ClickException(
+                f"{out_path} is the history itself; exporting onto it would destroy it. "
+                "Choose another file for --out. Nothing was changed.")
+    if os.path.lexists(out_path) and not force:
+        raise click.ClickException(
+            f"{out_path} already exists. Add --force to replace it, or choose another file. "
+            "Nothing was changed.")

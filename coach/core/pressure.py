@@ -1,8 +1,9 @@
 """Pressure: a level from 1 (lightest) to 5, and what to say when it changes.
 
-Each change is acknowledged with the step's own guidance for the new level (how to do *this*
-movement lighter or deeper), so "softer" during the Thai sit says to shift weight onto your feet
-while "softer" on the foam roller says to take weight onto your hands.
+Each change is acknowledged with which way to move ("Take some pressure off.") and the step's
+own guidance for the new level (where the weight is in *this* movement at that level), so
+"softer" during the Thai sit says to shift weight onto your feet while "softer" on the foam
+roller says to take weight onto your hands, and neither can read as "add weight".
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ from dataclasses import dataclass
 from coach.core.routine import PRESSURE_LEVELS, PRESSURE_NAMES, Step
 
 LIGHTEST, FIRMEST = PRESSURE_LEVELS[0], PRESSURE_LEVELS[-1]
+
+# Which way to move, said before the step's text for the new level. The level's text says where
+# the weight is at that level (the checker refuses comparative words that would point the wrong
+# way on the way down or up: coach.routine_format.pressure_direction); the direction comes from
+# here, so a "softer" reply always says to take pressure away, whatever the routine wrote.
+LESS = "Take some pressure off."
+MORE = "Add a little pressure."
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,8 @@ def acknowledge(result: PressureChange, step: Step | None, ceiling: int = FIRMES
         limit = " That's as firm as this routine goes."
     limit = limit or (" That's the firmest." if result.new == FIRMEST and result.at_limit else "")
     if step is not None and step.pressure:
-        return f"{direction}: {describe(result.new)}. {step.pressure[result.new]}{limit}"
+        way = LESS if result.new < result.old else MORE
+        return f"{direction}: {describe(result.new)}. {way} {step.pressure[result.new]}{limit}"
     if step is not None:
         gentle = "Ease off: go only as far as feels comfortable."
         deeper = "Go a little further, only while it stays comfortable."

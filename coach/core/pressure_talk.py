@@ -97,14 +97,10 @@ class PressureTalk:
         self.asked_id = self.lines.last_id
         return out
 
-    def better(self) -> list[Action]:
-        """Yes to "Is that better?" (the session then resumes)."""
-        self.ouch_open = False
-        return self.lines.say("Good.", LineKind.ANSWER)
-
-    def still_hurts(self, step: Step | None) -> list[Action]:
+    def still_hurts(self, step: Step | None, release: str = "") -> list[Action]:
         """No to "Is that better?": one level lighter and ask again, or at the lightest,
-        suggest leaving this spot."""
+        `release` (lift off first: "Lift your seat off the thigh first. ") and suggest leaving
+        this spot. What yes means is in `coach.core.easing`."""
         result = pressure_rules.change(self.level, -1, self.ceiling)
         self.level = result.new
         if result.changed:
@@ -116,7 +112,8 @@ class PressureTalk:
         self.ouch_open = False
         leave = "come out of this stretch" if self.stretches else "leave this spot"
         return self.lines.say(
-            f"Then let's {leave}. Say {self.advance_word} to move on, or end session to finish.",
+            f"{release}Then let's {leave}. Say {self.advance_word} to move on, or end session to "
+            f"finish.",
             LineKind.PROMPT)
 
     def settled(self) -> list[Action]:

@@ -1,6 +1,9 @@
 """The reply to each command, in each state of the session: what "next", "softer", "yes" and
 the rest mean at this moment, and which moves of the session's parts they make.
 
+The replies that take weight off the receiver (stop, end, ouch and its answers) are in
+`coach.core.easing`, which keeps their one rule: nothing presses again without a deliberate word.
+
 `coach.core.session.Session` takes events in and keeps the public face (status, what can be said,
 the clock); a command heard comes here. Keeping the table apart from the dispatcher is what lets
 both stay readable: this module is one handler per intent (`HANDLERS`, which covers every intent;
@@ -14,9 +17,10 @@ from __future__ import annotations
 from typing import Callable
 
 from coach.core import listening
-from coach.core.actions import Action, AdjustVoice, CueKind, LineKind, PlayCue, Record, StopSpeaking
+from coach.core.actions import Action, AdjustVoice, CueKind, LineKind, PlayCue, Record
 from coach.core.clock import Clock
 from coach.core.commands import Intent
+from coach.core.easing import Easing
 from coach.core.note_flow import NoteFlow
 from coach.core.pressure_talk import PressureTalk
 from coach.core.record_kinds import RecordKind
@@ -53,6 +57,7 @@ class Replies:
         self.screening = screening
         self._after_screening = after_screening  # the cautions, then the side or the set-up
         self._can_say = can_say  # what "help" lists
+        self.easing = Easing(routine, lines, walk, pressure_talk)
 
     def reply(self, intent: Intent) -> list[Action]:
         """What `intent` means now: the moves it makes and what the coach says back."""
@@ -148,11 +153,7 @@ class Replies:
                                             LineKind.ANSWER, urgent=True)
 
     def _on_stop(self) -> list[Action]:
-        out: list[Action] = [StopSpeaking()]
-        if self.phase is not Phase.PAUSED:
-            self.walk.pause()
-        return out + self.lines.say("Stopped. Say resume to carry on, or end session to finish.",
-                                    LineKind.ANSWER, urgent=True)
+        return self.easing.stop()
 
     def _on_warning(self) -> list[Action]:
         """A warning sign acts as stop (silence, pause the hold) and says to lift off at once;
@@ -166,6 +167,7 @@ class Replies:
         if self.phase is not Phase.PAUSED:
             return self.lines.say("We're not paused.", LineKind.ANSWER)
         self.walk.unpause()
+        self.pressure_talk.ouch_open = False  # "resume" says it is better: the question is over
         out = self._ack() + self.lines.say("Carrying on.", LineKind.ANSWER)
         if self.phase is Phase.STEP and self.walk.current_run.step.hold and \
                 self.walk.hold is None:
@@ -182,10 +184,7 @@ class Replies:
         return out
 
     def _on_end(self) -> list[Action]:
-        self.walk.unpause()
-        return [StopSpeaking()] + self._ack() + self.walk.close_hold("ended") + \
-            self.lines.say("Ending the session here.", LineKind.ANSWER, urgent=True) + \
-            self.walk.closing(completed=False)
+        return self.easing.end(self._ack())
 
     def _on_softer(self) -> list[Action]:
         return self._ack() + self._change_pressure(-1, urgent=True)
@@ -194,18 +193,17 @@ class Replies:
         return self._ack() + self._change_pressure(+1, urgent=False)
 
     def _on_ouch(self) -> list[Action]:
-        out: list[Action] = [StopSpeaking()]
-        if self.phase in (Phase.CLOSING, Phase.ENDED):
-            return out
-        if self.phase not in (Phase.STEP, Phase.HOLD, Phase.HOLD_DECISION, Phase.PAUSED,
-                              Phase.OPTIONAL):
-            return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
-                                        LineKind.ANSWER, urgent=True)
-        if self.phase is not Phase.PAUSED:
-            self.walk.pause()
-        return out + self.pressure_talk.ouch(self.walk.step_or_none())
+        return self.easing.ouch()
 
     def _on_good(self) -> list[Action]:
+        """"That's good" answers what is asked: a safety question (or the read-back) needs a
+        yes or a no, so it gets the question again; "Is that better?" is answered by it; else
+        it keeps the pressure."""
+        if self.walk.effective_phase() is Phase.SCREENING:
+            self.walk.unpause()  # an attempt at an answer, as yes and no are
+            return self.screening.hint(self.clock.now())
+        if self.pressure_talk.ouch_open and not self._note_question_is_newest():
+            return self._ack() + self.easing.better()
         return self._ack() + self.pressure_talk.settled()
 
     def _on_how_long(self) -> list[Action]:
@@ -242,7 +240,7 @@ class Replies:
             self.walk.phase = Phase.ENDED
             return out
         if self.pressure_talk.ouch_open:
-            return self._ack() + self.pressure_talk.better() + self.walk.resume_quietly()
+            return self._ack() + self.easing.better()
         if self.pressure_talk.checkin_open:
             return self._answer_check_in(yes=True)
         if self.phase is Phase.HOLD_DECISION:
@@ -264,7 +262,7 @@ class Replies:
                 return self._ack() + self.screening.confirm(False, self.clock.now())
             return self._ack() + self.screening.answered_no(self.clock.now())
         if self.pressure_talk.ouch_open:
-            return self._ack() + self.pressure_talk.still_hurts(self.walk.step_or_none())
+            return self._ack() + self.easing.still_hurts()
         if self.pressure_talk.checkin_open:
             return self._answer_check_in(yes=False)
         if self.phase is Phase.HOLD_DECISION:
@@ -342,8 +340,9 @@ class Replies:
             return out + self.pressure_talk.settled()
         if action is AnswerAction.OUCH:
             return out + self._on_ouch()
-        if action is AnswerAction.OTHER_POSITION:
-            return out + self._on_other_position()
+        if action is AnswerAction.OTHER_POSITION:  # this position is not working: ease off
+            return out + self.easing.other_position(
+                lambda: self._change_pressure(-1, urgent=True))
         return out + self.pressure_talk.carry_on()
 
     # ----- notes (see coach.core.notes) ----------------------------------------------------

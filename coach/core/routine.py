@@ -167,6 +167,11 @@ class Routine:
     # The part of the body worked, as said after "on": "the hamstrings". Lets the coach say
     # "Last time Sam liked light pressure on the hamstrings" instead of naming the routine.
     area: str = ""
+    # What to do before anything else when the session stops or ends, in a routine where the
+    # giver's weight or a tool is on the receiver: "Lift your seat off the thigh first." Said by
+    # "stop", "end session" and the closing (see `Routine.release_first`); "" when nothing rests
+    # on the body.
+    release: str = ""
     source_path: str = ""
 
     def expanded_steps(self, first_side: Side = Side.LEFT) -> list["StepRun"]:
@@ -194,6 +199,12 @@ class Routine:
                 runs.extend(StepRun(self.steps[i], i, side) for i in range(index, end))
             index = end
         return runs
+
+    def release_first(self) -> str:
+        """The sentence that takes the weight or the tool off the receiver ("" when the routine
+        has none): the one place every reply that stops the work reads it from (stop, end
+        session, the closing, and a warning sign such as numbness, which acts like stop)."""
+        return self.release
 
     @property
     def has_sides(self) -> bool:

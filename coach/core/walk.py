@@ -60,6 +60,7 @@ class Walk:
         self._fired: set[str] = set()  # hold markers already acted on
         self._warned: set[str] = set()
         self._noted: set[str] = set()
+        self._released = False  # the current step's `after` lines were said (lift off, ...)
         self.started_at = 0.0
         self._completed_steps = 0
         self._skipped_steps = 0
@@ -122,6 +123,7 @@ class Walk:
         self.hold = None
         self._hold_waits_for = None
         self._fired = set()
+        self._released = False
         self.pressure_talk.drop_questions()
         if self.current_run.step.optional:
             self.phase = Phase.OPTIONAL
@@ -190,8 +192,7 @@ class Walk:
         else:
             out += self._step_done()
             if run.step.hold is not None:
-                for line in run.step.after:
-                    out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
+                out += self._after_lines(run)
         return out + self._next_or_close()
 
     def _next_or_close(self) -> list[Action]:
@@ -200,9 +201,13 @@ class Walk:
         return self.closing(completed=True)
 
     def closing(self, completed: bool) -> list[Action]:
-        """The closing lines (once a step was reached), the summary, and the end."""
+        """The routine's release first ("Lift your seat off the thigh first.", unless the last
+        step's own `after` lines have just said how to come off), the closing lines (once a step
+        was reached), the summary, and the end."""
         self.phase = Phase.CLOSING
         out: list[Action] = []
+        if self.routine.release_first() and self.index >= 0 and not self._released:
+            out += self.lines.say(self.routine.release_first(), LineKind.INSTRUCTION)
         if completed or self.index >= 0:
             for line in self.routine.closing:
                 out += self.lines.say(line, LineKind.INSTRUCTION)
@@ -342,9 +347,15 @@ class Walk:
         run = self.current_run
         out: list[Action] = [PlayCue(CueKind.HOLD_END)] if run.step.cues.end_chime else []
         out += self.close_hold("completed")
+        out += self._after_lines(run)
+        return out + self._step_done() + self._next_or_close()
+
+    def _after_lines(self, run: StepRun) -> list[Action]:
+        out: list[Action] = []
         for line in run.step.after:
             out += self.lines.say(run.render(line), LineKind.INSTRUCTION)
-        return out + self._step_done() + self._next_or_close()
+        self._released = bool(run.step.after)
+        return out
 
     def _step_done(self) -> list[Action]:
         """Count the current step as done. The one definition of "steps done" (finished, not

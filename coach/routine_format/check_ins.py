@@ -43,6 +43,11 @@ _EITHER_OR = re.compile(
 # "Is this too deep?", "Does it feel sharp?": a yes here means trouble, never "carry on".
 _TROUBLE = re.compile(r"\b(?:too|sharp\w*|hurts?|hurting|painful|more than|numb\w*|"
                       r"tingl\w*)\b", re.IGNORECASE)
+# "Does the stretch hurt?", "Does anything feel sharp?": a yes is pain, so it must pause and ease
+# off (ouch), or end this position (other position, which also eases off and pauses); one level
+# lighter while the hold runs on is not enough (issue 20).
+_PAIN = re.compile(r"\b(?:sharp\w*|hurts?|hurting|pain\w*|numb\w*|tingl\w*|burn\w*|"
+                   r"pinch\w*|shoot\w*)\b", re.IGNORECASE)
 # "Is it still tight?", "Has it not eased?": a yes here does not mean the hold has worked.
 _NOT_DONE = re.compile(r"\b(?:still|not|n't)\b|n't\b", re.IGNORECASE)
 # "Is the oil warm, and is the speed all right?": two questions, one answer.
@@ -139,6 +144,14 @@ def read_check_in(doc: Document, node: Node, field: str, scope: Scope,
                 f"carry on, but yes to '{short(ask)}' means something is wrong", "answers",
                 "a yes that means trouble must never be taken as all is well; if yes really "
                 "means all is well here, reword the question")
+        return None
+    if actions[0] not in (AnswerAction.OUCH, AnswerAction.OTHER_POSITION) and \
+            _PAIN.search(ask):
+        doc.add(items["if_yes"][1], f"{field}.if_yes",
+                "ouch or other position (both pause and ease off)",
+                f"{actions[0].value}, but yes to '{short(ask)}' means it hurts", "answers",
+                "pain stops the hold until the receiver says it is better; 'softer' would go on "
+                "pressing")
         return None
     if actions[0] is actions[1]:
         doc.add(items["if_no"][1], f"{field}.if_no", "a different action from if_yes",

@@ -38,6 +38,7 @@ from coach.routine_format.mappings import (
     TOP_KEYS,
     read_mapping,
 )
+from coach.routine_format.pressure_direction import direction_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -92,6 +93,15 @@ class RoutineChecker:
                              f"at most max_pressure ({self.max_pressure})",
                              str(default_pressure), "pressure",
                              "the pressure starts at or below the routine's cap")
+        release = ""
+        if "release" in items:
+            release = self.doc.text(get("release"), "release", outside) or ""
+            if release:
+                self.doc.lint(get("release"), "release", [release])
+            if release and release[-1] not in ".!":
+                self.doc.add(get("release"), "release", "one sentence ending in '.'",
+                             f"'{short(release)}'", "value", "it is said inside a reply: "
+                             "'Stopped. Lift your seat off the thigh first. Say resume ...'")
         spoken: dict[str, tuple[str, ...]] = {}
         for key in ("equipment", "setup", "cautions", "closing"):
             spoken[key] = self.doc.texts(get(key), key, outside)
@@ -108,7 +118,8 @@ class RoutineChecker:
             equipment=spoken["equipment"], setup=spoken["setup"],
             contraindications=contraindications, cautions=spoken["cautions"],
             steps=steps, closing=spoken["closing"], default_pressure=default_pressure,
-            max_pressure=self.max_pressure, area=area, source_path=self.doc.file)
+            max_pressure=self.max_pressure, area=area, release=release,
+            source_path=self.doc.file)
 
     def identifier(self, node: Node | None, field: str, what: str) -> str | None:
         value = self.doc.value(node) if isinstance(node, ScalarNode) else None
@@ -294,6 +305,14 @@ class RoutineChecker:
             text = self.doc.text(value_node, path, scope)
             if text is not None:
                 result[level] = text
+                wrong_way = direction_problem(level, text, PRESSURE_LEVELS[0],
+                                              self.max_pressure)
+                if wrong_way:
+                    self.doc.add(value_node, path, f"words that say where the weight or pressure "
+                                 f"is at level {level}", wrong_way, "pressure-direction",
+                                 "describe the position itself ('Rest part of the thigh's weight "
+                                 "on the roller'), not a change from the level before: the coach "
+                                 "says which way to move")
         wanted = [level for level in PRESSURE_LEVELS if level <= self.max_pressure]
         every = "all five levels 1, 2, 3, 4 and 5" if len(wanted) == len(PRESSURE_LEVELS) else \
             f"levels {_and_list([str(level) for level in wanted])} (max_pressure is " \

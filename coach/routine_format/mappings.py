@@ -15,7 +15,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from coach.routine_format.document import Document, shape_hint
 
 TOP_KEYS = ("id", "title", "audience", "summary", "area", "equipment", "default_pressure",
-            "max_pressure", "setup", "contraindications", "cautions", "steps", "closing")
+            "max_pressure", "setup", "contraindications", "cautions", "steps", "closing",
+            "release")
 STEP_KEYS = ("id", "title", "sides", "say", "hold", "cues", "after", "pressure", "check_in",
              "warning", "other_position", "optional")
 HOLD_KEYS = ("min", "max", "default", "until_softened", "ask")

@@ -60,6 +60,8 @@ KINDS = {
     "pressure": "pressure levels outside 1..5 or not all five",
     "placeholder": "an unknown {placeholder} or a stray brace",
     "side-placeholder": "{side} or {other_side} where there is no side",
+    "pressure-direction": "a pressure level whose words ask for more (or less) than the level "
+                          "beside it, read on the way down (or up)",
     "safety": "text telling someone to press on a joint or bone",
     "answers": "a question whose answers are not defined, or not allowed",
     "not-yes-no": "a question offered as yes/no that yes or no cannot answer",

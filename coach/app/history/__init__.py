@@ -23,9 +23,11 @@ Times (`at`) are wall-clock seconds since the epoch (`time.time()`), because his
 people ("last Tuesday"); the engine's monotonic clock is only for timing holds.
 
 The package, by job: `schema` (tables, migrations), `opening` (which file, read-only or not,
-locked, repair), `recovery` and `page_scan` (salvage), `store` (`History`, the writer),
-`queries` (reading and exports), `describe` (rows in words), `session_history` (one running
-session's records and the receiver's profile, fed by the runner).
+locked, damaged), `connections` (memory, read-only, writing), `errors` (damaged, busy or
+neither), `recovery` and `page_scan` (salvage), `repair` (salvage beside, then swap), `store`
+(`History`, the writer), `pending` (writes kept while the file is busy), `queries` (reading and
+exports), `describe` (rows in words), `atomic` (replacing a file at once), `session_history`
+(one running session's records and the receiver's profile, fed by the runner).
 """
 
 from coach.app.history.describe import Entry, SessionInfo, format_seconds

@@ -24,38 +24,34 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
+from coach.app.history.connections import (
+    READ_WAIT_SECONDS,
+    SESSION_WAIT_SECONDS,
+    connect_read_only as _connect_read_only,
+    connect_writing as _connect_writing,
+    memory_history,
+    prepare as _prepare,
+)
+from coach.app.history.errors import HistoryUnavailable, is_busy, is_damage, plain_reason
 from coach.app.history.page_scan import PageScan
 from coach.app.history.recovery import salvage
+from coach.app.history.repair import finish_interrupted, move_aside, repair_damaged
 from coach.app.history.schema import (
     DB_FILENAME,
     SCHEMA_VERSION,
     SQLITE_HEADER,
     looks_like_ours,
-    migrate,
     schema_version,
     table_names,
 )
+from coach.folders import DATA_ENV, data_dir  # noqa: F401 - DATA_ENV is re-exported
 
 log = logging.getLogger(__name__)
 
-DATA_ENV = "MASSAGE_COACH_DATA"  # a directory; the history file is created inside it
-SESSION_WAIT_SECONDS = 5.0  # a session waits this long for a busy file before going unsaved
-READ_WAIT_SECONDS = 3.0  # a read command waits this long before saying the file is in use
-_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-class HistoryUnavailable(Exception):
-    """The history cannot be read as asked, and nothing was changed: the message says why.
-
-    `reason` is a short tag: "missing", "not-file", "not-sqlite", "not-ours", "newer", "in-use",
-    "unreadable"; `problem` is the sentence without the "Nothing was changed" ending."""
-
-    def __init__(self, problem: str, reason: str, hint: str = "") -> None:
-        super().__init__(f"{problem} Nothing was changed.{' ' + hint if hint else ''}")
-        self.problem = problem
-        self.reason = reason
+__all__ = ["READ_WAIT_SECONDS", "SESSION_WAIT_SECONDS", "HistoryUnavailable", "Opened",
+           "default_path", "is_busy", "memory_history", "move_aside", "open_for_reading",
+           "open_for_session"]
 
 
 class _Damaged(Exception):
@@ -74,30 +70,7 @@ class Opened:
 
 def default_path() -> Path:
     """Where the history lives: `$MASSAGE_COACH_DATA/history.sqlite3`, else the user data dir."""
-    override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override).expanduser() / DB_FILENAME
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("massage-coach", appauthor=False)) / DB_FILENAME
-
-
-def is_busy(error: BaseException) -> bool:
-    """True for SQLite's "database is locked" / "busy": another program holds the file."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None and (code & 0xFF) in _BUSY_CODES:
-        return True
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-def memory_history() -> sqlite3.Connection:
-    """An empty history in memory (for a session that cannot be saved, or nothing on disk)."""
-    db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-    migrate(db, ":memory:")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.isolation_level = "DEFERRED"
-    return db
+    return data_dir() / DB_FILENAME  # coach.folders: the one resolution of the coach's folders
 
 
 # ------------------------------------------------------------------ reading
@@ -124,7 +97,16 @@ def open_for_reading(path: Path | None = None) -> Opened:
         return Opened(memory_history(), None, writable=True)  # an empty file: an empty history
     db = _connect_read_only(target)
     try:
-        _probe(db, target, READ_WAIT_SECONDS)
+        try:
+            _probe(db, target, READ_WAIT_SECONDS)
+        except HistoryUnavailable as problem:
+            if problem.reason != "unreadable" or not _wal_is_empty(target):
+                raise
+            # A full disk cannot hold the shared-memory index a WAL reader needs; with nothing
+            # in the WAL the file alone is the whole history, so it is read as it is.
+            db.close()
+            db = _connect_read_only(target, immutable=True)
+            _probe(db, target, READ_WAIT_SECONDS)
     except _Damaged as problem:
         log.info("history %s is damaged (%s); reading what can be read", target, problem)
         memory, report = _salvage_into(db, memory_history(), target)
@@ -132,7 +114,19 @@ def open_for_reading(path: Path | None = None) -> Opened:
     except BaseException:
         db.close()
         raise
+    if not table_names(db):  # SQLite with no tables yet (made, never written): an empty history
+        db.close()
+        return Opened(memory_history(), None, writable=True)
     return Opened(db, target, writable=False, notices=recovery_notices(db))
+
+
+def _wal_is_empty(target: Path) -> bool:
+    try:
+        return os.stat(f"{target}-wal").st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _damaged_notice(target: Path, summary: str) -> str:
@@ -162,20 +156,6 @@ def _refuse_odd_file(target: Path) -> None:
                                  "database).", "not-sqlite")
 
 
-def _connect_read_only(target: Path, immutable: bool = False) -> sqlite3.Connection:
-    """A read-only connection that creates no files: `-wal`/`-shm` only exist while a session
-    writes, so without them the file is opened immutable (nothing else is writing it)."""
-    uri = f"file:{quote(str(target.resolve()))}?mode=ro"
-    if immutable or not os.path.exists(str(target) + "-wal"):
-        uri += "&immutable=1"
-    try:
-        return sqlite3.connect(uri, uri=True, timeout=READ_WAIT_SECONDS,
-                               check_same_thread=False, isolation_level=None)
-    except sqlite3.Error as error:
-        raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
-                                 "unreadable") from None
-
-
 def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
     """Check the file is a readable history of a version we understand; returns its version.
     Raises `HistoryUnavailable` (in use, newer, not ours) or `_Damaged`."""
@@ -194,8 +174,9 @@ def _probe(db: sqlite3.Connection, target: Path, wait: float) -> int:
                 raise HistoryUnavailable(
                     f"The history file {target} is in use by another program (it is locked).",
                     "in-use", "Try again when that program has finished.") from None
-            if "unable to open" in str(error):  # a folder we may not use, not a bad file
-                raise HistoryUnavailable(f"Cannot open the history file {target} ({error}).",
+            if not is_damage(error):  # the disk or the permissions, not the file's content
+                why = plain_reason(error, target.parent)
+                raise HistoryUnavailable(f"Cannot use the history file {target}: {why}.",
                                          "unreadable") from None
             raise _Damaged(str(error)) from None
     if version > SCHEMA_VERSION:
@@ -224,8 +205,9 @@ def _salvage_into(source: sqlite3.Connection, fresh: sqlite3.Connection,
     return fresh, report.summary()
 
 
-def recovery_notices(db: sqlite3.Connection) -> list[str]:
-    """One line per earlier repair whose damaged copy is still on disk."""
+def recovery_notices(db: sqlite3.Connection, skip: Path | None = None) -> list[str]:
+    """One line per earlier repair whose damaged copy is still on disk (but `skip`, the one
+    just reported)."""
     try:
         if "recoveries" not in table_names(db):
             return []
@@ -234,7 +216,7 @@ def recovery_notices(db: sqlite3.Connection) -> list[str]:
         return []
     notices = []
     for at, copy, summary in rows:
-        if os.path.exists(copy):
+        if os.path.exists(copy) and (skip is None or Path(copy) != skip):
             when = _dt.datetime.fromtimestamp(at).strftime("%d %b %Y %H:%M")
             notices.append(f"On {when} the history file was found damaged and repaired. {summary} "
                            f"The damaged copy is still at {copy}; delete it when you no longer "
@@ -261,6 +243,9 @@ def open_for_session(path: Path | None = None) -> Opened:
         return _read_only(target)
     notices: list[str] = []
     try:
+        finished = finish_interrupted(target)
+        if finished:
+            notices.append(finished[0])
         if _foreign_bytes(target) and PageScan(target).found_history:
             return _repair(target, "its first page is unreadable", notices)
         if _foreign_bytes(target):
@@ -277,7 +262,10 @@ def open_for_session(path: Path | None = None) -> Opened:
             return _repair(target, str(problem), notices)
         except HistoryUnavailable as problem:
             db.close()
-            if problem.reason not in ("newer", "not-ours"):  # in use, cannot be opened: wait
+            if problem.reason == "unreadable":  # a full disk, an I/O error: still read it
+                return _read_only(target, f"{problem.problem} This session will not be saved.",
+                                  notices)
+            if problem.reason not in ("newer", "not-ours"):  # in use: wait for another day
                 return _unsaved(f"{problem.problem} This session will not be saved.", notices)
             reason = f"newer-v{schema_version_of(target)}" if problem.reason == "newer" \
                 else problem.reason
@@ -285,7 +273,7 @@ def open_for_session(path: Path | None = None) -> Opened:
             notices.append(f"{problem.problem} It was moved to {aside.name} and a new history "
                            "was started.")
             db = _connect_writing(target)
-        notices += recovery_notices(db)
+        notices += recovery_notices(db, skip=finished[1] if finished else None)
         _prepare(db, target)
         return Opened(db, target, writable=True, notices=notices)
     except HistoryUnavailable as problem:
@@ -294,8 +282,9 @@ def open_for_session(path: Path | None = None) -> Opened:
         if is_busy(error):
             return _unsaved(f"The history file {target} is in use by another program (it is "
                             "locked); this session will not be saved.", notices)
-        return _unsaved(f"History cannot be saved at {target} ({error}); this session will not "
-                        "be saved.", notices)
+        why = plain_reason(error, target.parent)  # a full disk during a repair, say: still read
+        return _read_only(target, f"History cannot be saved at {target} ({why}); this session "
+                          "will not be saved.", notices)
 
 
 def schema_version_of(target: Path) -> int:
@@ -320,70 +309,32 @@ def _foreign_bytes(target: Path) -> bool:
         return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
 
 
-def _connect_writing(target: Path) -> sqlite3.Connection:
-    return sqlite3.connect(str(target), timeout=SESSION_WAIT_SECONDS, check_same_thread=False,
-                           isolation_level=None)
-
-
-def _prepare(db: sqlite3.Connection, target: Path) -> None:
-    """WAL, migrations, and per-statement transactions from here on (see `coach.app.history`)."""
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    migrate(db, target)
-    db.isolation_level = "DEFERRED"
-
-
 def _repair(target: Path, detail: str, notices: list[str]) -> Opened:
-    """Move our damaged file aside, salvage what it holds into a fresh one, and note it there."""
-    log.info("history %s is damaged (%s); salvaging it", target, detail)
-    aside = move_aside(target, "damaged")
-    db = _connect_writing(target)
-    _prepare(db, target)
-    db, summary = _salvage_into(_connect_read_only(aside), db, aside)
-    with db:
-        db.execute("INSERT INTO recoveries (at, damaged_copy, summary) VALUES (?, ?, ?)",
-                   (time.time(), str(aside), summary))
-    notices.append(f"The history file {target} was damaged; what could be read was saved into a "
-                   f"new one. {summary} The damaged file is kept as {aside}.")
-    return Opened(db, target, writable=True, notices=notices)
+    """Our damaged file, salvaged beside itself and swapped in (see `coach.app.history.repair`:
+    no interruption can leave the user with less than the damaged file)."""
+    db, notice = repair_damaged(target, detail)
+    return Opened(db, target, writable=True, notices=[*notices, notice])
 
 
-def _read_only(target: Path) -> Opened:
-    """A file or folder we may not write: use what is there, save nothing, say so once."""
-    notice = (f"The history at {target} cannot be written (the file or its folder is read-only): "
-              "this session will not be saved.")
+def _read_only(target: Path, notice: str | None = None,
+               notices: list[str] | None = None) -> Opened:
+    """A file or folder we may not write (read-only, a full disk): use what is there, save
+    nothing, say so once."""
+    notice = notice or (f"The history at {target} cannot be written (the file or its folder is "
+                        "read-only): this session will not be saved.")
     if not os.path.exists(target):
-        return _unsaved(notice)
+        return _unsaved(notice, notices)
     try:
         opened = open_for_reading(target)
     except HistoryUnavailable as problem:
-        return _unsaved(f"{notice} {problem}")
+        return _unsaved(f"{notice} {problem}", notices)
     if opened.path is None:  # an empty file
-        return _unsaved(notice)
-    opened.notices.insert(0, notice + " Past sessions and preferences are still used.")
+        return _unsaved(notice, notices)
+    opened.notices[:0] = [*(notices or []), notice + " Past sessions and preferences are still "
+                          "used."]
     return opened
 
 
 def _unsaved(message: str, notices: list[str] | None = None) -> Opened:
     log.info("%s", message)  # the notices are shown once, by whoever opened the history
     return Opened(memory_history(), None, writable=True, notices=[*(notices or []), message])
-
-
-def move_aside(path: Path, reason: str) -> Path:
-    """Rename our bad history (and its WAL) out of the way, keeping it for a human to look at."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.{reason}-{stamp}")
-    counter = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.{reason}-{stamp}-{counter}")
-        counter += 1
-    path.rename(target)
-    for suffix in ("-wal", "-shm"):
-        extra = Path(str(path) + suffix)
-        if extra.exists():
-            if suffix == "-wal":
-                extra.rename(Path(str(target) + suffix))
-            else:
-                extra.unlink()  # the shared-memory index is rebuilt from the WAL
-    return target

