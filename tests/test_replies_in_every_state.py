@@ -139,7 +139,8 @@ EXPECTED: dict[Intent, dict[str, str | None]] = {
                        setup=FIRST_STEP, optional=r"Skipping it\."),
     Intent.STOP: table(r"Stopped\. Say resume to carry on, or end session to finish\."),
     Intent.END: table(r"Ending the session here\."),
-    Intent.WARNING: table(r"Take the pressure off now, and lift off gently\."),
+    Intent.WARNING: table(r"That's a warning sign\. Take the pressure off now\. .*Say resume to "
+                          r"carry on, or end session to finish\."),
     Intent.SOFTER: table(LEVEL_2, **{state: r"Starting pressure set to level two, light\."
                                      for state in (*BEFORE_STEPS, "optional")},
                          step=r"Lighter\. Ease off"),

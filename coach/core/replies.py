@@ -33,11 +33,11 @@ from coach.core.walk import Walk
 
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
 
-WARNING_SIGN_REPLY = ("Take the pressure off now, and lift off gently. We'll wait here until it "
-                      "settles. Say resume to carry on, or end session to finish.")
-"""What the coach says to a warning sign, in one place and in general words (a routine's own
-lift-off sentence can be put in front of it). It names no warning sign itself: cut into pieces
-by the endpointer, "numbness, tingling" in its own voice would read as one."""
+WARNING_SIGN_OPENING = "That's a warning sign. Take the pressure off now."
+"""How the coach answers a warning sign, in one place and in general words; `Easing.stop` adds the
+routine's own lift-off sentence and asks before going on ("Say resume to carry on, or end session
+to finish."). It names no warning sign itself: cut into pieces by the endpointer, "numbness,
+tingling" in its own voice would read as one."""
 
 
 class Replies:
@@ -156,12 +156,9 @@ class Replies:
         return self.easing.stop()
 
     def _on_warning(self) -> list[Action]:
-        """A warning sign acts as stop (silence, pause the hold) and says to lift off at once;
-        going on is the receiver's choice ("resume"), never the coach's."""
-        out: list[Action] = [StopSpeaking()]  # the runner's "heard" record keeps what was said
-        if self.phase not in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
-            self.walk.pause()
-        return out + self.lines.say(WARNING_SIGN_REPLY, LineKind.ANSWER, urgent=True)
+        """A warning sign acts as stop (silence, pause the hold, the routine's lift-off) and says
+        to take the pressure off at once; going on is the receiver's choice ("resume")."""
+        return self.easing.stop(opening=WARNING_SIGN_OPENING)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
