@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import corpus
+from bench import corpus, phrasings
 from bench.cost import make_listener, measure_cost, measure_startup
 from bench.measure import (Totals, median, own_voice_stream, percentile, phase_contexts,
                            realtime_latencies, routine_lines, run_clips, stream, supports_context)
@@ -48,10 +48,11 @@ class Size:
     cost_seconds: float
     korean_clips: int
     barge_in_step: float  # seconds between two placements of "stop"/"ouch" over the long line
+    phrasings_spoken: int | None = None  # held-out natural phrasings spoken (None: all 102)
 
 
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0),
+    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0, 2),
     "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10, 0.25),
     "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30, 0.25),
 }
@@ -150,6 +151,8 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
         rows.append(Row("False accepts per 100, all non-command utterances", str(n_neg),
                         f"{per100:.1f}", "<= 1", verdict(per100 <= 1)))
 
+    rows += phrasing_rows(listener, size, say)
+
     say(f"continuous chatter stream: {size.stream_seconds:.0f} s")
     audio = corpus.chatter_stream(size.stream_seconds)
     cpu = time.process_time()
@@ -212,6 +215,30 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
 
     rows += cost_rows(engine, size, say, totals)
     return rows, notes
+
+
+def phrasing_rows(listener, size: Size, say) -> list[Row]:  # noqa: ANN001
+    """People's own words for stop, pain, warning signs and "softer" (bench/phrasings.py): every
+    corpus line typed; the held-out lines spoken by Piper and en-us through the listener."""
+    typed = phrasings.typed_score()
+    n_spoken = size.phrasings_spoken
+    say(f"natural phrasings spoken: {n_spoken or 'all held-out'} lines x "
+        f"{len(phrasings.SPOKEN_VOICES)} voices")
+    spoken = phrasings.spoken_score(listener, limit=n_spoken)
+    rows = []
+    for how, score, safety_target, all_target in (("typed, all", typed, 98.0, 95.0),
+                                                   ("spoken, held-out, piper + en-us", spoken,
+                                                    95.0, 90.0)):
+        safety, overall = score.pct(score.safety), score.pct(score.overall)
+        rows.append(Row(f"Natural phrasings understood, {how}: safety / all",
+                        f"{score.safety[1]} / {score.overall[1]}",
+                        f"{safety:.1f} % / {overall:.1f} %",
+                        f">= {safety_target:g} / {all_target:g} %",
+                        verdict(safety >= safety_target and overall >= all_target)))
+        rows.append(Row(f"  negations firing stop/ouch/warning, {how}", "",
+                        str(score.negations_protective), "0",
+                        verdict(score.negations_protective == 0)))
+    return rows
 
 
 def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noqa: ANN001

@@ -21,7 +21,8 @@ EXPECTED_ROWS = (
     "Accuracy, synthesized, 20 dB", "Accuracy, synthesized, 10 dB", "Accuracy, synthesized, 5 dB",
     "False accepts per 100, real distractor words", "False accepts per 100, real sentences",
     "False accepts per 100, synth chatter", "False accepts per 100, all non-command",
-    "False accepts per hour, continuous", "coach's own voice", "Latency p50", "Latency p95",
+    "False accepts per hour, continuous", "Natural phrasings understood, typed",
+    "Natural phrasings understood, spoken", "coach's own voice", "Latency p50", "Latency p95",
     "Real-time factor", "Peak resident memory", "Launch to first spoken word",
 )
 

@@ -139,6 +139,8 @@ EXPECTED: dict[Intent, dict[str, str | None]] = {
                        setup=FIRST_STEP, optional=r"Skipping it\."),
     Intent.STOP: table(r"Stopped\. Say resume to carry on, or end session to finish\."),
     Intent.END: table(r"Ending the session here\."),
+    Intent.WARNING: table(r"That's a warning sign\. Take the pressure off now\. .*Say resume to "
+                          r"carry on, or end session to finish\."),
     Intent.SOFTER: table(LEVEL_2, **{state: r"Starting pressure set to level two, light\."
                                      for state in (*BEFORE_STEPS, "optional")},
                          step=r"Lighter\. Ease off"),
@@ -219,11 +221,12 @@ def test_every_command_gets_the_right_reply_in_every_state(intent, state):
     else:
         assert replies and re.match(expected, replies[0]), \
             f"{intent.value} in {state}: expected /{expected}/, got {replies}"
-    # "stop", "ouch" and "end session" silence the coach at once wherever it is talking;
+    # "stop", "ouch", a warning sign and "end session" silence the coach at once wherever it is
+    # talking;
     # once the session is over (the closing may still be spoken: the session cannot tell)
     # the barge-in words do, and nothing else
     silences = any(isinstance(action, StopSpeaking) for action in actions)
-    must_silence = intent in (Intent.STOP, Intent.OUCH, Intent.END)
+    must_silence = intent in (Intent.STOP, Intent.OUCH, Intent.WARNING, Intent.END)
     if state in OVER:
         must_silence = intent in BARGE_IN_INTENTS
     assert silences == must_silence, f"{intent.value} in {state}: StopSpeaking {silences}"

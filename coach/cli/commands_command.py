@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from coach.core.commands import COMMANDS, VOICE_EXCLUDED, Strictness
+from coach.core.commands import COMMANDS, TRANSCRIPT_ONLY, VOICE_EXCLUDED, Strictness
 
 
 @click.command()
@@ -17,6 +17,8 @@ def commands() -> None:
         notes = []
         if spec.barge_in:
             notes.append("works while the coach is talking")
+        if spec.intent in TRANSCRIPT_ONLY:
+            notes.append("in your own words, heard by Whisper or typed")
         if spec.strictness is Strictness.SURE:
             notes.append("must be heard clearly")
         extra = f" ({'; '.join(notes)})" if notes else ""

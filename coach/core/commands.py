@@ -41,6 +41,7 @@ class Intent(str, enum.Enum):
     QUIETER = "quieter"
     OTHER_POSITION = "other_position"
     NOTE = "note"
+    WARNING = "warning"  # a warning sign: numbness, tingling, sharp or shooting pain, burning
 
 
 class Strictness(str, enum.Enum):
@@ -81,6 +82,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
                                 "less pressure"), "use lighter pressure", Strictness.EAGER),
     CommandSpec(Intent.OUCH, ("ouch", "that hurts", "it hurts"),
                 "ease off a lot, pause and check in", Strictness.EAGER, barge_in=True),
+    # Heard only from a free transcript (TRANSCRIPT_ONLY): said in the receiver's own words.
+    CommandSpec(Intent.WARNING, ("numb", "tingling", "pins and needles", "sharp pain",
+                                 "shooting pain", "burning"),
+                "a warning sign (numbness, tingling, sharp or shooting pain, burning): stop at "
+                "once, take the pressure off, ask before going on", Strictness.EAGER,
+                barge_in=True),
     CommandSpec(Intent.HARDER, ("harder", "firmer", "deeper", "more pressure"),
                 "use firmer pressure"),
     CommandSpec(Intent.GOOD, ("that's good", "that is good", "perfect", "that's perfect",
@@ -117,6 +124,16 @@ if len(_INTENT_BY_PHRASE) != sum(len(spec.phrases) for spec in COMMANDS):
 
 BARGE_IN_INTENTS: frozenset[Intent] = frozenset(s.intent for s in COMMANDS if s.barge_in)
 
+TRANSCRIPT_ONLY: frozenset[Intent] = frozenset({Intent.WARNING})
+"""Intents read only from words (Whisper's free transcript, typed text), never put in a closed
+grammar (pocketsphinx, vosk), and honoured in every phase.
+
+Why: a warning sign is said in the receiver's own words ("my leg's gone numb", "pins and needles
+down my foot"); a closed grammar would force chatter onto "numb" or "burning" and would grow
+past the 20 intents a phase may listen for (tests/test_session.py). A free transcript costs
+nothing to read for one more meaning, and a missed warning sign is the worst miss there is
+(docs/listening.md, "Understanding")."""
+
 DEFAULT_ADVANCE_WORD = "next"
 """The word prompts ask for to move on ("Say next when you're done"). An engine that hears another
 way of saying NEXT more reliably asks for that one instead (`SessionOptions.advance_word`)."""
@@ -135,8 +152,10 @@ hurt recognition; each entry says why."""
 
 
 def all_phrases() -> list[str]:
-    """Every accepted phrasing, lower case, for building recognizer grammars."""
-    return list(_INTENT_BY_PHRASE)
+    """Every phrasing a recognizer grammar may hold, lower case (TRANSCRIPT_ONLY intents left
+    out: they are only ever read from words)."""
+    return [phrase for phrase, intent in _INTENT_BY_PHRASE.items()
+            if intent not in TRANSCRIPT_ONLY]
 
 
 def normalize(text: str) -> str:
@@ -220,16 +239,6 @@ TYPED_ABBREVIATIONS: dict[str, Intent] = {
 }
 """One-letter answers people type, never taken from speech."""
 
-NEGATIONS = frozenset({"not", "don't", "dont", "never", "no", "doesn't", "doesnt", "isn't",
-                       "isnt", "didn't", "didnt", "won't", "wont", "can't", "cant", "without"})
-
-SAFETY_KEYWORD_MAX_WORDS = 5
-"""A stop or pain word acts in an utterance of at most this many words, with no negation."""
-
-_PAIN_STARTS = frozenset({"ow", "oww", "owww", "ouch", "ouchy", "ah", "argh", "aah"})
-_PAIN_WORDS = frozenset({"hurts", "hurting", "painful"})
-
-
 def collapse_repeats(words: list[str]) -> list[str]:
     """"stop stop stop" -> "stop", "ow ow" -> "ow": people repeat themselves, and Whisper writes a
     held word out more than once."""
@@ -244,10 +253,10 @@ def interpret(text: str, *, typed: bool = False) -> Intent | None:
     """The intent of a whole utterance, accepting natural phrasings; None when it is no command.
 
     In order: the exact table (`parse`); the same with repeated words collapsed; `NATURAL_PHRASES`
-    (typed: also `TYPED_ABBREVIATIONS`); then, for safety only, a short utterance (at most
-    SAFETY_KEYWORD_MAX_WORDS words, no negation) that starts or ends with "stop" is STOP, and one
-    that starts with a pain sound ("ow", "ouch") or holds "hurts" / "painful" is OUCH. Anything
-    longer or negated ("don't stop", "it doesn't hurt") is talk, and fires nothing.
+    (typed: also `TYPED_ABBREVIATIONS`); then, for safety only, the natural-language reader
+    (`coach.core.understanding.understand`), which finds a stop, pain, warning or pressure cue
+    said as a report or request in an utterance of any length, and leaves negated ones ("don't
+    stop", "it doesn't hurt") and talk ("I stopped by the shop") alone.
     """
     exact = parse(text)
     if exact is not None:
@@ -261,10 +270,8 @@ def interpret(text: str, *, typed: bool = False) -> Intent | None:
         intent = TYPED_ABBREVIATIONS.get(joined)
     if intent is not None:
         return intent
-    if len(words) > SAFETY_KEYWORD_MAX_WORDS or NEGATIONS.intersection(words):
-        return None
-    if words[0] in _PAIN_STARTS or _PAIN_WORDS.intersection(words):
-        return Intent.OUCH
-    if words[0] == "stop" or words[-1] == "stop":
-        return Intent.STOP
-    return None
+    return understanding.understand(text)
+
+
+# At the end: the reader needs `Intent` from this module, and `interpret` needs the reader.
+from coach.core import understanding  # noqa: E402

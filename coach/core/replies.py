@@ -33,6 +33,12 @@ from coach.core.walk import Walk
 
 EXTEND_STEP_SECONDS = 60.0  # what "more time" adds, up to the step's maximum
 
+WARNING_SIGN_OPENING = "That's a warning sign. Take the pressure off now."
+"""How the coach answers a warning sign, in one place and in general words; `Easing.stop` adds the
+routine's own lift-off sentence and asks before going on ("Say resume to carry on, or end session
+to finish."). It names no warning sign itself: cut into pieces by the endpointer, "numbness,
+tingling" in its own voice would read as one."""
+
 
 class Replies:
     """The session's answers to commands. It holds no state of its own: every decision reads the
@@ -148,6 +154,11 @@ class Replies:
 
     def _on_stop(self) -> list[Action]:
         return self.easing.stop()
+
+    def _on_warning(self) -> list[Action]:
+        """A warning sign acts as stop (silence, pause the hold, the routine's lift-off) and says
+        to take the pressure off at once; going on is the receiver's choice ("resume")."""
+        return self.easing.stop(opening=WARNING_SIGN_OPENING)
 
     def _on_resume(self) -> list[Action]:
         if self.phase is not Phase.PAUSED:
@@ -361,6 +372,7 @@ HANDLERS: dict[Intent, Callable[[Replies], list[Action]]] = {
     Intent.END: Replies._on_end,
     Intent.SOFTER: Replies._on_softer,
     Intent.OUCH: Replies._on_ouch,
+    Intent.WARNING: Replies._on_warning,
     Intent.HARDER: Replies._on_harder,
     Intent.GOOD: Replies._on_good,
     Intent.HOW_LONG: Replies._on_how_long,

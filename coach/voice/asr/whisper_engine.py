@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.core.commands import Intent, Strictness, all_phrases, interpret, phrases_of
+from coach.core.commands import (TRANSCRIPT_ONLY, Intent, Strictness, all_phrases, interpret,
+                                 phrases_of)
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
 from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
 from coach.voice.asr.whisper_features import WINDOW_SECONDS, window_features
@@ -285,8 +286,9 @@ class WhisperRecognizer(Recognizer):
         return sorted(self._allowed) if self._allowed is not None else all_phrases()
 
     def _phrase_for(self, intent: Intent) -> str:
-        """The intent's first phrase the active grammar allows (the listener fires by intent)."""
+        """The intent's first phrase the active grammar allows (the listener fires by intent);
+        a TRANSCRIPT_ONLY intent (a warning sign) is never in a grammar and always allowed."""
         for phrase in phrases_of(intent):
-            if self._allowed is None or phrase in self._allowed:
+            if self._allowed is None or phrase in self._allowed or intent in TRANSCRIPT_ONLY:
                 return phrase
         return ""

@@ -25,7 +25,8 @@ Decisions, in order:
    pronunciations within `soundalike_phones` edits: "wait" is vetoed while the coach says
    "waist"). After each line ends the recognizer is reset so its voice cannot linger.
 5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
-   intents that make sense now (`Session.active_intents()`), and only those intents fire. It takes
+   intents that make sense now (`Session.active_intents()`), and only those intents fire, besides
+   the `TRANSCRIPT_ONLY` ones (warning signs) that a free transcript yields in any phase. It takes
    effect when the next utterance starts, never mid-utterance. None = every phrase.
 6. Notes: after `set_dictation(True)` (the session said "Go ahead." after "take a note") the next
    utterance also goes to the `Transcriber` and comes out as `NoteTaken(words)`, or as the
@@ -44,8 +45,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, Intent, Strictness,
-                                 normalize, parse)
+from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, TRANSCRIPT_ONLY,
+                                 Intent, Strictness, normalize, parse)
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
@@ -230,7 +231,9 @@ class Listener:
         self.recognizer.set_phrases(None if context is None else context_phrases(context))
 
     def _in_context(self, intent: Intent) -> bool:
-        return self._context is None or intent in self._context
+        """Listened for now. A TRANSCRIPT_ONLY intent (a warning sign) always is: only a free
+        transcript can produce it, and a missed warning sign is never the safe error."""
+        return self._context is None or intent in self._context or intent in TRANSCRIPT_ONLY
 
     def _maybe_reset_after_line(self, at: float) -> None:
         if self.on_air is None:
