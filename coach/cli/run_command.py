@@ -23,6 +23,7 @@ from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.voice.asr.select import ENGINES
+from coach.voice.speech.limits import RATE_LIMITS, VOLUME_LIMITS
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +38,26 @@ def _finite(value: float, param: click.Parameter) -> float:
     return value
 
 
+def _rate(value: int | None, param: click.Parameter) -> int | None:
+    """--rate: words per minute in the speaker's range. It once took 80 to 400 and the speaker
+    then quietly spoke anything above 260 at 260: refused now, naming the range."""
+    if value is None:
+        return None
+    low, high = RATE_LIMITS
+    if not RATE_LIMITS.allows(value):
+        raise click.BadParameter(
+            f"{value} is not a speech rate from {low:g} to {high:g} words per minute (slower "
+            "drags; faster is hard to follow lying down).", param=param)
+    return value
+
+
 def _volume(value: float | None, param: click.Parameter) -> float | None:
     """--volume: a finite number in the speaker's range. FloatRange let nan through, and 0 was
     quietly raised to the speaker's floor (never silent by accident), so it was not silent."""
-    from coach.voice.speech.speaker import VOLUME_LIMITS
-
     if value is None:
         return None
     low, high = VOLUME_LIMITS
-    if not math.isfinite(value) or not low <= value <= high:
+    if not math.isfinite(value) or not VOLUME_LIMITS.allows(value):
         raise click.BadParameter(
             f"{value} is not a volume from {low:g} to {high:g}. The coach never speaks too softly "
             "to hear; for no speech at all, use --quiet (the lines are printed).", param=param)
@@ -216,10 +228,12 @@ def _step_of(session: Session | None, status):
                    "(espeak-ng, any voice installed on the system).")
 @click.option("--voice", help="A voice of that back-end (id or part of it, e.g. joe, en-us); "
                               "`--voice list` shows them.")
-@click.option("--rate", type=click.IntRange(80, 400),
-              help="Speech rate in words per minute (default 155 Piper, 165 pyttsx3).")
+@click.option("--rate", type=int, callback=lambda ctx, param, value: _rate(value, param),
+              help=f"Speech rate in words per minute, {RATE_LIMITS.low:g} to "
+                   f"{RATE_LIMITS.high:g} (default 155 Piper, 165 pyttsx3).")
 @click.option("--volume", type=float, callback=lambda ctx, param, value: _volume(value, param),
-              help="Speech volume, 0.2 to 1 (--quiet for none).")
+              help=f"Speech volume, {VOLUME_LIMITS.low:g} to {VOLUME_LIMITS.high:g} "
+                   "(--quiet for none).")
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")

@@ -49,8 +49,6 @@ from typing import Any
 import numpy as np
 
 from coach.voice.speech.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
-    MAX_RATE_WPM,
-    MIN_RATE_WPM,
     VOICE_PEAK_DBFS,
     CacheKey,
     RenderCache,
