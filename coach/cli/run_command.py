@@ -17,11 +17,13 @@ from coach.app.history.describe import clean_name
 from coach.app.history.session_history import SessionHistory, profile_options
 from coach.app.runner import PlainDisplay, Runner, read_typed_commands
 from coach.cli.process_exit import exit_process
+from coach.cli.auto_choice import unless_auto
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
+from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
 from coach.voice.speech.limits import RATE_LIMITS, VOLUME_LIMITS
 
@@ -79,12 +81,9 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     return path
 
 
-EXIT_BAD_ROUTINE = 2  # check, show and run all exit with this for a missing or broken routine
-
-
 def load_routine_or_exit(name: str) -> Routine:
-    """Find and load a routine by id, file name or path; on failure print why and exit 2
-    (the same status `check` gives, for `run` and `show` alike)."""
+    """Find and load a routine by id, file name or path; on failure print why and exit
+    with `ExitStatus.UNUSABLE_INPUT` (the status `check` and `show` give too)."""
     from coach.routine_format.library import RoutineNotFound, find
     from coach.routine_format.loader import RoutineError, load_routine
 
@@ -92,10 +91,10 @@ def load_routine_or_exit(name: str) -> Routine:
         return load_routine(find(name))
     except RoutineNotFound as error:
         click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_BAD_ROUTINE)
+        sys.exit(ExitStatus.UNUSABLE_INPUT)
     except RoutineError as error:
         click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_ROUTINE)
+        sys.exit(ExitStatus.UNUSABLE_INPUT)
 
 
 def open_history() -> History | None:
@@ -160,7 +159,7 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
                 mark = "*" if info.id == renderer.voice_id else " "
                 click.echo(f" {mark} {info.id}  {info.name} ({', '.join(info.languages)})")
             renderer.close()
-            sys.exit(0)
+            sys.exit(ExitStatus.OK)
         if quiet:
             return
         if backend == "piper":
@@ -269,7 +268,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
     """
     from coach.core.routine import Side
 
-    backend = None if tts == "auto" else tts
+    backend = unless_auto(tts)
     prepare_voice(backend, voice, quiet)
     loaded = load_routine_or_exit(routine)
     clock = MonotonicClock(speed)
@@ -283,7 +282,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         from coach.voice.asr.select import ADVANCE_WORDS, plan_choice
 
         try:
-            choice = plan_choice(None if engine == "auto" else engine, model)
+            choice = plan_choice(unless_auto(engine), model)
         except RecognizerUnavailable as error:
             raise click.ClickException(str(error)) from None
         options.advance_word = ADVANCE_WORDS[choice.engine]
