@@ -42,7 +42,7 @@ from coach.voice.speech.limits import (
 )
 from coach.voice.speech.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
 from coach.voice.speech.spoken_text import split_first_sentence
-from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Renderer
+from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Pyttsx3Renderer
 from coach.voice.speech.tts_select import make_renderer
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ class Speaker:
                 raise
             log.warning("%s; speaking with pyttsx3 (espeak-ng) instead", exc)
             self._may_fall_back = False
-            self.renderer = Renderer()
+            self.renderer = Pyttsx3Renderer()
             self.renderer.start()
             return self.renderer.render(text, rate=clamp_rate(rate))
 
