@@ -16,8 +16,8 @@ from coach.app.history import History
 from coach.app.history.describe import clean_name
 from coach.app.history.session_history import SessionHistory, profile_options
 from coach.app.runner import PlainDisplay, Runner, read_typed_commands
-from coach.cli.process_exit import exit_process
 from coach.cli.auto_choice import unless_auto
+from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.plain_text import printable
