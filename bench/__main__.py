@@ -284,7 +284,7 @@ def korean_rows(size: Size, say) -> tuple[list[Row], list[str]]:  # noqa: ANN001
              "decision on the utterance."]
     clips = list(corpus.korean_clips(size.korean_clips))
     say(f"korean latency: {len(clips)} clips at real-time pace")
-    from coach.voice.frames import AudioChunk
+    from coach.voice.audio.chunk import AudioChunk
     from coach.voice.pipeline import VoicePipeline
     from testkit import testaudio as ta
 

@@ -26,7 +26,8 @@ import numpy as np
 from coach.core.commands import Intent, normalize
 from testkit import testaudio as ta
 from coach.voice.listen.listener import Listener
-from coach.voice.frames import AudioChunk, Heard
+from coach.voice.audio.chunk import AudioChunk
+from coach.voice.frames import Heard
 from coach.voice.pipeline import VoicePipeline, listen_pcm
 from coach.voice.audio.on_air import OnAir
 

@@ -14,7 +14,7 @@ import os
 import sys
 from types import TracebackType
 
-EXIT_INTERRUPTED = 130  # the shell's convention: 128 + SIGINT
+from coach.exit_status import ExitStatus
 
 _previous = sys.excepthook
 
@@ -29,7 +29,7 @@ def _hook(kind: type[BaseException], error: BaseException,
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    os._exit(EXIT_INTERRUPTED)  # nothing to save yet: no session or history has been opened
+    os._exit(ExitStatus.INTERRUPTED)  # nothing to save yet: no session or history has been opened
 
 
 def install() -> None:

@@ -36,7 +36,7 @@ import pytest
 from testkit import testaudio as ta
 from coach.voice.audio.pcm import resample
 from coach.voice.audio.player import to_float32
-from coach.voice.speech.speaker import DEFAULT_VOLUME
+from coach.voice.speech.limits import DEFAULT_VOLUME
 from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
 from coach.voice.speech.tts_select import make_renderer
 from tests.test_cli_run_text import CoachProcess

@@ -245,3 +245,20 @@ def test_volume_must_be_a_finite_audible_number() -> None:
     for value in ("nan", "inf", "-1", "0", "0.1", "1.5"):
         output = _plain_failure(["run", "--text", "--quiet", "--volume", value])
         assert "Invalid value for '--volume'" in output and "--quiet" in output, output
+
+
+def test_rate_outside_what_the_speaker_speaks_is_refused_naming_the_range() -> None:
+    """Was: `--rate 400` accepted (the option took 80 to 400), then spoken at 260 without a word.
+    The option's range is the speaker's (`limits.RATE_LIMITS`), both ends included."""
+    from coach.voice.speech.limits import RATE_LIMITS
+
+    low, high = int(RATE_LIMITS.low), int(RATE_LIMITS.high)
+    for value in (str(low - 1), str(high + 1), "80", "400", "-5"):
+        output = _plain_failure(["run", "--text", "--quiet", "--rate", value])
+        assert "Invalid value for '--rate'" in output and f"from {low} to {high}" in output, output
+    for value in (low, high):
+        result = CliRunner().invoke(main, ["run", "--text", "--quiet", "--rate", str(value),
+                                           "no-such-routine-here"])
+        # past the option, to the routine, which does not exist
+        assert "--rate" not in result.output and "no-such-routine-here" in result.output, (
+            result.output)

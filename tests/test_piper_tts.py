@@ -20,7 +20,7 @@ from coach.voice.speech.piper_tts import (
     with_pronunciations,
 )
 from testkit.testaudio import active_rms
-from coach.voice.speech.pyttsx3_tts import Renderer, UnknownVoiceError
+from coach.voice.speech.pyttsx3_tts import Pyttsx3Renderer, UnknownVoiceError
 from coach.voice.speech.tts_select import BackendUnavailable, choose_backend, make_renderer
 
 SENTENCE = "Rest both palms on the upper back and let their weight sink in slowly."  # 14 words
@@ -143,7 +143,7 @@ def test_piper_is_the_default_and_pyttsx3_stays_available() -> None:
         choose_backend("festival")
     renderer = make_renderer("pyttsx3")
     try:
-        assert isinstance(renderer, Renderer) and renderer.default_rate == 165
+        assert isinstance(renderer, Pyttsx3Renderer) and renderer.default_rate == 165
         assert renderer.render("Numbers like 3 are words.").text == "Numbers like three are words."
     finally:
         renderer.close()
@@ -165,7 +165,7 @@ def test_a_voice_that_cannot_load_is_a_clear_error(tmp_path, monkeypatch) -> Non
 def test_both_voices_are_equally_loud_so_cues_keep_their_place_below(piper) -> None:
     """The two voices speak at the same level (active RMS; at the same peak Piper's was 1.5-2.5 dB
     quieter), so a cue at -18 dBFS peak sits the same distance below either."""
-    espeak = Renderer()
+    espeak = Pyttsx3Renderer()
     try:
         levels = []
         for renderer in (piper, espeak):

@@ -15,13 +15,9 @@ from coach.core.actions import CueKind
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import resample
 from coach.voice.audio.player import OUTPUT_RATE, AudioDeviceError, Player, to_float32
-from coach.voice.speech.speaker import (
-    RATE_LIMITS,
-    VOLUME_LIMITS,
-    SilentSpeaker,
-    Speaker,
-)
-from coach.voice.speech.pyttsx3_tts import Renderer, SpeechRenderer
+from coach.voice.speech.limits import RATE_LIMITS, VOLUME_LIMITS
+from coach.voice.speech.speaker import SilentSpeaker, Speaker
+from coach.voice.speech.pyttsx3_tts import Pyttsx3Renderer, SpeechRenderer
 from coach.voice.speech.tts_select import make_renderer
 
 pytestmark = pytest.mark.audio
@@ -65,7 +61,7 @@ def renderer(request) -> Iterator[SpeechRenderer]:
 
 
 @pytest.fixture
-def speaker(virtual_audio, renderer: Renderer) -> Iterator[tuple[Speaker, OnAir, Finished]]:
+def speaker(virtual_audio, renderer: Pyttsx3Renderer) -> Iterator[tuple[Speaker, OnAir, Finished]]:
     on_air = OnAir()
     finished = Finished()
     spk = Speaker(on_air, on_finished=finished, renderer=renderer)

@@ -12,7 +12,7 @@ import pytest
 
 from coach.voice.speech.pyttsx3_tts import (
     DEFAULT_RATE_WPM,
-    Renderer,
+    Pyttsx3Renderer,
     UnknownVoiceError,
     VOICE_PEAK_DBFS,
     list_voices,
@@ -22,8 +22,8 @@ SENTENCE = "Rest both palms on the upper back and let their weight sink in slowl
 
 
 @pytest.fixture(scope="module")
-def renderer() -> Iterator[Renderer]:
-    r = Renderer(voice="en-us")
+def renderer() -> Iterator[Pyttsx3Renderer]:
+    r = Pyttsx3Renderer(voice="en-us")
     yield r
     r.close()
 
@@ -33,7 +33,7 @@ def _rms_dbfs(samples: np.ndarray) -> float:
     return 20 * np.log10(np.sqrt(np.mean(x**2)) + 1e-12)
 
 
-def test_render_has_speech_of_plausible_length(renderer: Renderer) -> None:
+def test_render_has_speech_of_plausible_length(renderer: Pyttsx3Renderer) -> None:
     out = renderer.render(SENTENCE)
     assert out.engine == "pyttsx3"
     assert out.samples.dtype == np.int16 and out.samples.ndim == 1
@@ -51,13 +51,13 @@ def test_render_has_speech_of_plausible_length(renderer: Renderer) -> None:
     assert voiced.mean() > 0.5
 
 
-def test_rate_changes_duration(renderer: Renderer) -> None:
+def test_rate_changes_duration(renderer: Pyttsx3Renderer) -> None:
     slow = renderer.render(SENTENCE, rate=110)
     fast = renderer.render(SENTENCE, rate=240)
     assert slow.duration / fast.duration > 1.6, (slow.duration, fast.duration)
 
 
-def test_cache_returns_the_same_render(renderer: Renderer) -> None:
+def test_cache_returns_the_same_render(renderer: Pyttsx3Renderer) -> None:
     first = renderer.render("Press gently, then release.", rate=150)
     again = renderer.render("  Press gently,   then release. ", rate=150)  # same after spacing
     assert again is first
@@ -65,7 +65,7 @@ def test_cache_returns_the_same_render(renderer: Renderer) -> None:
     assert other is not first
 
 
-def test_voice_resolution(renderer: Renderer) -> None:
+def test_voice_resolution(renderer: Pyttsx3Renderer) -> None:
     assert renderer.resolve_voice("en-us").id.endswith("en-us")
     assert renderer.resolve_voice("gmw/en-us").id == "gmw/en-us"
     assert "english" in renderer.resolve_voice("English").name.lower()
@@ -81,7 +81,7 @@ def test_list_voices_has_english() -> None:
     assert any(v.id.endswith("en-us") for v in voices)
 
 
-def test_worker_is_restarted_after_it_dies(renderer: Renderer) -> None:
+def test_worker_is_restarted_after_it_dies(renderer: Pyttsx3Renderer) -> None:
     renderer.start()
     assert renderer._proc is not None
     os.kill(renderer._proc.pid, signal.SIGKILL)
@@ -90,6 +90,6 @@ def test_worker_is_restarted_after_it_dies(renderer: Renderer) -> None:
     assert out.engine == "pyttsx3" and out.duration > 0.5
 
 
-def test_empty_text_is_refused(renderer: Renderer) -> None:
+def test_empty_text_is_refused(renderer: Pyttsx3Renderer) -> None:
     with pytest.raises(ValueError):
         renderer.render("   ")

@@ -34,6 +34,7 @@ from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, Spe
 from coach.core.plain_text import printable
 from coach.core.session import Session
 from coach.core.status import Status
+from coach.exit_status import ExitStatus
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +206,7 @@ class Runner:
             self._drain(signals)
         finally:
             signals.restore()
-        # The shell's convention, 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM, 129 SIGHUP.
-        return 128 + signals.first if interrupted else 0
+        return ExitStatus.after_signal(signals.first) if interrupted else ExitStatus.OK
 
     def _step(self) -> None:
         wakeup = self.session.next_wakeup()

@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass
 
 import click
+
+from coach.cli.auto_choice import unless_auto
+from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
 
 
@@ -202,7 +205,7 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
         elif finding.fix:
             click.echo(f"        tip: {finding.fix}")
 
-    backend = None if tts == "auto" else tts
+    backend = unless_auto(tts)
     portaudio, sd = check_portaudio()
     show(portaudio)
     has_in = False
@@ -219,19 +222,19 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
                          "plug one in, or read the lines: massage-coach run --text --quiet"))
         if has_in and seconds > 0:
             for finding in input_level(device_spec(input_device), seconds,
-                                       None if engine == "auto" else engine):
+                                       unless_auto(engine)):
                 show(finding)
         if has_out and not no_speak:
             show(speak_test_line(device_spec(output_device), backend))
     show(speech_backend_finding(backend))
-    show(engine_finding(None if engine == "auto" else engine))
+    show(engine_finding(unless_auto(engine)))
     show(web_screen_finding())
     problems = sum(not finding.ok for finding in findings)
     if problems:
         click.echo(f"\n{problems} problem{'s' if problems != 1 else ''} found; fixes above.")
         if not has_in:
             click.echo("You can still coach now: massage-coach run --text")
-        raise SystemExit(1)
+        raise SystemExit(ExitStatus.FAILED)
     click.echo("\nAll good: massage-coach run")
 
 

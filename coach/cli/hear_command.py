@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 import click
+from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
                 click.echo(f"  {h.speech_ended:6.2f}s  (rejected)     \"{h.event.text}\"  "
                            f"confidence {h.confidence:.2f}")
     if failed:
-        raise SystemExit(1)
+        raise SystemExit(ExitStatus.FAILED)
 
 
 def _create(engine: str, model: Path | None):

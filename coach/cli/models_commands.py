@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,
                                              url=url)
     except model_download.NoNetwork as error:
         err.print(f"[yellow]{error}[/yellow]")
-        sys.exit(2)
+        sys.exit(ExitStatus.UNUSABLE_INPUT)
     except model_download.ModelDownloadError as error:
         err.print(f"[red]{error}[/red]")
-        sys.exit(1)
+        sys.exit(ExitStatus.FAILED)
     info = describe_model(path, "project")
     state = "verified" if info.verified else "NOT verified (no confirmed checksum; see above)"
     click.echo(f"{name} is installed at {path} ({state}).")

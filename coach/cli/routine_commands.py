@@ -23,9 +23,9 @@ from coach.core.routine import (
     Step,
     choice_words,
 )
+from coach.exit_status import ExitStatus
 from coach.routine_format.loader import Problem, check_routine, describe_duration, describe_hold
 
-EXIT_PROBLEMS = 2
 
 
 def register(main: click.Group) -> None:
@@ -70,7 +70,7 @@ def check(files: tuple[str, ...], shipped: bool) -> None:
     if bad_files:
         click.echo(f"{total} problem{'s' if total != 1 else ''} in {bad_files} "
                    f"file{'s' if bad_files != 1 else ''}", err=True)
-        raise SystemExit(EXIT_PROBLEMS)
+        raise SystemExit(ExitStatus.UNUSABLE_INPUT)
 
 
 def _check_target(name: str) -> Path:
@@ -141,13 +141,13 @@ def show(routine: str, width: int | None, html_file: Path | None, force: bool) -
         loaded = library.load(routine)
     except library.RoutineNotFound as error:  # the same status as check and run give
         click.echo(f"Error: {error}", err=True)
-        raise SystemExit(EXIT_PROBLEMS) from None
+        raise SystemExit(ExitStatus.UNUSABLE_INPUT) from None
     except library.RoutineError as error:
         for problem in error.problems:
             _echo_problem(problem)
         click.echo(f"Error: {printable(routine, one_line=True)} has {len(error.problems)} "
                    "problem(s); fix them before using it", err=True)
-        raise SystemExit(EXIT_PROBLEMS) from None
+        raise SystemExit(ExitStatus.UNUSABLE_INPUT) from None
     if html_file is not None:
         _write_html(loaded, html_file, force)
         return
@@ -164,10 +164,10 @@ def _write_html(routine: Routine, path: Path, force: bool) -> None:
         write_page(path, routine_html(routine), force=force)
     except PageExists:
         click.echo(f"Error: {path} already exists; add --force to replace it", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(ExitStatus.FAILED) from None
     except OSError as error:
         click.echo(f"Error: cannot write {path}: {error.strerror or error}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(ExitStatus.FAILED) from None
     click.echo(f"Wrote {path}: {routine.title}, {len(routine.steps)} steps with pictures.")
 
 

@@ -16,13 +16,16 @@ from coach.app.history import History
 from coach.app.history.describe import clean_name
 from coach.app.history.session_history import SessionHistory, profile_options
 from coach.app.runner import PlainDisplay, Runner, read_typed_commands
+from coach.cli.auto_choice import unless_auto
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
 from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
+from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
+from coach.voice.speech.limits import RATE_LIMITS, VOLUME_LIMITS
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +40,26 @@ def _finite(value: float, param: click.Parameter) -> float:
     return value
 
 
+def _rate(value: int | None, param: click.Parameter) -> int | None:
+    """--rate: words per minute in the speaker's range. It once took 80 to 400 and the speaker
+    then quietly spoke anything above 260 at 260: refused now, naming the range."""
+    if value is None:
+        return None
+    low, high = RATE_LIMITS
+    if not RATE_LIMITS.allows(value):
+        raise click.BadParameter(
+            f"{value} is not a speech rate from {low:g} to {high:g} words per minute (slower "
+            "drags; faster is hard to follow lying down).", param=param)
+    return value
+
+
 def _volume(value: float | None, param: click.Parameter) -> float | None:
     """--volume: a finite number in the speaker's range. FloatRange let nan through, and 0 was
     quietly raised to the speaker's floor (never silent by accident), so it was not silent."""
-    from coach.voice.speech.speaker import VOLUME_LIMITS
-
     if value is None:
         return None
     low, high = VOLUME_LIMITS
-    if not math.isfinite(value) or not low <= value <= high:
+    if not math.isfinite(value) or not VOLUME_LIMITS.allows(value):
         raise click.BadParameter(
             f"{value} is not a volume from {low:g} to {high:g}. The coach never speaks too softly "
             "to hear; for no speech at all, use --quiet (the lines are printed).", param=param)
@@ -67,12 +81,9 @@ def _usable_recording(path: Path | None, param: click.Parameter) -> Path | None:
     return path
 
 
-EXIT_BAD_ROUTINE = 2  # check, show and run all exit with this for a missing or broken routine
-
-
 def load_routine_or_exit(name: str) -> Routine:
-    """Find and load a routine by id, file name or path; on failure print why and exit 2
-    (the same status `check` gives, for `run` and `show` alike)."""
+    """Find and load a routine by id, file name or path; on failure print why and exit
+    with `ExitStatus.UNUSABLE_INPUT` (the status `check` and `show` give too)."""
     from coach.routine_format.library import RoutineNotFound, find
     from coach.routine_format.loader import RoutineError, load_routine
 
@@ -80,10 +91,10 @@ def load_routine_or_exit(name: str) -> Routine:
         return load_routine(find(name))
     except RoutineNotFound as error:
         click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_BAD_ROUTINE)
+        sys.exit(ExitStatus.UNUSABLE_INPUT)
     except RoutineError as error:
         click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_ROUTINE)
+        sys.exit(ExitStatus.UNUSABLE_INPUT)
 
 
 def open_history() -> History | None:
@@ -148,7 +159,7 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
                 mark = "*" if info.id == renderer.voice_id else " "
                 click.echo(f" {mark} {info.id}  {info.name} ({', '.join(info.languages)})")
             renderer.close()
-            sys.exit(0)
+            sys.exit(ExitStatus.OK)
         if quiet:
             return
         if backend == "piper":
@@ -216,10 +227,12 @@ def _step_of(session: Session | None, status):
                    "(espeak-ng, any voice installed on the system).")
 @click.option("--voice", help="A voice of that back-end (id or part of it, e.g. joe, en-us); "
                               "`--voice list` shows them.")
-@click.option("--rate", type=click.IntRange(80, 400),
-              help="Speech rate in words per minute (default 155 Piper, 165 pyttsx3).")
+@click.option("--rate", type=int, callback=lambda ctx, param, value: _rate(value, param),
+              help=f"Speech rate in words per minute, {RATE_LIMITS.low:g} to "
+                   f"{RATE_LIMITS.high:g} (default 155 Piper, 165 pyttsx3).")
 @click.option("--volume", type=float, callback=lambda ctx, param, value: _volume(value, param),
-              help="Speech volume, 0.2 to 1 (--quiet for none).")
+              help=f"Speech volume, {VOLUME_LIMITS.low:g} to {VOLUME_LIMITS.high:g} "
+                   "(--quiet for none).")
 @click.option("--no-cues", is_flag=True, help="No beeps or chimes, only speech.")
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")
@@ -255,7 +268,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
     """
     from coach.core.routine import Side
 
-    backend = None if tts == "auto" else tts
+    backend = unless_auto(tts)
     prepare_voice(backend, voice, quiet)
     loaded = load_routine_or_exit(routine)
     clock = MonotonicClock(speed)
@@ -269,7 +282,7 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         from coach.voice.asr.select import ADVANCE_WORDS, plan_choice
 
         try:
-            choice = plan_choice(None if engine == "auto" else engine, model)
+            choice = plan_choice(unless_auto(engine), model)
         except RecognizerUnavailable as error:
             raise click.ClickException(str(error)) from None
         options.advance_word = ADVANCE_WORDS[choice.engine]

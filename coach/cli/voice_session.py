@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import click
 
 from coach.app.runner import Runner
+from coach.cli.auto_choice import unless_auto
+from coach.exit_status import ExitStatus
 
 if TYPE_CHECKING:
     from coach.voice.asr.select import EngineChoice
@@ -32,7 +34,7 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
 
     A missing or wrong model was refused by `plan_choice` (its result is `choice`, an
     `EngineChoice`) before the session started; a model that then fails to load ends the session
-    with the reason (exit status 2).
+    with the reason (`ExitStatus.UNUSABLE_INPUT`).
     """
     from coach.voice.audio.devices import AudioDeviceError, device_spec
     from coach.voice.audio.echo import EchoCanceller
@@ -42,7 +44,7 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
     from coach.voice.pipeline import (AudioInput, LiveVoice, MicrophoneInput, RecordingInput,
                                       build_listener)
 
-    wanted = None if engine == "auto" else engine
+    wanted = unless_auto(engine)
     click.echo(f"Listening with {choice}", err=True)
     on_air = OnAir()
     audio: AudioInput
@@ -55,7 +57,7 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
         except AudioDeviceError as error:
             click.echo(f"Error: {error}\nNo usable microphone. Check it with `massage-coach "
                        f"doctor`, or type commands instead: massage-coach run --text", err=True)
-            return 2
+            return ExitStatus.UNUSABLE_INPUT
         audio = microphone
     # Echo cancellation: the speaker's player records what it plays, the canceller subtracts
     # it from the microphone. Not for a replayed recording: it holds no echo of this session.
@@ -73,4 +75,4 @@ def run_voice_session(runner: Runner, *, choice: EngineChoice, engine: str, mode
         code = runner.run()
     finally:
         voice.stop()
-    return 2 if voice.failure else code
+    return ExitStatus.UNUSABLE_INPUT if voice.failure else code

@@ -1,8 +1,10 @@
 """Actions: what the session asks the outside world to do.
 
 The engine only returns these; adapters carry them out (print or speak a line, play a cue, redraw
-the screen, write the history). `Say(urgent=True)` is the interruption frame: the speaker drops
-whatever is queued or playing and says this line next.
+the screen, write the history). `Say(urgent=True)` marks a reply that interrupts: the runner
+(`Runner._dispatch`, the one rule) first silences what is playing and everything queued before
+the reply (`speaker.stop()`), then queues the whole reply, its acknowledgement cue included. The
+speaker itself only queues and cuts; it has no notion of urgency.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class LineKind(str, enum.Enum):
 class Say:
     text: str
     kind: LineKind = LineKind.INSTRUCTION
-    urgent: bool = False  # cut off the current line and anything queued
+    urgent: bool = False  # the runner cuts off what was speaking or queued before it
     utterance_id: int = 0
 
 

@@ -234,7 +234,7 @@ class Replies:
                 return self._ack() + self.screening.confirm(True, self.clock.now()) + \
                     self._after_screening()
             out = self._ack() + self.screening.answered_yes()
-            self.walk.phase = Phase.ENDED
+            self.walk.end()
             return out
         if self.pressure_talk.ouch_open:
             return self._ack() + self.easing.better()

@@ -219,11 +219,17 @@ class Walk:
                                   self.clock.now() - self.started_at, self.pressure_talk.level)
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
-        self.phase = Phase.ENDED
+        self.end()
         return out + [Record(RecordKind.SESSION_OVER, {"completed": completed, "steps_done": done,
                                               "skipped": skipped,
                                               "pressure": self.pressure_talk.level}),
                       SessionOver(completed, summary)]
+
+    def end(self) -> None:
+        """The session is over: after the closing, or when a safety answer means the routine
+        must not start. From here the session acts on nothing but the words that silence the lines
+        still on the air (`Session.handle`). A method because the walk owns its phase."""
+        self.phase = Phase.ENDED
 
     def how_long(self) -> str:
         """The answer to "how long?": the hold's time, the step's hold before it starts, or how

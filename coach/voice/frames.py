@@ -2,8 +2,8 @@
 
 Two kinds, as in rhasspy's wyoming and pipecat:
 - `AudioChunk`: a piece of sound with its sample format attached, so a chunk from a 44.1 kHz
-  microphone cannot be mistaken for the 16 kHz mono audio the listener takes; `to_stream_format`
-  (in `coach.voice.audio.pcm`) is the one converter.
+  microphone cannot be mistaken for the 16 kHz mono audio the listener takes. It lives in
+  `coach.voice.audio.chunk`, beside the sources that make it; it is re-exported here.
 - `Heard`: one decision of the listener about an utterance, carrying the core `Event` it becomes
   (a command, a rejection or a note) and the timing the benchmark and the tests measure.
 The session core never sees either: the pipeline hands it `Heard.event` only.
@@ -14,35 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
-from coach.voice.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH, to_stream_format
-
-
-@dataclass(frozen=True)
-class AudioChunk:
-    """`pcm`: signed little-endian samples, interleaved when `channels` > 1. `at`: stream time
-    of the chunk's *end* in seconds (the live loop uses `time.monotonic()`, the clock `OnAir`
-    keeps; replays and tests use offsets in the file)."""
-
-    pcm: bytes
-    at: float
-    rate: int = SAMPLE_RATE
-    width: int = SAMPLE_WIDTH
-    channels: int = 1
-
-    @property
-    def seconds(self) -> float:
-        return len(self.pcm) / (self.width * self.channels * self.rate)
-
-    @property
-    def in_stream_format(self) -> bool:
-        """Already what the listener takes (16 kHz mono 16-bit)."""
-        return (self.rate, self.width, self.channels) == (SAMPLE_RATE, SAMPLE_WIDTH, 1)
-
-    def to_stream_format(self) -> AudioChunk:
-        """This chunk as the listener takes it (itself when it already is)."""
-        if self.in_stream_format:
-            return self
-        return AudioChunk(to_stream_format(self.pcm, self.rate, self.width, self.channels), self.at)
+from coach.voice.audio.chunk import AudioChunk  # noqa: F401 - re-exported: its home is audio/
 
 
 @dataclass(frozen=True)

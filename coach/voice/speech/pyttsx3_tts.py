@@ -50,8 +50,6 @@ import numpy as np
 
 from coach.voice.speech.word_times import estimate_word_times
 from coach.voice.speech.rendering import (  # noqa: F401 - re-exported: the back-ends' shared parts
-    MAX_RATE_WPM,
-    MIN_RATE_WPM,
     VOICE_PEAK_DBFS,
     CacheKey,
     RenderCache,
@@ -157,7 +155,7 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-class Renderer:
+class Pyttsx3Renderer:
     """Renders lines with pyttsx3 in one long-lived worker process, one at a time, with an LRU
     cache keyed by (text, voice, rate) because routines repeat the same lines.
 
@@ -371,7 +369,7 @@ class Renderer:
         return _read_wav(path)
 
 
-_default: Renderer | None = None
+_default: Pyttsx3Renderer | None = None
 _default_lock = threading.Lock()
 
 
@@ -380,5 +378,5 @@ def list_voices() -> list[VoiceInfo]:
     global _default
     with _default_lock:
         if _default is None:
-            _default = Renderer()
+            _default = Pyttsx3Renderer()
     return _default.list_voices()

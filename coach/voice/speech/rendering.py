@@ -1,8 +1,9 @@
 """What every speech back-end shares: the rendered line, the voice record, the errors, the
 interface (`SpeechRenderer`), the render cache and the words a line is rendered from.
 
-Why a module of its own: the two back-ends (`tts.Renderer` for pyttsx3, `piper_tts.PiperRenderer`)
-and the speaker all need these, and neither back-end should import the other.
+Why a module of its own: the two back-ends (`pyttsx3_tts.Pyttsx3Renderer`,
+`piper_tts.PiperRenderer`) and the speaker all need these, and neither back-end should import
+the other.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Callable, Protocol
 import numpy as np
 
 from coach.voice.audio.on_air import TimedWord
+from coach.voice.speech.limits import RATE_LIMITS
 from coach.voice.speech.spoken_text import speakable
 
-MIN_RATE_WPM = 80
-MAX_RATE_WPM = 300
 VOICE_PEAK_DBFS = -3.0
 
 
@@ -157,4 +157,6 @@ def normalise_peak(samples: np.ndarray, peak_dbfs: float = VOICE_PEAK_DBFS) -> n
 
 
 def clamp_rate(wpm: int | float) -> int:
-    return int(min(MAX_RATE_WPM, max(MIN_RATE_WPM, round(wpm))))
+    """A whole number of words per minute within `RATE_LIMITS`, the range the speaker and the
+    CLI allow: a back-end used on its own renders no pace the coach would not speak at."""
+    return int(RATE_LIMITS.clamp(round(wpm)))

@@ -33,9 +33,16 @@ from coach.voice.speech.cues import CUE_SAMPLE_RATE, cue_samples
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.player import AudioDeviceError, Player
 from coach.voice.speech.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
+from coach.voice.speech.limits import (
+    DEFAULT_VOLUME,
+    RATE_LIMITS,
+    RATE_STEP_WPM,
+    VOLUME_LIMITS,
+    VOLUME_STEP,
+)
 from coach.voice.speech.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
 from coach.voice.speech.spoken_text import split_first_sentence
-from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Renderer
+from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Pyttsx3Renderer
 from coach.voice.speech.tts_select import make_renderer
 
 if TYPE_CHECKING:
@@ -45,12 +52,6 @@ log = logging.getLogger(__name__)
 
 FinishedCallback = Callable[[int, bool], None]
 ErrorCallback = Callable[[Exception], None]
-
-RATE_STEP_WPM = 15
-RATE_LIMITS = (100, 260)  # slower than 100 drags; faster than 260 is hard to follow lying down
-VOLUME_STEP = 0.15
-VOLUME_LIMITS = (0.2, 1.0)  # never fully silent by accident: "quieter" x 10 stays audible
-DEFAULT_VOLUME = 0.85  # leave headroom for "louder"
 
 
 @dataclass
@@ -71,9 +72,10 @@ class Speaker:
         tts: speech back-end, "piper" or "pyttsx3"; None = Piper when its voice is installed
             (and pyttsx3 if that voice then fails to load), else pyttsx3.
         voice: a voice of that back-end, id or name substring ("joe", "en-us"); None = default.
-        rate: words per minute (default: the back-end's, 155 Piper / 165 pyttsx3); `adjust`
-            moves it in steps of 15.
-        volume: 0..1 (default 0.85); `adjust` moves it in steps of 0.15, live.
+        rate: words per minute (default: the back-end's, 155 Piper / 165 pyttsx3), kept within
+            `limits.RATE_LIMITS`; `adjust` moves it in steps of `RATE_STEP_WPM`.
+        volume: within `limits.VOLUME_LIMITS` (default `DEFAULT_VOLUME`); `adjust` moves it in
+            steps of `VOLUME_STEP`, live.
         cues: False for ``--no-cues``: `play_cue` does nothing.
         device: sounddevice output device name or index (None = default).
         on_finished: called as ``on_finished(utterance_id, interrupted)`` from the worker.
@@ -115,8 +117,8 @@ class Speaker:
         self.renderer: SpeechRenderer = (
             renderer if renderer is not None else make_renderer(tts, voice=voice, rate=rate))
         default_rate = getattr(self.renderer, "default_rate", DEFAULT_RATE_WPM)
-        self.rate = _clamp(rate if rate is not None else default_rate, *RATE_LIMITS)
-        self.volume = _clamp(volume if volume is not None else DEFAULT_VOLUME, *VOLUME_LIMITS)
+        self.rate = RATE_LIMITS.clamp(rate if rate is not None else default_rate)
+        self.volume = VOLUME_LIMITS.clamp(volume if volume is not None else DEFAULT_VOLUME)
         self.player.gain = self.volume
         self.renderer.start()
         self.last_error: Exception | None = None
@@ -173,8 +175,8 @@ class Speaker:
     def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None:
         """"Slower/faster/louder/quieter". Volume changes at once, rate from the next line."""
         with self._cond:
-            self.rate = _clamp(self.rate + rate_steps * RATE_STEP_WPM, *RATE_LIMITS)
-            self.volume = _clamp(self.volume + volume_steps * VOLUME_STEP, *VOLUME_LIMITS)
+            self.rate = RATE_LIMITS.clamp(self.rate + rate_steps * RATE_STEP_WPM)
+            self.volume = VOLUME_LIMITS.clamp(self.volume + volume_steps * VOLUME_STEP)
             self.player.gain = self.volume
         log.info("voice now %d wpm, volume %.2f", self.rate, self.volume)
 
@@ -306,7 +308,7 @@ class Speaker:
                 raise
             log.warning("%s; speaking with pyttsx3 (espeak-ng) instead", exc)
             self._may_fall_back = False
-            self.renderer = Renderer()
+            self.renderer = Pyttsx3Renderer()
             self.renderer.start()
             return self.renderer.render(text, rate=clamp_rate(rate))
 
@@ -355,8 +357,8 @@ class SilentSpeaker:
     ) -> None:
         self.on_air = on_air
         self.on_finished = on_finished
-        self.rate = _clamp(rate if rate is not None else DEFAULT_RATE_WPM, *RATE_LIMITS)
-        self.volume = _clamp(volume if volume is not None else DEFAULT_VOLUME, *VOLUME_LIMITS)
+        self.rate = RATE_LIMITS.clamp(rate if rate is not None else DEFAULT_RATE_WPM)
+        self.volume = VOLUME_LIMITS.clamp(volume if volume is not None else DEFAULT_VOLUME)
         self.cues_enabled = cues
         self.last_error: Exception | None = None
 
@@ -371,8 +373,8 @@ class SilentSpeaker:
         pass
 
     def adjust(self, rate_steps: int = 0, volume_steps: int = 0) -> None:
-        self.rate = _clamp(self.rate + rate_steps * RATE_STEP_WPM, *RATE_LIMITS)
-        self.volume = _clamp(self.volume + volume_steps * VOLUME_STEP, *VOLUME_LIMITS)
+        self.rate = RATE_LIMITS.clamp(self.rate + rate_steps * RATE_STEP_WPM)
+        self.volume = VOLUME_LIMITS.clamp(self.volume + volume_steps * VOLUME_STEP)
 
     @property
     def busy(self) -> bool:
@@ -392,10 +394,3 @@ class SilentSpeaker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-
-
-
-def _clamp(value: float, low: float, high: float) -> float:
-    return min(high, max(low, value))

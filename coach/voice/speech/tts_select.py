@@ -11,7 +11,7 @@ import logging
 
 from coach.voice.speech.piper_tts import PiperRenderer, piper_problem
 from coach.voice.speech.rendering import SpeechRenderer, TTSError
-from coach.voice.speech.pyttsx3_tts import Renderer
+from coach.voice.speech.pyttsx3_tts import Pyttsx3Renderer
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def make_renderer(tts: str | None = None, voice: str | None = None,
     """A renderer of the chosen back-end (see `choose_backend`), not started yet."""
     if choose_backend(tts) == "piper":
         return PiperRenderer(voice=voice, rate=rate)
-    return Renderer(voice=voice, rate=rate)
+    return Pyttsx3Renderer(voice=voice, rate=rate)
 
 
 def backend_summary(tts: str | None = None) -> str:
