@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from coach.cli import main
 from coach.routine_format.loader import check_routine, parse_routine
+from coach.voice.audio.pcm import SAMPLE_RATE
 from coach.voice.audio.wav_file import WavError, inspect_wav, stream_wav
 from testkit.testaudio import speech_file
 
@@ -256,9 +257,13 @@ def test_fuzz_recordings(tmp_path: Path) -> None:
         path.write_bytes(_random_recording(rng, real))
         started = time.monotonic()
         try:
-            inspect_wav(path)
-            total = sum(len(block) for block in stream_wav(path))
-            assert total >= 0
+            info = inspect_wav(path)
+            blocks = list(stream_wav(path))
+            # Every frame the header promises comes out, at 16 kHz (to the sample: the
+            # resampler rounds the last part), as finite samples.
+            total = sum(len(block) for block in blocks)
+            assert abs(total - info.frames * SAMPLE_RATE / info.rate) < 1, (SEED + 2, count, info)
+            assert all(np.isfinite(block).all() for block in blocks), (SEED + 2, count)
         except WavError as error:
             assert str(error)  # says something
         assert time.monotonic() - started < MAX_SECONDS_PER_INPUT, (SEED + 2, count)
