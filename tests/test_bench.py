@@ -23,6 +23,7 @@ EXPECTED_ROWS = (
     "False accepts per 100, synth chatter", "False accepts per 100, all non-command",
     "False accepts per hour, continuous", "coach's own voice", "Latency p50", "Latency p95",
     "Real-time factor", "Peak resident memory", "Launch to first spoken word",
+    "Stop to silence at the sink",
 )
 
 
