@@ -231,9 +231,9 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
             rows.append(Row("Launch to first spoken word", "", f"not measured: {error}", "<= 2 s", "MISS"))
         say("stop to silence under the virtual PulseAudio sink")
         try:
-            from bench.stop_latency import measure_stop
+            from bench.stop_latency import measure_stop_once
 
-            stops = measure_stop()
+            stops = measure_stop_once()
             rows.append(Row("Stop to silence at the sink (`Speaker.stop()` well into a line, worst)",
                             str(len(stops)), f"{1000 * max(stops):.0f} ms", "<= 150 ms",
                             verdict(max(stops) <= 0.15)))
