@@ -269,6 +269,18 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
         except Exception as error:  # noqa: BLE001
             log.warning("start-up measurement failed", exc_info=True)
             rows.append(Row("Launch to first spoken word", "", f"not measured: {error}", "<= 2 s", "MISS"))
+        say("stop to silence under the virtual PulseAudio sink")
+        try:
+            from bench.stop_latency import measure_stop_once
+
+            stops = measure_stop_once()
+            rows.append(Row("Stop to silence at the sink (`Speaker.stop()` well into a line, worst)",
+                            str(len(stops)), f"{1000 * max(stops):.0f} ms", "<= 150 ms",
+                            verdict(max(stops) <= 0.15)))
+        except Exception as error:  # noqa: BLE001
+            log.warning("stop measurement failed", exc_info=True)
+            rows.append(Row("Stop to silence at the sink", "", f"not measured: {error}",
+                            "<= 150 ms", "MISS"))
     return rows
 
 

@@ -230,25 +230,52 @@ class Recording:
     seconds: float
 
 
+class MissingTestData(FileNotFoundError):
+    """Recordings the tests need are not there. A test that reads them fails with this, naming the
+    path: passing over zero clips, or skipping, would pass a test that measured nothing."""
+
+
+SPEECH_DIR = Path("shared") / "speech"
+
+
 def speech_root(start: Path | None = None) -> Path | None:
-    """Find the shared real-speech folder (`../shared/speech` from the project root)."""
+    """Find the shared real-speech folder (`../shared/speech` from the project root), or None."""
     here = (start or Path(__file__)).resolve()
     for parent in [here, *here.parents]:
-        candidate = parent.parent / "shared" / "speech"
+        candidate = parent.parent / SPEECH_DIR
         if (candidate / "MANIFEST.csv").exists():
             return candidate
-        candidate = parent / "shared" / "speech"
+        candidate = parent / SPEECH_DIR
         if (candidate / "MANIFEST.csv").exists():
             return candidate
     return None
 
 
+def require_speech_root() -> Path:
+    """`speech_root()`, or `MissingTestData` naming where it was looked for."""
+    root = speech_root()
+    if root is None:
+        project = Path(__file__).resolve().parents[1]
+        raise MissingTestData(
+            f"the real-speech recordings are missing: no {SPEECH_DIR}/MANIFEST.csv beside "
+            f"{project} (expected {project.parent / SPEECH_DIR}) or above it. They are test data "
+            "the tests must have; restore the folder")
+    return root
+
+
+def speech_file(relative: str | Path) -> Path:
+    """A file of the shared real-speech folder, or `MissingTestData` naming it."""
+    path = require_speech_root() / relative
+    if not path.is_file():
+        raise MissingTestData(f"the recording {path} is missing from the shared speech folder")
+    return path
+
+
 def recordings(root: Path | None = None, set_name: str | None = None,
                words: Sequence[str] | None = None) -> list[Recording]:
-    """Entries of the shared MANIFEST.csv, optionally filtered by set and transcript."""
-    root = root or speech_root()
-    if root is None:
-        return []
+    """Entries of the shared MANIFEST.csv, optionally filtered by set and transcript. Never empty:
+    a missing folder, or a filter that matches nothing, raises `MissingTestData`."""
+    root = root or require_speech_root()
     out = []
     with open(root / "MANIFEST.csv", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -258,6 +285,9 @@ def recordings(root: Path | None = None, set_name: str | None = None,
                 continue
             out.append(Recording(root / row["path"], row["transcript"], row["speaker"], row["set"],
                                  int(row["sample_rate"]), float(row["seconds"])))
+    if not out:
+        raise MissingTestData(f"no recordings of set {set_name!r}, words {words!r} in "
+                              f"{root / 'MANIFEST.csv'}")
     return out
 
 

@@ -24,6 +24,7 @@ EXPECTED_ROWS = (
     "False accepts per hour, continuous", "Natural phrasings understood, typed",
     "Natural phrasings understood, spoken", "coach's own voice", "Latency p50", "Latency p95",
     "Real-time factor", "Peak resident memory", "Launch to first spoken word",
+    "Stop to silence at the sink",
 )
 
 

@@ -55,6 +55,20 @@ def test_check_prints_every_problem_with_position_and_hint():
     assert result.stderr.strip() == "8 problems in 1 file"
 
 
+def test_check_refuses_a_typo_inside_cues_with_file_line_and_column(tmp_path):
+    """`check` on a routine whose only fault is a misspelt cue: exit 2 and file:line:column.
+    Seen failing with unknown cue keys dropped quietly (it printed OK)."""
+    routine = tmp_path / SAMPLE.name
+    routine.write_text(SAMPLE.read_text(encoding="utf-8").replace(
+        "  - id:", "  - cues: {halfwya: true}\n    id:", 1), encoding="utf-8")
+    line = routine.read_text(encoding="utf-8").splitlines().index("  - cues: {halfwya: true}") + 1
+    result = run("check", str(routine))
+    assert result.returncode == 2, result.stdout
+    assert result.stdout.splitlines() == [
+        f"{routine}:{line}:12: steps[0].cues.halfwya: expected one of the keys of cues, "
+        "found `halfwya`", "    hint: did you mean `halfway`?"], result.stdout
+
+
 def test_check_several_files_reports_each():
     result = run("check", str(SAMPLE), str(BROKEN / "syntax-error.yaml"), "no-such-file.yaml")
     assert result.returncode == 2

@@ -98,7 +98,6 @@ def test_silence_transcribes_to_nothing(transcriber: PocketsphinxNoteTranscriber
     assert transcriber.transcribe(quiet).text == ""
 
 
-@pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 def test_a_real_sentence_is_a_note_not_a_command(transcriber: PocketsphinxNoteTranscriber) -> None:
     sentence = next(iter(ta.recordings(set_name="sentences")))
     text = transcriber.transcribe(ta.to_pcm(ta.load_recording(sentence))).text

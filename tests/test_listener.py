@@ -13,7 +13,6 @@ from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from coach.voice.audio.on_air import OnAir
 
-needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 
 
 class FixedRecognizer(Recognizer):
@@ -246,7 +245,6 @@ def test_two_word_barge_ins_over_the_coach_are_not_taken_for_its_own_voice(
     assert fired[0].event.text == said
 
 
-@needs_speech
 def test_real_distractors_and_sentences_within_budget(recognizer: PocketsphinxRecognizer) -> None:
     """Non-command real speech: measured false-accept rate, asserted as a budget (see docs)."""
     recs = [r for r in ta.recordings(set_name="speech-commands")
@@ -265,7 +263,6 @@ fired. The floor sits at the measured figure: one more false accept is a regress
 README's 1 per 100 is the benchmark's figure over 153 non-command utterances.)"""
 
 
-@needs_speech
 def test_real_command_words_through_the_listener(recognizer: PocketsphinxRecognizer) -> None:
     recs = ta.recordings(set_name="speech-commands", words=("stop", "yes", "no", "left", "right", "go"))[::2]
     intents = {"stop": Intent.STOP, "yes": Intent.YES, "no": Intent.NO, "left": Intent.LEFT,

@@ -55,3 +55,19 @@ def test_typed_lines_follow_the_same_reading() -> None:
     assert isinstance(event, CommandHeard) and event.intent is Intent.OUCH
     assert isinstance(typed_event("stop it"), CommandHeard)
     assert isinstance(typed_event("don't stop"), NotUnderstood)
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("ow my leg really hurts", Intent.OUCH), ("Ow, my leg really hurts!", Intent.OUCH),
+    ("my lower back really hurts", Intent.OUCH), ("Ah, that is really painful.", Intent.OUCH),
+    ("stop it right there now", Intent.STOP), ("can you please just stop", Intent.STOP),
+    ("Okay, can you please just stop, please.", Intent.STOP),
+    ("Um, stop it right there now, okay?", Intent.STOP),
+])
+def test_five_word_stop_and_pain_utterances_always_act(said: str, intent: Intent) -> None:
+    """The README's promise at its boundary: a short utterance is five words or fewer, polite
+    padding ("okay", "please", "um") not counted, and one with stop or pain in it acts, spoken or
+    typed. Every earlier case is four words or fewer, so the length rule turned to `>= 5` passed
+    them all (issue 25); these five-word ones fail under it."""
+    assert interpret(said) is intent
+    assert interpret(said, typed=True) is intent

@@ -30,7 +30,6 @@ from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from testkit.session_driver import to_phase
 
-needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 RATE = ta.SAMPLE_RATE
 
 
@@ -111,7 +110,6 @@ def recognizer():
     return create_recognizer(None, None)  # the default engine, as `run` picks it
 
 
-@needs_speech
 @pytest.mark.parametrize("context", ["hold", "every phrase"])
 @pytest.mark.parametrize("sound", list(SOUNDS))
 def test_sounds_that_are_not_commands_fire_nothing(recognizer, sound, context):

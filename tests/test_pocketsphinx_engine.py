@@ -24,7 +24,6 @@ def decode_pcm(recognizer: Recognizer, pcm: bytes, chunk_bytes: int = 3200) -> H
         recognizer.feed(pcm[offset: offset + chunk_bytes])
     return recognizer.end_utterance()
 
-needs_speech = pytest.mark.skipif(ta.speech_root() is None, reason="../shared/speech not found")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,6 @@ def test_the_span_is_the_phrase_not_the_utterance(recognizer: PocketsphinxRecogn
     assert 0.3 < spans[0] < spans[1]
 
 
-@needs_speech
 def test_real_command_words(recognizer: PocketsphinxRecognizer) -> None:
     """Real speakers saying stop/go/yes/no/left/right: measured 45-48/60 best-phrase correct with
     the lattice best path on; off (the default) listen_bench's best-phrase rate is 54/60."""
@@ -131,7 +129,6 @@ def test_set_phrases_rejects_an_empty_context() -> None:
     assert rec.active_phrases == frozenset({"stop"})
 
 
-@needs_speech
 def test_the_competitor_does_not_know_the_benchmark_words() -> None:
     """The competitor's English words must be chosen without looking at the test recordings,
     or the false-accept rates measured on them would flatter the engine."""

@@ -387,6 +387,23 @@ def test_cues_checked(tmp_path):
         (13, 55, "steps[0].cues.remaining[0]", "value")]
 
 
+def test_a_typo_inside_cues_is_refused_with_its_position(tmp_path):
+    """An unknown key inside `cues:` is a typo that would silently drop the cue ("halfwy: true"
+    and the halfway cue never said): refused at its line and column, with the close spelling,
+    in block and flow style, next to a known key that is read normally. Seen failing with unknown
+    cue keys dropped quietly (issue 25: no test put a typo inside `cues`)."""
+    block = HEADER + STEP + "    hold: 1m\n    cues:\n      halfwy: true\n      countdown: 5\n"
+    problem = only(write(tmp_path, block))
+    assert where(problem) == (14, 7, "steps[0].cues.halfwy", "unknown-key")
+    assert problem.hint == "did you mean `halfway`?" and problem.found == "`halfwy`"
+    flow = HEADER + STEP + "    hold: 1m\n    cues: {countdown: 5, end_chiem: false}\n"
+    problem = only(write(tmp_path, flow))
+    assert where(problem) == (13, 26, "steps[0].cues.end_chiem", "unknown-key")
+    assert problem.hint == "did you mean `end_chime`?"
+    with pytest.raises(RoutineError):
+        load_routine(tmp_path / "t.yaml")
+
+
 def test_cues_without_hold(tmp_path):
     problem = only(write(tmp_path, HEADER + STEP + "    cues: {halfway: true}\n"))
     assert where(problem) == (12, 5, "steps[0].cues", "missing")

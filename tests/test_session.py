@@ -177,6 +177,33 @@ def test_pause_and_resume_freeze_the_hold():
     assert driver.phase is Phase.HOLD
 
 
+def test_several_pauses_in_one_hold_are_all_left_out_of_its_time():
+    """Three pauses in one hold ("pause", "stop", "wait"), 350 s in all: every one is left out,
+    not only the last. The hold then runs its exact 180 s of unpaused time. Seen failing with
+    only the last pause excluded (issue 25: the other hold tests pause once)."""
+    driver = to_phase(Phase.HOLD)
+    driver.speak_time = False  # replies take no time: the clock moves only where we move it
+    hold = driver.session.hold
+    started = driver.clock.now()
+    held_at_start = hold.elapsed(started)
+    for pause, paused_for, resume, running_for in (("pause", 100, "resume", 20),
+                                                   ("stop", 200, "resume", 30),
+                                                   ("wait", 50, "carry on", 10)):
+        driver.wait(running_for)
+        driver.say(pause)
+        assert driver.phase is Phase.PAUSED, pause
+        driver.wait(paused_for)
+        driver.say(resume)
+        assert driver.phase is Phase.HOLD, resume
+    now = driver.clock.now()
+    assert now - started == pytest.approx(410)
+    assert hold.elapsed(now) == pytest.approx(held_at_start + 60)
+    assert hold.remaining(now) == pytest.approx(180 - held_at_start - 60)
+    driver.wait_for(Phase.HOLD_DECISION)
+    assert driver.records("hold_check")[0]["held"] == pytest.approx(180, abs=1)
+    assert driver.clock.now() - started == pytest.approx(180 - held_at_start + 350, abs=1)
+
+
 def test_stop_silences_at_once_and_offers_resume_or_end():
     driver = to_phase(Phase.HOLD)
     stops = driver.stops()

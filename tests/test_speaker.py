@@ -103,7 +103,19 @@ def test_line_reaches_the_sink_and_on_air_brackets_it(speaker, sink_recorder) ->
     assert not spk.busy
 
 
+STOP_REACH = 0.3
+"""What may still reach the sink after `stop()`, counted in the sink's own samples: the stream's
+buffer ("high" latency, ~40 ms) and the monitor's, with room for a late recorder block. The line
+played on for seconds when the speaker did not cut; the stop's real latency is the benchmark's
+figure (`bench`, "Stop to silence"), not this test's."""
+
+
 def test_stop_cuts_a_long_line(speaker, sink_recorder) -> None:
+    """`stop()` well into a long line: the sink holds the line's beginning, then silence for as
+    long as the rest of the line would have played. Counted in samples of the sink (no wall-clock
+    bound): the sound ends within STOP_REACH of the samples the sink had delivered at the call,
+    and the events come in order: the call, the line's end on the air, `on_finished(cut)`.
+    Seen failing with the speaker not cutting (the line played on)."""
     spk, on_air, finished = speaker
     spk.say(LONG, utterance_id=2)
     deadline = time.monotonic() + 5
@@ -112,26 +124,41 @@ def test_stop_cuts_a_long_line(speaker, sink_recorder) -> None:
     spoke_at = time.monotonic()
     time.sleep(0.8)  # well into the line
     stop_at = time.monotonic()
+    delivered_at_stop = sink_recorder.signal()[1].size
     spk.stop()
     returned = time.monotonic() - stop_at
     _, interrupted, fin_at = finished.wait_for(2)
     assert interrupted
-    time.sleep(0.6)
+    rate = sink_recorder.rate
+    rendered = spk.renderer.render(LONG, rate=int(spk.rate))
+    line_samples = int(rendered.duration * rate)
+    # record on until the whole line would have ended, had it not been cut
+    wanted = delivered_at_stop + line_samples
+    deadline = time.monotonic() + rendered.duration + 10
+    while sink_recorder.signal()[1].size < wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _, heard = sink_recorder.signal()
+    assert heard.size >= wanted, sink_recorder.describe()
     assert sink_recorder.rms_between(spoke_at, stop_at) > LOUD, sink_recorder.describe()
-    loud_after = [t for t in sink_recorder.loud_times(LOUD) if t > stop_at]
-    last_sound = max(loud_after, default=stop_at)
-    latency = last_sound - stop_at  # includes ~40-100 ms of monitor latency
-    print(
-        f"stop() returned in {returned * 1000:.1f} ms; player abort {spk.player.last_stop_latency * 1000:.1f} ms; "
-        f"last sound on the monitor {latency * 1000:.0f} ms after stop; on_finished after "
-        f"{(fin_at - stop_at) * 1000:.0f} ms"
-    )
-    assert returned < 0.05
-    assert latency < 0.5
-    assert sink_recorder.rms_between(stop_at + 0.25, stop_at + 0.55) < 0.001  # silence
+    window = rate // 100  # 10 ms
+    usable = heard.size // window * window
+    rms = np.sqrt(np.mean(heard[:usable].reshape(-1, window).astype(np.float64) ** 2, axis=1))
+    loud = np.flatnonzero(rms > LOUD)
+    assert loud.size, sink_recorder.describe()
+    first_sound, last_sound = loud[0] * window, (loud[-1] + 1) * window
+    reach = (last_sound - delivered_at_stop) / rate
+    print(f"stop() returned in {returned * 1000:.1f} ms; player abort "
+          f"{spk.player.last_stop_latency * 1000:.1f} ms; last sound {reach * 1000:.0f} ms of "
+          f"sink samples after those delivered at the call; heard "
+          f"{(last_sound - first_sound) / rate:.2f} s of a {rendered.duration:.2f} s line")
+    assert reach < STOP_REACH, (reach, sink_recorder.describe())
+    assert last_sound - first_sound < line_samples - rate, "the line was not cut"
+    tail = heard[last_sound + window: wanted]  # from the cut to where the line would have ended
+    assert tail.size > rate and float(np.sqrt(np.mean(tail.astype(np.float64) ** 2))) < 0.001
+    assert returned < 0.05  # stop() only sets flags: it never waits for the audio
     airing = on_air._airings[-1]
     assert airing.text == LONG and airing.ended is not None
-    assert stop_at <= airing.ended <= stop_at + 0.3
+    assert stop_at <= airing.ended <= fin_at  # the call, the end on the air, then the report
     assert not spk.busy
 
 

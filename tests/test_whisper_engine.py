@@ -165,6 +165,47 @@ def test_pain_is_never_taken_for_approval() -> None:
     assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, hyp
 
 
+class CountingPainCheck(PainCheck):
+    """The real pain check, counting the readings it is asked about."""
+
+    def __init__(self, margin: float) -> None:
+        super().__init__(model(), margin)
+        self.asked: list[Intent] = []
+
+    def safer_reading(self, intent, encoded, pcm, transcript):  # noqa: ANN001, ANN201
+        self.asked.append(intent)
+        return super().safer_reading(intent, encoded, pcm, transcript)
+
+
+@pytest.mark.parametrize(("said", "voice", "written", "reading"), [
+    ("hard", "en-gb", "Hard.", Intent.HARDER),
+    ("firm", ta.PIPER_SPEAKER, "firm.", Intent.HARDER),
+])
+def test_a_rescued_reading_meets_the_pain_check(said: str, voice: str, written: str,
+                                                reading: Intent) -> None:
+    """Issue 25: a reading reached by the sound-alike rescue ("Hard." read as harder, "firm." as
+    firmer) skipped the pain check. A real clip Whisper writes as `written`, the rescue's margin
+    opened so it takes the pressure-raising reading: the real check is asked about it and, at its
+    own margin, lets a plain "hard" stand (the pain phrases score over 5 under it); a check that
+    overrules everything turns it into ouch. Seen failing with the check back behind the rescue's
+    `elif` (the reading stayed harder and the check was never asked)."""
+    from coach.voice.asr.whisper_guard import SoundAlikeRescue
+
+    pcm = ta.to_pcm(ta.command_clip(said, voice, 170))
+    engine = recognizer()
+    engine.rescue = SoundAlikeRescue(model(), margin=float("inf"))
+    for margin, want in ((PainCheck(model()).margin, reading), (float("inf"), Intent.OUCH)):
+        engine.guard = CountingPainCheck(margin)
+        engine.start_utterance()
+        engine.feed(pcm)
+        hyp = engine.end_utterance()
+        assert hyp.transcript == written and interpret(written) is None, hyp  # a sound-alike
+        assert "rescued" in hyp.detail, hyp
+        assert engine.guard.asked == [reading], (margin, hyp)
+        assert interpret(hyp.text) is want, (margin, hyp)
+    assert "pain_check" in hyp.detail
+
+
 @pytest.mark.slow
 def test_real_approvals_stay_approvals() -> None:
     """The pain check's price: approvals it turns into ouch ("sorry", and the pressure eased).

@@ -270,7 +270,9 @@ class WhisperRecognizer(Recognizer):
                 intent = interpret(rescued.phrase)
                 confidence = confidence_of(rescued.score, heard.no_speech)
                 detail["rescued"] = round(rescued.margin, 3)
-        elif intent is not None:
+        if intent is not None:
+            # Every reading, written out or rescued ("Hard." read as harder), meets the pain
+            # check: a pain report must never raise the pressure by way of a sound-alike.
             safer = self.guard.safer_reading(intent, encoded, pcm, heard.text)
             if safer is not None:
                 log.info("%r read as %s: %s", heard.text, safer.intent.value, safer.why)

@@ -290,6 +290,11 @@ class PiperRenderer:
         assert self.voice_id is not None
         return load_in_background(self._file(self.voice_id)).seconds
 
+    def wait_loaded(self, timeout: float) -> bool:
+        """Block until the default voice has loaded (or failed to), at most `timeout` seconds."""
+        assert self.voice_id is not None
+        return load_in_background(self._file(self.voice_id)).done.wait(timeout)
+
     def _voice(self, voice_id: str) -> Any:
         record = load_in_background(self._file(voice_id))
         if not record.done.wait(self.load_timeout):
