@@ -45,6 +45,12 @@ OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the e
 log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.01
+# Seconds of output buffer. "low" underruns constantly through the ALSA pulse plugin; "high" is
+# only 40 ms there, and a callback held up longer than that (a loaded machine, the process
+# niced beside a busy loop) underran: 26 underflows over 6 lines, each a gap in the voice and
+# a jump of the echo reference. With 0.2 s (PortAudio gives 0.18): 0 in the same run
+# (docs/echo.md). `stop()` aborts the stream, which drops the buffer, so cutting stays fast.
+OUTPUT_LATENCY = 0.2
 WATCHDOG_SECONDS = 2.0  # no callback for this long while playing = the device is gone
 
 
@@ -265,9 +271,8 @@ class Player:
                 device=self.device,
                 channels=1,
                 dtype="float32",
-                # "high" (~40 ms here): "low" underruns constantly through the ALSA pulse
-                # plugin; abort() drops the buffer anyway, so stopping stays fast.
-                latency=self.latency if self.latency is not None else "high",
+                # OUTPUT_LATENCY: see there; abort() drops the buffer, so stopping stays fast
+                latency=self.latency if self.latency is not None else OUTPUT_LATENCY,
                 callback=callback,
                 finished_callback=done.set,
             )
