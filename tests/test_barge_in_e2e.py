@@ -153,6 +153,10 @@ def run_to_barge_in(virtual_audio, tmp_path, said: Said) -> BargedIn:
     # the welcome is over (a gap between two lines can last a second when the TTS worker
     # restarts), then the step is started by voice, said again if need be, as a person would
     # (this is not the command under test: it is said when the coach is quiet)
+    # printed is not spoken: under load Piper renders slower than real time, and a gap of more
+    # than 2 s between two welcome lines once let "next" fall on the following line (rejected:
+    # "coach speaking"), three tries running out before the prompt was even said
+    coach.expect(r"on the air at monotonic [\d.]+: [\"']Say \w+ when you're ready", timeout=90)
     wait_until_sink_quiet(virtual_audio, quiet_for=2.0, timeout=40)
     start = np.concatenate([ta.noise_floor(4800), ta.command_clip(advance, "en-gb", 170),
                             ta.noise_floor(8000)])

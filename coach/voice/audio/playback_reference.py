@@ -80,6 +80,18 @@ class PlaybackReference:
     def read(self, at: float, n: int) -> np.ndarray:
         return self.read_index(self.index(at), n)
 
+    def clear_range(self, start: int, end: int) -> None:
+        """Forget absolute indices [start, end): a stream's anchor moved, and what was written
+        there is rewritten where it really sounds (coach/voice/audio/stream_anchor.py)."""
+        if end <= start:
+            return
+        idx = np.arange(start, min(end, start + self.size), dtype=np.int64)
+        slots = idx % self.size
+        with self._lock:
+            held = self._index[slots] == idx
+            self._index[slots[held]] = -1
+            self._samples[slots[held]] = 0.0
+
     def clear_after(self, at: float) -> None:
         """Forget what was written for times after `at`: a cut line's buffered tail never
         reached the speaker, and a reference without echo would only confuse the filter."""

@@ -7,10 +7,12 @@ in small blocks (~10 ms). `stop()` only sets a flag and an event: the callback w
 from its next block on and the playing thread calls ``abort()``, which drops what is buffered,
 so the sound ends within a block or two plus the device's own buffer.
 
-Timing: the callback notes the first block's DAC time (``outputBufferDacTime`` mapped onto
-``time.monotonic``), falling back to "now + reported stream latency" when the host API gives no
-DAC time. The end of a complete line is start + frames / rate; the end of a cut line is when
-``abort()`` returned. Both go to `OnAir` (``started(text, at=...)``, ``finished(at=...)``).
+Timing: `StreamAnchor` (stream_anchor.py) finds when the stream's first sample reaches the DAC
+from the callbacks' timing (``outputBufferDacTime`` mapped onto ``time.monotonic``), settling
+over the first 0.2 s because PulseAudio's first callback reports no latency; it also writes the
+echo reference there and moves it if the anchor moves. The end of a complete line is anchor +
+frames / rate; the end of a cut line is when ``abort()`` returned. Both go to `OnAir`
+(``started(text, at=...)``, ``finished(at=...)``).
 
 Errors: anything PortAudio says about the device becomes an `AudioDeviceError` that names the
 device and suggests ``--text``; a stream that stops calling back (device lost) is detected by a
@@ -33,6 +35,7 @@ import numpy as np
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
+from coach.voice.audio.stream_anchor import StreamAnchor
 
 if TYPE_CHECKING:
     from coach.voice.audio.playback_reference import PlaybackReference
@@ -42,6 +45,12 @@ OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the e
 log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.01
+# Seconds of output buffer. "low" underruns constantly through the ALSA pulse plugin; "high" is
+# only 40 ms there, and a callback held up longer than that (a loaded machine, the process
+# niced beside a busy loop) underran: 26 underflows over 6 lines, each a gap in the voice and
+# a jump of the echo reference. With 0.2 s (PortAudio gives 0.18): 0 in the same run
+# (docs/echo.md). `stop()` aborts the stream, which drops the buffer, so cutting stays fast.
+OUTPUT_LATENCY = 0.2
 WATCHDOG_SECONDS = 2.0  # no callback for this long while playing = the device is gone
 
 
@@ -224,28 +233,20 @@ class Player:
         ref_rate = reference.rate if reference is not None else rate
         # the reference at its own rate, computed once: the callback only slices and scales it
         ref_data = resample(data, rate, ref_rate) if reference is not None else data
-        state = {"pos": 0, "first_dac": None, "last_cb": time.monotonic(), "error": None,
-                 "ref_anchor": 0.0}
+        state = {"pos": 0, "last_cb": time.monotonic(), "error": None}
+        # where this stream's samples reach the DAC, and the reference that follows them
+        clock = StreamAnchor(reference, rate, ref_rate, ref_data.size)
         done = threading.Event()
-        first = threading.Event()
+        first = threading.Event()  # the DAC time of the first sample is known
 
         def callback(outdata: np.ndarray, frames: int, t: Any, status: Any) -> None:
             now = time.monotonic()
             state["last_cb"] = now
             if status.output_underflow and state["pos"] > 0:
                 log.debug("output underflow")
-                if reference is not None:
-                    # the device ran dry: what follows reaches the DAC later than planned, so
-                    # re-anchor the reference timeline on this block's DAC time
-                    delay = t.outputBufferDacTime - t.currentTime
-                    if 0.0 <= delay < 1.0 and t.outputBufferDacTime != 0:
-                        state["ref_anchor"] = now + delay - state["pos"] / rate
-            if state["first_dac"] is None:
-                delay = t.outputBufferDacTime - t.currentTime
-                if not (0.0 <= delay < 1.0) or t.outputBufferDacTime == 0:
-                    delay = stream_latency
-                state["first_dac"] = now + delay
-                state["ref_anchor"] = state["first_dac"]
+            clock.observe(now, t.currentTime, t.outputBufferDacTime, state["pos"],
+                          bool(status.output_underflow))
+            if clock.known and not first.is_set():
                 first.set()
             if stop_flag.is_set():
                 outdata.fill(0)
@@ -259,12 +260,10 @@ class Player:
             state["pos"] = pos + n
             if reference is not None and n > 0:
                 r0, r1 = pos * ref_rate // rate, (pos + n) * ref_rate // rate
-                start = reference.index(state["ref_anchor"]) + r0
-                reference.write_index(ref_data[r0:r1] * gain, start)
+                clock.write(ref_data[r0:r1] * gain, r0)
             if pos + n >= total:
                 raise sd.CallbackStop  # drains what is buffered, then finished_callback
 
-        stream_latency = 0.0
         try:
             stream = sd.OutputStream(
                 samplerate=rate,
@@ -272,15 +271,14 @@ class Player:
                 device=self.device,
                 channels=1,
                 dtype="float32",
-                # "high" (~40 ms here): "low" underruns constantly through the ALSA pulse
-                # plugin; abort() drops the buffer anyway, so stopping stays fast.
-                latency=self.latency if self.latency is not None else "high",
+                # OUTPUT_LATENCY: see there; abort() drops the buffer, so stopping stays fast
+                latency=self.latency if self.latency is not None else OUTPUT_LATENCY,
                 callback=callback,
                 finished_callback=done.set,
             )
         except (ValueError, sd.PortAudioError) as exc:
             raise OutputDeviceError(self.device, str(exc)) from exc
-        stream_latency = float(stream.latency)
+        clock.fallback_latency = float(stream.latency)
         completed = False
         started_at: float | None = None
         self._playing.set()
@@ -291,7 +289,7 @@ class Player:
                 # `with` started the stream; wait for the end, a stop, or a dead device.
                 while True:
                     if first.is_set() and started_at is None:
-                        started_at = state["first_dac"]
+                        started_at = clock.anchor
                         self._on_the_air(text, started_at, words)
                     if done.wait(0.005):
                         completed = not stop_flag.is_set() and state["pos"] >= total
@@ -314,13 +312,13 @@ class Player:
             self._current_cancel = None
             if reference is not None:
                 reference.stream_closed()
-        if first.is_set() and started_at is None:
-            started_at = state["first_dac"]
+        if clock.anchor is not None and started_at is None:
+            started_at = clock.anchor
             self._on_the_air(text, started_at, words)
-        if completed and started_at is not None:
+        if completed and started_at is not None and clock.anchor is not None:
             # The stream may finish draining a little before or after the DAC does; the exact
-            # end of the sound is the start plus its length.
-            ended = max(started_at + total / rate, started_at)
+            # end of the sound is the (last) anchor plus its length.
+            ended = max(clock.anchor + total / rate, started_at)
         elif stop_flag.is_set():
             if self._stop_requested_at is not None:
                 self.last_stop_latency = max(0.0, ended - self._stop_requested_at)
