@@ -201,7 +201,8 @@ def own_voice_stream(lines: Sequence[str], gap: float = 0.8, tts: str | None = N
             rendered = renderer.render(line)
             engines.add(rendered.engine)
             speech = ta.resample(rendered.with_volume(0.5), rendered.sample_rate)
-            on_air.started(rendered.text, at=t)  # the words said, as the speaker airs them
+            # the words said and when, as the speaker airs them (word times: the own-voice rule)
+            on_air.started(rendered.text, at=t, words=rendered.words)
             t += len(speech) / ta.SAMPLE_RATE
             on_air.finished(at=t)
             silence = np.zeros(int(gap * ta.SAMPLE_RATE), dtype=np.float32)

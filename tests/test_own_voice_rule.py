@@ -126,3 +126,17 @@ def test_a_cut_line_says_no_more_words() -> None:
     on_air.finished(at=101.0)  # cut after two or three words
     airing = on_air.overlapping(100.0, 100.0)[0]
     assert "out" not in airing.words_between(100.0, 200.0).split()
+
+
+def test_the_start_of_the_coachs_own_word_is_vetoed() -> None:
+    """The benchmark's own-voice row (2026-12-07): the first half-second of the coach's
+    "Numbness, tingling, or a sharp pain means lift your hands and stop." was cut off by the
+    endpointer and written "Numb.", a warning sign that stopped the session. A heard word that
+    begins a word the coach said at that moment is the coach's."""
+    text = "Numbness, tingling, or a sharp pain means lift your hands and stop."
+    on_air, airing = line_on_air(text)
+    start, end = word_time(airing, "Numbness")
+    numb = Hypothesis("numb", 0.35, True, transcript="Numb.")
+    assert "start of 'numbness'" in verdict(numb, on_air, start, end, Intent.WARNING)
+    # the same word said by the receiver 2 s after the coach said it fires
+    assert verdict(numb, on_air, end + 2.0, end + 2.5, Intent.WARNING) == ""

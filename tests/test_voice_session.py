@@ -223,15 +223,19 @@ def test_through_the_audio_stack_own_voice_is_ignored_and_stop_barges_in(virtual
     # recognition rates of every phrase and voice are the benchmark's.
     say_once(virtual_audio, coach,
              np.concatenate([silence(0.3), command_clip("softer", rate=130), silence(0.5)]),
-             r"Starting pressure set to level two", within=15.0)
+             r"^coach: Starting pressure set to level two", within=15.0)
     wait_until_sink_quiet(virtual_audio, quiet_for=1.0, timeout=20)
     play_into_sink(virtual_audio, np.concatenate([command_clip("stop"), silence(0.3)]))
     coach.expect(r"Stopped\. Say resume", timeout=15)
-    # ...and "stop" said once over the coach's own voice, 0.8 s into that ~3.5 s line's sound
+    # ...and "stop" said once over the coach's own voice, 1.6 s into that ~3.3 s line's sound
+    # ("Stopped. Say resume to carry on, or end session to finish."): past the line's own
+    # "Stopped" and the own-voice rule's margin around it (judge.WORD_MARGIN: a "stop" heard
+    # within 0.4 s of the coach saying "Stopped" is its own voice, or every stop reply would
+    # stop itself again), in the middle of "Say resume to carry on".
     wait_until_sink_playing(virtual_audio, timeout=15)
-    time.sleep(0.8)
+    time.sleep(1.6)
     say_once(virtual_audio, coach, np.concatenate([command_clip("stop"), silence(0.2)]),
-             r"Stopped\. Say resume", within=5.0)
+             r"^coach: Stopped\. Say resume", within=5.0)
     coach.process.terminate()
     coach.finish()
     commands = [line for line in coach.seen if line.startswith("coach: ")]

@@ -118,6 +118,10 @@ def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air
         line_words = set(normalize(said).split())
         if words & line_words:
             return "coach speaking: the phrase is in its own line, said at that moment"
+        stem = shared_stem(words, line_words)
+        if stem:
+            return (f"coach speaking: {stem[0]!r} is the start of {stem[1]!r} in its own line, "
+                    "said at that moment")
         if hyp.transcript is not None:
             continue  # the free transcript already tells "wait" from "waist": see below
         alike = sounds_like_line(words, line_words, pronunciation)
@@ -125,6 +129,29 @@ def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air
             return (f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line, "
                     "said at that moment")
     return ""
+
+
+STEM_MIN_LETTERS = 4
+"""Shortest heard word that counts as the start of a longer word the coach said."""
+
+
+def shared_stem(words: set[str], line_words: set[str]) -> tuple[str, str] | None:
+    """A (heard word, line word) pair where one is the start of the other, at least
+    STEM_MIN_LETTERS long, or None.
+
+    Why: the endpointer can cut the coach's own word short, and Whisper writes the piece as a
+    word of its own: the first half-second of "Numbness, tingling, or a sharp pain means lift
+    your hands and stop." came out as "numb", a warning sign (the benchmark's own-voice row,
+    2026-12-07). Only words said at that moment count (`own_voice`), so a person's "stop" is
+    lost only where the coach says "stopping" within `WORD_MARGIN` of it. Three-letter words
+    ("out" in "outside") stay exact: too many words start with them."""
+    for word in words:
+        for other in line_words:
+            shorter, longer = sorted((word, other), key=len)
+            if len(shorter) >= STEM_MIN_LETTERS and shorter != longer and \
+                    longer.startswith(shorter):
+                return word, other
+    return None
 
 
 def sounds_like_line(words: set[str], line_words: set[str],
