@@ -11,9 +11,22 @@ import logging
 import click
 
 from coach import __version__
+from coach.exit_status import ExitStatus
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _QuietOnCtrlC(click.Group):
+    """Ctrl-C before a command has set up its own handling (loading a routine, opening the
+    history) ends quietly with 130, like Ctrl-C later on. Click's own answer is "Aborted!" and
+    exit 1, which reads as a failure of ours (issue 23: Ctrl-C in the first half second)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise SystemExit(ExitStatus.INTERRUPTED) from None
+
+
+@click.group(cls=_QuietOnCtrlC, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="massage-coach")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
