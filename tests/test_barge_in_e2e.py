@@ -252,7 +252,15 @@ def measure(sink_recorder, said: Said, run: BargedIn) -> dict[str, float]:
         f"the reply is not in the recording (fit {fit:.2f} at {reply_start - decision:+.3f} s); "
         f"the coach made sound for {np.sum(after_decision > QUIET) * 0.005:.2f} s of the "
         f"{after_decision.size * 0.005:.2f} s recorded after the decision")
-    before_reply = (times >= decision - 1.0) & (times < reply_start - 0.002)
+    # The reply's own first sound, at the level that counts as sound here (QUIET), not at
+    # `first_sound`'s 0.01: a reply that fades in over a few ms had its onset taken for the
+    # long line's last sound (a cut of 0.39 s measured 4 ms before a reply that came 0.39 s
+    # after the decision, with the line silent from 0.02 s on); and a window's slack for the
+    # 5 ms grid.
+    reply_windows = windows_rms(reply_audio, window)
+    onset_in_reply = float(np.flatnonzero(reply_windows > QUIET)[0]) * window / ta.SAMPLE_RATE
+    reply_onset = reply_start - reply_lead + onset_in_reply - window / ta.SAMPLE_RATE
+    before_reply = (times >= decision - 1.0) & (times < reply_onset)
     part_times, part = times[before_reply], coach_only[before_reply]
     loud = np.flatnonzero(windows_rms(part, window) > QUIET)
     last_sound = part_times[min(part.size - 1, (loud[-1] + 1) * window - 1)] if loud.size \

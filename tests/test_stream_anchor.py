@@ -31,7 +31,7 @@ def _play(anchor: StreamAnchor, samples: np.ndarray, arrivals: list[float],
 def test_a_stall_in_the_prefill_moves_the_whole_line_and_its_reference() -> None:
     ref = PlaybackReference(seconds=6.0)
     samples = np.linspace(0.1, 0.2, 40 * BLOCK, dtype=np.float32)
-    anchor = StreamAnchor(ref, RATE, RATE, samples.size)
+    anchor = StreamAnchor(ref, RATE, RATE)
     # block 0 at t=10, then the thread stalls 0.2 s; the stream only starts once primed
     arrivals = [10.0] + [10.2 + k * 0.0001 for k in range(1, 8)] + \
         [10.2 + (k - 7) * 0.01 for k in range(8, 40)]
@@ -46,7 +46,7 @@ def test_a_stall_in_the_prefill_moves_the_whole_line_and_its_reference() -> None
 def test_without_a_stall_the_anchor_stays_on_the_first_callback() -> None:
     ref = PlaybackReference(seconds=6.0)
     samples = np.full(40 * BLOCK, 0.1, np.float32)
-    anchor = StreamAnchor(ref, RATE, RATE, samples.size)
+    anchor = StreamAnchor(ref, RATE, RATE)
     arrivals = [10.0 + k * 0.00005 for k in range(8)] + [10.0 + (k - 7) * 0.01 + 0.0003
                                                          for k in range(8, 40)]
     _play(anchor, samples, arrivals)
@@ -56,7 +56,7 @@ def test_without_a_stall_the_anchor_stays_on_the_first_callback() -> None:
 def test_an_underflow_moves_only_what_follows_it() -> None:
     ref = PlaybackReference(seconds=6.0)
     samples = np.linspace(0.1, 0.2, 60 * BLOCK, dtype=np.float32)
-    anchor = StreamAnchor(ref, RATE, RATE, samples.size)
+    anchor = StreamAnchor(ref, RATE, RATE)
     arrivals = [10.0 + k * 0.00005 for k in range(8)] + [10.0 + (k - 7) * 0.01
                                                          for k in range(8, 30)]
     arrivals += [arrivals[-1] + 0.15 + (k - 30) * 0.01 for k in range(30, 60)]

@@ -164,32 +164,47 @@ def play_into_sink(info, samples: np.ndarray) -> None:
                    env={**os.environ, **info.env})
 
 
-def wait_until_sink_quiet(info, quiet_for: float, timeout: float) -> None:
-    """Wait until nothing has played into the virtual sink for `quiet_for` seconds (the coach
-    opens one output stream per line, so no sink input = not speaking)."""
+SOUNDING = 1e-3
+"""Peak above which a 0.1 s block of the sink's monitor counts as sound. The coach's silences
+are exact zeros (its output stream stays open between lines, playing silence)."""
+
+
+def _sink_peaks(info, timeout: float):
+    """Yield the peak of each 0.1 s block the sink plays (its monitor, through `parec`), until
+    `timeout` seconds have passed."""
+    proc = subprocess.Popen(
+        ["parec", "--device", info.monitor, "--format=float32le", "--rate=16000",
+         "--channels=1", "--raw", "--latency-msec=50"],
+        stdout=subprocess.PIPE, env={**os.environ, **info.env})
     deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
-                                text=True, timeout=10, env={**os.environ, **info.env}).stdout
-        if inputs.strip():
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_for:
+    try:
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            block = proc.stdout.read(1600 * 4)
+            if not block:
+                raise AssertionError("parec stopped recording the sink's monitor")
+            yield float(np.max(np.abs(np.frombuffer(block, "<f4"))))
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def wait_until_sink_quiet(info, quiet_for: float, timeout: float) -> None:
+    """Wait until nothing has sounded in the virtual sink for `quiet_for` seconds."""
+    quiet = 0.0
+    for peak in _sink_peaks(info, timeout):
+        quiet = quiet + 0.1 if peak < SOUNDING else 0.0
+        if quiet >= quiet_for - 1e-9:
             return
-        time.sleep(0.1)
     raise AssertionError(f"the coach kept speaking for {timeout} s")
 
 
 def wait_until_sink_playing(info, timeout: float) -> None:
-    """Wait until something plays into the virtual sink (the coach opens an output stream per
-    line, after rendering it: the printed line comes earlier, by the render time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
-                                text=True, timeout=10, env={**os.environ, **info.env}).stdout
-        if inputs.strip():
+    """Wait until something sounds in the virtual sink (the coach prints a line before it is
+    rendered and played: the sound comes later, by the render time)."""
+    for peak in _sink_peaks(info, timeout):
+        if peak >= SOUNDING:
             return
-        time.sleep(0.05)
     raise AssertionError(f"the coach did not start speaking within {timeout} s")
 
 

@@ -1,18 +1,18 @@
-"""Play PCM through sounddevice, cut it off fast, and say exactly when it was on the air.
+"""Play the coach's lines through sounddevice, cut them off fast, and say exactly when each was
+on the air.
 
 Why our own player (and not pyttsx3's ``say``): the listener must know when the coach's voice is
 coming out of the speaker, to the tens of milliseconds, so it can ignore its own voice; and
-"stop" must silence a line at once. Here every line gets a fresh OutputStream fed by a callback
-in small blocks (~10 ms). `stop()` only sets a flag and an event: the callback writes silence
-from its next block on and the playing thread calls ``abort()``, which drops what is buffered,
-so the sound ends within a block or two plus the device's own buffer.
+"stop" must silence a line at once. Lines go, one at a time, into one output stream that lives
+for the session (`LiveOutput`, live_output.py: why one stream, not one per line). `stop()` only
+sets the line's cancel flag: the callback writes silence from its next block on and the playing
+thread aborts the stream, which drops what is buffered, so the sound ends within a block or two
+plus the device's own buffer; the next line opens a new stream.
 
-Timing: `StreamAnchor` (stream_anchor.py) finds when the stream's first sample reaches the DAC
-from the callbacks' timing (``outputBufferDacTime`` mapped onto ``time.monotonic``), settling
-over the first 0.2 s because PulseAudio's first callback reports no latency; it also writes the
-echo reference there and moves it if the anchor moves. The end of a complete line is anchor +
-frames / rate; the end of a cut line is when ``abort()`` returned. Both go to `OnAir`
-(``started(text, at=...)``, ``finished(at=...)``).
+Timing: the stream's `StreamAnchor` gives the DAC time of its sample 0; a line that began at
+stream sample ``start`` and ended before ``end`` sounded from ``anchor + start / rate`` to
+``anchor + end / rate``, and `play` returns when that end has reached the DAC. A cut line ends
+when the abort returned. Both go to `OnAir` (``started(text, at=...)``, ``finished(at=...)``).
 
 Errors: anything PortAudio says about the device becomes an `AudioDeviceError` that names the
 device and suggests ``--text``; a stream that stops calling back (device lost) is detected by a
@@ -35,7 +35,7 @@ import numpy as np
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
-from coach.voice.audio.stream_anchor import StreamAnchor
+from coach.voice.audio.live_output import LiveOutput, QueuedLine
 
 if TYPE_CHECKING:
     from coach.voice.audio.playback_reference import PlaybackReference
@@ -109,15 +109,6 @@ def _sd() -> Any:
     return sd
 
 
-def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
-    """Linear-interpolation resampling; ample for speech and soft tones at 16-48 kHz."""
-    if src_rate == dst_rate or samples.size == 0:
-        return samples
-    n_out = int(round(samples.size * dst_rate / src_rate))
-    x_out = np.arange(n_out) * (src_rate / dst_rate)
-    return np.interp(x_out, np.arange(samples.size), samples).astype(np.float32)
-
-
 def to_float32(samples: np.ndarray) -> np.ndarray:
     if samples.dtype == np.int16:
         return samples.astype(np.float32) / 32768.0
@@ -125,7 +116,8 @@ def to_float32(samples: np.ndarray) -> np.ndarray:
 
 
 class Player:
-    """Plays one buffer at a time (call `play` from a single worker thread); `stop` from any."""
+    """Plays one buffer at a time (call `play` from a single worker thread); `stop` from any;
+    `close` when done (the output stream lives until then)."""
 
     def __init__(
         self,
@@ -143,10 +135,25 @@ class Player:
         self.latency = latency
         self._current_cancel: threading.Event | None = None
         self._stop_requested_at: float | None = None
-        self.gain = 1.0  # live volume (0..1), read by the callback every block
+        self._gain = 1.0
         self._rate_for: dict[int, int] = {}  # source rate -> rate the device accepts
         self._playing = threading.Event()
+        self._output: LiveOutput | None = None
+        self._output_lock = threading.Lock()  # play() opens and aborts; close() from another
+        self.streams_opened = 0  # output streams opened so far (one per session, plus cuts)
         self.last_stop_latency: float | None = None  # stop() call -> abort() returned, seconds
+
+    @property
+    def gain(self) -> float:
+        """Live volume (0..1), applied by the callback every block."""
+        return self._gain
+
+    @gain.setter
+    def gain(self, value: float) -> None:
+        self._gain = value
+        output = self._output
+        if output is not None:
+            output.gain = value
 
     # -- device ------------------------------------------------------------------------------
     def check_device(self) -> dict[str, Any]:
@@ -173,6 +180,47 @@ class Player:
             log.info("device does not take %d Hz; resampling to %d Hz", src_rate, rate)
         self._rate_for[src_rate] = rate
         return rate
+
+    def _live_output(self, rate: int) -> LiveOutput:
+        """The running output stream, opened (or reopened, if the last one died) when needed."""
+        sd = _sd()
+        with self._output_lock:
+            output = self._output
+            if output is not None and not output.alive(WATCHDOG_SECONDS):
+                log.info("the output stream stopped taking audio; opening a new one")
+                output.close()
+                output = self._output = None
+            if output is None:
+                try:
+                    output = LiveOutput(
+                        sd, self.device, rate, max(64, int(rate * self.block_seconds)),
+                        # OUTPUT_LATENCY: see there; abort() drops the buffer, so stopping
+                        # stays fast
+                        self.latency if self.latency is not None else OUTPUT_LATENCY,
+                        self.reference)
+                except (ValueError, sd.PortAudioError) as exc:
+                    raise OutputDeviceError(self.device, str(exc)) from exc
+                output.gain = self._gain
+                self._output = output
+                self.streams_opened += 1
+            return output
+
+    def _drop_output(self, abort: bool) -> None:
+        """Abort (drop the buffer) or close the output stream; the next line opens a new one."""
+        with self._output_lock:
+            output, self._output = self._output, None
+        if output is None:
+            return
+        sd = _sd()
+        try:
+            output.abort() if abort else output.close()
+        except sd.PortAudioError:
+            log.debug("the output stream did not close cleanly", exc_info=True)
+
+    def close(self) -> None:
+        """Release the output stream (a line still playing is cut)."""
+        self.stop()
+        self._drop_output(abort=False)
 
     # -- playback ----------------------------------------------------------------------------
     def _on_the_air(self, text: str, at: float, words: tuple[TimedWord, ...]) -> None:
@@ -212,116 +260,59 @@ class Player:
         listener knows which words were said when. `volume` scales this buffer; `gain` scales
         everything, live.
         """
-        sd = _sd()
         stop_flag = cancel if cancel is not None else threading.Event()
         self._current_cancel = stop_flag
         if stop_flag.is_set():
             return PlayResult(False, None, time.monotonic(), 0)
-        data = to_float32(samples) * float(np.clip(volume, 0.0, 1.0))
-        # With an echo reference, play at its rate (16 kHz) when the device takes it: the
-        # reference is then exactly the samples sent. Measured through the ALSA pulse plugin
-        # into a 16 kHz null sink, a 22050 Hz stream played 8.75 s of speech in 6.3 s of wall
-        # time (audio dropped), which no echo canceller can follow.
         # Always ask for 16 kHz output (resampling the voice if needed): through PulseAudio's
-        # ALSA plugin a 22,050 Hz stream into a 16 kHz device played fast and dropped audio,
-        # and it keeps the echo reference's rate; the device falls back to its own rate.
+        # ALSA plugin a 22,050 Hz stream into a 16 kHz device played 8.75 s of speech in 6.3 s
+        # (audio dropped), which no echo canceller can follow; and the reference is then
+        # exactly the samples sent. The device falls back to its own rate.
         rate = self._device_rate(OUTPUT_RATE)
-        data = resample(data, sample_rate, rate)
-        total = data.size
-        block = max(64, int(rate * self.block_seconds))
-        reference = self.reference
-        ref_rate = reference.rate if reference is not None else rate
-        # the reference at its own rate, computed once: the callback only slices and scales it
-        ref_data = resample(data, rate, ref_rate) if reference is not None else data
-        state = {"pos": 0, "last_cb": time.monotonic(), "error": None}
-        # where this stream's samples reach the DAC, and the reference that follows them
-        clock = StreamAnchor(reference, rate, ref_rate, ref_data.size)
-        done = threading.Event()
-        first = threading.Event()  # the DAC time of the first sample is known
-
-        def callback(outdata: np.ndarray, frames: int, t: Any, status: Any) -> None:
-            now = time.monotonic()
-            state["last_cb"] = now
-            if status.output_underflow and state["pos"] > 0:
-                log.debug("output underflow")
-            clock.observe(now, t.currentTime, t.outputBufferDacTime, state["pos"],
-                          bool(status.output_underflow))
-            if clock.known and not first.is_set():
-                first.set()
-            if stop_flag.is_set():
-                outdata.fill(0)
-                raise sd.CallbackAbort
-            pos = state["pos"]
-            n = min(frames, total - pos)
-            gain = self.gain
-            outdata[:n, 0] = data[pos : pos + n] * gain
-            if n < frames:
-                outdata[n:] = 0
-            state["pos"] = pos + n
-            if reference is not None and n > 0:
-                r0, r1 = pos * ref_rate // rate, (pos + n) * ref_rate // rate
-                clock.write(ref_data[r0:r1] * gain, r0)
-            if pos + n >= total:
-                raise sd.CallbackStop  # drains what is buffered, then finished_callback
-
-        try:
-            stream = sd.OutputStream(
-                samplerate=rate,
-                blocksize=block,
-                device=self.device,
-                channels=1,
-                dtype="float32",
-                # OUTPUT_LATENCY: see there; abort() drops the buffer, so stopping stays fast
-                latency=self.latency if self.latency is not None else OUTPUT_LATENCY,
-                callback=callback,
-                finished_callback=done.set,
-            )
-        except (ValueError, sd.PortAudioError) as exc:
-            raise OutputDeviceError(self.device, str(exc)) from exc
-        clock.fallback_latency = float(stream.latency)
-        completed = False
-        started_at: float | None = None
+        data = resample(to_float32(samples) * float(np.clip(volume, 0.0, 1.0)), sample_rate, rate)
+        line = QueuedLine(data, stop_flag)
         self._playing.set()
-        if reference is not None:
-            reference.stream_opened()
         try:
-            with stream:
-                # `with` started the stream; wait for the end, a stop, or a dead device.
-                while True:
-                    if first.is_set() and started_at is None:
-                        started_at = clock.anchor
-                        self._on_the_air(text, started_at, words)
-                    if done.wait(0.005):
-                        completed = not stop_flag.is_set() and state["pos"] >= total
-                        break
-                    if stop_flag.is_set():
-                        stream.abort()
-                        if reference is not None:
-                            reference.clear_after(time.monotonic())
-                        break
-                    if time.monotonic() - state["last_cb"] > WATCHDOG_SECONDS:
-                        stream.abort()
-                        raise OutputDeviceError(
-                            self.device, f"the device stopped taking audio for {WATCHDOG_SECONDS} s"
-                        )
-                ended = time.monotonic()
-        except sd.PortAudioError as exc:
-            raise OutputDeviceError(self.device, str(exc)) from exc
+            output = self._live_output(rate)
+            output.begin(line)
+            return self._follow(output, line, text, words)
         finally:
             self._playing.clear()
             self._current_cancel = None
-            if reference is not None:
-                reference.stream_closed()
-        if clock.anchor is not None and started_at is None:
-            started_at = clock.anchor
-            self._on_the_air(text, started_at, words)
-        if completed and started_at is not None and clock.anchor is not None:
-            # The stream may finish draining a little before or after the DAC does; the exact
-            # end of the sound is the (last) anchor plus its length.
-            ended = max(clock.anchor + total / rate, started_at)
-        elif stop_flag.is_set():
-            if self._stop_requested_at is not None:
-                self.last_stop_latency = max(0.0, ended - self._stop_requested_at)
+
+    def _follow(self, output: LiveOutput, line: QueuedLine, text: str,
+                words: tuple[TimedWord, ...]) -> PlayResult:
+        """Wait while `line` plays: report it on the air, and return when its last sample has
+        reached the DAC, when it is cut (abort: the buffer is dropped), or raise when the
+        device stops taking audio."""
+        started_at: float | None = None
+        completed = False
+        while True:
+            if started_at is None and line.start_pos is not None:
+                started_at = output.sounds_at(line.start_pos)
+                if started_at is not None:
+                    self._on_the_air(text, started_at, words)
+            if line.cancel.is_set():
+                self._drop_output(abort=True)
+                ended = time.monotonic()
+                if self._stop_requested_at is not None:
+                    self.last_stop_latency = max(0.0, ended - self._stop_requested_at)
+                break
+            end_at = output.sounds_at(line.end_pos) if line.end_pos is not None else None
+            if end_at is not None and started_at is not None and time.monotonic() >= end_at:
+                completed, ended = True, end_at
+                break
+            if not output.alive(WATCHDOG_SECONDS):
+                self._drop_output(abort=True)
+                if started_at is not None and self.on_air is not None:
+                    self.on_air.finished(at=time.monotonic())
+                raise OutputDeviceError(
+                    self.device, f"the device stopped taking audio for {WATCHDOG_SECONDS} s")
+            line.cancel.wait(0.005)
+        if started_at is None and line.start_pos is not None:
+            started_at = output.sounds_at(line.start_pos)
+            if started_at is not None:
+                self._on_the_air(text, started_at, words)
         if started_at is not None and self.on_air is not None:
-            self.on_air.finished(at=ended)
-        return PlayResult(completed, started_at, ended, min(state["pos"], total))
+            self.on_air.finished(at=max(ended, started_at))
+        return PlayResult(completed, started_at, ended, line.written)

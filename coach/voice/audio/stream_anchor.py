@@ -41,7 +41,7 @@ class StreamAnchor:
     """
 
     def __init__(self, reference: PlaybackReference | None, rate: int, ref_rate: int,
-                 ref_size: int, fallback_latency: float = 0.0,
+                 fallback_latency: float = 0.0,
                  settle_seconds: float = SETTLE_SECONDS) -> None:
         self.reference = reference
         self.rate = rate
@@ -55,9 +55,10 @@ class StreamAnchor:
         self._best: float | None = None
         self._from = 0  # stream sample where the current settling window began
         self._until = self.settle
-        # what was written to the reference (gain applied), to move it if the anchor moves
-        self._written = np.zeros(ref_size if reference is not None else 0, np.float32)
-        self._written_upto = 0  # reference samples of this stream written so far
+        # what this settling window wrote to the reference (gain applied), to move it if the
+        # anchor moves: (reference position in the stream, samples). The stream lives for a
+        # whole session, so only the current window is kept.
+        self._kept: list[tuple[int, np.ndarray]] = []
 
     def observe(self, now: float, current_time: float, dac_time: float, pos: int,
                 underflow: bool) -> None:
@@ -74,6 +75,7 @@ class StreamAnchor:
             # the device ran dry: what follows comes out later than planned
             self.underflows += 1
             self._from, self._until, self._best = pos, pos + self.settle, None
+            self._kept = []
         if reported and pos < self._until:
             estimate = now + delay - pos / self.rate
             if self._best is None or estimate < self._best:
@@ -96,19 +98,18 @@ class StreamAnchor:
         reference = self.reference
         if reference is None:
             return
-        start = self._from * self.ref_rate // self.rate
-        end = self._written_upto
-        if end > start:
-            old_index, new_index = reference.index(old), reference.index(anchor)
-            reference.clear_range(old_index + start, old_index + end)
-            reference.write_index(self._written[start:end], new_index + start)
+        old_index, new_index = reference.index(old), reference.index(anchor)
+        for ref_pos, samples in self._kept:
+            reference.clear_range(old_index + ref_pos, old_index + ref_pos + samples.size)
+        for ref_pos, samples in self._kept:
+            reference.write_index(samples, new_index + ref_pos)
 
     def write(self, samples: np.ndarray, ref_pos: int) -> None:
-        """Record one block (`samples` at the reference's rate, from its sample `ref_pos`)."""
+        """Record one block (`samples` at the reference's rate, from the stream's reference
+        position `ref_pos`): silence too, so the canceller knows nothing more is coming there."""
         reference = self.reference
         if reference is None or self.anchor is None or samples.size == 0:
             return
-        end = min(ref_pos + samples.size, self._written.size)
-        self._written[ref_pos:end] = samples[: end - ref_pos]
-        self._written_upto = max(self._written_upto, end)
+        if ref_pos * self.rate < self._until * self.ref_rate:  # may still move with the anchor
+            self._kept.append((ref_pos, np.array(samples, np.float32)))
         reference.write_index(samples, reference.index(self.anchor) + ref_pos)

@@ -140,14 +140,19 @@ class Speaker:
     def say(self, text: str, utterance_id: int) -> None:
         """Queue a line (after whatever is queued; `stop()` first to cut in).
 
-        The very first line is played a sentence ahead: its first sentence ("Welcome.") renders
-        in ~0.1 s and plays while the rest renders, so the first word comes sooner.
+        A line that starts from silence (the very first, or a reply after a cut) is played a
+        sentence ahead: its first sentence ("Welcome.", "Stopped.") renders in ~0.1 s and plays
+        while the rest renders, so the first word comes sooner. (Measured beside a busy loop:
+        "Stopped. Say resume to carry on, or end session to finish." took 1.7-2.2 s to render
+        whole, so the answer to a "stop" came 2 s late.) A line queued behind another is
+        rendered while that one plays, so it stays whole.
         """
         item = _Item(text=text, utterance_id=utterance_id)
         with self._cond:
             if self._closed:
                 raise RuntimeError("speaker is closed")
-            split = None if self._said_anything else split_first_sentence(text)
+            idle = not self._queue and (self._current is None or self._current.cancel.is_set())
+            split = split_first_sentence(text) if idle or not self._said_anything else None
             self._said_anything = True
             if split is not None:
                 self._queue.append(_Item(text=split[0], utterance_id=utterance_id, report=False,
@@ -211,6 +216,7 @@ class Speaker:
             self._cond.notify_all()
         self._thread.join(5)
         self._ahead.join(5)
+        self.player.close()  # the output stream lives until now (coach/voice/audio/live_output.py)
         if self._own_renderer:
             self.renderer.close()
 
