@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from coach.core.commands import Intent, Strictness
-from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 from testkit import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
@@ -67,7 +67,8 @@ def test_endpoint_timing_and_one_decision_per_utterance() -> None:
     true_end = ta.speech_end(clip)
     assert abs(h.speech_ended - true_end) < 0.1
     assert 0.0 <= h.emitted - true_end <= 0.4
-    assert isinstance(h.event, CommandHeard) and h.event.source == "fixed"
+    assert isinstance(h.event, CommandHeard) and h.event.source is CommandSource.SPOKEN
+    assert h.event.engine == "fixed"
 
 
 class PartialRecognizer(FixedRecognizer):

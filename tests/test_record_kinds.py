@@ -14,7 +14,8 @@ STORED = {
     "session_start", "session_end", "session_started", "session_over", "contraindication",
     "screening_confirmed", "screening_restarted", "optional_step", "step", "step_done",
     "hold_started", "hold_check", "hold_extended", "hold", "pressure", "pressure_settled",
-    "check_in", "note", "note_dropped", "device", "heard", "not_understood",
+    "check_in", "note", "note_dropped", "device", "heard", "not_understood", "input_ended",
+    "end_requested",
 }
 
 

@@ -39,6 +39,8 @@ class RecordKind(str, enum.Enum):
     NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
     NOTE_DROPPED = "note_dropped"  # text, why
     DEVICE = "device"  # device, lost, detail
+    INPUT_ENDED = "input_ended"  # reason (an InputEndReason): the session ends, nobody said so
+    END_REQUESTED = "end_requested"  # by (an EndRequester): Ctrl-C and the like
     # Written by the runner for what the listener decided:
     HEARD = "heard"  # intent, text, confidence, source
     NOT_UNDERSTOOD = "not_understood"  # text, source

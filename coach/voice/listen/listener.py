@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, TRANSCRIPT_ONLY,
                                  Intent, Strictness, normalize, parse)
-from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import seconds_of
@@ -309,7 +309,7 @@ class Listener:
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
-            return [Heard(NotUnderstood(hyp.text, source=self.recognizer.name), segment.start, end, at,
+            return [Heard(self._unheard(hyp.text), segment.start, end, at,
                           hyp.confidence, {**detail, "rejected": 1.0})]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
@@ -365,13 +365,12 @@ class Listener:
                 self._dictation_armed = False
             return []
         end = segment.end if segment.end is not None else at
-        source = self.recognizer.name
         if end - segment.start < self.min_speech:
-            return [Heard(NotUnderstood("", source=source), segment.start, end, at, 0.0,
+            return [Heard(self._unheard(""), segment.start, end, at, 0.0,
                           {"rejected": 1.0})]
         if self._began_mid_line(segment.start):
             log.debug("note wait: utterance began while the coach was speaking; still waiting")
-            return [Heard(NotUnderstood("", source=source), segment.start, end, at, 0.0,
+            return [Heard(self._unheard(""), segment.start, end, at, 0.0,
                           {"rejected": 1.0, "own_voice": 1.0})]
         transcript = self.transcriber.transcribe(b"".join(utt.audio))
         with self._context_lock:
@@ -382,10 +381,11 @@ class Listener:
         if intent is not None and self._in_context(intent):
             log.info("heard %s while waiting for a note", intent.value)
             event: CommandHeard | NoteTaken = CommandHeard(
-                intent, transcript.text, round(transcript.confidence, 3), source, detail)
+                intent, transcript.text, round(transcript.confidence, 3), CommandSource.SPOKEN,
+                self.recognizer.name, detail)
         else:
             log.info("note heard: %r", transcript.text)
-            event = NoteTaken(transcript.text, source=source)
+            event = NoteTaken(transcript.text, CommandSource.SPOKEN, self.recognizer.name)
         return [Heard(event, segment.start, end, at, transcript.confidence, detail)]
 
     def _began_mid_line(self, start: float) -> bool:
@@ -405,5 +405,9 @@ class Listener:
         return judge.stretched(hyp, self.recognizer.pronunciation)
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
-        return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), self.recognizer.name,
-                            {k: float(v) for k, v in hyp.detail.items()})
+        return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), CommandSource.SPOKEN,
+                            self.recognizer.name, {k: float(v) for k, v in hyp.detail.items()})
+
+    def _unheard(self, text: str) -> NotUnderstood:
+        """Speech that fires nothing (chatter, a rejected word, an empty note)."""
+        return NotUnderstood(text, CommandSource.SPOKEN, self.recognizer.name)
