@@ -386,4 +386,4 @@ def test_chatter_forced_onto_a_two_word_command_fires_nothing(
     assert not any(h.fired for h in heard)
     forced_onto = [h for h in heard if h.event.text == forced]
     assert forced_onto and forced_onto[0].confidence >= DEFAULT_THRESHOLDS[Strictness.NORMAL]
-    assert forced_onto[0].detail["rejected"] == 1.0
+    assert forced_onto[0].rejected

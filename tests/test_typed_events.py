@@ -138,3 +138,17 @@ def test_an_input_that_ends_at_once_leaves_no_session(tmp_path: Path) -> None:
     assert db.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
     assert db.execute("SELECT COUNT(*) FROM heard").fetchone() == (0,)
     db.close()
+
+
+def test_the_listeners_flags_are_typed_and_reported_as_before() -> None:
+    """`Heard.rejected`, `own_voice` and `note` are fields, not floats in the engine's detail;
+    `hear --json` and the benchmark's rows still show them as 1.0."""
+    from coach.voice.frames import Heard
+
+    heard = Heard(NotUnderstood("", CommandSource.SPOKEN, "whisper"), 1.0, 1.5, 1.6, 0.0,
+                  {"logprob": -0.4}, rejected=True, own_voice=True)
+    assert heard.detail == {"logprob": -0.4}
+    assert heard.reported_detail == {"logprob": -0.4, "rejected": 1.0, "own_voice": 1.0}
+    later = heard.with_compute(0.02)
+    assert (later.rejected, later.own_voice, later.note, later.compute) == (True, True, False, 0.02)
+    assert Heard(NotUnderstood("x"), 0, 0, 0, 0.5).reported_detail == {}

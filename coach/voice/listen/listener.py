@@ -55,7 +55,7 @@ from coach.voice.frames import Heard
 from coach.voice.listen import judge
 from coach.voice.listen.dictation import Transcriber
 from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases, voice_phrases
-from coach.voice.listen.vad import Endpointer, Segment, make_classifier
+from coach.voice.listen.vad import Endpointer, Segment, VadKind, make_classifier
 
 log = logging.getLogger(__name__)
 
@@ -184,20 +184,20 @@ class Listener:
         self._maybe_reset_after_line(at)
         out: list[Heard] = []
         for event in self.endpointer.push(pcm, at):
-            if event.kind == "start" and event.segment is not None:
+            if event.kind is VadKind.START and event.segment is not None:
                 self._utt = _Utterance(event.segment)
                 self._apply_context()
                 with self._context_lock:
                     self._utt.dictation = self._dictation_armed
                 self.recognizer.start_utterance()
                 out.extend(self._feed(event.pcm, event.at))
-            elif event.kind == "audio" and self._utt is not None:
+            elif event.kind is VadKind.AUDIO and self._utt is not None:
                 out.extend(self._feed(event.pcm, event.at))
                 self._peek_at_pause()
                 if self._utt is not None and self._command_complete(event.at):
                     if self.endpointer.end_now(self._utt.segment, event.at):
                         out.extend(self._finish(event.at))
-            elif event.kind == "end" and self._utt is not None:
+            elif event.kind is VadKind.END and self._utt is not None:
                 out.extend(self._finish(event.at))
         compute = time.perf_counter() - started
         return [h.with_compute(compute) for h in out]
@@ -208,7 +208,7 @@ class Listener:
         started = time.perf_counter()
         out: list[Heard] = []
         for event in self.endpointer.flush(at):
-            if event.kind == "end" and self._utt is not None:
+            if event.kind is VadKind.END and self._utt is not None:
                 out.extend(self._finish(at))
         compute = time.perf_counter() - started
         return [h.with_compute(compute) for h in out]
@@ -310,7 +310,7 @@ class Listener:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
             return [Heard(self._unheard(hyp.text), segment.start, end, at,
-                          hyp.confidence, {**detail, "rejected": 1.0})]
+                          hyp.confidence, detail, rejected=True)]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
 
@@ -366,16 +366,15 @@ class Listener:
             return []
         end = segment.end if segment.end is not None else at
         if end - segment.start < self.min_speech:
-            return [Heard(self._unheard(""), segment.start, end, at, 0.0,
-                          {"rejected": 1.0})]
+            return [Heard(self._unheard(""), segment.start, end, at, 0.0, rejected=True)]
         if self._began_mid_line(segment.start):
             log.debug("note wait: utterance began while the coach was speaking; still waiting")
             return [Heard(self._unheard(""), segment.start, end, at, 0.0,
-                          {"rejected": 1.0, "own_voice": 1.0})]
+                          rejected=True, own_voice=True)]
         transcript = self.transcriber.transcribe(b"".join(utt.audio))
         with self._context_lock:
             self._dictation_armed = False  # one note per "take a note"
-        detail = {**transcript.detail, "note": 1.0}
+        detail = dict(transcript.detail)
         intent, transcript = judge.note_or_command(transcript, hyp, self._in_context,
                                                    self.thresholds)
         if intent is not None and self._in_context(intent):
@@ -386,7 +385,7 @@ class Listener:
         else:
             log.info("note heard: %r", transcript.text)
             event = NoteTaken(transcript.text, CommandSource.SPOKEN, self.recognizer.name)
-        return [Heard(event, segment.start, end, at, transcript.confidence, detail)]
+        return [Heard(event, segment.start, end, at, transcript.confidence, detail, note=True)]
 
     def _began_mid_line(self, start: float) -> bool:
         """Did this utterance begin while a line was on the air (judge.began_mid_line)?"""
