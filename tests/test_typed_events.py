@@ -152,3 +152,21 @@ def test_the_listeners_flags_are_typed_and_reported_as_before() -> None:
     later = heard.with_compute(0.02)
     assert (later.rejected, later.own_voice, later.note, later.compute) == (True, True, False, 0.02)
     assert Heard(NotUnderstood("x"), 0, 0, 0, 0.5).reported_detail == {}
+
+
+def test_hold_markers_are_typed_and_halfway_is_said_once_however_long_the_hold() -> None:
+    from coach.core import hold_cues
+    from coach.core.hold_cues import CHECK_IN, HALFWAY, Marker, MarkerKind
+
+    step = next(step for step in sample_routine().steps
+                if step.cues.countdown and step.cues.halfway and step.hold)
+    markers = hold_cues.cue_markers(step, 120.0)
+    kinds = {marker.kind for marker, _ in markers}
+    assert MarkerKind.TICK in kinds
+    assert (Marker(MarkerKind.TICK, 1.0), 1.0) in markers
+    fired: set[Marker] = set()
+    assert hold_cues.fire_due(markers, fired, 59.0)[:1] == [m for m, _ in markers][:1]
+    # Made a minute longer: halfway and the check-in stay said; the ticks are armed again.
+    again = hold_cues.rearmed(hold_cues.cue_markers(step, 180.0), fired, 119.0)
+    assert HALFWAY in fired and {HALFWAY, CHECK_IN} & fired <= again
+    assert not any(marker.kind is MarkerKind.TICK for marker in again)

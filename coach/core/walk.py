@@ -57,7 +57,7 @@ class Walk:
         self.index = -1  # into self.runs
         self.hold: HoldTimer | None = None
         self._hold_waits_for: int | None = None  # utterance id after which the hold starts
-        self._fired: set[str] = set()  # hold markers already acted on
+        self._fired: set[hold_cues.Marker] = set()  # hold markers already acted on
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self._released = False  # the current step's `after` lines were said (lift off, ...)
@@ -295,7 +295,7 @@ class Walk:
         remaining = self.hold.remaining(now)
         return now + remaining - hold_cues.next_due(self._markers(), self._fired, remaining)
 
-    def _markers(self) -> list[hold_cues.Marker]:
+    def _markers(self) -> list[hold_cues.Due]:
         assert self.hold is not None
         return hold_cues.cue_markers(self.current_run.step, self.hold.target)
 
@@ -305,8 +305,8 @@ class Walk:
         remaining = self.hold.remaining(self.clock.now())
         self._fired = hold_cues.rearmed(self._markers(), self._fired, remaining)
 
-    def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
-        if marker.startswith("tick_"):
+    def _marker_actions(self, marker: hold_cues.Marker, remaining: float) -> list[Action]:
+        if marker.kind is hold_cues.MarkerKind.TICK:
             return [PlayCue(CueKind.TICK)]
         if marker == hold_cues.CHECK_IN:
             check_in = self.current_run.step.check_in
