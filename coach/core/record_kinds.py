@@ -15,7 +15,8 @@ import enum
 
 
 class RecordKind(str, enum.Enum):
-    """A record kind; the comment says which fields its data carries."""
+    """A record kind; the comment says which fields its data carries (for the engine's kinds,
+    typed in `coach.core.record_data`, one payload class per kind)."""
 
     # Written by the history store itself, around the engine's records:
     SESSION_OPENED = "session_start"  # routine_id, routine_title, receiver, engine
@@ -26,7 +27,7 @@ class RecordKind(str, enum.Enum):
     CONTRAINDICATION = "contraindication"  # question: answered yes, the routine does not start
     SCREENING_CONFIRMED = "screening_confirmed"  # questions: the read-back was confirmed
     SCREENING_RESTARTED = "screening_restarted"  # the read-back was wrong: asked again
-    OPTIONAL_STEP = "optional_step"  # index, step_id, taken
+    OPTIONAL_STEP = "optional_step"  # index, step_id, wanted
     STEP = "step"  # index (1-based), step_id, title, side, planned_hold
     STEP_DONE = "step_done"  # index, step_id: finished, not skipped (what "steps done" counts)
     HOLD_STARTED = "hold_started"  # step, planned

@@ -25,7 +25,8 @@ import logging
 from dataclasses import dataclass, field
 
 from coach.core import listening
-from coach.core.actions import Action, LineKind, Record, StopSpeaking
+from coach.core.actions import Action, LineKind, StopSpeaking
+from coach.core.record_data import DeviceChanged, EndedByInput, EndedFromOutside, SessionBegan
 from coach.core.clock import Clock
 from coach.core.command_suggestion import not_a_command_reply
 from coach.core.commands import BARGE_IN_INTENTS, DEFAULT_ADVANCE_WORD, Intent, parse
@@ -44,7 +45,6 @@ from coach.core.hold import HoldTimer
 from coach.core.note_flow import NoteFlow
 from coach.core.notes import clean_note
 from coach.core.pressure_talk import PressureTalk
-from coach.core.record_kinds import RecordKind
 from coach.core.replies import Replies
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.screening import Screening
@@ -98,8 +98,7 @@ class Session:
 
     def start(self) -> list[Action]:
         self.walk.started_at = self.clock.now()
-        out: list[Action] = [Record(RecordKind.SESSION_BEGAN, {"routine": self.routine.id,
-                                                        "pressure": self.pressure})]
+        out: list[Action] = [SessionBegan(self.routine.id, self.pressure).record()]
         out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
         out += self.lines.say(self.routine.summary, LineKind.NOTICE)
         out += self.lines.say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can "
@@ -259,9 +258,9 @@ class Session:
         """The input is gone, or the program is being stopped: end exactly as "end session"
         does (the same lines and summary), with a record of why instead of a heard command."""
         if isinstance(event, InputEnded):
-            record = Record(RecordKind.INPUT_ENDED, {"reason": event.reason.value})
+            record = EndedByInput(event.reason.value).record()
         else:
-            record = Record(RecordKind.END_REQUESTED, {"by": event.by.value})
+            record = EndedFromOutside(event.by.value).record()
         return [record] + self.notes.interrupted(Intent.END) + self.replies.reply(Intent.END)
 
     def _after_screening(self) -> list[Action]:
@@ -269,8 +268,7 @@ class Session:
         return self.walk.after_screening(side_chosen=self.options.first_side is not None)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
-        out: list[Action] = [Record(RecordKind.DEVICE, {"device": event.device, "lost": event.lost,
-                                               "detail": event.detail})]
+        out: list[Action] = [DeviceChanged(event.device, event.lost, event.detail).record()]
         if event.lost:
             self.walk.pause()
             return out + self.lines.say(f"I lost the audio device {event.device}. The timer is "
