@@ -115,7 +115,7 @@ def run_clip(listener: Listener, samples: np.ndarray, truth: str, tally: Tally, 
         tally.errors.append((truth, ",".join(i.value for i in got) or "-"))
     for h in heard:
         dump.append(dict(kind=kind, group=group, truth=truth, fired=h.fired, text=h.event.text,
-                         conf=h.confidence, partial=h.partial, **h.detail))
+                         conf=h.confidence, partial=h.partial, **h.reported_detail))
 
 
 def speech_end_of(clip: np.ndarray) -> float:

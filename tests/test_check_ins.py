@@ -219,10 +219,10 @@ def _sample_in_hold() -> Driver:
 
 
 def _hear_a_note(driver: Driver, text: str) -> None:
-    from coach.core.events import NoteTaken
+    from coach.core.events import CommandSource, NoteTaken
 
     driver.say("take a note")
-    driver.feed(driver.session.handle(NoteTaken(text, "vosk")))
+    driver.feed(driver.session.handle(NoteTaken(text, CommandSource.SPOKEN, "vosk")))
     assert driver.said[-1] == f"I heard: {text}. Keep it?"
 
 
@@ -264,9 +264,9 @@ def test_partners_talk_first_and_a_note_then_comes_back_at_the_set_up(rid):
     pass_screening(driver)
     assert driver.phase is Phase.SETUP
     driver.say("take a note")
-    from coach.core.events import NoteTaken
+    from coach.core.events import CommandSource, NoteTaken
 
-    driver.feed(driver.session.handle(NoteTaken("avoid the left shoulder", "text")))
+    driver.feed(driver.session.handle(NoteTaken("avoid the left shoulder", CommandSource.TYPED)))
     assert driver.records("note") == [{"text": "avoid the left shoulder",
                                        "step_id": BEFORE_START}]
     again = Driver(routine, SessionOptions(first_side=Side.LEFT, step_notes={

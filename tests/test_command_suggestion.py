@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.core.command_suggestion import nearest_command
-from coach.core.events import NotUnderstood
+from coach.core.events import CommandSource, NotUnderstood
 from coach.core.status import Phase
 from testkit.session_driver import to_phase
 
@@ -31,9 +31,9 @@ def test_the_session_suggests_and_does_nothing_else() -> None:
     before = driver.phase
     hold = driver.session.hold
     assert hold is not None
-    driver.feed(driver.session.handle(NotUnderstood("sofer", source="text")))
+    driver.feed(driver.session.handle(NotUnderstood("sofer", CommandSource.TYPED)))
     assert driver.said[-1] == ("Sorry, that's not a command I know. Did you mean softer? "
                                "Type help to see them.")
     assert driver.phase is before and driver.session.pressure == 3  # nothing fired
-    driver.feed(driver.session.handle(NotUnderstood("pass the towel", source="text")))
+    driver.feed(driver.session.handle(NotUnderstood("pass the towel", CommandSource.TYPED)))
     assert driver.said[-1] == "Sorry, that's not a command I know. Type help to see them."

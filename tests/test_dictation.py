@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from coach.core.commands import Intent, parse
-from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
+from coach.core.events import CommandHeard, CommandSource, NoteTaken, NotUnderstood
 from testkit import testaudio as ta
 from coach.voice.listen.dictation import (
     PocketsphinxNoteTranscriber,
@@ -122,7 +122,8 @@ def test_take_a_note_then_the_note(recognizer, transcriber) -> None:
     listener.set_dictation(True)  # what the runner does once the session says "Go ahead."
     second = listen_pcm(listener, speech("tender spot on the right hamstring"), start=10.0)
     notes = [h.event for h in second if isinstance(h.event, NoteTaken)]
-    assert notes == [NoteTaken("tender spot on the right hamstring", source="pocketsphinx")]
+    assert notes == [NoteTaken("tender spot on the right hamstring", CommandSource.SPOKEN,
+                               "pocketsphinx")]
     # One note per arming: the next utterance is a command again, however note-like it is.
     third = listen_pcm(listener, speech("tight spot near the left knee"), start=20.0)
     assert not any(isinstance(h.event, NoteTaken) for h in third)
@@ -149,7 +150,7 @@ def test_the_coach_speaking_is_not_taken_as_the_note(recognizer, transcriber) ->
     # Still waiting: the giver's note after the line is taken.
     later = listen_pcm(listener, speech("avoid the lower back"), start=10.0)
     assert [h.event for h in later if isinstance(h.event, NoteTaken)] == \
-        [NoteTaken("avoid the lower back", source="pocketsphinx")]
+        [NoteTaken("avoid the lower back", CommandSource.SPOKEN, "pocketsphinx")]
 
 
 def test_disarming_before_speech_means_no_note(recognizer, transcriber) -> None:

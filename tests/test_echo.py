@@ -263,5 +263,5 @@ def test_stop_over_the_real_speaker_is_heard_after_cancellation(virtual_audio) -
     log.warning("stop over the real speaker: fired %s; delay estimates %s; heard %s", fired,
                 canceller.estimates,
                 [(h.event.text, round(h.confidence, 2), round(h.speech_ended - h.speech_started, 2),
-                  h.detail.get("rejected")) for h in heard])
+                  h.rejected) for h in heard])
     assert fired == [Intent.STOP]

@@ -19,7 +19,7 @@ import pytest
 
 from coach.app.history import SCHEMA_VERSION, History, default_path
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,9 +33,11 @@ def _full_session(history: History) -> int:
     sid = history.start_session("calf", "Calf release", "Sam", "vosk", at=1000.0)
     history.record(sid, "step", {"index": 1, "step_id": "squeeze", "title": "Calf squeeze",
                                  "side": "left", "planned_hold": 120}, at=1001.0)
-    history.record_heard(sid, CommandHeard(Intent.SOFTER, "softer", 0.87, "vosk"), at=1010.0)
+    history.record_heard(sid, CommandHeard(Intent.SOFTER, "softer", 0.87, CommandSource.SPOKEN,
+                                           "vosk"), at=1010.0)
     history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"}, at=1010.5)
-    history.record_heard(sid, NotUnderstood("can you pass the towel", "vosk"), at=1020.0)
+    history.record_heard(sid, NotUnderstood("can you pass the towel", CommandSource.SPOKEN, "vosk"),
+                         at=1020.0)
     history.record(sid, "hold", {"index": 1, "actual_hold": 131.4}, at=1132.0)
     history.record(sid, "step_done", {"index": 1, "step_id": "squeeze"}, at=1132.0)
     history.record(sid, "note", {"step_id": "squeeze", "text": "knot mid-calf"}, at=1133.0)
@@ -212,7 +214,7 @@ _WRITER = textwrap.dedent("""
     import sys
     from coach.app.history import History
     from coach.core.commands import Intent
-    from coach.core.events import CommandHeard
+    from coach.core.events import CommandHeard, CommandSource
 
     history = History.open(sys.argv[1])
     sid = history.start_session("calf", "Calf release", "Sam", "vosk")
@@ -221,7 +223,8 @@ _WRITER = textwrap.dedent("""
     while True:
         n += 1
         if n % 3 == 0:
-            history.record_heard(sid, CommandHeard(Intent.NEXT, f"next {n}", 0.9, "vosk"))
+            history.record_heard(sid, CommandHeard(Intent.NEXT, f"next {n}", 0.9,
+                                                   CommandSource.SPOKEN, "vosk"))
         else:
             history.record(sid, "step", {"index": n, "title": f"step {n}", "planned_hold": 30})
         print(n, flush=True)  # only after the commit returned
@@ -272,7 +275,7 @@ def test_engine_record_kinds(db_path: Path) -> None:
     """What the real engine emits fills the typed tables and the receiver profile."""
     from coach.core.actions import Record
     from coach.core.commands import parse
-    from coach.core.events import CommandHeard
+    from coach.core.events import CommandHeard, CommandSource
     from coach.core.status import Phase
     from testkit.session_driver import Driver, sample_routine
 
@@ -281,7 +284,7 @@ def test_engine_record_kinds(db_path: Path) -> None:
     # after "ouch" and "yes, better" the hold stays paused until "resume" (issue 20)
     for text in ("no", "no", "yes", "left", "next", "softer", "ouch", "yes", "resume", "harder",
                  "that's good"):
-        heard.append(CommandHeard(parse(text), text, 0.9, "pocketsphinx"))
+        heard.append(CommandHeard(parse(text), text, 0.9, CommandSource.SPOKEN, "pocketsphinx"))
         driver.say(text)
     driver.wait_for(Phase.HOLD_DECISION)
     driver.say("next")  # on to the calf press, which runs out by itself

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from coach.app.history import History
 from coach.cli import main
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,9 +32,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         sid = history.start_session("calf", "Calf release", "Sam", "vosk")
         history.record(sid, "step", {"index": 1, "step_id": "squeeze", "title": "Calf squeeze",
                                      "side": "left", "planned_hold": 120, "actual_hold": 95})
-        history.record_heard(sid, CommandHeard(Intent.SOFTER, "softer", 0.8, "vosk"))
+        history.record_heard(sid, CommandHeard(Intent.SOFTER, "softer", 0.8, CommandSource.SPOKEN,
+                                               "vosk"))
         history.record(sid, "pressure", {"level": 2, "previous": 3, "reason": "softer"})
-        history.record_heard(sid, NotUnderstood("where is the towel", "vosk"))
+        history.record_heard(sid, NotUnderstood("where is the towel", CommandSource.SPOKEN, "vosk"))
         history.end_session(sid, True, "done")
         history.start_session("neck", "Neck release", None, "text")
     return tmp_path

@@ -16,7 +16,7 @@ from coach.app.history import History
 from coach.app.history.session_history import SessionHistory
 from coach.cli import main
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard
+from coach.core.events import CommandHeard, CommandSource
 from coach.routine_format.loader import load_routine
 from coach.routine_format.library import find
 from tests.test_history_safety import _fill, _overwrite_page
@@ -67,14 +67,14 @@ def test_a_voice_session_records_the_engine_it_used_not_auto(tmp_path: Path) -> 
     routine = load_routine(find("thai-hamstring-sit"))
     with History.open(tmp_path / "history.sqlite3") as history:
         first = SessionHistory(history, routine, None, "auto")
-        first.heard(CommandHeard(Intent.NO, "no", 0.9, "vosk"))
+        first.heard(CommandHeard(Intent.NO, "no", 0.9, CommandSource.SPOKEN, "vosk"))
         first.close(False, "")
         second = SessionHistory(history, routine, None, "auto")  # a step came first
         second.record("step", {"index": 1, "title": "One"})
-        second.heard(CommandHeard(Intent.NEXT, "next", 0.9, "whisper"))
+        second.heard(CommandHeard(Intent.NEXT, "next", 0.9, CommandSource.SPOKEN, "whisper"))
         second.close(False, "")
         typed = SessionHistory(history, routine, None, "text")
-        typed.heard(CommandHeard(Intent.NO, "no", 1.0, "text"))
+        typed.heard(CommandHeard(Intent.NO, "no", 1.0, CommandSource.TYPED))
         typed.close(False, "")
         assert [s.engine for s in history.sessions()] == ["text", "whisper", "vosk"]
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from coach.app.history import History
 from coach.cli import main
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard
+from coach.core.events import CommandHeard, CommandSource
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = 4096
@@ -37,7 +37,8 @@ def _fill(path: Path, sessions: int) -> None:
             for index in range(1, 6):
                 history.record(sid, "step", {"index": index, "title": f"Step {index} " + "x" * 40,
                                              "planned_hold": 60}, at=1001.0 + number * 100)
-                history.record_heard(sid, CommandHeard(Intent.NEXT, "next", 0.9, "vosk"),
+                history.record_heard(sid, CommandHeard(Intent.NEXT, "next", 0.9,
+                                                       CommandSource.SPOKEN, "vosk"),
                                      at=1002.0 + number * 100)
             history.record(sid, "pressure", {"level": 1 + number % 3, "previous": 3,
                                              "reason": "softer"}, at=1003.0 + number * 100)

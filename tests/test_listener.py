@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from coach.core.commands import Intent, Strictness
-from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 from testkit import testaudio as ta
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
@@ -67,7 +67,8 @@ def test_endpoint_timing_and_one_decision_per_utterance() -> None:
     true_end = ta.speech_end(clip)
     assert abs(h.speech_ended - true_end) < 0.1
     assert 0.0 <= h.emitted - true_end <= 0.4
-    assert isinstance(h.event, CommandHeard) and h.event.source == "fixed"
+    assert isinstance(h.event, CommandHeard) and h.event.source is CommandSource.SPOKEN
+    assert h.event.engine == "fixed"
 
 
 class PartialRecognizer(FixedRecognizer):
@@ -385,4 +386,4 @@ def test_chatter_forced_onto_a_two_word_command_fires_nothing(
     assert not any(h.fired for h in heard)
     forced_onto = [h for h in heard if h.event.text == forced]
     assert forced_onto and forced_onto[0].confidence >= DEFAULT_THRESHOLDS[Strictness.NORMAL]
-    assert forced_onto[0].detail["rejected"] == 1.0
+    assert forced_onto[0].rejected

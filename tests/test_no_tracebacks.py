@@ -93,7 +93,7 @@ def test_a_recognizer_that_fails_mid_session_ends_the_session_loudly(
     """A fault the load check cannot see (here: the check bypassed, so a damaged vocabulary only
     fails at the first decode, in the listener thread). Was: logged as "audio input failed" and
     the session went on deaf, saying "I didn't hear an answer" to "stop"."""
-    from coach.core.events import CommandHeard
+    from coach.core.events import InputEnded, InputEndReason
     from coach.voice.asr import select, whisper_files
     from coach.voice.pipeline import RecordingInput, VoicePipeline, build_listener
 
@@ -107,8 +107,8 @@ def test_a_recognizer_that_fails_mid_session_ends_the_session_loudly(
     started = time.monotonic()
     VoicePipeline(listener).run(RecordingInput(SPEECH, speed=20.0), events.append, stop,
                                 failures.append)
-    ended = [e for e in events if isinstance(e, CommandHeard)]
-    assert ended and ended[-1].text == "(speech recognition failed)", events
+    ended = [e for e in events if isinstance(e, InputEnded)]
+    assert ended == [InputEnded(InputEndReason.RECOGNITION_FAILED)], events
     assert failures and "speech recognition stopped working" in failures[0], failures
     assert "stop" in failures[0] and "--engine" in failures[0]
     assert time.monotonic() - started < 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.app.runner import typed_event
 from coach.core.commands import Intent, parse
-from coach.core.events import NotUnderstood, NoteTaken
+from coach.core.events import CommandSource, NoteTaken, NotUnderstood
 from coach.core.notes import CONFIRM_SECONDS, LISTEN_SECONDS, clean_note, is_cancel
 from coach.core.status import Phase
 from testkit.session_driver import Driver, to_phase
@@ -12,7 +12,7 @@ from testkit.session_driver import Driver, to_phase
 
 def heard_note(driver: Driver, text: str) -> list[str]:
     before = len(driver.said)
-    driver.feed(driver.session.handle(NoteTaken(text, source="pocketsphinx")))
+    driver.feed(driver.session.handle(NoteTaken(text, CommandSource.SPOKEN, "pocketsphinx")))
     return driver.said[before:]
 
 
@@ -120,7 +120,7 @@ def test_typed_notes_are_kept_at_once() -> None:
     event = typed_event("note")
     assert event.intent is Intent.NOTE  # type: ignore[union-attr]
     driver.feed(driver.session.handle(event))
-    driver.feed(driver.session.handle(NotUnderstood("sore calf", source="text")))
+    driver.feed(driver.session.handle(NotUnderstood("sore calf", CommandSource.TYPED)))
     assert driver.said[-1] == "Noted: sore calf."
     assert [r["text"] for r in driver.records("note")] == ["knot by the left hamstring",
                                                            "sore calf"]

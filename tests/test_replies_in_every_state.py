@@ -29,7 +29,7 @@ import pytest
 
 from coach.core.actions import StopSpeaking
 from coach.core.commands import BARGE_IN_INTENTS, COMMANDS, Intent
-from coach.core.events import NoteTaken
+from coach.core.events import CommandSource, NoteTaken
 from coach.core.status import Phase
 from testkit.session_driver import Driver, sample_routine, to_phase
 
@@ -50,7 +50,8 @@ def note_listening() -> Driver:
 
 def note_read_back() -> Driver:
     driver = note_listening()
-    driver.feed(driver.session.handle(NoteTaken("knot by the shoulder blade", "pocketsphinx")))
+    driver.feed(driver.session.handle(NoteTaken("knot by the shoulder blade", CommandSource.SPOKEN,
+                                                "pocketsphinx")))
     assert driver.session.notes.confirming
     return driver
 

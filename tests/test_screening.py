@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coach.core.commands import interpret
-from coach.core.events import NotUnderstood
+from coach.core.events import CommandSource, NotUnderstood
 from coach.core.screening import MAX_SILENT_REASKS, REASK_AFTER_SECONDS
 from coach.core.status import Phase
 from coach.routine_format.loader import load_routine
@@ -73,17 +73,17 @@ def test_the_shipped_thai_read_back_is_one_sentence_naming_every_answer():
 @pytest.mark.parametrize("typed", ["maybe", "I don't know", "not sure"])
 def test_a_typed_non_answer_gets_the_question_again(typed):
     driver = Driver(sample_routine())
-    driver.feed(driver.session.handle(NotUnderstood(typed, source="text")))
+    driver.feed(driver.session.handle(NotUnderstood(typed, CommandSource.TYPED)))
     assert driver.said[-2:] == ["I need a clear yes or no.", HEART]
     assert driver.phase is Phase.SCREENING and driver.session.question_index == 0
-    driver.feed(driver.session.handle(NotUnderstood(typed, source="text")))
+    driver.feed(driver.session.handle(NotUnderstood(typed, CommandSource.TYPED)))
     assert driver.said[-1] == HEART  # typed: every time, the person is looking
 
 
 def test_heard_non_answers_get_the_question_again_once_per_asking():
     """Heard chatter (or the coach's own voice) cannot keep the question going round."""
     driver = Driver(sample_routine())
-    heard = NotUnderstood("maybe", source="vosk")
+    heard = NotUnderstood("maybe", CommandSource.SPOKEN, "vosk")
     driver.feed(driver.session.handle(heard))
     assert driver.said[-2:] == ["I need a clear yes or no.", HEART]
     before = len(driver.said)
@@ -135,7 +135,7 @@ def test_silence_counts_from_the_end_of_the_question_not_its_start():
     driver.say("repeat")
     assert driver.wait(REASK_AFTER_SECONDS + 5) == []
     start = driver.clock.now()
-    from coach.core.events import SpeechFinished
+    from coach.core.events import CommandSource, SpeechFinished
 
     driver.feed(driver.session.handle(SpeechFinished(driver.session.lines.last_id)))
     driver.finish_speech = True
@@ -148,8 +148,9 @@ def test_heard_words_while_the_question_is_said_or_empty_are_not_answered():
     driver = Driver(sample_routine())
     driver.finish_speech = False
     driver.say("repeat")  # the question again, still being said
-    driver.feed(driver.session.handle(NotUnderstood("does the receiver", source="vosk")))
-    driver.feed(driver.session.handle(NotUnderstood("", source="vosk")))
+    driver.feed(driver.session.handle(NotUnderstood("does the receiver", CommandSource.SPOKEN,
+                                                    "vosk")))
+    driver.feed(driver.session.handle(NotUnderstood("", CommandSource.SPOKEN, "vosk")))
     assert driver.said[-1] == HEART and driver.said.count(HEART) == 2
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from coach.core.actions import LineKind, Say
 from coach.core.commands import COMMANDS, Intent
-from coach.core.events import DeviceProblem, NotUnderstood
+from coach.core.events import CommandSource, DeviceProblem, NotUnderstood
 from coach.core.session import NOT_MEDICAL_ADVICE, SessionOptions
 from coach.core.status import Phase
 from testkit.session_driver import (
@@ -354,9 +354,10 @@ def test_help_lists_what_fits_the_moment():
 def test_heard_chatter_is_silent_but_typed_nonsense_gets_a_hint():
     driver = to_phase(Phase.HOLD)
     before = len(driver.said)
-    driver.feed(driver.session.handle(NotUnderstood("could you pass the oil", source="vosk")))
+    driver.feed(driver.session.handle(NotUnderstood("could you pass the oil", CommandSource.SPOKEN,
+                                                    "vosk")))
     assert len(driver.said) == before  # heard chatter: the coach stays silent
-    driver.feed(driver.session.handle(NotUnderstood("nxet", source="text")))
+    driver.feed(driver.session.handle(NotUnderstood("nxet", CommandSource.TYPED)))
     assert "not a command" in driver.said[-1]
 
 

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -66,6 +68,14 @@ def test_recorded_commands_drive_a_session(tmp_path):
     assert "Stopped. Say resume" in out
     saved = sorted(p.name for p in (tmp_path / "heard").iterdir())
     assert any("next" in name for name in saved) and any("stop" in name for name in saved)
+    # The recording's end ended the session, but nobody said so: it is no heard row (issue 24).
+    db = sqlite3.connect(tmp_path / "history.sqlite3")
+    heard = [text for (text,) in db.execute("SELECT text FROM heard")]
+    ended = [json.loads(data) for (data,) in
+             db.execute("SELECT data FROM events WHERE kind = 'input_ended'")]
+    db.close()
+    assert heard and not any(text.startswith("(") for text in heard), heard
+    assert ended == [{"reason": "end of recording"}]
 
 
 def test_a_newcomer_runs_the_default_routine_by_voice(tmp_path):

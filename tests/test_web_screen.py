@@ -193,7 +193,7 @@ def test_a_button_is_recorded_as_a_command_but_not_as_the_engine(tmp_path):
     from coach.app.history.session_history import SessionHistory
     from coach.app.web_screen import SOURCE
     from coach.core.commands import Intent
-    from coach.core.events import CommandHeard
+    from coach.core.events import CommandHeard, CommandSource
     from coach.routine_format.library import find
     from coach.routine_format.loader import load_routine
 
@@ -201,7 +201,7 @@ def test_a_button_is_recorded_as_a_command_but_not_as_the_engine(tmp_path):
     with History.open(tmp_path / "history.sqlite3") as history:
         voice = SessionHistory(history, routine, None, "auto")
         voice.heard(CommandHeard(Intent.NO, "no", 1.0, SOURCE))
-        voice.heard(CommandHeard(Intent.NO, "no", 0.9, "whisper"))
+        voice.heard(CommandHeard(Intent.NO, "no", 0.9, CommandSource.SPOKEN, "whisper"))
         voice.close(False, "")
         assert [s.engine for s in history.sessions()] == ["whisper"]
 

@@ -30,7 +30,18 @@ from coach.core.actions import (
 from coach.core.clock import MonotonicClock
 from coach.core.record_kinds import RecordKind
 from coach.core.commands import Intent, interpret
-from coach.core.events import CommandHeard, Event, NotUnderstood, NoteTaken, SpeechFinished
+from coach.core.events import (
+    CommandHeard,
+    CommandSource,
+    EndRequested,
+    EndRequester,
+    Event,
+    InputEnded,
+    InputEndReason,
+    NotUnderstood,
+    NoteTaken,
+    SpeechFinished,
+)
 from coach.core.plain_text import printable
 from coach.core.session import Session
 from coach.core.status import Status
@@ -39,7 +50,6 @@ from coach.exit_status import ExitStatus
 log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
-END_OF_INPUT = "(end of input)"  # the stand-in command when typed input ends
 DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
 MAX_TYPED_BACKLOG = 64  # typed events queued ahead of the loop, at most (read_typed_commands)
 BACKLOG_WAIT_SECONDS = 0.02  # how often a reader held back by a full backlog looks again
@@ -122,11 +132,11 @@ def typed_event(line: str) -> Event:
     if words and words[0].lower().rstrip(":") == "note":
         if len(words) == 2:
             return NoteTaken(words[1].strip())
-        return CommandHeard(Intent.NOTE, line.strip(), 1.0, "text")  # the note comes next
+        return CommandHeard(Intent.NOTE, line.strip(), 1.0, CommandSource.TYPED)  # note next
     intent = interpret(line, typed=True)  # the natural phrasings heard by voice, typed too
     if intent is None:
-        return NotUnderstood(line.strip(), source="text")
-    return CommandHeard(intent, line.strip(), 1.0, "text")
+        return NotUnderstood(line.strip(), CommandSource.TYPED)
+    return CommandHeard(intent, line.strip(), 1.0, CommandSource.TYPED)
 
 
 def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]",
@@ -170,7 +180,7 @@ def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]",
     if dropped:
         log.warning("typed input: %d repeated line(s) dropped in all, while the session caught "
                     "up", dropped)
-    events.put(CommandHeard(Intent.END, END_OF_INPUT, 1.0, "text"))
+    events.put(InputEnded(InputEndReason.TYPED_INPUT_CLOSED))
 
 
 @dataclass
@@ -200,8 +210,7 @@ class Runner:
             interrupted = bool(signals.received)
             if self.over is None:
                 # Interrupted from outside: end the session properly so the log says so.
-                self._dispatch(self.session.handle(CommandHeard(Intent.END, "(interrupted)", 1.0,
-                                                                "signal")))
+                self._dispatch(self.session.handle(EndRequested(EndRequester.SIGNAL)))
                 self._publish_status()  # the displays show the session over, too
             self._drain(signals)
         finally:

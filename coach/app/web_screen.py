@@ -7,7 +7,7 @@ countdown a fifth of the screen high. The session engine does not know the page 
   every turn, `show_line(text)` for each spoken line) and turns it into a small JSON snapshot,
   pushed to the page with server-sent events whenever something visible changed;
 * as an input, its buttons become the `CommandHeard` events a spoken or typed command would be,
-  put on the runner's one event queue (source "screen").
+  put on the runner's one event queue (source `CommandSource.BUTTON`).
 
 The HTTP side is starlette served by uvicorn in its own thread, on 127.0.0.1 only, on a free port.
 Every request must carry the session's random token (`?token=`), so only the page this session
@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from coach.app.pictures import picture_svg
 from coach.core.commands import Intent
-from coach.core.events import CommandHeard, Event
+from coach.core.events import CommandHeard, CommandSource, Event
 from coach.core.routine import PRESSURE_NAMES, StepRun
 from coach.core.status import Phase, Status
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # loopback only: the page is for this machine's browser
 PUSH_SECONDS = 0.1  # how often each open page checks for a new snapshot
 SHUTDOWN_SECONDS = 3.0
-SOURCE = "screen"  # the `source` of the events the buttons send
+SOURCE = CommandSource.BUTTON  # the `source` of the events the buttons send
 
 # The buttons, and the command each sends: the same intents the voice and the keyboard fire.
 BUTTONS: dict[str, Intent] = {

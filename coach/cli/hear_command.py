@@ -106,7 +106,7 @@ def hear(files: tuple[Path, ...], as_json: bool, engine: str, model: Path | None
                            "text": h.event.text, "fired": h.fired,
                            "speech_ended": round(h.speech_ended, 3), "emitted": round(h.emitted, 3),
                            "confidence": round(h.confidence, 3), "partial": h.partial,
-                           "detail": h.detail} for h in shown]}))
+                           "detail": h.reported_detail} for h in shown]}))
             continue
         click.echo(f"{path}:")
         if not shown:

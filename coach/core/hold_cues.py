@@ -1,7 +1,8 @@
 """What the coach says during a timed hold, and when: cue markers and the move-on check point.
 
 A hold's cues ("halfway", the check-in question, "about a minute left", the countdown ticks) are
-markers named by what they say and placed by the time left when they are due. Everything here is
+`Marker`s (what they do, and the seconds a reminder or tick stands for), placed by the time left
+when they are due. Everything here is
 a pure function of the step, the hold's timer and the set of markers already given, so the
 session only has to keep that set; nothing here reads a clock or counts utterances.
 
@@ -11,6 +12,9 @@ whether to move on, and asks again a minute later (never past the maximum) if th
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+
 from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.hold import HoldTimer
 from coach.core.routine import DEFAULT_HOLD_QUESTION, Step, StepRun
@@ -19,64 +23,85 @@ from coach.core.timewords import rounded_words, time_left
 DECISION_RECHECK_SECONDS = 60.0  # an until-softened hold asks again after this long
 LONGEST = "That's the longest time for this spot."
 
-HALFWAY = "halfway"
-CHECK_IN = "check_in"
+
+class MarkerKind(enum.Enum):
+    """What a hold cue does when it falls due."""
+
+    HALFWAY = "halfway"  # says "Halfway."
+    CHECK_IN = "check_in"  # asks the step's check-in question
+    REMAINING = "remaining"  # says the time left ("About a minute left.")
+    TICK = "tick"  # a countdown tick: a sound, not words
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One cue of a hold, and its identity in the set of cues already given: the kind, and for
+    a time-left reminder or a tick the seconds it stands for. Halfway and the check-in carry no
+    seconds, so a hold made longer still knows it said them (their moment moves with the
+    target; see `rearmed`)."""
+
+    kind: MarkerKind
+    seconds: float = 0.0
+
+
+HALFWAY = Marker(MarkerKind.HALFWAY)
+CHECK_IN = Marker(MarkerKind.CHECK_IN)
 _KEPT_WHEN_REARMED = (HALFWAY, CHECK_IN)  # said once per hold, however long it grows
 
-Marker = tuple[str, float]  # (name, seconds remaining when due)
+Due = tuple[Marker, float]  # a marker, and the seconds remaining when it is due
 
 
-def cue_markers(step: Step, target: float) -> list[Marker]:
-    """The step's hold cue markers for a hold of `target` seconds, as (name, seconds remaining
-    when due). Halfway cues are left out of holds too short for them to help."""
+def cue_markers(step: Step, target: float) -> list[Due]:
+    """The step's hold cue markers for a hold of `target` seconds, each with the seconds
+    remaining when due. Halfway cues are left out of holds too short for them to help."""
     cues = step.cues
-    found: list[Marker] = []
+    found: list[Due] = []
     if cues.halfway and target >= 20:
         found.append((HALFWAY, target / 2))
     if step.check_in and target >= 20:
         found.append((CHECK_IN, target / 2))
     for seconds in cues.remaining:
         if seconds < target:
-            found.append((f"remaining_{seconds:g}", seconds))
+            found.append((Marker(MarkerKind.REMAINING, float(seconds)), float(seconds)))
     for n in range(1, cues.countdown + 1):
         if n < target:
-            found.append((f"tick_{n}", float(n)))
+            found.append((Marker(MarkerKind.TICK, float(n)), float(n)))
     return found
 
 
-def fire_due(markers: list[Marker], fired: set[str], remaining: float) -> list[str]:
+def fire_due(markers: list[Due], fired: set[Marker], remaining: float) -> list[Marker]:
     """The markers to act on now, in order; every marker that is due is added to `fired`.
 
     A spoken cue that only falls due as the hold ends is dropped ("halfway" after the end would
     be wrong); countdown ticks are not, so the last tick still sounds.
     """
-    act: list[str] = []
-    for name, at in markers:
-        if name not in fired and remaining <= at:
-            fired.add(name)
-            if remaining > 0 or name.startswith("tick"):
-                act.append(name)
+    act: list[Marker] = []
+    for marker, at in markers:
+        if marker not in fired and remaining <= at:
+            fired.add(marker)
+            if remaining > 0 or marker.kind is MarkerKind.TICK:
+                act.append(marker)
     return act
 
 
-def next_due(markers: list[Marker], fired: set[str], remaining: float) -> float:
+def next_due(markers: list[Due], fired: set[Marker], remaining: float) -> float:
     """The time remaining at the next marker still to fire (0.0: the end of the hold)."""
-    due = [at for name, at in markers if name not in fired and at < remaining]
+    due = [at for marker, at in markers if marker not in fired and at < remaining]
     return max(due, default=0.0)
 
 
-def rearmed(markers: list[Marker], fired: set[str], remaining: float) -> set[str]:
+def rearmed(markers: list[Due], fired: set[Marker], remaining: float) -> set[Marker]:
     """The fired set after the hold's target moved: the cues still ahead are armed again, but
     "halfway" and the check-in are never repeated.
 
     A reminder whose moment is already past (or is now) stays fired, so adding a minute does not
     make the coach say "about a minute left" straight away.
     """
-    return {name for name, at in markers
-            if name in _KEPT_WHEN_REARMED and name in fired or at >= remaining}
+    return {marker for marker, at in markers
+            if marker in _KEPT_WHEN_REARMED and marker in fired or at >= remaining}
 
 
-def cue_words(marker: str, remaining: float) -> str:
+def cue_words(marker: Marker, remaining: float) -> str:
     """What to say for "halfway" or a time-left marker (the check-in asks the step's own
     question; a countdown tick is a sound)."""
     if marker == HALFWAY:

@@ -9,8 +9,8 @@ the session passes in.
 
 from __future__ import annotations
 
-from coach.core.record_kinds import RecordKind
-from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record
+from coach.core.actions import Action, CueKind, LineKind, PlayCue
+from coach.core.record_data import NoteDropped, NoteKept
 from coach.core.commands import Intent
 from coach.core.notes import NoteState, NoteTaker, is_cancel
 from coach.core.utterances import Utterances
@@ -53,13 +53,13 @@ class NoteFlow:
         self.taker.close()
         if not text:
             return self.lines.say("Type the note after the word note.", LineKind.ANSWER)
-        return [Record(RecordKind.NOTE, {"text": text, "step_id": step_id})] + \
+        return [NoteKept(text, step_id).record()] + \
             self.lines.say(f"Noted: {text}.", LineKind.ANSWER)
 
     def heard(self, text: str, step_id: str | None, now: float) -> list[Action]:
         """A spoken note is read back, and only kept on yes (see `coach.core.notes`)."""
         if not self.taker.listening:
-            return [Record(RecordKind.NOTE_DROPPED, {"text": text, "why": "not asked for"})]
+            return [NoteDropped(text, "not asked for").record()]
         if is_cancel(text):
             self.taker.close()
             return self.lines.say("No note, then.", LineKind.ANSWER)
@@ -77,14 +77,13 @@ class NoteFlow:
         """Yes to the read-back."""
         pending = self.taker.close()
         assert pending is not None
-        return [Record(RecordKind.NOTE, {"text": pending.text, "step_id": pending.step_id})] + \
+        return [NoteKept(pending.text, pending.step_id).record()] + \
             self.lines.say("Kept.", LineKind.ANSWER)
 
     def drop(self) -> list[Action]:
         """No to the read-back."""
         pending = self.taker.close()
-        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text if pending else "",
-                                        "why": "no"})] + \
+        return [NoteDropped(pending.text if pending else "", "no").record()] + \
             self.lines.say("Deleted. Say take a note to try again.", LineKind.ANSWER)
 
     def interrupted(self, intent: Intent) -> list[Action]:
@@ -96,7 +95,7 @@ class NoteFlow:
         pending = self.taker.close()
         if pending is None:
             return []
-        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text, "why": intent.value})]
+        return [NoteDropped(pending.text, intent.value).record()]
 
     def tick(self, now: float) -> list[Action]:
         """End a wait whose time is up: no note heard, or a read-back nobody answered."""
@@ -106,5 +105,4 @@ class NoteFlow:
         pending = self.taker.close()
         if listening:
             return self.lines.say("I didn't hear a note.", LineKind.ANSWER)
-        return [Record(RecordKind.NOTE_DROPPED, {"text": pending.text if pending else "",
-                                        "why": "no answer"})]
+        return [NoteDropped(pending.text if pending else "", "no answer").record()]

@@ -16,8 +16,8 @@ A routine with no pressure guidance at all is stretches: the same talk, in stret
 from __future__ import annotations
 
 from coach.core import pressure as pressure_rules
-from coach.core.record_kinds import RecordKind
 from coach.core.actions import Action, LineKind, Record
+from coach.core.record_data import PressureChanged, PressureSettled
 from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.routine import PRESSURE_LEVELS, CheckIn, Step, StepRun, choice_words
 from coach.core.utterances import Utterances
@@ -119,11 +119,11 @@ class PressureTalk:
     def settled(self) -> list[Action]:
         """That's good: the level the receiver likes, kept for next time."""
         self.checkin = None
-        return [Record(RecordKind.PRESSURE_SETTLED, {"level": self.level})] + \
+        return [PressureSettled(self.level).record()] + \
             self.lines.say("Good. Keeping this stretch as it is." if self.stretches else
                            f"Good. Keeping {pressure_rules.describe(self.level)}.",
                            LineKind.ANSWER)
 
 
 def _record(result: pressure_rules.PressureChange, reason: str) -> Record:
-    return Record(RecordKind.PRESSURE, {"level": result.new, "previous": result.old, "reason": reason})
+    return PressureChanged(result.new, result.old, reason).record()

@@ -15,7 +15,8 @@ import enum
 
 
 class RecordKind(str, enum.Enum):
-    """A record kind; the comment says which fields its data carries."""
+    """A record kind; the comment says which fields its data carries (for the engine's kinds,
+    typed in `coach.core.record_data`, one payload class per kind)."""
 
     # Written by the history store itself, around the engine's records:
     SESSION_OPENED = "session_start"  # routine_id, routine_title, receiver, engine
@@ -26,7 +27,7 @@ class RecordKind(str, enum.Enum):
     CONTRAINDICATION = "contraindication"  # question: answered yes, the routine does not start
     SCREENING_CONFIRMED = "screening_confirmed"  # questions: the read-back was confirmed
     SCREENING_RESTARTED = "screening_restarted"  # the read-back was wrong: asked again
-    OPTIONAL_STEP = "optional_step"  # index, step_id, taken
+    OPTIONAL_STEP = "optional_step"  # index, step_id, wanted
     STEP = "step"  # index (1-based), step_id, title, side, planned_hold
     STEP_DONE = "step_done"  # index, step_id: finished, not skipped (what "steps done" counts)
     HOLD_STARTED = "hold_started"  # step, planned
@@ -39,6 +40,8 @@ class RecordKind(str, enum.Enum):
     NOTE = "note"  # text, step_id (a tender spot when the session has a receiver)
     NOTE_DROPPED = "note_dropped"  # text, why
     DEVICE = "device"  # device, lost, detail
+    INPUT_ENDED = "input_ended"  # reason (an InputEndReason): the session ends, nobody said so
+    END_REQUESTED = "end_requested"  # by (an EndRequester): Ctrl-C and the like
     # Written by the runner for what the listener decided:
     HEARD = "heard"  # intent, text, confidence, source
     NOT_UNDERSTOOD = "not_understood"  # text, source

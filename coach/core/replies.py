@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Callable
 
 from coach.core import listening
-from coach.core.actions import Action, AdjustVoice, CueKind, LineKind, PlayCue, Record
+from coach.core.actions import Action, AdjustVoice, CueKind, LineKind, PlayCue
+from coach.core.record_data import CheckInAnswered, HoldExtended
 from coach.core.clock import Clock
 from coach.core.commands import Intent
 from coach.core.easing import Easing
 from coach.core.note_flow import NoteFlow
 from coach.core.pressure_talk import PressureTalk
-from coach.core.record_kinds import RecordKind
 from coach.core.routine import AnswerAction, Routine, Side
 from coach.core.screening import Screening
 from coach.core.status import Phase
@@ -216,7 +216,7 @@ class Replies:
         if added <= 0:
             return self.lines.say("That's already the longest time for this step.", LineKind.ANSWER)
         self.walk.rearm_markers()
-        return self._ack() + [Record(RecordKind.HOLD_EXTENDED, {"added": added})] + self.lines.say(
+        return self._ack() + [HoldExtended(added).record()] + self.lines.say(
             f"Adding {duration_words(added)}. {time_left(self.walk.hold.remaining(now))}",
             LineKind.ANSWER)
 
@@ -325,9 +325,8 @@ class Replies:
             return self.pressure_talk.ask_for_choice()
         action = check_in.yes if yes else check_in.no
         assert action is not None  # the loader builds yes/no check-ins with both answers
-        out = self._ack() + [Record(RecordKind.CHECK_IN, {"question": check_in.ask,
-                                                 "answer": "yes" if yes else "no",
-                                                 "action": action.value})]
+        out = self._ack() + [CheckInAnswered(check_in.ask, "yes" if yes else "no",
+                                             action.value).record()]
         self.pressure_talk.drop_questions()
         if action is AnswerAction.SOFTER:
             return out + self._change_pressure(-1, urgent=True)

@@ -13,8 +13,8 @@ come after them and belong to `coach.core.walk`.
 
 from __future__ import annotations
 
-from coach.core.record_kinds import RecordKind
-from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
+from coach.core.actions import Action, CueKind, LineKind, PlayCue, SessionOver
+from coach.core.record_data import Contraindicated, ScreeningConfirmed, ScreeningRestarted
 from coach.core.routine import Contraindication
 from coach.core.utterances import Utterances
 
@@ -135,17 +135,17 @@ class Screening:
         if right:
             self.confirmed = True
             self.asked_at = None
-            return [Record(RecordKind.SCREENING_CONFIRMED, {"questions": len(self.questions)})] + \
+            return [ScreeningConfirmed(len(self.questions)).record()] + \
                 self.lines.say("Thank you.", LineKind.NOTICE)
         self.index = 0
-        return [Record(RecordKind.SCREENING_RESTARTED, {})] + self.lines.say(
+        return [ScreeningRestarted().record()] + self.lines.say(
             "Then let's go through the questions again.", LineKind.ANSWER) + self.ask(now)
 
     def answered_yes(self) -> list[Action]:
         """Why this routine is not safe now, and the end of the session."""
         item = self.questions[self.index]
         self.asked_at = None
-        out: list[Action] = [Record(RecordKind.CONTRAINDICATION, {"question": item.question})]
+        out: list[Action] = [Contraindicated(item.question).record()]
         out += self.lines.say(item.reason, LineKind.NOTICE)
         # No "today", and no doctor to ask for leave: some routines are simply not for someone
         # with the condition (the sit with a heart condition). The doubt left is the answer.

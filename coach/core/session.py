@@ -25,14 +25,18 @@ import logging
 from dataclasses import dataclass, field
 
 from coach.core import listening
-from coach.core.actions import Action, LineKind, Record, StopSpeaking
+from coach.core.actions import Action, LineKind, StopSpeaking
+from coach.core.record_data import DeviceChanged, EndedByInput, EndedFromOutside, SessionBegan
 from coach.core.clock import Clock
 from coach.core.command_suggestion import not_a_command_reply
 from coach.core.commands import BARGE_IN_INTENTS, DEFAULT_ADVANCE_WORD, Intent, parse
 from coach.core.events import (
     CommandHeard,
+    CommandSource,
     DeviceProblem,
+    EndRequested,
     Event,
+    InputEnded,
     NotUnderstood,
     NoteTaken,
     SpeechFinished,
@@ -41,7 +45,6 @@ from coach.core.hold import HoldTimer
 from coach.core.note_flow import NoteFlow
 from coach.core.notes import clean_note
 from coach.core.pressure_talk import PressureTalk
-from coach.core.record_kinds import RecordKind
 from coach.core.replies import Replies
 from coach.core.routine import Routine, Side, StepRun
 from coach.core.screening import Screening
@@ -95,8 +98,7 @@ class Session:
 
     def start(self) -> list[Action]:
         self.walk.started_at = self.clock.now()
-        out: list[Action] = [Record(RecordKind.SESSION_BEGAN, {"routine": self.routine.id,
-                                                        "pressure": self.pressure})]
+        out: list[Action] = [SessionBegan(self.routine.id, self.pressure).record()]
         out += self.lines.say(f"Welcome. This is {self.routine.title}.", LineKind.NOTICE)
         out += self.lines.say(self.routine.summary, LineKind.NOTICE)
         out += self.lines.say(f"{NOT_MEDICAL_ADVICE} Say help at any time to hear what you can "
@@ -121,15 +123,17 @@ class Session:
         if isinstance(event, CommandHeard):
             self.last_heard, self.last_understood = event.text, True
             return self.notes.interrupted(event.intent) + self.replies.reply(event.intent)
+        if isinstance(event, (InputEnded, EndRequested)):
+            return self._ended_from_outside(event)
         if isinstance(event, NotUnderstood):
-            if self.notes.listening and event.source == "text":  # typed after "note"
-                return self._note_taken(NoteTaken(event.text, "text"))
+            typed = event.source is CommandSource.TYPED
+            if self.notes.listening and typed:  # typed after "note"
+                return self._note_taken(NoteTaken(event.text, CommandSource.TYPED))
             self.last_heard, self.last_understood = event.text, False
             out: list[Action] = []
             if self.phase is Phase.SCREENING:  # "maybe", "I don't know": ask again
-                return self.screening.not_an_answer(self.clock.now(), event.source == "text",
-                                                    event.text)
-            if event.source == "text":  # typed: the person is looking at us, so help them
+                return self.screening.not_an_answer(self.clock.now(), typed, event.text)
+            if typed:  # typed: the person is looking at us, so help them
                 out += self.lines.say(not_a_command_reply(event.text, self.status().can_say),
                                       LineKind.ANSWER)
             return out
@@ -244,19 +248,27 @@ class Session:
         # Before the first step, a note is what the two agreed in the set-up talk (sore areas,
         # areas to avoid, the pressure liked): it comes back at the set-up next time.
         step_id = step.id if step else (BEFORE_START if self.phase is Phase.SETUP else None)
-        if event.source == "text":
+        if event.source is CommandSource.TYPED:
             return self.notes.typed(text, step_id)
         if self.notes.listening:  # a spoken note is what was heard
             self.last_heard, self.last_understood = text, bool(text)
         return self.notes.heard(text, step_id, self.clock.now())
+
+    def _ended_from_outside(self, event: InputEnded | EndRequested) -> list[Action]:
+        """The input is gone, or the program is being stopped: end exactly as "end session"
+        does (the same lines and summary), with a record of why instead of a heard command."""
+        if isinstance(event, InputEnded):
+            record = EndedByInput(event.reason.value).record()
+        else:
+            record = EndedFromOutside(event.by.value).record()
+        return [record] + self.notes.interrupted(Intent.END) + self.replies.reply(Intent.END)
 
     def _after_screening(self) -> list[Action]:
         """The cautions, then which side first (unless the options chose it) or the set-up."""
         return self.walk.after_screening(side_chosen=self.options.first_side is not None)
 
     def _device_problem(self, event: DeviceProblem) -> list[Action]:
-        out: list[Action] = [Record(RecordKind.DEVICE, {"device": event.device, "lost": event.lost,
-                                               "detail": event.detail})]
+        out: list[Action] = [DeviceChanged(event.device, event.lost, event.detail).record()]
         if event.lost:
             self.walk.pause()
             return out + self.lines.say(f"I lost the audio device {event.device}. The timer is "

@@ -19,8 +19,9 @@ from __future__ import annotations
 import logging
 
 from coach.core import hold_cues
-from coach.core.record_kinds import RecordKind
-from coach.core.actions import Action, CueKind, LineKind, PlayCue, Record, SessionOver
+from coach.core.actions import Action, CueKind, LineKind, PlayCue, SessionOver
+from coach.core.record_data import (HoldCheck, HoldEnded, HoldExtended, HoldStarted,
+                                    OptionalStep, SessionEnded, StepDone, StepStarted)
 from coach.core.clock import Clock
 from coach.core.commands import DEFAULT_ADVANCE_WORD
 from coach.core.hold import HoldTimer
@@ -57,7 +58,7 @@ class Walk:
         self.index = -1  # into self.runs
         self.hold: HoldTimer | None = None
         self._hold_waits_for: int | None = None  # utterance id after which the hold starts
-        self._fired: set[str] = set()  # hold markers already acted on
+        self._fired: set[hold_cues.Marker] = set()  # hold markers already acted on
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self._released = False  # the current step's `after` lines were said (lift off, ...)
@@ -148,8 +149,7 @@ class Walk:
     def take_optional(self, wanted: bool) -> list[Action]:
         """The answer to `offer_step`: read the step as usual, or skip it like "skip" does."""
         step = self.current_run.step
-        out: list[Action] = [Record(RecordKind.OPTIONAL_STEP, {"index": self.index + 1,
-                                                      "step_id": step.id, "wanted": wanted})]
+        out: list[Action] = [OptionalStep(self.index + 1, step.id, wanted).record()]
         if wanted:
             return out + self.begin_step()
         log.debug("optional step %s skipped", step.id)
@@ -160,10 +160,9 @@ class Walk:
         self.phase = Phase.STEP
         run = self.current_run
         step = run.step
-        out: list[Action] = [Record(RecordKind.STEP, {
-            "index": self.index + 1, "step_id": step.id, "title": step.title,
-            "side": run.side.value if run.side else None,
-            "planned_hold": step.hold.default if step.hold else None})]
+        out: list[Action] = [StepStarted(self.index + 1, step.id, step.title,
+                                         run.side.value if run.side else None,
+                                         step.hold.default if step.hold else None).record()]
         if step.warning and step.id not in self._warned:
             self._warned.add(step.id)
             out += self.lines.say(run.render(step.warning), LineKind.NOTICE)
@@ -220,9 +219,7 @@ class Walk:
         out += self.lines.say(summary, LineKind.NOTICE)
         out += self.lines.say("Thank you. Take it easy getting up.", LineKind.NOTICE)
         self.end()
-        return out + [Record(RecordKind.SESSION_OVER, {"completed": completed, "steps_done": done,
-                                              "skipped": skipped,
-                                              "pressure": self.pressure_talk.level}),
+        return out + [SessionEnded(completed, done, skipped, self.pressure_talk.level).record(),
                       SessionOver(completed, summary)]
 
     def end(self) -> None:
@@ -251,8 +248,7 @@ class Walk:
         self.hold = HoldTimer(hold.default, hold.maximum, self.clock.now())
         self._fired = set()
         return [PlayCue(CueKind.HOLD_START),
-                Record(RecordKind.HOLD_STARTED, {"step": self.current_run.step.id,
-                                        "planned": hold.default})]
+                HoldStarted(self.current_run.step.id, hold.default).record()]
 
     def tick(self) -> list[Action]:
         """Fire the hold cues that are due; end the hold, or ask at its check point, on time."""
@@ -295,7 +291,7 @@ class Walk:
         remaining = self.hold.remaining(now)
         return now + remaining - hold_cues.next_due(self._markers(), self._fired, remaining)
 
-    def _markers(self) -> list[hold_cues.Marker]:
+    def _markers(self) -> list[hold_cues.Due]:
         assert self.hold is not None
         return hold_cues.cue_markers(self.current_run.step, self.hold.target)
 
@@ -305,8 +301,8 @@ class Walk:
         remaining = self.hold.remaining(self.clock.now())
         self._fired = hold_cues.rearmed(self._markers(), self._fired, remaining)
 
-    def _marker_actions(self, marker: str, remaining: float) -> list[Action]:
-        if marker.startswith("tick_"):
+    def _marker_actions(self, marker: hold_cues.Marker, remaining: float) -> list[Action]:
+        if marker.kind is hold_cues.MarkerKind.TICK:
             return [PlayCue(CueKind.TICK)]
         if marker == hold_cues.CHECK_IN:
             check_in = self.current_run.step.check_in
@@ -325,8 +321,7 @@ class Walk:
         self.hold.target = hold_cues.next_check(self.hold, now)
         text = hold_cues.decision_question(self.current_run, self.hold.elapsed(now),
                                            self.advance_word)
-        record = Record(RecordKind.HOLD_CHECK, {"step": self.current_run.step.id,
-                                       "held": round(self.hold.elapsed(now), 2)})
+        record = HoldCheck(self.current_run.step.id, round(self.hold.elapsed(now), 2)).record()
         return [record, PlayCue(CueKind.ATTENTION)] + self.lines.say(text, LineKind.PROMPT)
 
     def stay_longer(self) -> list[Action]:
@@ -337,7 +332,7 @@ class Walk:
         self.phase = Phase.HOLD
         self.hold.target = hold_cues.next_check(self.hold, now)
         self.rearm_markers()
-        return [Record(RecordKind.HOLD_EXTENDED, {"added": self.hold.remaining(now)})] + self.lines.say(
+        return [HoldExtended(self.hold.remaining(now)).record()] + self.lines.say(
             hold_cues.staying(self.hold.remaining(now), left), LineKind.ANSWER)
 
     def close_hold(self, how: str) -> list[Action]:
@@ -348,8 +343,7 @@ class Walk:
         held = self.hold.elapsed(self.clock.now())
         self.hold = None
         self._hold_waits_for = None
-        return [Record(RecordKind.HOLD, {"index": self.index + 1, "step_id": self.current_run.step.id,
-                                "actual_hold": round(held, 2), "how": how})]
+        return [HoldEnded(self.index + 1, self.current_run.step.id, round(held, 2), how).record()]
 
     def finish_hold(self) -> list[Action]:
         """The hold is done: the end chime, its `after` lines, and on to the next step."""
@@ -371,8 +365,7 @@ class Walk:
         skipped), for the spoken summary and, through this record, the history's count. A step
         done twice (after "back") is one step done."""
         self._done_runs.add(self.index)
-        return [Record(RecordKind.STEP_DONE, {"index": self.index + 1,
-                                     "step_id": self.current_run.step.id})]
+        return [StepDone(self.index + 1, self.current_run.step.id).record()]
 
     # ----- pausing -------------------------------------------------------------------------
 

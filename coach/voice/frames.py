@@ -11,7 +11,7 @@ The session core never sees either: the pipeline hands it `Heard.event` only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
 from coach.voice.audio.chunk import AudioChunk  # noqa: F401 - re-exported: its home is audio/
@@ -25,6 +25,11 @@ class Heard:
     partial: the speaker may still be talking). `emitted`: stream time of the chunk whose
     processing produced this. `compute`: wall seconds the listener spent in that `process` call
     before returning, so live latency = emitted - speech_ended + compute.
+
+    `detail` holds the engine's own numbers (scores, log-probabilities). What the listener
+    itself decided is typed: `rejected` (the words fire nothing), `own_voice` (begun over the
+    coach's own line), `note` (heard while waiting for a note). They were floats in `detail`
+    once; `reported_detail` still gives them that way to the outputs that printed them.
     """
 
     event: CommandHeard | NotUnderstood | NoteTaken
@@ -35,6 +40,9 @@ class Heard:
     detail: dict[str, float] = field(default_factory=dict)
     partial: bool = False
     compute: float = 0.0
+    rejected: bool = False
+    own_voice: bool = False
+    note: bool = False
 
     @property
     def fired(self) -> bool:
@@ -45,5 +53,11 @@ class Heard:
         return self.emitted - self.speech_ended + self.compute
 
     def with_compute(self, compute: float) -> Heard:
-        return Heard(self.event, self.speech_started, self.speech_ended, self.emitted,
-                     self.confidence, self.detail, self.partial, compute)
+        return replace(self, compute=compute)
+
+    @property
+    def reported_detail(self) -> dict[str, float]:
+        """`detail` with the listener's flags as 1.0, as `hear --json` and the benchmark's
+        rows have always shown them."""
+        flags = {"note": self.note, "rejected": self.rejected, "own_voice": self.own_voice}
+        return {**self.detail, **{name: 1.0 for name, on in flags.items() if on}}

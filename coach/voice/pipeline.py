@@ -1,7 +1,7 @@
 """The one data path from sound to the session's events.
 
     audio input -> AudioChunk -> stream format -> echo canceller -> [recorder] -> listener
-                -> Heard -> Event (CommandHeard, NotUnderstood, NoteTaken, DeviceProblem)
+                -> Heard -> Event (CommandHeard, NotUnderstood, NoteTaken, DeviceProblem, InputEnded)
 
 A session (`massage-coach run`), `hear`, `doctor` and the benchmark all push audio through a
 `VoicePipeline`, so what they measure or report is what a session does. The pipeline is
@@ -23,8 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from coach.core.commands import Intent
-from coach.core.events import CommandHeard, DeviceProblem, Event, NoteTaken
+from coach.core.events import (
+    CommandHeard,
+    DeviceProblem,
+    Event,
+    InputEnded,
+    InputEndReason,
+    NoteTaken,
+)
 from coach.core.status import Status
 from coach.voice.audio.chunk import AudioChunk
 from coach.voice.audio.devices import AudioDeviceError, close_without_waiting, open_within
@@ -169,7 +175,7 @@ class VoicePipeline:
             except AudioDeviceError as error:
                 if audio.ends:  # a recording that cannot be read will not come back
                     on_failure(f"Error: {error}")
-                    emit(CommandHeard(Intent.END, "(recording unreadable)", 1.0, "audio-in"))
+                    emit(InputEnded(InputEndReason.RECORDING_UNREADABLE))
                     return
                 if not lost:
                     lost = True
@@ -206,7 +212,7 @@ class VoicePipeline:
                 emit(heard.event)
             if audio.ends:
                 stop.wait(AFTER_RECORDING_SECONDS)
-                emit(CommandHeard(Intent.END, "(end of recording)", 1.0, "audio-in"))
+                emit(InputEnded(InputEndReason.END_OF_RECORDING))
                 return
             if not stop.is_set() and not lost:
                 lost = True
@@ -224,7 +230,7 @@ class VoicePipeline:
                    f"{error}); the session ends, because \"stop\" and \"ouch\" could no longer "
                    "be heard. Check the model (`massage-coach doctor`), or choose another with "
                    "--engine or --model.")
-        emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
+        emit(InputEnded(InputEndReason.RECOGNITION_FAILED))
 
     def _note(self, heard: Heard) -> None:
         if isinstance(heard.event, CommandHeard):
@@ -289,7 +295,7 @@ class LiveVoice:
                 log.debug("loading the recognizer failed", exc_info=True)
             self.failure = str(error)
             self._on_failure(f"Error: speech recognition could not start: {error}")
-            self._emit(CommandHeard(Intent.END, "(speech recognition failed)", 1.0, "listener"))
+            self._emit(InputEnded(InputEndReason.RECOGNITION_FAILED))
             return
         self.pipeline = VoicePipeline(listener, canceller=self.canceller, recorder=self.recorder)
         self.pipeline.run(self.audio, self._emit, self._stop, self._failed)

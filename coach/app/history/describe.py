@@ -141,6 +141,10 @@ def _describe_engine_record(kind: str, d: dict[str, Any]) -> str:
         return f"Audio device {d.get('device', '?')} {state}{detail}"
     if kind == RecordKind.NOTE_DROPPED:
         return f"Note not kept ({d.get('why', '?')}): {d.get('text', '')}"
+    if kind == RecordKind.INPUT_ENDED:
+        return f"Input ended ({d.get('reason', '?')})"
+    if kind == RecordKind.END_REQUESTED:
+        return f"Ended from outside ({d.get('by', '?')})"
     return ""
 
 

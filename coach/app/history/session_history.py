@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from coach.app.history import History
-from coach.core.events import CommandHeard, NotUnderstood
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 from coach.core.record_kinds import RecordKind
 from coach.core.routine import Routine
 from coach.core.session import SessionOptions
@@ -49,15 +49,16 @@ class SessionHistory:
         return self.session_id
 
     def heard(self, event: CommandHeard | NotUnderstood) -> None:
-        if not self.started and not _from_the_person(event):
-            return  # end of input, Ctrl-C or a failed recording before anything happened
-        if not self._engine_known and event.source not in _NOT_ENGINES:
+        """What the person said, typed or pressed. The input ending and Ctrl-C are not heard:
+        they reach the history as the session's own records (`RecordKind.INPUT_ENDED`,
+        `END_REQUESTED`), and before the session got going they leave no entry at all."""
+        if not self._engine_known and event.source is CommandSource.SPOKEN and event.engine:
             self._engine_known = True
             if self.started:
-                self.history.set_engine(self._begin(), event.source)
+                self.history.set_engine(self._begin(), event.engine)
             else:
                 routine_id, title, receiver, _, at = self._start
-                self._start = (routine_id, title, receiver, event.source, at)
+                self._start = (routine_id, title, receiver, event.engine, at)
         self.history.record_heard(self._begin(), event)
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
@@ -72,16 +73,6 @@ class SessionHistory:
 
 
 AUTO_ENGINE = "auto"
-# Sources of heard events that are not a speech recognizer (`coach.voice.pipeline`, the runner).
-# "screen": a button on the live page (`--screen web`), which tells nothing of the engine
-_NOT_ENGINES = frozenset({"", "text", "audio-in", "listener", "screen"})
-
-
-def _from_the_person(event: CommandHeard | NotUnderstood) -> bool:
-    """False for the stand-in commands the program makes itself ("(end of input)",
-    "(interrupted)", "(end of recording)"): their text is in parentheses."""
-    text = event.text.strip()
-    return not (isinstance(event, CommandHeard) and text.startswith("(") and text.endswith(")"))
 
 
 def profile_options(history: History, routine: Routine, receiver: str | None,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from coach.core.events import CommandHeard, NotUnderstood
 from coach.core.record_kinds import RecordKind
 from coach.app.history.describe import (
     PRESSURE_NAMES,
@@ -173,26 +174,24 @@ class History(HistoryQueries):
 
         self._save("the engine used", write)
 
-    def record_heard(self, session_id: int, event: Any, at: float | None = None) -> None:
-        """Save a `CommandHeard` or `NotUnderstood` event: every input, understood or not.
+    def record_heard(self, session_id: int, event: CommandHeard | NotUnderstood,
+                     at: float | None = None) -> None:
+        """Save what the person said, typed or pressed, understood or not.
 
-        The runner calls this for each input event it hands the engine (the engine itself
-        records only what it did, not what it heard).
+        The runner calls this for each such event it hands the engine (the engine itself
+        records only what it did, not what it heard). The input ending is no such event.
         """
         at = time.time() if at is None else at
-        intent = getattr(event, "intent", None)
-        understood = intent is not None
-        text = str(getattr(event, "text", ""))
-        source = str(getattr(event, "source", "text"))
-        confidence = getattr(event, "confidence", None) if understood else None
-        intent_value = getattr(intent, "value", intent)
-        data: dict[str, Any] = {"text": text, "source": source}
-        if understood:
-            data.update(intent=intent_value, confidence=confidence)
-            detail = getattr(event, "engine_detail", None)
-            if detail:
-                data["detail"] = dict(detail)
-        self.record(session_id, RecordKind.HEARD if understood else RecordKind.NOT_UNDERSTOOD, data, at)
+        # spoken input under its engine's name, as older files hold it (CommandSource.from_label)
+        data: dict[str, Any] = {"text": event.text,
+                                "source": event.source.stored_label(event.engine)}
+        if isinstance(event, CommandHeard):
+            data.update(intent=event.intent.value, confidence=event.confidence)
+            if event.engine_detail:
+                data["detail"] = dict(event.engine_detail)
+            self.record(session_id, RecordKind.HEARD, data, at)
+        else:
+            self.record(session_id, RecordKind.NOT_UNDERSTOOD, data, at)
 
     def end_session(self, session_id: int, completed: bool, summary: str = "",
                     at: float | None = None) -> None:

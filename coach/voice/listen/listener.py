@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, TRANSCRIPT_ONLY,
                                  Intent, Strictness, normalize, parse)
-from coach.core.events import CommandHeard, NotUnderstood, NoteTaken
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood, NoteTaken
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import seconds_of
@@ -55,7 +55,7 @@ from coach.voice.frames import Heard
 from coach.voice.listen import judge
 from coach.voice.listen.dictation import Transcriber
 from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases, voice_phrases
-from coach.voice.listen.vad import Endpointer, Segment, make_classifier
+from coach.voice.listen.vad import Endpointer, Segment, VadKind, make_classifier
 
 log = logging.getLogger(__name__)
 
@@ -184,20 +184,20 @@ class Listener:
         self._maybe_reset_after_line(at)
         out: list[Heard] = []
         for event in self.endpointer.push(pcm, at):
-            if event.kind == "start" and event.segment is not None:
+            if event.kind is VadKind.START and event.segment is not None:
                 self._utt = _Utterance(event.segment)
                 self._apply_context()
                 with self._context_lock:
                     self._utt.dictation = self._dictation_armed
                 self.recognizer.start_utterance()
                 out.extend(self._feed(event.pcm, event.at))
-            elif event.kind == "audio" and self._utt is not None:
+            elif event.kind is VadKind.AUDIO and self._utt is not None:
                 out.extend(self._feed(event.pcm, event.at))
                 self._peek_at_pause()
                 if self._utt is not None and self._command_complete(event.at):
                     if self.endpointer.end_now(self._utt.segment, event.at):
                         out.extend(self._finish(event.at))
-            elif event.kind == "end" and self._utt is not None:
+            elif event.kind is VadKind.END and self._utt is not None:
                 out.extend(self._finish(event.at))
         compute = time.perf_counter() - started
         return [h.with_compute(compute) for h in out]
@@ -208,7 +208,7 @@ class Listener:
         started = time.perf_counter()
         out: list[Heard] = []
         for event in self.endpointer.flush(at):
-            if event.kind == "end" and self._utt is not None:
+            if event.kind is VadKind.END and self._utt is not None:
                 out.extend(self._finish(at))
         compute = time.perf_counter() - started
         return [h.with_compute(compute) for h in out]
@@ -309,8 +309,8 @@ class Listener:
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
-            return [Heard(NotUnderstood(hyp.text, source=self.recognizer.name), segment.start, end, at,
-                          hyp.confidence, {**detail, "rejected": 1.0})]
+            return [Heard(self._unheard(hyp.text), segment.start, end, at,
+                          hyp.confidence, detail, rejected=True)]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
 
@@ -365,28 +365,27 @@ class Listener:
                 self._dictation_armed = False
             return []
         end = segment.end if segment.end is not None else at
-        source = self.recognizer.name
         if end - segment.start < self.min_speech:
-            return [Heard(NotUnderstood("", source=source), segment.start, end, at, 0.0,
-                          {"rejected": 1.0})]
+            return [Heard(self._unheard(""), segment.start, end, at, 0.0, rejected=True)]
         if self._began_mid_line(segment.start):
             log.debug("note wait: utterance began while the coach was speaking; still waiting")
-            return [Heard(NotUnderstood("", source=source), segment.start, end, at, 0.0,
-                          {"rejected": 1.0, "own_voice": 1.0})]
+            return [Heard(self._unheard(""), segment.start, end, at, 0.0,
+                          rejected=True, own_voice=True)]
         transcript = self.transcriber.transcribe(b"".join(utt.audio))
         with self._context_lock:
             self._dictation_armed = False  # one note per "take a note"
-        detail = {**transcript.detail, "note": 1.0}
+        detail = dict(transcript.detail)
         intent, transcript = judge.note_or_command(transcript, hyp, self._in_context,
                                                    self.thresholds)
         if intent is not None and self._in_context(intent):
             log.info("heard %s while waiting for a note", intent.value)
             event: CommandHeard | NoteTaken = CommandHeard(
-                intent, transcript.text, round(transcript.confidence, 3), source, detail)
+                intent, transcript.text, round(transcript.confidence, 3), CommandSource.SPOKEN,
+                self.recognizer.name, detail)
         else:
             log.info("note heard: %r", transcript.text)
-            event = NoteTaken(transcript.text, source=source)
-        return [Heard(event, segment.start, end, at, transcript.confidence, detail)]
+            event = NoteTaken(transcript.text, CommandSource.SPOKEN, self.recognizer.name)
+        return [Heard(event, segment.start, end, at, transcript.confidence, detail, note=True)]
 
     def _began_mid_line(self, start: float) -> bool:
         """Did this utterance begin while a line was on the air (judge.began_mid_line)?"""
@@ -405,5 +404,9 @@ class Listener:
         return judge.stretched(hyp, self.recognizer.pronunciation)
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
-        return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), self.recognizer.name,
-                            {k: float(v) for k, v in hyp.detail.items()})
+        return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), CommandSource.SPOKEN,
+                            self.recognizer.name, {k: float(v) for k, v in hyp.detail.items()})
+
+    def _unheard(self, text: str) -> NotUnderstood:
+        """Speech that fires nothing (chatter, a rejected word, an empty note)."""
+        return NotUnderstood(text, CommandSource.SPOKEN, self.recognizer.name)

@@ -22,6 +22,7 @@ The 0.2 s default hangover is between Talon's 0.3 s and what the 250 ms latency 
 from __future__ import annotations
 
 import abc
+import enum
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -106,11 +107,20 @@ class Segment:
     cut: bool = False  # closed by max_utterance, not by silence
 
 
+class VadKind(enum.Enum):
+    """What a frame did to the utterance: a typo in a compared string would silently match
+    nothing, an enum member cannot."""
+
+    START = "start"  # speech began: the event carries the pre-roll
+    AUDIO = "audio"  # a frame inside an utterance
+    END = "end"  # the utterance closed (silence, `max_utterance`, `end_now` or a flush)
+
+
 @dataclass
 class VadEvent:
-    """What one frame did: `kind` is "start", "audio" (inside a segment) or "end"."""
+    """What one frame did (`VadKind`), with its audio and the utterance it belongs to."""
 
-    kind: str
+    kind: VadKind
     pcm: bytes = b""
     segment: Segment | None = None
     at: float = 0.0  # stream time of the frame end
@@ -121,8 +131,8 @@ class VadEvent:
 class Endpointer:
     """Frame-level speech detection with start debouncing, pre-roll and a hangover.
 
-    Feed any-sized PCM with `push(pcm, at)`; it returns VadEvents in order. A "start" event
-    carries the pre-roll audio; each following frame comes as "audio" until an "end".
+    Feed any-sized PCM with `push(pcm, at)`; it returns VadEvents in order. A START event
+    carries the pre-roll audio; each following frame comes as AUDIO until an END.
     """
 
     classifier: FrameClassifier
@@ -188,7 +198,7 @@ class Endpointer:
         if segment.end is None:
             segment.end = at
         self._voiced_run = 0
-        return [VadEvent("end", segment=segment, at=at)]
+        return [VadEvent(VadKind.END, segment=segment, at=at)]
 
     def reset(self) -> None:
         """Drop any open segment and buffered audio (e.g. after the coach spoke)."""
@@ -217,9 +227,11 @@ class Endpointer:
             self._silence = 0.0
             audio = b"".join(self._preroll)
             self._preroll.clear()
-            return [VadEvent("start", pcm=audio, segment=self._segment, at=end, probability=probability)]
+            return [VadEvent(VadKind.START, pcm=audio, segment=self._segment, at=end,
+                             probability=probability)]
         segment = self._segment
-        events = [VadEvent("audio", pcm=frame, segment=segment, at=end, probability=probability)]
+        events = [VadEvent(VadKind.AUDIO, pcm=frame, segment=segment, at=end,
+                           probability=probability)]
         if voiced:
             self._silence = 0.0
             segment.end = None
@@ -236,5 +248,5 @@ class Endpointer:
             self._voiced_run = 0
             self._silence = 0.0
             self.classifier.reset()  # see `FrameClassifier.reset`
-            events.append(VadEvent("end", segment=segment, at=end, probability=probability))
+            events.append(VadEvent(VadKind.END, segment=segment, at=end, probability=probability))
         return events
