@@ -93,7 +93,9 @@ def private_user_folders(tmp_path_factory: pytest.TempPathFactory,
 def kill_leftover_sessions() -> Iterator[None]:
     """No `massage-coach run` started by a test outlives it, even when the test fails."""
     yield
-    from tests.test_cli_run_text import CoachProcess
+    # imported here: conftest loads before `pytest_configure` sets the private user, and this
+    # module imports coach
+    from testkit.coach_process import CoachProcess
 
     CoachProcess.kill_leftovers()
 

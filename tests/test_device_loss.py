@@ -19,7 +19,7 @@ import pytest
 from coach.voice.audio.devices import open_within
 from coach.voice.audio.devices import AudioDeviceError
 from testkit.virtual_audio import VirtualAudio, VirtualAudioError
-from tests.test_cli_run_text import CoachProcess
+from testkit.coach_process import CoachProcess
 
 VOICE_TEST = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "voice-test.yaml")
 

@@ -272,7 +272,7 @@ def test_a_session_started_under_a_long_lock_is_kept_and_written_when_it_goes(
         tmp_path: Path) -> None:
     """The lock outlasts the session's 5 s wait: the session start, every answer and a note
     typed after the lock went are all in the file afterwards, and "Noted" was true."""
-    from tests.test_cli_run_text import CoachProcess, start_first_spot
+    from testkit.coach_process import CoachProcess, start_first_spot
 
     path = tmp_path / "history.sqlite3"
     _fill(path, 1)

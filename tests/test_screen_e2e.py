@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_run_text import screening_count
+from testkit.coach_process import screening_count
 from tests.test_screen import Tmux
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ import pytest
 from coach.routine_format import library
 from testkit.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
-from tests.test_cli_run_text import CoachProcess
+from testkit.coach_process import CoachProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 VOICE_TEST = str(ROOT / "tests" / "data" / "voice-test.yaml")
