@@ -6,8 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from rich.console import Console
 
 from coach.app.screen import big_text, format_countdown, pressure_bar, render
 from coach.core.status import Phase, Status
+from testkit.tmux import Tmux
 
 REPO = Path(__file__).resolve().parent.parent
 CAN_SAY = ("pause", "softer", "harder", "how long", "more time", "next", "stop")
@@ -143,33 +142,6 @@ def test_no_hold_shows_step_position() -> None:
 # ---------------------------------------------------------------------- tmux
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-class Tmux:
-    """A private tmux server (its own socket), so tests never touch anyone's sessions."""
-
-    def __init__(self, name: str) -> None:
-        self.socket = name
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, text=True,
-                              capture_output=True, timeout=10).stdout
-
-    def capture(self) -> list[str]:
-        return self.run("capture-pane", "-p", "-t", "demo").splitlines()
-
-    def wait_for(self, check: Callable[[list[str]], bool], what: str,
-                 timeout: float = 10) -> list[str]:
-        deadline = time.monotonic() + timeout
-        lines = self.capture()
-        while not check(lines):
-            if time.monotonic() > deadline:
-                size = self.run("display", "-p", "-t", "demo", "#{pane_width}x#{pane_height}").strip()
-                raise AssertionError(f"timed out waiting for {what}; pane ({size}):\n"
-                                     + "\n".join(lines))
-            time.sleep(0.1)
-            lines = self.capture()
-        return lines
 
 
 @needs_tmux
