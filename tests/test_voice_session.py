@@ -23,6 +23,7 @@ from coach.routine_format import library
 from testkit.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
 from testkit.coach_process import CoachProcess
+from testkit.sink_audio import play_into_sink, wait_until_sink_playing, wait_until_sink_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 VOICE_TEST = str(ROOT / "tests" / "data" / "voice-test.yaml")
@@ -154,43 +155,6 @@ def test_chatter_in_a_recording_fires_nothing(tmp_path):
     assert "coach: Say continue when you're ready to begin." in lines
     after = lines[lines.index("coach: Say continue when you're ready to begin.") + 1:]
     assert after[0] == "coach: Ending the session here.", after
-
-
-def play_into_sink(info, samples: np.ndarray) -> None:
-    """Play audio to the virtual speaker; the session hears it through the monitor."""
-    path = Path(info.runtime_dir) / f"play-{time.monotonic_ns()}.wav"
-    save_wav(path, samples)
-    subprocess.run(["paplay", "--device", info.sink, str(path)], check=True, timeout=30,
-                   env={**os.environ, **info.env})
-
-
-def wait_until_sink_quiet(info, quiet_for: float, timeout: float) -> None:
-    """Wait until nothing has played into the virtual sink for `quiet_for` seconds (the coach
-    opens one output stream per line, so no sink input = not speaking)."""
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
-                                text=True, timeout=10, env={**os.environ, **info.env}).stdout
-        if inputs.strip():
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_for:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the coach kept speaking for {timeout} s")
-
-
-def wait_until_sink_playing(info, timeout: float) -> None:
-    """Wait until something plays into the virtual sink (the coach opens an output stream per
-    line, after rendering it: the printed line comes earlier, by the render time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
-                                text=True, timeout=10, env={**os.environ, **info.env}).stdout
-        if inputs.strip():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the coach did not start speaking within {timeout} s")
 
 
 def say_once(info, coach: CoachProcess, samples: np.ndarray, answer: str, within: float) -> None:
