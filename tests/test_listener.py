@@ -12,6 +12,7 @@ from coach.voice.listen.judge import DEFAULT_THRESHOLDS
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from coach.voice.audio.on_air import OnAir
+from testkit.over_the_coach import said_over_the_coach
 
 
 
@@ -169,53 +170,6 @@ def test_coach_own_voice_fires_nothing(recognizer: PocketsphinxRecognizer) -> No
         heard = listen_pcm(Listener(recognizer, on_air=on_air), ta.to_pcm(clip))
         fired += [(line, h.event.text) for h in heard if h.fired]
     assert fired == []
-
-
-def said_over_the_coach(recognizer: Recognizer, command, before: str, line: str,
-                        at: float = 1.0) -> list:
-    """What the listener hears when `command` (samples) is said `at` seconds into `line`, after
-    echo cancellation against the known playback.
-
-    The echo path is simulated (40 ms late, attenuated, a short reflection) and the canceller
-    has already heard `before` (as in a session, where the welcome lines train it); without
-    cancellation the coach's voice keeps the VAD open and the command is buried in it."""
-    import numpy as np
-
-    from coach.voice.audio.echo import EchoCanceller
-
-    from coach.voice.audio.playback_reference import PlaybackReference
-
-    earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
-    coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)
-    gap = int(0.5 * ta.SAMPLE_RATE)
-    played = np.concatenate([earlier, np.zeros(gap, np.float32), coach])
-    delay = int(0.04 * ta.SAMPLE_RATE)
-    echo = np.convolve(played, [0.0] * delay + [0.5, 0.0, 0.15])[: played.size]
-    line_start = earlier.size + gap
-    offset = line_start + int(at * ta.SAMPLE_RATE)
-    mic = echo + ta.noise_floor(echo.size, -60)
-    mic[offset: offset + len(command)] += command[: max(0, mic.size - offset)]
-    mic = ta.pad(mic, 0.0, 0.6)
-
-    t0 = 100.0  # the session clock of mic sample 0
-    reference = PlaybackReference()
-    canceller = EchoCanceller(reference)
-    on_air = OnAir(guard_seconds=0.3)
-    on_air.started(before, at=t0)
-    on_air.finished(at=t0 + earlier.size / ta.SAMPLE_RATE)
-    on_air.started(line, at=t0 + (line_start + 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
-    on_air.finished(at=t0 + (line_start + coach.size - 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
-    listener = Listener(recognizer, on_air=on_air)
-    base = reference.index(t0)
-    heard = []
-    for pcm, at_end in ta.chunks(ta.to_pcm(mic)):
-        end = int(round(at_end * ta.SAMPLE_RATE))
-        ahead = played[max(0, end - 320): end + 640]  # the player writes ~40 ms ahead
-        reference.write_index(ahead, base + max(0, end - 320))
-        cleaned, when = canceller.process(pcm, t0 + at_end)
-        if cleaned:
-            heard += listener.process(cleaned, when)
-    return heard + listener.flush()
 
 
 def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer) -> None:
