@@ -44,9 +44,9 @@ PLAYER_LEAD = 640  # the player writes ~40 ms ahead of the DAC, as it does live
 
 def long_line() -> str:
     """The 220-character line of the barge-in routine that says "breathing out" (the line whose
-    "out" vetoed a rescued "ouch" in issue 20), found through tests/coach_lines.py."""
+    "out" vetoed a rescued "ouch" in issue 20), found through testkit/coach_lines.py."""
     from coach.routine_format.loader import load_routine
-    from tests.coach_lines import routine_text
+    from testkit.coach_lines import routine_text
 
     lines = [line for line in routine_text(load_routine(SWEEP_ROUTINE)) if "breathing out" in line]
     return max(lines, key=len)
