@@ -39,19 +39,10 @@ class FixedRecognizer(Recognizer):
         self.resets += 1
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PocketsphinxRecognizer:
-    return PocketsphinxRecognizer()
-
-
-def _pcm(text: str, **kw) -> bytes:
-    return ta.to_pcm(ta.command_clip(text, **kw))
-
-
 def test_strictness_low_confidence_next_does_not_fire_but_stop_does() -> None:
     """A confidence between the EAGER and SURE thresholds fires stop (EAGER), not next (SURE)."""
     between = (DEFAULT_THRESHOLDS[Strictness.EAGER] + DEFAULT_THRESHOLDS[Strictness.SURE]) / 2
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     heard = listen_pcm(Listener(FixedRecognizer("next", between)), audio)
     assert [type(h.event) for h in heard] == [NotUnderstood]
     heard = listen_pcm(Listener(FixedRecognizer("next", 0.95)), audio)
@@ -110,7 +101,7 @@ def test_silence_and_noise_floor_fire_nothing() -> None:
 
 
 def test_on_air_only_barge_in_and_never_words_of_the_line() -> None:
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     on_air = OnAir(guard_seconds=0.3)
     on_air.started("Now knead the shoulder and say stop if it hurts.", at=0.0)
     heard = listen_pcm(Listener(FixedRecognizer("next", 0.99), on_air=on_air), audio)
@@ -135,7 +126,7 @@ class SoundingRecognizer(FixedRecognizer):
 def test_on_air_a_phrase_sounding_like_a_word_of_the_line_is_vetoed(
         recognizer: PocketsphinxRecognizer) -> None:
     """"wait" while the coach says "waist" is its own voice; while it says "hips" it is a person."""
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     fired = {}
     for line in ("Glide slowly down towards the waist.", "Glide slowly down towards the hips.",
                  "Shift your weight onto the left leg."):
@@ -245,7 +236,7 @@ class RecordingRecognizer(FixedRecognizer):
 
 
 def test_context_restricts_grammar_and_intents() -> None:
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     rec = RecordingRecognizer("next step", 0.9)
     listener = Listener(rec)
     listener.set_context(("stop", "left", "right"))
@@ -262,14 +253,14 @@ def test_context_restricts_grammar_and_intents() -> None:
 def test_context_unchanged_is_cheap_and_applies_at_utterance_start() -> None:
     rec = RecordingRecognizer("stop", 0.9)
     listener = Listener(rec)
-    listen_pcm(listener, _pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
     calls = len(rec.phrase_sets)
     context = ("stop", "pause")
     for _ in range(1000):
         listener.set_context(context)
     assert len(rec.phrase_sets) == calls  # nothing reaches the recognizer until speech starts
-    listen_pcm(listener, _pcm("stop"))
-    listen_pcm(listener, _pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
     assert len(rec.phrase_sets) == calls + 1  # applied once, at the first utterance start
     with pytest.raises(ValueError):
         listener.set_context(("not_an_intent",))
@@ -279,10 +270,10 @@ def test_context_with_the_real_recognizer(recognizer: PocketsphinxRecognizer) ->
     """In a left/right context "left side" is heard; out of context it fires nothing."""
     listener = Listener(recognizer)
     listener.set_context(("left", "right", "stop"))
-    heard = listen_pcm(listener, _pcm("left side"))
+    heard = listen_pcm(listener, ta.command_pcm("left side"))
     assert [h.event.intent for h in heard if h.fired] == [Intent.LEFT]
     listener.set_context(("next", "stop"))
-    heard = listen_pcm(listener, _pcm("left side"))
+    heard = listen_pcm(listener, ta.command_pcm("left side"))
     assert not any(h.event.intent is Intent.LEFT for h in heard if h.fired)
     listener.set_context(None)
 
