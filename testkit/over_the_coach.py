@@ -1,5 +1,7 @@
 """A person's word said over the coach's voice, through the session's data path: for the own-voice
-sweep test (tests/test_barge_in_sweep.py) and the benchmark's barge-in row.
+sweep test (tests/test_barge_in_sweep.py) and the benchmark's barge-in row; and, simpler,
+`said_over_the_coach` (espeak-ng's voice through a simulated echo path, straight into the
+listener) for tests/test_listener.py and tests/test_listener_engines.py.
 
 The coach's line is rendered by the real TTS (Piper with its variation off, so a miss reproduces),
 comes back through a simulated room to the microphone, a person's clip is added at a chosen
@@ -20,6 +22,7 @@ import numpy as np
 from coach.voice.audio.echo import EchoCanceller
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.playback_reference import PlaybackReference
+from coach.voice.asr.base import Recognizer
 from coach.voice.frames import AudioChunk, Heard
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import VoicePipeline
@@ -41,9 +44,9 @@ PLAYER_LEAD = 640  # the player writes ~40 ms ahead of the DAC, as it does live
 
 def long_line() -> str:
     """The 220-character line of the barge-in routine that says "breathing out" (the line whose
-    "out" vetoed a rescued "ouch" in issue 20), found through tests/coach_lines.py."""
+    "out" vetoed a rescued "ouch" in issue 20), found through testkit/coach_lines.py."""
     from coach.routine_format.loader import load_routine
-    from tests.coach_lines import routine_text
+    from testkit.coach_lines import routine_text
 
     lines = [line for line in routine_text(load_routine(SWEEP_ROUTINE)) if "breathing out" in line]
     return max(lines, key=len)
@@ -161,3 +164,44 @@ def sweep_positions(line_seconds: float, step: float = 0.5, tail: float = 0.6) -
     end)."""
     count = int((line_seconds - tail) / step) + 1
     return [round(i * step, 2) for i in range(count)]
+
+
+def said_over_the_coach(recognizer: Recognizer, command: np.ndarray, before: str,
+                        line: str, at: float = 1.0) -> list[Heard]:
+    """What the listener hears when `command` (samples) is said `at` seconds into `line`, after
+    echo cancellation against the known playback.
+
+    The echo path is simulated (40 ms late, attenuated, a short reflection) and the canceller
+    has already heard `before` (as in a session, where the welcome lines train it); without
+    cancellation the coach's voice keeps the VAD open and the command is buried in it."""
+    earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
+    coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)
+    gap = int(0.5 * ta.SAMPLE_RATE)
+    played = np.concatenate([earlier, np.zeros(gap, np.float32), coach])
+    delay = int(0.04 * ta.SAMPLE_RATE)
+    echo = np.convolve(played, [0.0] * delay + [0.5, 0.0, 0.15])[: played.size]
+    line_start = earlier.size + gap
+    offset = line_start + int(at * ta.SAMPLE_RATE)
+    mic = echo + ta.noise_floor(echo.size, -60)
+    mic[offset: offset + len(command)] += command[: max(0, mic.size - offset)]
+    mic = ta.pad(mic, 0.0, 0.6)
+
+    t0 = 100.0  # the session clock of mic sample 0
+    reference = PlaybackReference()
+    canceller = EchoCanceller(reference)
+    on_air = OnAir(guard_seconds=0.3)
+    on_air.started(before, at=t0)
+    on_air.finished(at=t0 + earlier.size / ta.SAMPLE_RATE)
+    on_air.started(line, at=t0 + (line_start + 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
+    on_air.finished(at=t0 + (line_start + coach.size - 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
+    listener = Listener(recognizer, on_air=on_air)
+    base = reference.index(t0)
+    heard: list[Heard] = []
+    for pcm, at_end in ta.chunks(ta.to_pcm(mic)):
+        end = int(round(at_end * ta.SAMPLE_RATE))
+        ahead = played[max(0, end - 320): end + 640]  # the player writes ~40 ms ahead
+        reference.write_index(ahead, base + max(0, end - 320))
+        cleaned, when = canceller.process(pcm, t0 + at_end)
+        if cleaned:
+            heard += listener.process(cleaned, when)
+    return heard + listener.flush()

@@ -209,13 +209,40 @@ def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50
 
 
 def command_clip(text: str, voice: str = "en-us", rate: int = 170, snr_db: float | None = None,
-                 noise: str = "pink", seed: int = 0) -> np.ndarray:
-    """A padded synthesized command, optionally mixed with `noise` ("pink" | "music") at `snr_db`."""
-    clip = pad(synthesize(text, voice, rate, seed=seed), seed=seed + 1)
+                 noise: str = "pink", seed: int = 0, before: float = 0.3,
+                 after: float = 0.6) -> np.ndarray:
+    """A synthesized command padded with `before`/`after` seconds of quiet, optionally mixed with
+    `noise` ("pink" | "music") at `snr_db`."""
+    clip = pad(synthesize(text, voice, rate, seed=seed), before, after, seed=seed + 1)
     if snr_db is None:
         return clip
     make = {"pink": pink_noise, "music": music, "white": noise_floor}[noise]
     return mix_at_snr(clip, make(len(clip), seed=seed + 2), snr_db)
+
+
+def command_pcm(text: str, voice: str = "en-us", rate: int = 170, **options: object) -> bytes:
+    """`command_clip` as the 16-bit PCM the listener and the recognizers take: the one way the
+    tests turn text into speech for a recognizer (`options` as `command_clip` takes them)."""
+    return to_pcm(command_clip(text, voice, rate, **options))  # type: ignore[arg-type]
+
+
+def korean_pcm(text: str, rate: int = 150, pad_s: float = 0.3, seed: int = 0) -> bytes:
+    """Korean speech from espeak-ng as 16 kHz PCM (resampled by sox), `pad_s` seconds of quiet on
+    each side, with a -60 dBFS Gaussian floor: the clips of the Korean vosk model's tests.
+
+    Not `command_pcm`: the Korean grammar's answer on these rough clips turns on the exact
+    samples (with `command_pcm`'s noise floor "바나나" comes out as "다리", not <UNK>), so the
+    clips the vosk tests were tuned on are made exactly as they always were."""
+    wav = subprocess.run(["espeak-ng", "-v", "ko", "-s", str(rate), "--stdout", text],
+                         capture_output=True, check=True).stdout
+    raw = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
+                          "-b", "16", "-e", "signed", "-"],
+                         input=wav, capture_output=True, check=True).stdout
+    speech = np.frombuffer(raw, dtype="<i2").astype(np.float64)
+    quiet = np.zeros(int(pad_s * SAMPLE_RATE))
+    audio = np.concatenate([quiet, speech, quiet])
+    audio += np.random.default_rng(seed).normal(0.0, 32768 * 10 ** (-60 / 20), len(audio))
+    return np.clip(np.round(audio), -32768, 32767).astype("<i2").tobytes()
 
 
 # --------------------------------------------------------------------------- shared recordings

@@ -16,6 +16,9 @@ sink whose monitor is the default input (see testkit/virtual_audio.py). Without 
 the tests that use it are skipped with the reason, except on CI (env ``CI`` set), where a
 missing audio stack is a broken build and the fixture fails loudly instead.
 
+`recognizer` (module scope) is the pocketsphinx recognizer, for the tests that listen to
+synthesized or recorded speech.
+
 `sink_recorder` records the monitor (what the coach "said") with a monotonic timestamp per
 block. It waits for the first input block before handing over, because the first input stream
 in a process stalls 0.7-1.9 s (and the null sink only runs in real time while something reads
@@ -93,9 +96,21 @@ def private_user_folders(tmp_path_factory: pytest.TempPathFactory,
 def kill_leftover_sessions() -> Iterator[None]:
     """No `massage-coach run` started by a test outlives it, even when the test fails."""
     yield
-    from tests.test_cli_run_text import CoachProcess
+    # imported here: conftest loads before `pytest_configure` sets the private user, and this
+    # module imports coach
+    from testkit.coach_process import CoachProcess
 
     CoachProcess.kill_leftovers()
+
+
+@pytest.fixture(scope="module")
+def recognizer(request: pytest.FixtureRequest) -> Any:
+    """The pocketsphinx recognizer, as `run --engine pocketsphinx` builds it: one per test module,
+    since loading it takes a second. A module that wants other options names them in a
+    module-level `POCKETSPHINX_OPTIONS` dict (test_pocketsphinx_engine.py: nothing rejected)."""
+    from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
+
+    return PocketsphinxRecognizer(**getattr(request.module, "POCKETSPHINX_OPTIONS", {}))
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,12 @@ from pathlib import Path
 
 from coach.app.screen import LiveScreen
 from coach.core.status import Phase, Status
-
-CAN_SAY = ("pause", "softer", "harder", "how long", "more time", "next", "stop")
+from testkit.screen_status import sample_status
 
 
 def status(**changes: object) -> Status:
-    base = dict(phase=Phase.HOLD, routine_title="Calf release", step_number=3, step_count=12,
-                step_title="Calf squeeze", side="left", hold_remaining=125.0, hold_total=180.0,
-                pressure=2, paused=False, last_heard="softer", last_understood=True,
-                can_say=CAN_SAY)
-    base.update(changes)
-    return Status(**base)  # type: ignore[arg-type]
+    """The sample status, at 2:05 left."""
+    return sample_status(**{"hold_remaining": 125.0, **changes})
 
 
 def wait_for(control: Path, name: str) -> None:

@@ -39,8 +39,8 @@ from coach.voice.audio.player import to_float32
 from coach.voice.speech.limits import DEFAULT_VOLUME
 from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
 from coach.voice.speech.tts_select import make_renderer
-from tests.test_cli_run_text import CoachProcess
-from tests.test_voice_session import play_into_sink, wait_until_sink_quiet
+from testkit.coach_process import CoachProcess
+from testkit.sink_audio import play_into_sink, wait_until_sink_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTINE = str(ROOT / "tests" / "data" / "barge-in.yaml")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from coach.app.history import History
-from tests.test_cli_run_text import ROOT, CoachProcess, start_first_spot
+from testkit.coach_process import ROOT, CoachProcess, start_first_spot
 
 
 def test_the_receivers_pressure_and_notes_come_back_next_time(tmp_path):

@@ -19,7 +19,8 @@ import pytest
 from coach.voice.audio.devices import open_within
 from coach.voice.audio.devices import AudioDeviceError
 from testkit.virtual_audio import VirtualAudio, VirtualAudioError
-from tests.test_cli_run_text import CoachProcess
+from testkit.coach_process import CoachProcess
+from testkit.sink_audio import sink_inputs
 
 VOICE_TEST = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "voice-test.yaml")
 
@@ -86,9 +87,9 @@ def test_speaker_lost_in_the_middle_of_a_line_pauses_and_carries_on_in_print(tmp
                          coach_options=("-v",))  # the log says why, should it fail
     coach.expect(r"^coach: Welcome\.", timeout=60)
     deadline = time.monotonic() + 15
-    while not sink_inputs(env) and time.monotonic() < deadline:  # a line is on the air
+    while not sink_inputs(info) and time.monotonic() < deadline:  # a line is on the air
         time.sleep(0.05)
-    assert sink_inputs(env), "the coach never started speaking:\n" + "\n".join(coach.seen)
+    assert sink_inputs(info), "the coach never started speaking:\n" + "\n".join(coach.seen)
     time.sleep(0.5)
     subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, check=False)
     line, _ = coach.expect(r"I lost the audio device", timeout=15)
@@ -97,11 +98,6 @@ def test_speaker_lost_in_the_middle_of_a_line_pauses_and_carries_on_in_print(tmp
     text = "\n".join(coach.seen)
     assert "Traceback" not in text, text
     assert "coach: Ending the session here." in coach.seen, text  # the recording's end
-
-
-def sink_inputs(env: dict[str, str]) -> str:
-    return subprocess.run(["pactl", "list", "short", "sink-inputs"], capture_output=True,
-                          text=True, timeout=10, env=env).stdout.strip()
 
 
 class Opened:

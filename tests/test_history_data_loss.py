@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from coach.app.history import History
 from coach.cli import main
 from testkit.small_disk import fill, small_disk
-from tests.test_history_safety import _fill, _healthy, _leaf_page_of, _overwrite_page
+from testkit.history_files import fill_history, is_healthy, leaf_page_of, overwrite_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def _names(folder: Path) -> list[str]:
 def test_a_full_disk_at_session_start_never_moves_the_history_aside(tmp_path: Path) -> None:
     with small_disk(tmp_path) as data:
         path = data / "history.sqlite3"
-        _fill(path, 8)
+        fill_history(path, 8)
         with History.open(path) as history:
             history.remember_pressure("Lee", "thai-hamstring-sit", 1)
         before = path.read_bytes()
@@ -97,7 +97,7 @@ def test_a_full_disk_during_a_repair_leaves_the_damaged_file_and_reads_it(
 
 def test_a_full_disk_never_truncates_the_previous_export(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
-    _fill(path, 40)
+    fill_history(path, 40)
     with small_disk(tmp_path) as disk:
         backup = disk / "backup.json"
         first = CliRunner().invoke(main, ["history", "export", "--db", str(path),
@@ -121,7 +121,7 @@ def test_export_onto_the_history_itself_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     path = data / "history.sqlite3"
-    _fill(path, 8)
+    fill_history(path, 8)
     before = path.read_bytes()
     os.link(path, tmp_path / "hard-link.sqlite3")
     (tmp_path / "sym-link.sqlite3").symlink_to(path)
@@ -144,7 +144,7 @@ def test_export_onto_the_history_itself_is_refused(tmp_path: Path) -> None:
 
 def test_export_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
-    _fill(path, 3)
+    fill_history(path, 3)
     out = tmp_path / "notes.txt"
     out.write_text("my own notes\n")
     refused = CliRunner().invoke(main, ["history", "export", "--db", str(path), "--out",
@@ -156,7 +156,7 @@ def test_export_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
                                        str(out), "--force"])
     assert forced.exit_code == 0, forced.output
     assert len(json.loads(out.read_text())["sessions"]) == 3
-    assert _healthy(path)
+    assert is_healthy(path)
 
 
 # ------------------------------------------------------------------ an interrupted repair
@@ -166,8 +166,8 @@ def test_export_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
 def damaged_500(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of a 500-session history with one damaged page of timeline events."""
     path = tmp_path_factory.mktemp("damaged-500") / "history.sqlite3"
-    _fill(path, 500)
-    return _overwrite_page(path, _leaf_page_of(path, "events"))
+    fill_history(path, 500)
+    return overwrite_page(path, leaf_page_of(path, "events"))
 
 
 def _repair_started(data: Path) -> bool:
@@ -219,7 +219,7 @@ def test_a_signal_during_a_repair_keeps_every_session(tmp_path: Path, damaged_50
         assert any("Kept 500 sessions" in notice for notice in history.notices)
     [aside] = data.glob("history.sqlite3.damaged-*")
     assert aside.read_bytes() == damaged_500
-    assert not list(data.glob("*.repair*")) and _healthy(path)
+    assert not list(data.glob("*.repair*")) and is_healthy(path)
 
 
 def test_a_complete_salvage_interrupted_before_the_swap_is_swapped_in(
@@ -242,7 +242,7 @@ def test_a_complete_salvage_interrupted_before_the_swap_is_swapped_in(
         assert history.preferred_pressure("Marker", "calf") == 4  # swapped in, not redone
         [notice] = history.notices
         assert "Kept 500 sessions" in notice and "damaged" in notice
-    assert not done.exists() and _healthy(path)
+    assert not done.exists() and is_healthy(path)
     [aside] = tmp_path.glob("history.sqlite3.damaged-*")
     assert aside.read_bytes() == damaged_500
 
@@ -272,10 +272,10 @@ def test_a_session_started_under_a_long_lock_is_kept_and_written_when_it_goes(
         tmp_path: Path) -> None:
     """The lock outlasts the session's 5 s wait: the session start, every answer and a note
     typed after the lock went are all in the file afterwards, and "Noted" was true."""
-    from tests.test_cli_run_text import CoachProcess, start_first_spot
+    from testkit.coach_process import CoachProcess, start_first_spot
 
     path = tmp_path / "history.sqlite3"
-    _fill(path, 1)
+    fill_history(path, 1)
     coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left", "--for",
                          "Sam", "--no-screen", env={"MASSAGE_COACH_DATA": str(tmp_path)})
     coach.expect(r"not medical advice")  # the history is open; nothing is written yet
@@ -297,7 +297,7 @@ def test_a_session_started_under_a_long_lock_is_kept_and_written_when_it_goes(
         assert kinds[0] == "session_start" and kinds[-1] == "session_end"
         assert kinds.count("heard") >= 8 and "note" in kinds
         assert history.step_notes("Sam", "thai-hamstring-sit")
-    assert _healthy(path)
+    assert is_healthy(path)
 
 
 def test_a_busy_file_mid_session_keeps_the_records_in_order(tmp_path: Path,

@@ -19,7 +19,7 @@ from coach.core.commands import Intent
 from coach.core.events import CommandHeard, CommandSource
 from coach.routine_format.loader import load_routine
 from coach.routine_format.library import find
-from tests.test_history_safety import _fill, _overwrite_page
+from testkit.history_files import fill_history, overwrite_page
 
 
 def test_a_history_file_with_no_tables_is_an_empty_history(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_narrow_terminal_keeps_the_id_column(tmp_path: Path) -> None:
     """`history show ID` needs the ID, so `history` at 20 columns (and 12, 30, 50) still shows
     every digit of it; the least useful columns go first."""
     path = tmp_path / "history.sqlite3"
-    _fill(path, 12)
+    fill_history(path, 12)
     for width in (12, 20, 30, 50):
         listed = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "3"],
                                     env={"COLUMNS": str(width)})
@@ -83,8 +83,8 @@ def test_a_damaged_first_page_does_not_claim_empty_tables_were_lost(tmp_path: Pa
     """No notes were ever taken: a damaged first page must not report "Lost all of the notes
     table" (nor any other table that held nothing)."""
     path = tmp_path / "history.sqlite3"
-    _fill(path, 20)
-    _overwrite_page(path, 1)
+    fill_history(path, 20)
+    overwrite_page(path, 1)
     listed = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "50"])
     assert listed.exit_code == 0, listed.output
     words = " ".join(listed.output.split())

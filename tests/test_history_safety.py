@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -19,71 +18,18 @@ from click.testing import CliRunner
 
 from coach.app.history import History
 from coach.cli import main
-from coach.core.commands import Intent
-from coach.core.events import CommandHeard, CommandSource
+from testkit.history_files import fill_history, is_healthy, leaf_page_of, overwrite_page
 
 REPO = Path(__file__).resolve().parent.parent
-PAGE = 4096
-
-
-def _fill(path: Path, sessions: int) -> None:
-    """A history like a real user's: sessions with steps, heard lines and pressure, and
-    remembered preferences for three receivers."""
-    with History.open(path) as history:
-        for number in range(sessions):
-            receiver = ("Lee", "Sam", "Ana")[number % 3]
-            sid = history.start_session("calf", "Calf release", receiver, "vosk",
-                                        at=1000.0 + number * 100)
-            for index in range(1, 6):
-                history.record(sid, "step", {"index": index, "title": f"Step {index} " + "x" * 40,
-                                             "planned_hold": 60}, at=1001.0 + number * 100)
-                history.record_heard(sid, CommandHeard(Intent.NEXT, "next", 0.9,
-                                                       CommandSource.SPOKEN, "vosk"),
-                                     at=1002.0 + number * 100)
-            history.record(sid, "pressure", {"level": 1 + number % 3, "previous": 3,
-                                             "reason": "softer"}, at=1003.0 + number * 100)
-            history.end_session(sid, True, "done", at=1050.0 + number * 100)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-
-
-def _leaf_page_of(path: Path, table: str) -> int:
-    """A leaf page in the middle of `table`'s b-tree (1-based), found with SQLite's dbstat."""
-    db = sqlite3.connect(path)
-    pages = [row[0] for row in db.execute(
-        "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-        (table,))]
-    db.close()
-    assert len(pages) > 3
-    return pages[len(pages) // 2]
-
-
-def _healthy(path: Path) -> bool:
-    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-    try:
-        return db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        db.close()
-
-
-def _overwrite_page(path: Path, page: int) -> bytes:
-    data = bytearray(path.read_bytes())
-    junk = bytes((index * 37 + 11) % 256 for index in range(PAGE))
-    data[(page - 1) * PAGE: page * PAGE] = junk
-    path.write_bytes(bytes(data))
-    return bytes(data)
 
 
 def test_one_damaged_page_keeps_every_session_and_preference(tmp_path: Path) -> None:
     """One 4 KB page of a 63-session history overwritten: reading shows all 63 and changes
     nothing; the next session salvages them into a fresh file and says what was lost."""
     path = tmp_path / "history.sqlite3"
-    _fill(path, 63)
-    damaged = _overwrite_page(path, _leaf_page_of(path, "events"))
-    assert not _healthy(path)
+    fill_history(path, 63)
+    damaged = overwrite_page(path, leaf_page_of(path, "events"))
+    assert not is_healthy(path)
 
     result = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "100"])
     assert result.exit_code == 0, result.output
@@ -103,7 +49,7 @@ def test_one_damaged_page_keeps_every_session_and_preference(tmp_path: Path) -> 
         assert "3 remembered pressures" in notice and "Lost" in notice
     [aside] = tmp_path.glob("history.sqlite3.damaged-*")
     assert aside.read_bytes() == damaged
-    assert _healthy(path)
+    assert is_healthy(path)
 
     # Later runs still mention it, while the damaged copy is there.
     with History.open(path) as history:
@@ -118,12 +64,12 @@ def test_one_damaged_page_keeps_every_session_and_preference(tmp_path: Path) -> 
 
 def test_a_lost_sessions_page_rebuilds_them_from_their_timelines(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
-    _fill(path, 200)
+    fill_history(path, 200)
     db = sqlite3.connect(path)
     pages = [row[0] for row in db.execute(
         "SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'")]
     db.close()
-    _overwrite_page(path, pages[0])
+    overwrite_page(path, pages[0])
     with History.open(path) as history:
         sessions = history.sessions(None)
         assert len(sessions) == 200
@@ -154,7 +100,7 @@ def _lock(path: Path, seconds: float) -> subprocess.Popen:
 
 def test_a_locked_history_is_waited_for_never_moved_aside(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
-    _fill(path, 3)
+    fill_history(path, 3)
     before = path.read_bytes()
 
     locker = _lock(path, 30)
@@ -198,7 +144,7 @@ def _read_only_runner(data: Path) -> list[str]:
 def test_a_read_only_data_folder_is_read_not_renamed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    _fill(data / "history.sqlite3", 2)
+    fill_history(data / "history.sqlite3", 2)
     with History.open(data / "history.sqlite3") as history:
         history.remember_pressure("Lee", "thai-hamstring-sit", 1)
     before = (data / "history.sqlite3").read_bytes()
@@ -264,7 +210,7 @@ def test_any_one_damaged_page_loses_at_most_the_rows_on_it(tmp_path: Path) -> No
     import shutil
 
     base = tmp_path / "base.sqlite3"
-    _fill(base, 300)
+    fill_history(base, 300)
     with History.open(base) as history:
         totals = {table: len(history._query(f"SELECT 1 FROM {table}"))
                   for table in ("sessions", "events", "receiver_pressure")}
@@ -275,7 +221,7 @@ def test_any_one_damaged_page_loses_at_most_the_rows_on_it(tmp_path: Path) -> No
     for page in chosen:
         path = tmp_path / f"damaged-{page}.sqlite3"
         shutil.copy(base, path)
-        _overwrite_page(path, page)
+        overwrite_page(path, page)
         owner, kind, cells = pages[page]
         with History.open_for_reading(path) as history:
             for table, total in totals.items():
@@ -288,8 +234,8 @@ def test_a_damaged_first_page_is_still_our_history(tmp_path: Path) -> None:
     """The first page holds the header that says "SQLite": without it the file once looked
     like someone else's and was moved aside whole, the session starting from nothing."""
     path = tmp_path / "history.sqlite3"
-    _fill(path, 63)
-    damaged = _overwrite_page(path, 1)
+    fill_history(path, 63)
+    damaged = overwrite_page(path, 1)
     listed = CliRunner().invoke(main, ["history", "--db", str(path), "-n", "100"])
     assert listed.exit_code == 0, listed.output
     assert "is damaged" in listed.output and "Kept 63 sessions" in listed.output

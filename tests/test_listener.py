@@ -12,6 +12,7 @@ from coach.voice.listen.judge import DEFAULT_THRESHOLDS
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from coach.voice.audio.on_air import OnAir
+from testkit.over_the_coach import said_over_the_coach
 
 
 
@@ -38,19 +39,10 @@ class FixedRecognizer(Recognizer):
         self.resets += 1
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PocketsphinxRecognizer:
-    return PocketsphinxRecognizer()
-
-
-def _pcm(text: str, **kw) -> bytes:
-    return ta.to_pcm(ta.command_clip(text, **kw))
-
-
 def test_strictness_low_confidence_next_does_not_fire_but_stop_does() -> None:
     """A confidence between the EAGER and SURE thresholds fires stop (EAGER), not next (SURE)."""
     between = (DEFAULT_THRESHOLDS[Strictness.EAGER] + DEFAULT_THRESHOLDS[Strictness.SURE]) / 2
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     heard = listen_pcm(Listener(FixedRecognizer("next", between)), audio)
     assert [type(h.event) for h in heard] == [NotUnderstood]
     heard = listen_pcm(Listener(FixedRecognizer("next", 0.95)), audio)
@@ -110,7 +102,7 @@ def test_silence_and_noise_floor_fire_nothing() -> None:
 
 
 def test_on_air_only_barge_in_and_never_words_of_the_line() -> None:
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     on_air = OnAir(guard_seconds=0.3)
     on_air.started("Now knead the shoulder and say stop if it hurts.", at=0.0)
     heard = listen_pcm(Listener(FixedRecognizer("next", 0.99), on_air=on_air), audio)
@@ -135,7 +127,7 @@ class SoundingRecognizer(FixedRecognizer):
 def test_on_air_a_phrase_sounding_like_a_word_of_the_line_is_vetoed(
         recognizer: PocketsphinxRecognizer) -> None:
     """"wait" while the coach says "waist" is its own voice; while it says "hips" it is a person."""
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     fired = {}
     for line in ("Glide slowly down towards the waist.", "Glide slowly down towards the hips.",
                  "Shift your weight onto the left leg."):
@@ -170,53 +162,6 @@ def test_coach_own_voice_fires_nothing(recognizer: PocketsphinxRecognizer) -> No
         heard = listen_pcm(Listener(recognizer, on_air=on_air), ta.to_pcm(clip))
         fired += [(line, h.event.text) for h in heard if h.fired]
     assert fired == []
-
-
-def said_over_the_coach(recognizer: Recognizer, command, before: str, line: str,
-                        at: float = 1.0) -> list:
-    """What the listener hears when `command` (samples) is said `at` seconds into `line`, after
-    echo cancellation against the known playback.
-
-    The echo path is simulated (40 ms late, attenuated, a short reflection) and the canceller
-    has already heard `before` (as in a session, where the welcome lines train it); without
-    cancellation the coach's voice keeps the VAD open and the command is buried in it."""
-    import numpy as np
-
-    from coach.voice.audio.echo import EchoCanceller
-
-    from coach.voice.audio.playback_reference import PlaybackReference
-
-    earlier = ta.synthesize(before, "en-gb", 170, level_dbfs=-26)
-    coach = ta.pad(ta.synthesize(line, "en-gb", 170, level_dbfs=-26), 0.2, 0.2)
-    gap = int(0.5 * ta.SAMPLE_RATE)
-    played = np.concatenate([earlier, np.zeros(gap, np.float32), coach])
-    delay = int(0.04 * ta.SAMPLE_RATE)
-    echo = np.convolve(played, [0.0] * delay + [0.5, 0.0, 0.15])[: played.size]
-    line_start = earlier.size + gap
-    offset = line_start + int(at * ta.SAMPLE_RATE)
-    mic = echo + ta.noise_floor(echo.size, -60)
-    mic[offset: offset + len(command)] += command[: max(0, mic.size - offset)]
-    mic = ta.pad(mic, 0.0, 0.6)
-
-    t0 = 100.0  # the session clock of mic sample 0
-    reference = PlaybackReference()
-    canceller = EchoCanceller(reference)
-    on_air = OnAir(guard_seconds=0.3)
-    on_air.started(before, at=t0)
-    on_air.finished(at=t0 + earlier.size / ta.SAMPLE_RATE)
-    on_air.started(line, at=t0 + (line_start + 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
-    on_air.finished(at=t0 + (line_start + coach.size - 0.2 * ta.SAMPLE_RATE) / ta.SAMPLE_RATE)
-    listener = Listener(recognizer, on_air=on_air)
-    base = reference.index(t0)
-    heard = []
-    for pcm, at_end in ta.chunks(ta.to_pcm(mic)):
-        end = int(round(at_end * ta.SAMPLE_RATE))
-        ahead = played[max(0, end - 320): end + 640]  # the player writes ~40 ms ahead
-        reference.write_index(ahead, base + max(0, end - 320))
-        cleaned, when = canceller.process(pcm, t0 + at_end)
-        if cleaned:
-            heard += listener.process(cleaned, when)
-    return heard + listener.flush()
 
 
 def test_stop_over_the_coach_voice_fires_stop(recognizer: PocketsphinxRecognizer) -> None:
@@ -292,7 +237,7 @@ class RecordingRecognizer(FixedRecognizer):
 
 
 def test_context_restricts_grammar_and_intents() -> None:
-    audio = _pcm("next")
+    audio = ta.command_pcm("next")
     rec = RecordingRecognizer("next step", 0.9)
     listener = Listener(rec)
     listener.set_context(("stop", "left", "right"))
@@ -309,14 +254,14 @@ def test_context_restricts_grammar_and_intents() -> None:
 def test_context_unchanged_is_cheap_and_applies_at_utterance_start() -> None:
     rec = RecordingRecognizer("stop", 0.9)
     listener = Listener(rec)
-    listen_pcm(listener, _pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
     calls = len(rec.phrase_sets)
     context = ("stop", "pause")
     for _ in range(1000):
         listener.set_context(context)
     assert len(rec.phrase_sets) == calls  # nothing reaches the recognizer until speech starts
-    listen_pcm(listener, _pcm("stop"))
-    listen_pcm(listener, _pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
+    listen_pcm(listener, ta.command_pcm("stop"))
     assert len(rec.phrase_sets) == calls + 1  # applied once, at the first utterance start
     with pytest.raises(ValueError):
         listener.set_context(("not_an_intent",))
@@ -326,10 +271,10 @@ def test_context_with_the_real_recognizer(recognizer: PocketsphinxRecognizer) ->
     """In a left/right context "left side" is heard; out of context it fires nothing."""
     listener = Listener(recognizer)
     listener.set_context(("left", "right", "stop"))
-    heard = listen_pcm(listener, _pcm("left side"))
+    heard = listen_pcm(listener, ta.command_pcm("left side"))
     assert [h.event.intent for h in heard if h.fired] == [Intent.LEFT]
     listener.set_context(("next", "stop"))
-    heard = listen_pcm(listener, _pcm("left side"))
+    heard = listen_pcm(listener, ta.command_pcm("left side"))
     assert not any(h.event.intent is Intent.LEFT for h in heard if h.fired)
     listener.set_context(None)
 

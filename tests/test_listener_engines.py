@@ -21,7 +21,7 @@ from coach.voice.listen.judge import soundalike_phones
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from coach.voice.audio.on_air import OnAir
-from tests.test_listener import said_over_the_coach
+from testkit.over_the_coach import said_over_the_coach
 
 ENGLISH_ENGINES = ("pocketsphinx", "whisper")
 

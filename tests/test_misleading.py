@@ -77,7 +77,7 @@ def test_windows_line_endings_are_line_endings(tmp_path: Path) -> None:
 def test_a_closed_terminal_ends_the_session_properly() -> None:
     """SIGHUP (the terminal window closed) was not handled: the session was left unfinished.
     Now as Ctrl-C and SIGTERM: the session ends, said so, exit 128 + 1."""
-    from tests.test_cli_run_text import CoachProcess
+    from testkit.coach_process import CoachProcess
 
     coach = CoachProcess(THAI, "--text", "--quiet", "--no-screen")
     coach.expect(r"\?$")

@@ -106,14 +106,14 @@ SOUNDS = {
 
 
 @pytest.fixture(scope="module")
-def recognizer():
+def default_recognizer():
     return create_recognizer(None, None)  # the default engine, as `run` picks it
 
 
 @pytest.mark.parametrize("context", ["hold", "every phrase"])
 @pytest.mark.parametrize("sound", list(SOUNDS))
-def test_sounds_that_are_not_commands_fire_nothing(recognizer, sound, context):
-    listener = Listener(recognizer)
+def test_sounds_that_are_not_commands_fire_nothing(default_recognizer, sound, context):
+    listener = Listener(default_recognizer)
     if context == "hold":
         listener.set_context(tuple(to_phase(Phase.HOLD).session.active_intents()))
     audio = SOUNDS[sound]()

@@ -142,7 +142,7 @@ def test_the_note_window_is_real_time_at_any_speed() -> None:
     their own pace whatever the demo speed."""
     import time
 
-    from tests.test_cli_run_text import CoachProcess, start_first_spot
+    from testkit.coach_process import CoachProcess, start_first_spot
 
     coach = CoachProcess("thai-hamstring-sit", "--text", "--quiet", "--side", "left",
                          "--no-screen", "--speed", "20")

@@ -1,7 +1,7 @@
 """The coach's own voice fires nothing: every line it can say, really spoken.
 
 Each distinct line a session can say (a routine's text and the session's own lines, collected
-by tests/coach_lines.py) is rendered by the real TTS (the default pair, Piper's voice heard by
+by testkit/coach_lines.py) is rendered by the real TTS (the default pair, Piper's voice heard by
 Whisper, and the fallback pair, pyttsx3's espeak-ng heard by pocketsphinx), comes back through a
 simulated room to the microphone, and goes
 through the same path as in a session: the echo canceller (against exactly what was played),
@@ -36,7 +36,7 @@ from coach.voice.listen.listener import Listener
 from coach.voice.audio.on_air import OnAir
 from coach.voice.speech.tts_select import make_renderer
 from testkit.over_the_coach import room_echo
-from tests.coach_lines import routine_text, spoken_lines
+from testkit.coach_lines import routine_text, spoken_lines
 
 from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
 
@@ -59,7 +59,7 @@ needs_speex = pytest.mark.skipif(speexdsp_error() is not None,
 
 @functools.lru_cache(maxsize=1)
 def all_lines() -> list[str]:
-    """Every line the coach can say over every shipped routine (tests/coach_lines.py)."""
+    """Every line the coach can say over every shipped routine (testkit/coach_lines.py)."""
     lines: set[str] = set()
     for info in available():
         lines |= spoken_lines(load_routine(info.path))

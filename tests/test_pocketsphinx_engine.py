@@ -15,6 +15,8 @@ from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.asr.pocketsphinx_engine import MissingWordError, PocketsphinxRecognizer
 
 COMMAND_WORDS = ("stop", "go", "yes", "no", "left", "right")
+POCKETSPHINX_OPTIONS = {"reject_below": 0.0}
+"""For the `recognizer` fixture (conftest.py): every hypothesis comes back, none rejected."""
 
 
 def decode_pcm(recognizer: Recognizer, pcm: bytes, chunk_bytes: int = 3200) -> Hypothesis:
@@ -23,12 +25,6 @@ def decode_pcm(recognizer: Recognizer, pcm: bytes, chunk_bytes: int = 3200) -> H
     for offset in range(0, len(pcm), chunk_bytes):
         recognizer.feed(pcm[offset: offset + chunk_bytes])
     return recognizer.end_utterance()
-
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> PocketsphinxRecognizer:
-    return PocketsphinxRecognizer(reject_below=0.0)
 
 
 def test_missing_word_is_named() -> None:

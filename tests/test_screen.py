@@ -6,8 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,10 @@ from rich.console import Console
 
 from coach.app.screen import big_text, format_countdown, pressure_bar, render
 from coach.core.status import Phase, Status
+from testkit.screen_status import sample_status
+from testkit.tmux import Tmux
 
 REPO = Path(__file__).resolve().parent.parent
-CAN_SAY = ("pause", "softer", "harder", "how long", "more time", "next", "stop")
-
-
-def make_status(**changes: object) -> Status:
-    base = dict(phase=Phase.HOLD, routine_title="Calf release", step_number=3, step_count=12,
-                step_title="Calf squeeze", side="left", hold_remaining=124.3, hold_total=180.0,
-                pressure=2, paused=False, last_heard="softer", last_understood=True,
-                can_say=CAN_SAY)
-    base.update(changes)
-    return Status(**base)  # type: ignore[arg-type]
 
 
 def screen_text(status: Status, width: int = 80, height: int = 24, line: str = "") -> list[str]:
@@ -68,7 +58,7 @@ def test_countdown_format() -> None:
 
 
 def test_render_80x24_shows_everything() -> None:
-    lines = screen_text(make_status(), line="Ease off a little.")
+    lines = screen_text(sample_status(), line="Ease off a little.")
     assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
     text = "\n".join(lines)
     assert "CALF SQUEEZE — LEFT SIDE" in text
@@ -82,7 +72,7 @@ def test_render_80x24_shows_everything() -> None:
 
 
 def test_not_understood_and_paused() -> None:
-    text = "\n".join(screen_text(make_status(phase=Phase.PAUSED, paused=True, hold_remaining=64.0,
+    text = "\n".join(screen_text(sample_status(phase=Phase.PAUSED, paused=True, hold_remaining=64.0,
                                              last_heard="pass the towel", last_understood=False,
                                              pressure=4)))
     assert "“pass the towel”  ✗ not understood" in text
@@ -91,49 +81,49 @@ def test_not_understood_and_paused() -> None:
 
 
 def test_note_wait_and_read_back_replace_the_command_list() -> None:
-    waiting = "\n".join(screen_text(make_status(taking_note=True)))
+    waiting = "\n".join(screen_text(sample_status(taking_note=True)))
     assert "Listening for your note" in waiting and "Say: pause" not in waiting
-    asking = "\n".join(screen_text(make_status(note_read_back="knot by the left shoulder blade")))
+    asking = "\n".join(screen_text(sample_status(note_read_back="knot by the left shoulder blade")))
     assert "Keep the note “knot by the left shoulder blade”? Say yes or no" in asking
-    assert "Say: pause" in "\n".join(screen_text(make_status()))
+    assert "Say: pause" in "\n".join(screen_text(sample_status()))
 
 
 def test_every_phase_has_a_label() -> None:
     from coach.app.screen import _PHASE_LABELS
     assert set(_PHASE_LABELS) == set(Phase)
-    text = "\n".join(screen_text(make_status(phase=Phase.OPTIONAL, hold_remaining=None,
+    text = "\n".join(screen_text(sample_status(phase=Phase.OPTIONAL, hold_remaining=None,
                                              hold_total=None, step_title="Tapping")))
     assert "OPTIONAL STEP: DO IT?" in text
 
 
 def test_between_steps_the_phase_is_shown_once() -> None:
     """With no step title, the title line already says the phase ("SETTING UP"): not twice."""
-    lines = screen_text(make_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
+    lines = screen_text(sample_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
                                     hold_remaining=None, hold_total=None))
     assert sum("SETTING UP" in line for line in lines) == 1
-    paused = screen_text(make_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
+    paused = screen_text(sample_status(phase=Phase.SETUP, step_number=0, step_title="", side=None,
                                      hold_remaining=None, hold_total=None, paused=True))
     assert sum("SETTING UP" in line for line in paused) == 1
     assert any(line.strip() == "PAUSED" for line in paused)
 
 
 def test_bigger_terminal_bigger_digits() -> None:
-    small = digit_scale(screen_text(make_status()), "2:05")
-    large = digit_scale(screen_text(make_status(), 160, 50), "2:05")
+    small = digit_scale(screen_text(sample_status()), "2:05")
+    large = digit_scale(screen_text(sample_status(), 160, 50), "2:05")
     assert small is not None and large is not None and large > small
 
 
 def test_tiny_terminal_keeps_the_countdown_and_title() -> None:
-    lines = screen_text(make_status(), 40, 12, line="A long line the coach is saying right now.")
+    lines = screen_text(sample_status(), 40, 12, line="A long line the coach is saying right now.")
     assert len(lines) == 12 and all(len(line) <= 40 for line in lines)
     assert digit_scale(lines, "2:05") == 1
     assert any("CALF SQUEEZE" in line for line in lines)
 
 
 def test_no_hold_shows_step_position() -> None:
-    lines = screen_text(make_status(phase=Phase.STEP, hold_remaining=None, hold_total=None))
+    lines = screen_text(sample_status(phase=Phase.STEP, hold_remaining=None, hold_total=None))
     assert digit_scale(lines, "3/12")
-    welcome = screen_text(make_status(phase=Phase.WELCOME, step_number=0, step_title="",
+    welcome = screen_text(sample_status(phase=Phase.WELCOME, step_number=0, step_title="",
                                       side=None, hold_remaining=None, hold_total=None,
                                       last_heard=""))
     assert any("WELCOME" in line for line in welcome)
@@ -143,33 +133,6 @@ def test_no_hold_shows_step_position() -> None:
 # ---------------------------------------------------------------------- tmux
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-class Tmux:
-    """A private tmux server (its own socket), so tests never touch anyone's sessions."""
-
-    def __init__(self, name: str) -> None:
-        self.socket = name
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, text=True,
-                              capture_output=True, timeout=10).stdout
-
-    def capture(self) -> list[str]:
-        return self.run("capture-pane", "-p", "-t", "demo").splitlines()
-
-    def wait_for(self, check: Callable[[list[str]], bool], what: str,
-                 timeout: float = 10) -> list[str]:
-        deadline = time.monotonic() + timeout
-        lines = self.capture()
-        while not check(lines):
-            if time.monotonic() > deadline:
-                size = self.run("display", "-p", "-t", "demo", "#{pane_width}x#{pane_height}").strip()
-                raise AssertionError(f"timed out waiting for {what}; pane ({size}):\n"
-                                     + "\n".join(lines))
-            time.sleep(0.1)
-            lines = self.capture()
-        return lines
 
 
 @needs_tmux

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_run_text import screening_count
-from tests.test_screen import Tmux
+from testkit.coach_process import screening_count
+from testkit.tmux import Tmux
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

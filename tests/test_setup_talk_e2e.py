@@ -3,7 +3,7 @@ a note typed during the set-up comes back at the next set-up with `--for NAME`."
 
 from __future__ import annotations
 
-from tests.test_cli_run_text import CoachProcess, answer_screening
+from testkit.coach_process import CoachProcess, answer_screening
 
 
 def test_what_was_agreed_before_starting_comes_back_next_time(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.core.routine import Side
 from coach.routine_format.library import load
-from tests.test_cli_run_text import CoachProcess, start_first_spot
+from testkit.coach_process import CoachProcess, start_first_spot
 
 
 def steps_in(routine_id: str) -> int:
@@ -33,7 +33,7 @@ def test_a_missing_speaker_is_reported_once_with_the_right_options(tmp_path) -> 
     import subprocess
     import sys
 
-    from tests.test_cli_run_text import ROOT
+    from testkit.coach_process import ROOT
 
     result = subprocess.run(
         [sys.executable, "-m", "coach", "run", "thai-hamstring-sit", "--text", "--no-screen",

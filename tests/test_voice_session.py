@@ -24,7 +24,8 @@ import pytest
 from coach.routine_format import library
 from testkit.testaudio import (PIPER_SPEAKER, SAMPLE_RATE, command_clip, load_recording,
                                    noise_floor, recordings, save_wav)
-from tests.test_cli_run_text import CoachProcess
+from testkit.coach_process import CoachProcess
+from testkit.sink_audio import play_into_sink, wait_until_sink_playing, wait_until_sink_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 VOICE_TEST = str(ROOT / "tests" / "data" / "voice-test.yaml")
@@ -164,58 +165,6 @@ def test_chatter_in_a_recording_fires_nothing(tmp_path):
     assert "coach: Say continue when you're ready to begin." in lines
     after = lines[lines.index("coach: Say continue when you're ready to begin.") + 1:]
     assert after[0] == "coach: Ending the session here.", after
-
-
-def play_into_sink(info, samples: np.ndarray) -> None:
-    """Play audio to the virtual speaker; the session hears it through the monitor."""
-    path = Path(info.runtime_dir) / f"play-{time.monotonic_ns()}.wav"
-    save_wav(path, samples)
-    subprocess.run(["paplay", "--device", info.sink, str(path)], check=True, timeout=30,
-                   env={**os.environ, **info.env})
-
-
-SOUNDING = 1e-3
-"""Peak above which a 0.1 s block of the sink's monitor counts as sound. The coach's silences
-are exact zeros (its output stream stays open between lines, playing silence)."""
-
-
-def _sink_peaks(info, timeout: float):
-    """Yield the peak of each 0.1 s block the sink plays (its monitor, through `parec`), until
-    `timeout` seconds have passed."""
-    proc = subprocess.Popen(
-        ["parec", "--device", info.monitor, "--format=float32le", "--rate=16000",
-         "--channels=1", "--raw", "--latency-msec=50"],
-        stdout=subprocess.PIPE, env={**os.environ, **info.env})
-    deadline = time.monotonic() + timeout
-    try:
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            block = proc.stdout.read(1600 * 4)
-            if not block:
-                raise AssertionError("parec stopped recording the sink's monitor")
-            yield float(np.max(np.abs(np.frombuffer(block, "<f4"))))
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def wait_until_sink_quiet(info, quiet_for: float, timeout: float) -> None:
-    """Wait until nothing has sounded in the virtual sink for `quiet_for` seconds."""
-    quiet = 0.0
-    for peak in _sink_peaks(info, timeout):
-        quiet = quiet + 0.1 if peak < SOUNDING else 0.0
-        if quiet >= quiet_for - 1e-9:
-            return
-    raise AssertionError(f"the coach kept speaking for {timeout} s")
-
-
-def wait_until_sink_playing(info, timeout: float) -> None:
-    """Wait until something sounds in the virtual sink (the coach prints a line before it is
-    rendered and played: the sound comes later, by the render time)."""
-    for peak in _sink_peaks(info, timeout):
-        if peak >= SOUNDING:
-            return
-    raise AssertionError(f"the coach did not start speaking within {timeout} s")
 
 
 def say_once(info, coach: CoachProcess, samples: np.ndarray, answer: str, within: float) -> None:
@@ -368,6 +317,8 @@ def test_a_session_speaks_with_the_voice_chosen(virtual_audio, sink_recorder, tm
     coach = CoachProcess(VOICE_TEST, "--text", "--no-screen", "--tts", tts, env=env)
     coach.expect("Speaking with " + re.escape(voice), timeout=60)
     coach.expect(r"Welcome\. This is", timeout=30)
+    # printed is not yet spoken (the first render, under load, took over 1.5 s)
+    wait_until_sink_playing(virtual_audio, timeout=60)
     wait_until_sink_quiet(virtual_audio, quiet_for=1.5, timeout=60)
     loud = sink_recorder.loud_times(0.01)
     assert len(loud) * 0.01 > 3.0, sink_recorder.describe()  # seconds of speech on the speaker

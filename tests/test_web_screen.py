@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from testkit.browser import chromium, listening_addresses, missing_browser
-from tests.test_cli_run_text import CoachProcess, answer_screening
+from testkit.coach_process import CoachProcess, answer_screening
 
 SPEED = "20"  # the 3-minute hold takes 9 s: time to see it count down, and short enough
 
@@ -164,7 +164,7 @@ def test_a_port_in_use_is_refused_with_what_to_do():
     import subprocess
     import sys
 
-    from tests.test_cli_run_text import ROOT
+    from testkit.coach_process import ROOT
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
