@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.app.runner import typed_event
+from coach.app.typed_input import typed_event
 from coach.core.commands import NATURAL_PHRASES, Intent, interpret, parse
 from coach.core.events import CommandHeard, NotUnderstood
 

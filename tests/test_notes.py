@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.app.runner import typed_event
+from coach.app.typed_input import typed_event
 from coach.core.commands import Intent, parse
 from coach.core.events import CommandSource, NoteTaken, NotUnderstood
 from coach.core.notes import CONFIRM_SECONDS, LISTEN_SECONDS, clean_note, is_cancel

@@ -301,7 +301,8 @@ def test_an_urgent_reply_keeps_its_own_acknowledgement_cue(speaker, sink_recorde
     import io
     import queue
 
-    from coach.app.runner import PlainDisplay, Runner
+    from coach.app.plain_display import PlainDisplay
+    from coach.app.runner import Runner
     from coach.core.actions import CueKind, PlayCue, Say
     from coach.core.clock import FakeClock
     from coach.core.session import Session

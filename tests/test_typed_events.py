@@ -18,7 +18,9 @@ import pytest
 
 from coach.app.history import History
 from coach.app.history.session_history import SessionHistory
-from coach.app.runner import PlainDisplay, Runner, typed_event
+from coach.app.plain_display import PlainDisplay
+from coach.app.runner import Runner
+from coach.app.typed_input import typed_event
 from coach.core.actions import Record, SessionOver
 from coach.core.clock import MonotonicClock
 from coach.core.commands import Intent

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.app.runner import typed_event
+from coach.app.typed_input import typed_event
 from coach.core.actions import StopSpeaking
 from coach.core.commands import TRANSCRIPT_ONLY, Intent, all_phrases, phrases_of
 from coach.core.events import CommandHeard

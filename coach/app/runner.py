@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 import queue
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, TextIO
+from typing import Any, Callable, Protocol
 
 from coach.core.actions import (
     Action,
@@ -29,20 +28,14 @@ from coach.core.actions import (
 )
 from coach.core.clock import MonotonicClock
 from coach.core.record_kinds import RecordKind
-from coach.core.commands import Intent, interpret
 from coach.core.events import (
     CommandHeard,
-    CommandSource,
     EndRequested,
     EndRequester,
     Event,
-    InputEnded,
-    InputEndReason,
     NotUnderstood,
-    NoteTaken,
     SpeechFinished,
 )
-from coach.core.plain_text import printable
 from coach.core.session import Session
 from coach.core.status import Status
 from coach.exit_status import ExitStatus
@@ -51,8 +44,6 @@ log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 0.1  # the loop wakes at least this often (screen refresh, Ctrl-C)
 DRAIN_SECONDS = 30.0  # after the session ends, wait at most this long for speech to finish
-MAX_TYPED_BACKLOG = 64  # typed events queued ahead of the loop, at most (read_typed_commands)
-BACKLOG_WAIT_SECONDS = 0.02  # how often a reader held back by a full backlog looks again
 
 
 class SpeakerLike(Protocol):
@@ -76,111 +67,6 @@ class HistoryLike(Protocol):
     def heard(self, event: CommandHeard | NotUnderstood) -> None: ...
     def record(self, kind: str, data: dict[str, Any]) -> None: ...
     def close(self, completed: bool, summary: str) -> None: ...
-
-
-class PlainDisplay:
-    """Prints what the coach says, one line each: text mode, pipes and CI."""
-
-    def __init__(self, stream: TextIO | None = None, prefix: str = "coach: ") -> None:
-        self.stream: TextIO | None = stream or sys.stdout
-        self.prefix = prefix
-
-    def show_line(self, text: str) -> None:
-        """One line, control characters escaped. A reader that went away (`| head -1`) is not
-        an error for the session: the coaching goes on, unprinted."""
-        if self.stream is None:
-            return
-        try:
-            print(f"{self.prefix}{printable(text)}", file=self.stream, flush=True)
-        except BrokenPipeError:
-            log.info("the output was closed; the coach's lines are no longer printed")
-            self._stop_printing()
-
-    def _stop_printing(self) -> None:
-        import os
-
-        try:  # so that the interpreter's last flush does not fail on the closed pipe either
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
-        self.stream = None
-
-    def update(self, status: Status) -> None:
-        pass  # a plain log has no live view
-
-    def step_started(self, number: int, count: int, title: str, side: str | None) -> None:
-        """A heading line when a step starts: "== Step 2 of 8: Sit on the thigh (left) ==". """
-        if self.stream is None or not title:
-            return
-        where = f" ({side})" if side else ""
-        try:
-            print(printable(f"== Step {number} of {count}: {title}{where} =="),
-                  file=self.stream, flush=True)
-        except BrokenPipeError:
-            self._stop_printing()
-
-    def __enter__(self) -> "PlainDisplay":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def typed_event(line: str) -> Event:
-    """A typed line as the event a spoken one would produce ("note ..." keeps a note)."""
-    words = line.strip().split(maxsplit=1)
-    if words and words[0].lower().rstrip(":") == "note":
-        if len(words) == 2:
-            return NoteTaken(words[1].strip())
-        return CommandHeard(Intent.NOTE, line.strip(), 1.0, CommandSource.TYPED)  # note next
-    intent = interpret(line, typed=True)  # the natural phrasings heard by voice, typed too
-    if intent is None:
-        return NotUnderstood(line.strip(), CommandSource.TYPED)
-    return CommandHeard(intent, line.strip(), 1.0, CommandSource.TYPED)
-
-
-def read_typed_commands(stream: TextIO, events: "queue.Queue[Event | None]",
-                        backlog: int = MAX_TYPED_BACKLOG) -> None:
-    """Producer: each typed line becomes an event; end of input ends the session.
-
-    Typed text is made printable first (control characters escaped, bytes that are not UTF-8
-    replaced), so it can be shown and saved; a Windows line end (`no\\r\\n`) is a line end,
-    not part of the answer. Input that cannot be read at all ends the session like end of input,
-    rather than leaving it waiting for a reader that died.
-
-    Piped input can arrive far faster than a session takes it (`yes softer |` filled 900 MB in
-    40 s), so the reader never runs more than `backlog` events ahead of the loop: it waits for
-    room, which holds the pipe back too. While it waits, a line that repeats the one before it is
-    dropped rather than queued (counted, and said once in the log): a flood of "softer" is one
-    "softer" the session has not answered yet, not a thousand."""
-    repeats = dropped = 0
-    last = ""
-    try:
-        for line in stream:
-            line = printable(line.rstrip("\r\n"), one_line=True)
-            if not line.strip():
-                continue
-            if events.qsize() >= backlog and line.strip() == last:
-                if not dropped:
-                    log.warning("typed input is arriving faster than the session takes it; "
-                                "repeats of %r are dropped while it catches up", last)
-                repeats += 1
-                dropped += 1
-                time.sleep(BACKLOG_WAIT_SECONDS)  # and the flood waits too, not a busy CPU
-                continue
-            if repeats:
-                log.info("dropped %d repeat(s) of %r", repeats, last)
-                repeats = 0
-            while events.qsize() >= backlog:
-                time.sleep(BACKLOG_WAIT_SECONDS)
-            last = line.strip()
-            events.put(typed_event(line))
-    except (OSError, ValueError) as error:  # a closed or undecodable stream
-        log.warning("typed input stopped: %s", error)
-    if dropped:
-        log.warning("typed input: %d repeated line(s) dropped in all, while the session caught "
-                    "up", dropped)
-    events.put(InputEnded(InputEndReason.TYPED_INPUT_CLOSED))
 
 
 @dataclass

@@ -15,7 +15,9 @@ import click
 from coach.app.history import History
 from coach.app.history.describe import clean_name
 from coach.app.history.session_history import SessionHistory, profile_options
-from coach.app.runner import PlainDisplay, Runner, read_typed_commands
+from coach.app.plain_display import PlainDisplay
+from coach.app.runner import Runner
+from coach.app.typed_input import read_typed_commands
 from coach.cli.auto_choice import unless_auto
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
