@@ -128,7 +128,6 @@ class Speaker:
         self._current: _Item | None = None
         self._playing = False  # the worker is playing: the look-ahead may render
         self._looked_ahead: collections.deque[tuple[str, int]] = collections.deque(maxlen=64)
-        self._said_anything = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._thread.start()
@@ -142,7 +141,7 @@ class Speaker:
 
         A line that starts from silence (the very first, or a reply after a cut) is played a
         sentence ahead: its first sentence ("Welcome.", "Stopped.") renders in ~0.1 s and plays
-        while the rest renders, so the first word comes sooner. (Measured beside a busy loop:
+        while the rest renders, so the first word comes sooner. (Measured beside busy loops:
         "Stopped. Say resume to carry on, or end session to finish." took 1.7-2.2 s to render
         whole, so the answer to a "stop" came 2 s late.) A line queued behind another is
         rendered while that one plays, so it stays whole.
@@ -152,8 +151,7 @@ class Speaker:
             if self._closed:
                 raise RuntimeError("speaker is closed")
             idle = not self._queue and (self._current is None or self._current.cancel.is_set())
-            split = split_first_sentence(text) if idle or not self._said_anything else None
-            self._said_anything = True
+            split = split_first_sentence(text) if idle else None
             if split is not None:
                 self._queue.append(_Item(text=split[0], utterance_id=utterance_id, report=False,
                                          pause_after=SENTENCE_PAUSE_SECONDS))
