@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from coach.voice.audio.pcm import resample
 from coach.voice.audio.stream_anchor import StreamAnchor
 
 if TYPE_CHECKING:
@@ -115,7 +116,10 @@ class LiveOutput:
         if self.reference is not None:
             r0 = self.pos * self.ref_rate // self.rate
             r1 = (self.pos + frames) * self.ref_rate // self.rate
-            self.anchor.write(_fit(out, r1 - r0), r0)
+            # the one resampler; the rates differ only when the device refused 16 kHz, and
+            # then a block's share of the reference may be a sample longer or shorter
+            ref = resample(out, self.rate, self.ref_rate)[: r1 - r0]
+            self.anchor.write(np.pad(ref, (0, r1 - r0 - ref.size)), r0)
         self.pos += frames
 
     # -- the player's side -------------------------------------------------------------------
@@ -159,13 +163,3 @@ class LiveOutput:
             if self.reference is not None:
                 self.reference.stream_closed()
 
-
-def _fit(block: np.ndarray, n: int) -> np.ndarray:
-    """`block` as `n` samples (the reference's rate differs from the stream's only when the
-    device refused 16 kHz; then linear interpolation, block by block, is close enough)."""
-    if block.size == n:
-        return block.copy()
-    if n <= 0 or block.size == 0:
-        return np.zeros(max(n, 0), np.float32)
-    x = np.linspace(0, block.size - 1, n)
-    return np.interp(x, np.arange(block.size), block).astype(np.float32)
