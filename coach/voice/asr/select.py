@@ -163,30 +163,37 @@ def _vosk(phrases: Sequence[str] | None, model: Path) -> Recognizer:
     return VoskRecognizer(model, phrases)
 
 
-def _whisper(phrases: Sequence[str] | None, choice: EngineChoice) -> Recognizer:
+def _whisper(phrases: Sequence[str] | None, choice: EngineChoice,
+             second_opinion: bool = True) -> Recognizer:
+    """tiny.en, with Whisper base as its second opinion when that is installed (only beside the
+    packaged tiny.en: a model chosen with --model is heard as it is)."""
     assert choice.model is not None
     verify_model(choice.model, choice.checksum)
+    from coach.voice.asr.whisper_base import load_second_opinion
     from coach.voice.asr.whisper_engine import WhisperRecognizer
 
-    return WhisperRecognizer(choice.model, phrases)
+    second = load_second_opinion() if second_opinion and choice.checksum is not None else None
+    return WhisperRecognizer(choice.model, phrases, second=second)
 
 
 def create_recognizer(
     engine: str | None = None,
     model: Path | None = None,
     phrases: Sequence[str] | None = None,
+    second_opinion: bool = True,
 ) -> Recognizer:
     """Build the recognizer for `engine` ("auto" when None) over `phrases` (default: commands).
 
     In auto mode a model that is found but fails to load or to verify (damaged, wrong language
     for the phrases) does not stop the coach: it falls back to the next engine and says why. An
     explicit `--engine` or `--model` fails instead, with the reason, because the user asked for it.
+    `second_opinion` False hears with Whisper tiny.en alone (the benchmark's side-by-side).
     """
     choice = plan_choice(engine, model)
     explicit = choice.requested != "auto" or model is not None
     if choice.engine == "whisper":
         try:
-            recognizer = _whisper(phrases, choice)
+            recognizer = _whisper(phrases, choice, second_opinion)
         except RecognizerUnavailable as error:
             if explicit:
                 raise

