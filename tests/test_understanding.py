@@ -97,6 +97,19 @@ def test_a_negation_stops_at_its_clause(said: str, intent: Intent) -> None:
 
 
 @pytest.mark.parametrize(("said", "intent"), [
+    ("I hurt my knee-skidding last year.", None),  # Whisper's spelling of "knee skiing"
+    ("It's a long-standing ache from running.", None),
+    ("Stop - it hurts.", Intent.OUCH),
+    ("Ease off -- go only as far as is comfortable.", Intent.SOFTER),
+])
+def test_a_hyphen_inside_a_word_is_no_clause_break(said: str, intent: Intent | None) -> None:
+    """Issue 20, found by the spoken benchmark: Whisper wrote "I hurt my knee skiing last year"
+    with a hyphen, and a hyphen broke the clause, so "last year" no longer made it the past and
+    it fired ouch. A dash between words still breaks a clause."""
+    assert interpret(said) is intent
+
+
+@pytest.mark.parametrize(("said", "intent"), [
     ("not so hard", Intent.SOFTER), ("don't press so hard", Intent.SOFTER),
     ("not that hard", Intent.SOFTER), ("not too hard", None),
 ])

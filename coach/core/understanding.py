@@ -186,7 +186,9 @@ _IS_AFTER = frozenset({"that", "it", "there", "here", "what", "who", "where", "h
 def sentences(text: str) -> list[list[list[str]]]:
     """The utterance as sentences of clauses of lower-case words, contractions spelled out.
 
-    Sentences end at "." "!" "?". Clauses break at "," ";" and dashes, at "but", "because",
+    Sentences end at "." "!" "?". Clauses break at "," ";" and dashes (not a hyphen inside a
+    word: "I hurt my knee-skiing last year" is one clause, so "last year" still makes it the
+    past; Whisper writes such hyphens), at "but", "because",
     "though", and at "and" when a new subject follows ("... and my leg is numb"); a negation or
     a condition never reaches over a break. "pins and needles" is kept as one word first.
     A colon is no break: "Ease off: go only as far as feels comfortable" is one instruction."""
@@ -198,7 +200,8 @@ def sentences(text: str) -> list[list[list[str]]]:
                                                              else ""), text)
     out: list[list[list[str]]] = []
     for sentence in re.split(r"[.!?]+", text):
-        parts = re.split(r"[,;\-\u2014\u2013]+|\b(?:but|because|cause|though)\b"
+        parts = re.split(r"[,;]+|(?<![a-z])-+|-+(?![a-z])|[\u2014\u2013]+"
+                         r"|\b(?:but|because|cause|though)\b"
                          r"|\band\b(?= (?:i|it|my|that|this|there|you)\b)", sentence)
         clauses = [words for words in (re.sub(r"[^a-z_ ]+", " ", p or "").split() for p in parts)
                    if words]

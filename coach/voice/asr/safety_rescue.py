@@ -17,9 +17,11 @@ How:
    never rescued away: a stretch holding "no", "not" or any "n't" is never replaced, and cues
    that only act negated ("so hard") are not used.
 3. The candidates are scored on the same audio by teacher forcing, with the transcript itself.
-   The best one is taken when it scores within `SAFETY_RESCUE_MARGIN` (mean log-probability per
-   token) of the transcript: the audio supports the safety word about as well as the word that
-   was written.
+   The best one is taken when its total log-probability is within `SAFETY_RESCUE_MARGIN` of
+   the transcript's: the audio supports the safety word about as well as the word that was
+   written. A total, not a mean per token: in a long sentence a mean dilutes the one changed
+   word, and chatter of twelve words came within 1.5 of a mean ("Your shoulders feel ..." read
+   as "sore shoulders feel ...").
 
 Cues of under three phones ("ow", "whoa", "ouch") are left out: one phone away from "oh", "a"
 and "I", they made a candidate of nearly every sentence. The margin and both rules were chosen on
@@ -47,11 +49,14 @@ log = logging.getLogger(__name__)
 
 SAFETY = frozenset({Intent.STOP, Intent.OUCH, Intent.WARNING, Intent.SOFTER})
 
-SAFETY_RESCUE_MARGIN = 1.5
-"""How much worse (mean log-probability per token) the rescued sentence may score than the
-transcript. On the dev phrasings (213 lines x 2 voices): right rescues scored -1.5 to +2.3
-against their transcript (24 taken at 1.5, 21 at 1.0); the nearest wrong one, "I'm going to lift
-off the lid" read as "I'm aching to ...", -1.95."""
+SAFETY_RESCUE_MARGIN = 3.0
+"""How much lower (total log-probability, nats) the rescued sentence may score than the
+transcript. Chosen on the dev phrasings (213 lines x Piper and espeak-ng en-us, through tiny.en)
+and the benchmark's 405 non-command clips (real distractor words, real sentences, chatter in
+seven voices): right rescues scored +7.1 to -8.4 against their transcript, 23 of them within
+3.0 (24 within 4.0); no wrong one and no non-command came within 3.0, the nearest being the real
+distractor "BAND!" read as "burns" at -3.7 (docs/listening.md, "Safety words inside
+sentences")."""
 
 MAX_WORDS = 12
 """Longer transcripts are not searched: a safety report is a short sentence, and the search
@@ -66,7 +71,8 @@ NEGATING = NEGATORS | {"no"}
 class SafetyReading:
     sentence: str
     intent: Intent
-    score: float  # the sentence's mean log-probability per token
+    score: float  # the sentence's total log-probability
+    tokens: int  # its tokens, end of text included (for a mean confidence)
     margin: float  # its score minus the transcript's
 
 
@@ -132,14 +138,16 @@ class SafetyRescue:
         if not found:
             return None
         written = " ".join(words_of(transcript))
-        scores = self.model.phrase_logprobs(encoded, [written, *(s for s, _ in found)], frames)
+        scores = self.model.phrase_logprobs(encoded, [written, *(s for s, _ in found)], frames,
+                                            total=True)
         own = scores[0]
         best = max(range(len(found)), key=lambda i: scores[i + 1])
         margin = scores[best + 1] - own
         if margin < -self.margin:
             return None
         sentence, intent = found[best]
-        return SafetyReading(sentence, intent, scores[best + 1], margin)
+        tokens = len(self.model.token_ids(sentence)) + 1
+        return SafetyReading(sentence, intent, scores[best + 1], tokens, margin)
 
 
 def _phones(words: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -244,8 +244,7 @@ class WhisperRecognizer(Recognizer):
         self.rescue = SoundAlikeRescue(self.model)
         self.safety = SafetyRescue(self.model)
         self.second = second
-        self._second_checks = (PainCheck(second), SoundAlikeRescue(second),
-                               SafetyRescue(second)) if second is not None else None
+        self._second_guard = PainCheck(second) if second is not None else None
         self._allowed: frozenset[str] | None = None
         self.set_phrases(phrases)
         self._pcm = bytearray()
@@ -297,10 +296,10 @@ class WhisperRecognizer(Recognizer):
         span = speech_span(pcm)
         reading = self._read(self.model, (self.guard, self.rescue, self.safety), pcm)
         phrase = self._phrase_for(reading.intent) if reading.intent is not None else ""
-        if not phrase and self.second is not None and self._second_checks is not None \
+        if not phrase and self.second is not None and self._second_guard is not None \
                 and span is not None and span <= SECOND_OPINION_SECONDS \
                 and len(reading.transcript.split()) <= SECOND_OPINION_WORDS:
-            second = self._read(self.second, self._second_checks, pcm)
+            second = self._read(self.second, (self._second_guard, None, None), pcm)
             second_phrase = self._phrase_for(second.intent) if second.intent is not None else ""
             if second_phrase:
                 log.info("second opinion: %r read as %s (tiny.en wrote %r)", second.transcript,
@@ -315,10 +314,13 @@ class WhisperRecognizer(Recognizer):
         return hypothesis
 
     def _read(self, model: WhisperModel,
-              checks: tuple[PainCheck, SoundAlikeRescue, SafetyRescue], pcm: bytes) -> Reading:
+              checks: tuple[PainCheck, SoundAlikeRescue | None, SafetyRescue | None],
+              pcm: bytes) -> Reading:
         """One model's reading: the free transcript read as a command, a short sound-alike
         rescued, a safety word misspelled inside a sentence found, and every reading put to the
-        pain check."""
+        pain check. The second opinion has no rescues (None): their margins were measured on
+        tiny.en's scores, and base's are on another scale (it scored "hurts a lot" 5.2 over the
+        "That's a lot." it heard itself)."""
         guard, rescue, safety = checks
         started = time.perf_counter()
         encoded = model.encode(pcm)
@@ -327,7 +329,7 @@ class WhisperRecognizer(Recognizer):
         confidence = confidence_of(heard.mean_logprob, heard.no_speech)
         detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
                   "tokens": float(heard.tokens), "decode_ms": round(1000 * heard.seconds, 1)}
-        if intent is None:
+        if intent is None and rescue is not None:
             rescued = rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
             if rescued is not None:
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
@@ -335,13 +337,13 @@ class WhisperRecognizer(Recognizer):
                 intent = interpret(rescued.phrase)
                 confidence = confidence_of(rescued.score, heard.no_speech)
                 detail["rescued"] = round(rescued.margin, 3)
-        if intent is None:
+        if intent is None and safety is not None:
             found = safety.rescue(heard.text, encoded, mel_frames(pcm))
             if found is not None:
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
                          found.sentence, found.margin)
                 intent = found.intent
-                confidence = confidence_of(found.score, heard.no_speech)
+                confidence = confidence_of(found.score / found.tokens, heard.no_speech)
                 detail["safety_rescued"] = round(found.margin, 3)
         if intent is not None:
             # Every reading, written out or rescued ("Hard." read as harder), meets the pain
