@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import corpus, phrasings
-from bench.cost import make_listener, measure_cost, measure_startup
+from bench.cost import BENCH_ENGINES, CLI_ENGINES, make_listener, measure_cost, measure_startup
 from bench.measure import (Totals, median, own_voice_stream, percentile, phase_contexts,
                            realtime_latencies, routine_lines, run_clips, stream, supports_context)
 from testkit.write_guard import private_run
@@ -49,11 +49,13 @@ class Size:
     korean_clips: int
     barge_in_step: float  # seconds between two placements of "stop"/"ouch" over the long line
     phrasings_spoken: int | None = None  # held-out natural phrasings spoken (None: all 102)
+    far_distractors_per_word: int | None = None  # far-field distractor words (and sentences)
 
 
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0, 2),
-    "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10, 0.25),
+    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0, 2, far_distractors_per_word=1),
+    "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10, 0.25,
+                  far_distractors_per_word=6),
     "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30, 0.25),
 }
 
@@ -151,18 +153,25 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
         rows.append(Row("False accepts per 100, all non-command utterances", str(n_neg),
                         f"{per100:.1f}", "<= 1", verdict(per100 <= 1)))
 
+    rows += far_field_rows(listener, size, say, totals)
     rows += phrasing_rows(listener, size, say)
 
     say(f"continuous chatter stream: {size.stream_seconds:.0f} s")
     audio = corpus.chatter_stream(size.stream_seconds)
     cpu = time.process_time()
     heard = stream(listener, audio)
-    totals.cpu_seconds += time.process_time() - cpu
+    stream_cpu = time.process_time() - cpu
+    totals.cpu_seconds += stream_cpu
     totals.audio_seconds += len(audio) / corpus.ta.SAMPLE_RATE
     hours = len(audio) / corpus.ta.SAMPLE_RATE / 3600
     n_fired = sum(h.fired for h in heard)
     rows.append(Row("False accepts per hour, continuous non-command speech",
                     f"{hours * 60:.1f} min", f"{n_fired / hours:.1f} ({n_fired} fired)", "-", "-"))
+    # Issue 21: every non-command utterance may now run Whisper base too; this is its cost.
+    stream_rtf = stream_cpu / (len(audio) / corpus.ta.SAMPLE_RATE)
+    rows.append(Row("  real-time factor over that continuous chatter (CPU s per audio s)",
+                    f"{hours * 60:.1f} min", f"{stream_rtf:.3f}", "<= 0.25",
+                    verdict(stream_rtf <= 0.25)))
 
     lines = routine_lines()[: size.own_lines]
     from coach.voice.listen.listener import Listener
@@ -211,10 +220,31 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
     n_lat = f"{len(latencies)} (+{missed} missed)"
     rows.append(Row("Latency p50, end of speech to command out", n_lat, f"{1000 * p50:.0f} ms",
                     "<= 250 ms", verdict(p50 <= 0.25)))
-    rows.append(Row("Latency p95", n_lat, f"{1000 * p95:.0f} ms", "<= 400 ms", verdict(p95 <= 0.4)))
+    rows.append(Row("Latency p95", n_lat, f"{1000 * p95:.0f} ms", "<= 450 ms", verdict(p95 <= 0.45)))
 
-    rows += cost_rows(engine, size, say, totals)
+    rows += cost_rows(engine, size, say, totals, startup=engine in CLI_ENGINES)
+    if engine not in CLI_ENGINES:
+        rows += [Row(metric, "", f"not applicable: `coach run` has no engine {engine!r}", target, "-")
+                 for metric, target in ((LAUNCH_ROW, "<= 2 s"), (STOP_ROW, "<= 150 ms"))]
     return rows, notes
+
+
+def far_field_rows(listener, size: Size, say, totals: Totals) -> list[Row]:  # noqa: ANN001
+    """Issue 21: the real commands and distractors made distant and reverberant (-10 dB, sox
+    reverb: `corpus.far_field_samples`), each its own utterance, as in the rows above."""
+    say("far field: the real clips at -10 dB with room reverb")
+    run_clips(listener, corpus.far_field(corpus.real_commands(size.real_per_word), "far-field real"),
+              totals)
+    run_clips(listener, corpus.far_field(corpus.real_distractors(size.far_distractors_per_word),
+                                         "far-field distractors"), totals)
+    real, neg = totals.tally("far-field real"), totals.tally("far-field distractors")
+    per100 = 100 * neg.fired / neg.n if neg.n else 0.0
+    return [Row("Accuracy, real people, far field (-10 dB, reverb)", str(real.n), f"{real.pct():.1f} %",
+                ">= 92 %", verdict(real.pct() >= 92)),
+            Row("  per word, far field", "",
+                ", ".join(f"{w} {c}/{n}" for w, (c, n) in real.by_label.items()), "", "-"),
+            Row("False accepts per 100, far-field distractors", str(neg.n), f"{per100:.1f}"
+                + (f" ({', '.join(neg.errors)})" if neg.errors else ""), "<= 2", verdict(per100 <= 2))]
 
 
 def phrasing_rows(listener, size: Size, say) -> list[Row]:  # noqa: ANN001
@@ -241,6 +271,10 @@ def phrasing_rows(listener, size: Size, say) -> list[Row]:  # noqa: ANN001
     return rows
 
 
+LAUNCH_ROW = "Launch to first spoken word (`python -m coach run`, virtual sink)"
+STOP_ROW = "Stop to silence at the sink (`Speaker.stop()` well into a line, worst)"
+
+
 def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noqa: ANN001
               startup: bool = True) -> list[Row]:
     rows: list[Row] = []
@@ -255,16 +289,16 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
             rows.append(Row("  real-time factor over the whole benchmark", f"{totals.audio_seconds:.0f} s",
                             f"{rtf:.3f}", "-", "-"))
         rows.append(Row("Peak resident memory (VmHWM of that process)", "", f"{cost.peak_mb:.0f} MB",
-                        "<= 400 MB", verdict(cost.peak_mb <= 400)))
+                        "<= 600 MB", verdict(cost.peak_mb <= 600)))  # issue 21: both models
         rows.append(Row("  model + recognizer load time", "", f"{cost.load_seconds:.2f} s", "-", "-"))
     except Exception as error:  # noqa: BLE001 - a failed measurement is a row, not a crash
         log.warning("cost measurement failed", exc_info=True)
-        rows.append(Row("Real-time factor / peak memory", "", f"not measured: {error}", "<= 0.15 / 400 MB", "MISS"))
+        rows.append(Row("Real-time factor / peak memory", "", f"not measured: {error}", "<= 0.15 / 600 MB", "MISS"))
     if startup:
         say("start-up under the virtual PulseAudio sink")
         try:
             seconds = measure_startup(engine)
-            rows.append(Row("Launch to first spoken word (`python -m coach run`, virtual sink)", "1",
+            rows.append(Row(LAUNCH_ROW, "1",
                             f"{seconds:.2f} s", "<= 2 s", verdict(seconds <= 2)))
         except Exception as error:  # noqa: BLE001
             log.warning("start-up measurement failed", exc_info=True)
@@ -274,8 +308,7 @@ def cost_rows(engine: str, size: Size, say, totals: Totals | None = None,  # noq
             from bench.stop_latency import measure_stop_once
 
             stops = measure_stop_once()
-            rows.append(Row("Stop to silence at the sink (`Speaker.stop()` well into a line, worst)",
-                            str(len(stops)), f"{1000 * max(stops):.0f} ms", "<= 150 ms",
+            rows.append(Row(STOP_ROW, str(len(stops)), f"{1000 * max(stops):.0f} ms", "<= 150 ms",
                             verdict(max(stops) <= 0.15)))
         except Exception as error:  # noqa: BLE001
             log.warning("stop measurement failed", exc_info=True)
@@ -323,7 +356,7 @@ def korean_rows(size: Size, say) -> tuple[list[Row], list[str]]:  # noqa: ANN001
             Row("Latency p50, end of speech to listener decision", str(len(latencies)),
                 f"{1000 * median(latencies):.0f} ms", "<= 250 ms", verdict(median(latencies) <= 0.25)),
             Row("Latency p95", str(len(latencies)), f"{1000 * percentile(latencies, 95):.0f} ms",
-                "<= 400 ms", verdict(percentile(latencies, 95) <= 0.4))]
+                "<= 450 ms", verdict(percentile(latencies, 95) <= 0.45))]
     rows += cost_rows("vosk-ko", size, say, startup=False)
     rows.append(Row("Launch to first spoken word", "", "not measurable: `coach run` refuses the "
                     "Korean model for English commands (see load time above)", "<= 2 s", "-"))
@@ -344,8 +377,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="stratified subset (a few minutes)")
     parser.add_argument("--size", choices=sorted(SIZES), help="tiny | quick | full (default full)")
-    parser.add_argument("--engines", default="whisper,pocketsphinx,vosk",
-                        help="comma-separated: whisper, pocketsphinx, vosk (default all three)")
+    parser.add_argument("--engines", default=",".join(BENCH_ENGINES),
+                        help="comma-separated: whisper (tiny.en + base), whisper-tiny (tiny.en "
+                             "alone), pocketsphinx, vosk (default all four)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the result files")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -376,9 +410,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         started = time.perf_counter()
         header = [f"- machine: {machine()}", f"- run: `{size.name}`, {today}"]
-        if engine in ("pocketsphinx", "whisper"):
+        if engine in BENCH_ENGINES and engine != "vosk":
             rows, notes = english_rows(engine, size, say)
-            title = {"pocketsphinx": "pocketsphinx (English)", "whisper": "Whisper tiny.en"}[engine]
+            title = BENCH_ENGINES[engine]
         elif engine == "vosk":
             from coach.voice.asr.model_locations import find_english_model, search_dirs
 
@@ -412,7 +446,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def side_by_side(results: dict[str, list[Row]], size: str, today: str) -> str:
     """One table, the engines as columns, on the same clips: each figure with its verdict."""
-    engines = list(results)
+    order = list(BENCH_ENGINES)
+    engines = sorted(results, key=lambda e: order.index(e) if e in order else len(order))
     metrics: list[str] = []
     for rows in results.values():
         metrics += [r.metric for r in rows if r.metric not in metrics]

@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default=SPOKEN_SPLIT, help="spoken lines: dev, heldout, late, all")
     parser.add_argument("--voices", nargs="+", default=list(SPOKEN_VOICES))
-    parser.add_argument("--engine", default=None, help="default: as `run` picks it")
+    parser.add_argument("--engine", default=None,
+                        help="whisper (tiny.en + base), whisper-tiny (tiny.en alone), pocketsphinx "
+                             "or vosk; default: as `run` picks it")
     parser.add_argument("--typed-only", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.__main__ import main
@@ -21,7 +22,10 @@ EXPECTED_ROWS = (
     "Accuracy, synthesized, 20 dB", "Accuracy, synthesized, 10 dB", "Accuracy, synthesized, 5 dB",
     "False accepts per 100, real distractor words", "False accepts per 100, real sentences",
     "False accepts per 100, synth chatter", "False accepts per 100, all non-command",
-    "False accepts per hour, continuous", "Natural phrasings understood, typed",
+    "Accuracy, real people, far field (-10 dB, reverb)", "per word, far field",
+    "False accepts per 100, far-field distractors",
+    "False accepts per hour, continuous", "real-time factor over that continuous chatter",
+    "Natural phrasings understood, typed",
     "Natural phrasings understood, spoken", "coach's own voice", "Latency p50", "Latency p95",
     "Real-time factor", "Peak resident memory", "Launch to first spoken word",
     "Stop to silence at the sink",
@@ -31,12 +35,17 @@ EXPECTED_ROWS = (
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--size", "tiny", "--engines", "whisper,pocketsphinx", "--out", str(tmp_path)]) == 0
+    # Given out of order: the side-by-side puts its columns in the benchmark's own order.
+    assert main(["--size", "tiny", "--engines", "pocketsphinx,whisper-tiny,whisper",
+                 "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    for engine in ("whisper", "pocketsphinx"):
+    titles = {"whisper": "## Whisper tiny.en + base", "whisper-tiny": "## Whisper tiny.en alone",
+              "pocketsphinx": "## pocketsphinx (English)"}
+    for engine, title in titles.items():
         files = list(tmp_path.glob(f"*-{engine}.md"))
         assert len(files) == 1
         text = files[0].read_text()
+        assert text.startswith(title + "\n"), text[:80]
         assert "machine:" in text and "cores" in text and "model/settings:" in text
         for row in EXPECTED_ROWS:
             assert row in text, row
@@ -46,9 +55,32 @@ def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
                 assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
     # The engines side by side, on the same clips: one column each, every row of both.
     both = next(tmp_path.glob("*-side-by-side.md")).read_text()
-    assert "| metric | target | whisper | pocketsphinx |" in both
+    assert "| metric | target | whisper | whisper-tiny | pocketsphinx |" in both
     for row in EXPECTED_ROWS:
         assert row in both, row
+    # tiny.en alone is a benchmark engine: `coach run` cannot be launched with it.
+    assert "not applicable: `coach run` has no engine 'whisper-tiny'" in both
+    assert "second opinion: whisper base" in next(tmp_path.glob("*-whisper.md")).read_text()
+    assert "no second opinion" in next(tmp_path.glob("*-whisper-tiny.md")).read_text()
+
+
+def test_far_field_clips_are_quieter_longer_and_the_same_every_time() -> None:
+    """The far-field rows hear the real clips through sox: 10 dB down, with a reverb tail, and
+    byte-identical on every call (the rows compare runs and engines)."""
+    from bench import corpus
+    from testkit import testaudio as ta
+
+    dry = next(corpus.real_commands(1))
+    first, again = (next(corpus.far_field([dry], "far-field real")) for _ in range(2))
+    assert first.group == "far-field real" and first.truth == dry.truth
+    assert np.array_equal(first.samples, again.samples)
+    assert len(first.samples) == len(dry.samples) + int(corpus.FAR_FIELD_TAIL_S * ta.SAMPLE_RATE)
+    assert -11.5 < ta.dbfs(first.samples) - ta.dbfs(dry.samples) < -8.5
+    # The reverb: after the word the dry clip falls to its floor; the room rings on above it.
+    after = slice(int((dry.speech_end + 0.1) * ta.SAMPLE_RATE),
+                  int((dry.speech_end + 0.3) * ta.SAMPLE_RATE))
+    assert ta.dbfs(dry.samples[after]) < corpus.FAR_FIELD_FLOOR_DBFS + 3
+    assert ta.dbfs(first.samples[after]) > corpus.FAR_FIELD_FLOOR_DBFS + 6
 
 
 def test_the_benchmark_audio_is_the_same_in_every_process() -> None:
