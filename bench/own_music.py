@@ -36,7 +36,7 @@ from testkit.music_audio import arpeggios
 from testkit.over_the_coach import CHUNK, PLAYER_LEAD, room_echo
 
 SNR_DB = 10.0
-LEAD = 4.0
+LEAD = 8.0
 AFTER = 1.5
 T0 = 1000.0  # the monotonic time of the first microphone sample
 
