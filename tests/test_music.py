@@ -52,7 +52,7 @@ def test_the_bed_levels_loops_and_ducks(tmp_path):
     bed.start()
     try:
         deadline = time.monotonic() + 10
-        while not bed._queue and time.monotonic() < deadline:
+        while bed.buffered_seconds < 2.0 and time.monotonic() < deadline:
             time.sleep(0.01)
         block = 160
         out = []

@@ -151,6 +151,11 @@ class MusicBed:
                 return
         self._queue.append(block)
 
+    @property
+    def buffered_seconds(self) -> float:
+        """Music decoded and waiting for the stream."""
+        return sum(b.size for b in list(self._queue)) / self.rate
+
     # -- the audio callback ------------------------------------------------------------------
     def _take(self, frames: int) -> np.ndarray:
         """The next `frames` samples of music (silence where the feeder is behind)."""
