@@ -9,7 +9,8 @@ in the playback reference sample for sample and cancelled like the voice (docs/l
 
 Level: tracks are levelled to `MUSIC_LEVEL_DB` (default -20 dB) under the voice's loudness
 (`VOICE_RMS`, Piper's and espeak's lines at the default volume), measured per track over its
-loudest half so that a quiet intro does not set it; while a line (or cue) plays, the music dips
+loudest half so that a quiet intro does not set it (the voice's own volume, "louder" and
+"softer", does not move the music); while a line (or cue) plays, the music dips
 a further `DUCK_DB`, down in `DUCK_DOWN_SECONDS` and back up in `DUCK_UP_SECONDS` after
 `DUCK_HOLD_SECONDS` of quiet (the pauses between a line's sentences do not pump it), the gain
 moving sample by sample so nothing clicks. Each pass of a track fades in and out over
