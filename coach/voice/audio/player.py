@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from coach.voice.audio.chunk import SoundBuffer
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
@@ -275,14 +276,14 @@ class Player:
 
     def play(
         self,
-        samples: np.ndarray,
-        sample_rate: int,
+        sound: SoundBuffer,
         text: str = "",
         volume: float = 1.0,
         cancel: threading.Event | None = None,
         words: tuple[TimedWord, ...] = (),
     ) -> PlayResult:
-        """Play `samples` (int16 or float32 mono) to the end or until cancelled; blocking.
+        """Play `sound` (int16 or float32 mono, at its rate) to the end or until cancelled;
+        blocking.
 
         `cancel` is this buffer's own stop flag (`stop()` sets it): pass one that a caller may
         set *before* playback starts, and nothing is played at all; that closes the race where
@@ -300,7 +301,8 @@ class Player:
         # (audio dropped), which no echo canceller can follow; and the reference is then
         # exactly the samples sent. The device falls back to its own rate.
         rate = self._device_rate(OUTPUT_RATE)
-        data = resample(to_float32(samples) * float(np.clip(volume, 0.0, 1.0)), sample_rate, rate)
+        data = resample(to_float32(sound.samples) * float(np.clip(volume, 0.0, 1.0)),
+                        sound.rate, rate)
         line = QueuedLine(data, stop_flag)
         self._playing.set()
         try:
