@@ -10,6 +10,7 @@ on through the pause (music.py says why) and stops with the session.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ import pytest
 
 from coach.exit_status import ExitStatus
 from coach.voice.audio.music import VOICE_RMS, MusicBed, db_to_gain
-from coach.voice.audio.music_files import find_tracks
+from coach.voice.audio.music_files import decode, find_tracks
 from testkit.coach_process import CoachProcess
 from testkit.music_audio import arpeggios, save_music
 from testkit.sink_audio import play_into_sink, wait_until_sink_quiet
@@ -108,6 +109,19 @@ def test_music_that_cannot_play_is_refused_before_the_session(tmp_path, kind, ex
     assert result.returncode == ExitStatus.UNUSABLE_INPUT, result.stderr
     assert re.search(expected, result.stderr), result.stderr
     assert "Traceback" not in result.stderr and "coach:" not in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("sox") is None, reason="sox reads FLAC; setup.sh installs it")
+def test_flac_plays_through_sox_as_the_same_sound(tmp_path):
+    song = arpeggios(3.0, seed=2)
+    save_wav(tmp_path / "song.wav", song)
+    subprocess.run(["sox", str(tmp_path / "song.wav"), str(tmp_path / "song.flac")], check=True)
+    (track,) = find_tracks(tmp_path / "song.flac").tracks
+    assert track.sox
+    decoded = np.concatenate(list(decode(track, SAMPLE_RATE)))
+    assert abs(decoded.size - song.size) <= 16
+    n = min(decoded.size, song.size)
+    assert float(np.corrcoef(decoded[:n], song[:n])[0, 1]) > 0.99
 
 
 def test_a_file_it_cannot_read_is_skipped_with_one_line(tmp_path):

@@ -8,12 +8,12 @@ in the playback reference sample for sample and cancelled like the voice (docs/l
 "Commands over the coach's own music", has the figures).
 
 Level: tracks are levelled to `MUSIC_LEVEL_DB` (default -20 dB) under the voice's loudness
-(`VOICE_RMS`, Piper's and espeak's lines at the default volume), measured per track over its
-loudest half so that a quiet intro does not set it (the voice's own volume, "louder" and
-"softer", does not move the music); while a line (or cue) plays, the music dips
-a further `DUCK_DB`, down in `DUCK_DOWN_SECONDS` and back up in `DUCK_UP_SECONDS` after
-`DUCK_HOLD_SECONDS` of quiet (the pauses between a line's sentences do not pump it), the gain
-moving sample by sample so nothing clicks. Each pass of a track fades in and out over
+(`VOICE_RMS`, Piper's and espeak's lines at the default volume), measured per track over the
+loudest half of its first minute, so that a quiet intro does not set it (the voice's own
+volume, "louder" and "softer", does not move the music). While a line (or cue) plays, the
+music dips a further `DUCK_DB`, down in `DUCK_DOWN_SECONDS` and back up in `DUCK_UP_SECONDS`
+after `DUCK_HOLD_SECONDS` of quiet (the pauses between a line's sentences do not pump it), the
+gain moving sample by sample so nothing clicks. Each pass of a track fades in and out over
 `FADE_SECONDS`, so a loop joins without a click either. The stream runs at 16 kHz (the
 reference's rate, for the canceller's sake), so the music has no sound above 8 kHz: background
 music, not hi-fi.
@@ -54,6 +54,7 @@ DUCK_HOLD_SECONDS = 0.5
 FADE_SECONDS = 0.02
 READ_AHEAD_SECONDS = 8.0  # decoded and waiting: enough to ride out a slow disk or a busy CPU
 FRAME = 320  # 20 ms frames for the loudness measure
+MEASURE_SECONDS = 60.0
 
 
 def db_to_gain(db: float) -> float:
@@ -61,10 +62,17 @@ def db_to_gain(db: float) -> float:
 
 
 def track_gain(track: Track, rate: int, level_db: float) -> float:
-    """The gain that puts `track` at `level_db` under `VOICE_RMS`: its RMS over its loudest half
-    of 20 ms frames (the level of the music, not of its silences), read once through."""
+    """The gain that puts `track` at `level_db` under `VOICE_RMS`: the RMS of the loudest half
+    of the 20 ms frames of its first `MEASURE_SECONDS` (the level of the music, not of its
+    silences; a minute is enough to know it, and an hour-long file starts as soon)."""
     energies: list[np.ndarray] = []
-    for block in decode(track, rate):
+    blocks = decode(track, rate)
+    seen = 0
+    for block in blocks:
+        if seen >= MEASURE_SECONDS * rate:
+            blocks.close()  # stops sox at once
+            break
+        seen += block.size
         n = block.size // FRAME
         if n:
             energies.append(np.mean(np.square(block[: n * FRAME].reshape(n, FRAME),
