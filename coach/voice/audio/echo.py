@@ -51,11 +51,14 @@ REESTIMATE_SECONDS = 3.0  # seconds of sounding reference between two delay esti
 # (each line is a new output stream whose DAC estimate may be off by a different amount)
 STREAM_CHECK_SECONDS = 0.3  # sounding audio of a new stream before re-checking the delay
 CONFIRM_SECONDS = 0.002
-"""A big move of the delay (one that restarts the filter) is made only when the next estimate
-finds the same delay within this: music repeats itself (a beat, a loop), and one estimate over
-1 s of it can lock onto the repeat. Seen with `run --music` on the sink under load: -490 ms
-(prominence 19) and 108 ms (32) between true estimates of -5 and 4 ms (110-230), each
-restarting the filter and losing the cancellation for seconds (docs/echo.md)."""
+CONFIRM_BELOW_PROMINENCE = 60.0
+"""A big move of the delay (one that restarts the filter) on an estimate less prominent than
+this is made only when the next estimate finds the same delay within `CONFIRM_SECONDS`: music
+repeats itself (a beat, a loop), and one estimate over 1 s of it can lock onto the repeat. Seen
+with `run --music` on the sink under load: -490 ms (prominence 19) and 108 ms (32) between true
+estimates of -5 and 4 ms (110 and 229), each restarting the filter and losing the cancellation
+for seconds; true estimates on the sink's voice were 185-750 in tests/test_echo.py (docs/echo.md).
+A prominent estimate moves at once, as before: a real shift is not left uncancelled."""
 MAX_LAG_SECONDS = 0.5  # delay search range, both ways
 # Measured on PulseAudio (ALSA plugin, latency "high"): the echo reaches the microphone's
 # earliest-arrival clock ~19 ms *before* the player's DAC estimate; real devices differ.
@@ -319,7 +322,7 @@ class EchoCanceller:
         # stays converged (a 1-sample error alone caps the cancellation near 10-15 dB).
         placed = lag - self.delay + self.margin
         big = abs(placed - self.margin) > MOVE_SECONDS * self.rate
-        if big and not first:
+        if big and not first and prominence < CONFIRM_BELOW_PROMINENCE:
             seen = self._unconfirmed
             if seen is None or abs(lag - seen) > CONFIRM_SECONDS * self.rate:
                 self._unconfirmed = lag
