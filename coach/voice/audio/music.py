@@ -78,11 +78,11 @@ def track_gain(track: Track, rate: int, level_db: float) -> float:
             energies.append(np.mean(np.square(block[: n * FRAME].reshape(n, FRAME),
                                               dtype=np.float64), axis=1))
     if not energies:
-        raise MusicError(f"{track.path}: skipped, it has no audio in it")
+        raise MusicError(f"{track.path}: it has no audio in it")
     frames = np.sort(np.concatenate(energies))
     loud = float(np.sqrt(np.mean(frames[frames.size // 2:])))
     if loud < 1e-5:  # -100 dBFS: digital silence
-        raise MusicError(f"{track.path}: skipped, it is silent")
+        raise MusicError(f"{track.path}: it is silent")
     return VOICE_RMS * db_to_gain(level_db) / loud
 
 
