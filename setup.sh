@@ -17,7 +17,8 @@ extras="${MASSAGE_COACH_EXTRAS:-}"   # e.g. "test" (set by ./run-tests)
 #   alsa-utils                aplay/arecord, for checking devices by hand
 #   pulseaudio, pulseaudio-utils, libasound2-plugins
 #                             a sound server; the tests use its null sink as a virtual mic/speaker
-#   sox                       measuring and converting test recordings
+#   sox                       measuring and converting test recordings; reads FLAC and Ogg
+#                             files for `run --music`
 #   libspeexdsp1              echo cancellation: removes the coach's own voice from the microphone
 #   tmux                      the tests drive the live screen in a real terminal
 #   python3-venv              an isolated environment for the Python packages

@@ -50,13 +50,16 @@ class Size:
     barge_in_step: float  # seconds between two placements of "stop"/"ouch" over the long line
     phrasings_spoken: int | None = None  # held-out natural phrasings spoken (None: all 102)
     far_distractors_per_word: int | None = None  # far-field distractor words (and sentences)
+    music_clips: int = 40  # synthesized commands said over music (bench/own_music.py)
 
 
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0, 2, far_distractors_per_word=1),
+    "tiny": Size("tiny", 1, 1, 1, 1, 2, 8, 2, 2, 3, 2, 4.0, 2, far_distractors_per_word=1,
+                 music_clips=1),
     "quick": Size("quick", None, 24, None, 1, None, 180, 40, 20, 60, 10, 0.25,
                   far_distractors_per_word=6),
-    "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30, 0.25),
+    "full": Size("full", None, None, None, 6, None, 1200, None, 60, 300, 30, 0.25,
+                 music_clips=120),
 }
 
 
@@ -210,6 +213,8 @@ def english_rows(engine: str, size: Size, say) -> tuple[list[Row], list[str]]:  
                                                               else ""),
                         ">= 98 % (49 of 50)", verdict(result.heard >= 0.98 * result.tries)))
 
+    rows += music_rows(listener, size, say)
+
     say(f"latency at real-time pace: {size.latency_clips} clips")
     lat_items = corpus.stratified(corpus.synth_grid(), max(1, size.latency_clips // 2), seed=23)
     lat_clips = [c for c in corpus.synth_commands(i for i in lat_items if i[4] is None)]
@@ -245,6 +250,30 @@ def far_field_rows(listener, size: Size, say, totals: Totals) -> list[Row]:  # n
                 ", ".join(f"{w} {c}/{n}" for w, (c, n) in real.by_label.items()), "", "-"),
             Row("False accepts per 100, far-field distractors", str(neg.n), f"{per100:.1f}"
                 + (f" ({', '.join(neg.errors)})" if neg.errors else ""), "<= 2", verdict(per100 <= 2))]
+
+
+def music_rows(listener, size: Size, say) -> list[Row]:  # noqa: ANN001
+    """Synthesized commands over music at 10 dB, played by the coach and by something else
+    (bench/own_music.py): the share of the clips heard with no music that are still heard."""
+    from bench.own_music import SNR_DB, over_music
+
+    say(f"commands over music: {size.music_clips} clips x 3 cases")
+    items = corpus.stratified(corpus.synth_grid(), size.music_clips, seed=31)
+    clips = list(corpus.synth_commands(i for i in items if i[4] is None))[: size.music_clips]
+    baseline, own, other = over_music(listener, clips)
+    rows = []
+    for result, how, target in ((own, "the coach's own music (in the echo reference)",
+                                 ">= 90 %"),
+                                (other, "music from something else (not in the reference)",
+                                 "-")):
+        kept, of = result.kept(baseline)
+        share = 100.0 * kept / of if of else float("nan")
+        rows.append(Row(f"Commands over {how}, {SNR_DB:g} dB: still heard, of those heard "
+                        "with no music", str(of), f"{kept} of {of} = {share:.0f} % ("
+                        f"{len(result.heard)} of {result.tries} in all; no music "
+                        f"{len(baseline.heard)})", target,
+                        verdict(share >= 90.0) if target != "-" else "-"))
+    return rows
 
 
 def phrasing_rows(listener, size: Size, say) -> list[Row]:  # noqa: ANN001

@@ -55,11 +55,13 @@ def _sink_peaks(info: VirtualAudioInfo, timeout: float) -> Iterator[float]:
         proc.wait(timeout=10)
 
 
-def wait_until_sink_quiet(info: VirtualAudioInfo, quiet_for: float, timeout: float) -> None:
-    """Wait until nothing has sounded in the virtual sink for `quiet_for` seconds."""
+def wait_until_sink_quiet(info: VirtualAudioInfo, quiet_for: float, timeout: float,
+                          below: float = SOUNDING) -> None:
+    """Wait until nothing has sounded in the virtual sink for `quiet_for` seconds (nothing
+    peaking at `below` or more: raise it to wait for the coach's voice under its music)."""
     quiet = 0.0
     for peak in _sink_peaks(info, timeout):
-        quiet = quiet + 0.1 if peak < SOUNDING else 0.0
+        quiet = quiet + 0.1 if peak < below else 0.0
         if quiet >= quiet_for - 1e-9:
             return
     raise AssertionError(f"the coach kept speaking for {timeout} s")

@@ -28,7 +28,8 @@ EXPECTED_ROWS = (
     "Natural phrasings understood, typed",
     "Natural phrasings understood, spoken", "coach's own voice", "Latency p50", "Latency p95",
     "Real-time factor", "Peak resident memory", "Launch to first spoken word",
-    "Stop to silence at the sink",
+    "Stop to silence at the sink", "Commands over the coach's own music",
+    "Commands over music from something else",
 )
 
 

@@ -19,6 +19,7 @@ from coach.app.plain_display import PlainDisplay
 from coach.app.runner import Runner
 from coach.app.typed_input import read_typed_commands
 from coach.cli.auto_choice import unless_auto
+from coach.cli.music_option import music_level, usable_music, with_music
 from coach.cli.process_exit import exit_process
 from coach.core.clock import MAX_SPEED, MIN_SPEED, MonotonicClock
 from coach.core.events import DeviceProblem, Event
@@ -259,11 +260,19 @@ def _step_of(session: Session | None, status):
               help="With --screen web: open the page in the default browser.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0,
               help="With --screen web: the port on 127.0.0.1 (default: any free one).")
+@click.option("--music", type=click.Path(path_type=Path),
+              callback=lambda ctx, param, value: usable_music(value, param),
+              help="Play your own music (a WAV, FLAC or Ogg file, or a folder of them) quietly "
+                   "under the coach's voice, looped.")
+@click.option("--music-level", type=float, default=-20.0, show_default=True,
+              callback=lambda ctx, param, value: music_level(value, param),
+              help="How loud the music is, in dB under the coach's voice (-40 to -6).")
 def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voice: str | None,
         rate: int | None, volume: float | None, no_cues: bool, side: str | None, engine: str,
         model: Path | None, audio_in: Path | None, input_device: str | None,
         output_device: str | None, record_dir: Path | None, receiver: str | None,
-        screen: str, no_screen: bool, open_page: bool, port: int) -> None:
+        screen: str, no_screen: bool, open_page: bool, port: int, music, music_level: float
+        ) -> None:
     """Coach a massage ROUTINE (default: thai-hamstring-sit) out loud.
 
     Say "help" at any time to hear what you can say. With --text, type the same commands.
@@ -303,8 +312,9 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
                                         "text" if text_mode else engine)
     with display:
         if text_mode:
-            runner.speaker = make_speaker(quiet, runner, voice, rate, volume, not no_cues,
-                                          output_device, tts=backend)
+            runner.speaker = with_music(make_speaker(
+                quiet, runner, voice, rate, volume, not no_cues, output_device, tts=backend),
+                music, music_level)
             if hasattr(sys.stdin, "reconfigure"):
                 sys.stdin.reconfigure(errors="replace")  # a stray byte is not a crash
             reader = threading.Thread(target=read_typed_commands, args=(sys.stdin, events),
@@ -317,9 +327,9 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
             code = run_voice_session(
                 runner, choice=choice, engine=engine, model=model, audio_in=audio_in,
                 input_device=input_device, record_dir=record_dir, speed=speed,
-                make_speaker=lambda on_air, reference: make_speaker(
+                make_speaker=lambda on_air, reference: with_music(make_speaker(
                     quiet, runner, voice, rate, volume, not no_cues, output_device, on_air,
-                    reference, tts=backend))
+                    reference, tts=backend), music, music_level))
     if history is not None:
         history.close()
     exit_process(code)

@@ -1,4 +1,5 @@
-"""A piece of sound with its sample format attached.
+"""A piece of sound with its sample format attached: `AudioChunk` (PCM bytes, coming in) and
+`SoundBuffer` (samples to play, going out).
 
 Why its own module, here in audio/: the sources (audio/sources.py) make chunks and the pipeline
 (coach/voice/pipeline.py) converts them, and a chunk needs nothing but `pcm`. It used to live in
@@ -10,6 +11,8 @@ takes; `to_stream_format` (in `pcm`) is the one converter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from coach.voice.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH, to_stream_format
 
@@ -40,3 +43,25 @@ class AudioChunk:
         if self.in_stream_format:
             return self
         return AudioChunk(to_stream_format(self.pcm, self.rate, self.width, self.channels), self.at)
+
+
+@dataclass(frozen=True)
+class SoundBuffer:
+    """Samples for the player (`Player.play`): int16 or float32 mono, at `rate` Hz. Why typed
+    (issue 24): a bare ``(samples, rate)`` pair let a 22,050 Hz render be played as if it were
+    16 kHz the moment one call site swapped or dropped the rate; here the rate travels with the
+    samples, as `AudioChunk`'s does on the way in."""
+
+    samples: np.ndarray
+    rate: int
+
+    def __post_init__(self) -> None:
+        if self.samples.ndim != 1:
+            raise ValueError(f"a sound to play is mono: got samples of shape "
+                             f"{self.samples.shape}")
+        if self.rate <= 0:
+            raise ValueError(f"a sound to play needs a positive sample rate, not {self.rate}")
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.size / self.rate

@@ -16,6 +16,10 @@ knows no echo is coming. Cutting a line (`abort`) drops the device's buffer (up 
 line opens a new one. So "stop" stays as fast as before; only the line after a cut starts a new
 stream.
 
+With `run --music` the stream also carries the music (`MusicBed.mix`, music.py), added to each
+block under the line, ducked while one plays: so the reference holds the music too, and the
+canceller subtracts it like the voice.
+
 Timing: `StreamAnchor` gives the DAC time of stream sample 0; a line that began at stream sample
 `start` sounds from ``anchor + start / rate``. The callback only reads and writes plain fields,
 hands a finished line back by setting its ``end_pos``, and never blocks.
@@ -35,6 +39,7 @@ from coach.voice.audio.pcm import resample
 from coach.voice.audio.stream_anchor import StreamAnchor
 
 if TYPE_CHECKING:
+    from coach.voice.audio.music import MusicBed
     from coach.voice.audio.playback_reference import PlaybackReference
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,7 @@ class LiveOutput:
         self.underflows = 0
         self.ended = threading.Event()  # the stream stopped on its own (the device went away)
         self._line: QueuedLine | None = None
+        self.music: MusicBed | None = None  # mixed under the lines, block by block
         self._sd = sd
         self._stream = sd.OutputStream(
             samplerate=rate, blocksize=block, device=device, channels=1, dtype="float32",
@@ -113,6 +119,10 @@ class LiveOutput:
             if line.written >= line.samples.size:
                 line.end_pos = self.pos + n
                 self._line = None
+        music = self.music
+        if music is not None:
+            music.mix(out, speaking=line is not None)
+            np.clip(out, -1.0, 1.0, out=out)  # what the DAC would do, so the reference matches
         if self.reference is not None:
             r0 = self.pos * self.ref_rate // self.rate
             r1 = (self.pos + frames) * self.ref_rate // self.rate

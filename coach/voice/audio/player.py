@@ -32,12 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from coach.voice.audio.chunk import SoundBuffer
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.devices import AudioDeviceError
 from coach.voice.audio.pcm import SAMPLE_RATE, resample
 from coach.voice.audio.live_output import LiveOutput, QueuedLine
 
 if TYPE_CHECKING:
+    from coach.voice.audio.music import MusicBed
     from coach.voice.audio.playback_reference import PlaybackReference
 
 OUTPUT_RATE = SAMPLE_RATE  # speech needs no more; the microphone side and the echo reference use it
@@ -139,6 +141,7 @@ class Player:
         self._rate_for: dict[int, int] = {}  # source rate -> rate the device accepts
         self._playing = threading.Event()
         self._output: LiveOutput | None = None
+        self._music: MusicBed | None = None
         self._output_lock = threading.Lock()  # play() opens and aborts; close() from another
         self.streams_opened = 0  # output streams opened so far (one per session, plus cuts)
         self.last_stop_latency: float | None = None  # stop() call -> abort() returned, seconds
@@ -201,6 +204,7 @@ class Player:
                 except (ValueError, sd.PortAudioError) as exc:
                     raise OutputDeviceError(self.device, str(exc)) from exc
                 output.gain = self._gain
+                output.music = self._music
                 self._output = output
                 self.streams_opened += 1
             return output
@@ -218,9 +222,37 @@ class Player:
             log.debug("the output stream did not close cleanly", exc_info=True)
 
     def close(self) -> None:
-        """Release the output stream (a line still playing is cut)."""
+        """Release the output stream (a line still playing is cut) and end the music."""
         self.stop()
+        music, self._music = self._music, None
+        if music is not None:
+            music.close()
         self._drop_output(abort=False)
+
+    def output_rate(self) -> int:
+        """The rate the output stream runs at (what a `MusicBed` must be made for)."""
+        return self._device_rate(OUTPUT_RATE)
+
+    def start_music(self, music: MusicBed) -> None:
+        """Play `music` under the lines from now until `close`: the output stream opens now
+        (the music needs it between lines) and reopens after each cut line (see music.py for
+        why the music plays on through a "stop"). Raises `OutputDeviceError`."""
+        self._music = music
+        music.start()
+        self._live_output(music.rate)
+
+    def _keep_music_playing(self, rate: int) -> None:
+        """After a cut closed the stream: reopen it at once if music plays (the reply to the
+        cut would open it anyway, a moment later)."""
+        if self._music is None:
+            return
+        try:
+            self._live_output(rate)
+        except OutputDeviceError as error:
+            log.warning("the music stopped: %s", error)
+            return
+        if self._music is None:  # closed meanwhile: do not leave a stream behind
+            self._drop_output(abort=False)
 
     # -- playback ----------------------------------------------------------------------------
     def _on_the_air(self, text: str, at: float, words: tuple[TimedWord, ...]) -> None:
@@ -244,14 +276,14 @@ class Player:
 
     def play(
         self,
-        samples: np.ndarray,
-        sample_rate: int,
+        sound: SoundBuffer,
         text: str = "",
         volume: float = 1.0,
         cancel: threading.Event | None = None,
         words: tuple[TimedWord, ...] = (),
     ) -> PlayResult:
-        """Play `samples` (int16 or float32 mono) to the end or until cancelled; blocking.
+        """Play `sound` (int16 or float32 mono, at its rate) to the end or until cancelled;
+        blocking.
 
         `cancel` is this buffer's own stop flag (`stop()` sets it): pass one that a caller may
         set *before* playback starts, and nothing is played at all; that closes the race where
@@ -269,7 +301,8 @@ class Player:
         # (audio dropped), which no echo canceller can follow; and the reference is then
         # exactly the samples sent. The device falls back to its own rate.
         rate = self._device_rate(OUTPUT_RATE)
-        data = resample(to_float32(samples) * float(np.clip(volume, 0.0, 1.0)), sample_rate, rate)
+        data = resample(to_float32(sound.samples) * float(np.clip(volume, 0.0, 1.0)),
+                        sound.rate, rate)
         line = QueuedLine(data, stop_flag)
         self._playing.set()
         try:
@@ -297,6 +330,7 @@ class Player:
                 ended = time.monotonic()
                 if self._stop_requested_at is not None:
                     self.last_stop_latency = max(0.0, ended - self._stop_requested_at)
+                self._keep_music_playing(output.rate)
                 break
             end_at = output.sounds_at(line.end_pos) if line.end_pos is not None else None
             if end_at is not None and started_at is not None and time.monotonic() >= end_at:

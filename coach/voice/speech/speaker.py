@@ -30,6 +30,7 @@ import numpy as np
 
 from coach.core.actions import CueKind
 from coach.voice.speech.cues import CUE_SAMPLE_RATE, cue_samples
+from coach.voice.audio.chunk import SoundBuffer
 from coach.voice.audio.on_air import OnAir, TimedWord
 from coach.voice.audio.player import AudioDeviceError, Player
 from coach.voice.speech.piper_tts import SENTENCE_PAUSE_SECONDS, VoiceLoadError
@@ -294,8 +295,8 @@ class Speaker:
                 self._playing = True
                 self._cond.notify_all()
             try:
-                result = self.player.play(samples, sr, text=text, cancel=item.cancel,
-                                          words=words)
+                result = self.player.play(SoundBuffer(samples, sr), text=text,
+                                          cancel=item.cancel, words=words)
             finally:
                 with self._cond:
                     self._playing = False
