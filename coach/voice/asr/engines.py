@@ -54,6 +54,7 @@ class Engine:
 
     name: str  # the `--engine` value
     title: str  # how messages name it: "Whisper", "vosk"
+    label: str  # the engine with its model, for tables: "Whisper tiny.en"
     description: str  # one line for `--help`, `doctor` and `models list`
     advance_word: str  # the word the prompts ask for to move on ("Say continue when ...")
     needs: str  # what `--engine NAME` needs to run: "the Whisper model"
@@ -170,7 +171,7 @@ def _pocketsphinx_transcriber(recognizer: Recognizer) -> Transcriber:
 # ----------------------------------------------------------------------------- the registry
 
 WHISPER = Engine(
-    name="whisper", title="Whisper",
+    name="whisper", title="Whisper", label="Whisper tiny.en",
     description="Whisper tiny.en: hears real people best (model from ./setup.sh)",
     advance_word=DEFAULT_ADVANCE_WORD, needs="the Whisper model",
     picked="the Whisper model is installed (it hears real people best)",
@@ -178,7 +179,7 @@ WHISPER = Engine(
     model_at=_whisper_model_at, model_files="model.bin, config.json, tokenizer.json")
 
 VOSK = Engine(
-    name="vosk", title="vosk",
+    name="vosk", title="vosk", label="vosk (English model)",
     description="vosk with an English model (`massage-coach models download`, ~40 MB)",
     advance_word=DEFAULT_ADVANCE_WORD, needs="an English vosk model",
     picked="an English vosk model is installed",
@@ -186,7 +187,7 @@ VOSK = Engine(
     model_at=find_english_model, model_files="am/final.mdl and graph/")
 
 POCKETSPHINX = Engine(
-    name="pocketsphinx", title="pocketsphinx",
+    name="pocketsphinx", title="pocketsphinx", label="pocketsphinx (English)",
     description="pocketsphinx: its English model ships in its wheel, so it always works",
     # pocketsphinx hears the one-syllable "next" badly: espeak-ng "next" in 6 voices x 3 rates was
     # accepted 0/18 times (an English word such as "food" or "neck" won), "continue" 18/18. Both
