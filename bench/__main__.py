@@ -390,7 +390,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             english = find_english_model()
             rows, notes = korean_rows(size, say)
             if english is not None:
-                en_rows, en_notes = english_rows("vosk", size, say)
+                en_rows, en_notes = english_rows(VOSK.name, size, say)
                 rows, notes = en_rows + rows, en_notes + notes
             else:
                 where = ", ".join(str(p) for _, p in search_dirs())
