@@ -23,7 +23,7 @@ from pathlib import Path
 from coach.core.plain_text import printable
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.asr.engines import ENGINES as REGISTRY
-from coach.voice.asr.engines import GET_VOSK_HINT, Engine, engine_named  # noqa: F401 (re-export)
+from coach.voice.asr.engines import Availability, Engine, engine_named
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def plan_choice(engine: str | None = None, model: Path | None = None,
         return _explicit_model(Path(model), requested, engines)
     if requested != "auto":
         return _named(engine_named(requested, engines), engines)
-    skipped = []
+    skipped: list[Availability] = []
     for candidate in engines:
         state = candidate.available()
         if state.ok:
@@ -88,7 +88,7 @@ def plan_choice(engine: str | None = None, model: Path | None = None,
                                 + "; ".join(state.problem for state in skipped))
 
 
-def _auto_reason(engine: Engine, skipped: list) -> str:
+def _auto_reason(engine: Engine, skipped: list[Availability]) -> str:
     """Why "auto" took `engine`: its own reason, and what it was taken instead of. The last
     resort says what to install for better, since a user who never reads the docs is told here."""
     if not skipped:
