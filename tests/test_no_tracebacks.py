@@ -94,11 +94,11 @@ def test_a_recognizer_that_fails_mid_session_ends_the_session_loudly(
     fails at the first decode, in the listener thread). Was: logged as "audio input failed" and
     the session went on deaf, saying "I didn't hear an answer" to "stop"."""
     from coach.core.events import InputEnded, InputEndReason
-    from coach.voice.asr import select, whisper_files
+    from coach.voice.asr import engines, whisper_files
     from coach.voice.pipeline import RecordingInput, VoicePipeline, build_listener
 
     model = damaged_whisper_model(tmp_path / "model", "vocabulary")
-    for module in (select, whisper_files):
+    for module in (engines, whisper_files):
         monkeypatch.setattr(module, "check_model_files", lambda path: None)
     listener = build_listener("whisper", model, None, notes=False)
     events: list[object] = []
@@ -132,10 +132,10 @@ def test_hear_with_a_recognizer_that_fails_says_so_without_a_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same fault through `hear` (in-process, to bypass the load check): was a ValueError
     traceback; now the file, the error and what to do."""
-    from coach.voice.asr import select, whisper_files
+    from coach.voice.asr import engines, whisper_files
 
     model = damaged_whisper_model(tmp_path / "model", "vocabulary")
-    for module in (select, whisper_files):
+    for module in (engines, whisper_files):
         monkeypatch.setattr(module, "check_model_files", lambda path: None)
     for extra in ([], ["--note"]):
         result = CliRunner().invoke(main, ["hear", "--model", str(model), *extra, str(SPEECH)])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coach.voice.asr import model_locations
-from coach.voice.asr import select
+from coach.voice.asr import engines, select
 from coach.voice.asr.base import Recognizer, RecognizerUnavailable
 from coach.voice.asr.select import EngineChoice, create_recognizer, describe_choice, plan_choice
 
@@ -30,7 +30,7 @@ def empty_model_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def no_whisper(monkeypatch: pytest.MonkeyPatch) -> None:
     """This machine as it would be without the Whisper model package installed."""
-    monkeypatch.setattr(select, "packaged_model", lambda: None)
+    monkeypatch.setattr(engines, "packaged_model", lambda: None)
 
 
 def damaged_whisper_copy(directory: Path) -> Path:
@@ -70,7 +70,7 @@ def test_a_damaged_whisper_model_is_refused_by_name_and_skipped_in_auto(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     damaged = damaged_whisper_copy(tmp_path / "whisper")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no remembered verification
-    monkeypatch.setattr(select, "packaged_model", lambda: damaged)
+    monkeypatch.setattr(engines, "packaged_model", lambda: damaged)
     with pytest.raises(RecognizerUnavailable, match="damaged or not the expected one"):
         create_recognizer("whisper", phrases=["stop"])
     with caplog.at_level(logging.WARNING, logger=select.__name__):

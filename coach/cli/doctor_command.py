@@ -14,6 +14,7 @@ import click
 from coach.cli.auto_choice import unless_auto
 from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
+from coach.voice.speech.backends import NAMES as TTS_NAMES
 
 
 @dataclass
@@ -125,16 +126,19 @@ def _understood(heard: list, problem: str) -> Finding:
 
 def speech_backend_finding(tts: str | None) -> Finding:
     """Which voice a session would speak with (Piper's, or espeak-ng through pyttsx3)."""
-    from coach.voice.speech.tts_select import backend_summary
+    from coach.voice.speech.backends import BACKENDS
+    from coach.voice.speech.tts_select import backend_summary, passed_over
 
     try:
         summary = backend_summary(tts)
+        passed = passed_over(tts)
     except Exception as error:
-        return Finding(False, f"speech out: {error}",
-                       "./setup.sh installs Piper's voice; or use --tts pyttsx3")
-    if "Piper unavailable" in summary:
-        return Finding(True, summary, "./setup.sh installs Piper's calmer neural voice")
-    return Finding(True, summary)
+        fixes = [backend.better for backend in BACKENDS if backend.better]
+        others = " or ".join(f"--tts {backend.name}" for backend in BACKENDS
+                             if backend.name != tts)
+        return Finding(False, f"speech out: {error}", "; ".join([*fixes, f"or use {others}"]))
+    tips = [backend.better for backend in passed if backend.better]
+    return Finding(True, summary, "; ".join(tips))
 
 
 def speak_test_line(device, tts: str | None = None) -> Finding:
@@ -163,9 +167,20 @@ def engine_finding(engine: str | None) -> Finding:
         choice = plan_choice(engine)
     except Exception as error:
         return Finding(False, f"speech recognition: {error}", "see `massage-coach models list`")
-    if choice.engine != "vosk":
-        return Finding(True, f"speech recognition: {choice}")
     return Finding(True, f"speech recognition: {choice}")
+
+
+def engine_lines() -> list[Finding]:
+    """Every engine of the registry, in the order "auto" tries them: can it run, or why not."""
+    from coach.voice.asr.engines import ENGINES as REGISTRY
+
+    lines = []
+    for engine in REGISTRY:
+        state = engine.available()
+        where = f" ({state.model})" if state.model else ""
+        lines.append(Finding(True, f"  {engine.name}: " + (f"available{where}" if state.ok else
+                                                          f"unavailable: {state.problem}")))
+    return lines
 
 
 def web_screen_finding() -> Finding:
@@ -186,7 +201,7 @@ def web_screen_finding() -> Finding:
 @click.option("--input-device", help="Microphone to test (name or index).")
 @click.option("--output-device", help="Speaker to test (name or index).")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto")
-@click.option("--tts", type=click.Choice(["auto", "piper", "pyttsx3"]), default="auto",
+@click.option("--tts", type=click.Choice(["auto", *TTS_NAMES]), default="auto",
               help="Speech back-end to check and speak the test line with.")
 def doctor(seconds: float, no_speak: bool, input_device: str | None,
            output_device: str | None, engine: str, tts: str) -> None:
@@ -228,6 +243,9 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
             show(speak_test_line(device_spec(output_device), backend))
     show(speech_backend_finding(backend))
     show(engine_finding(unless_auto(engine)))
+    click.echo("Recognition engines, in the order auto tries them:")
+    for line in engine_lines():
+        show(line)
     show(web_screen_finding())
     problems = sum(not finding.ok for finding in findings)
     if problems:

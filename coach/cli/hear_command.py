@@ -16,6 +16,7 @@ from typing import Callable, TypeVar
 
 import click
 from coach.exit_status import ExitStatus
+from coach.voice.asr.engines import options_help as engine_help
 from coach.voice.asr.select import ENGINES
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def register(main: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file instead of text.")
 @click.option("--engine", default="auto", show_default=True,
               type=click.Choice(ENGINES, case_sensitive=False),
-              help="Recognition engine (auto: Whisper when installed, then vosk, then pocketsphinx).")
+              help=engine_help())
 @click.option("--model", type=click.Path(path_type=Path), default=None,
               help="Model directory for the engine.")
 @click.option("--vad", default="silero", show_default=True, type=click.Choice(["silero", "webrtc"]),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from coach.exit_status import ExitStatus
 from coach.voice.asr.select import ENGINES
@@ -26,6 +27,7 @@ def _list(model: Path | None, engine: str) -> None:
     from coach.voice.asr.select import describe_choice
 
     out = Console(soft_wrap=True)  # paths and commands stay copy-pasteable
+    _engine_lines(out)
     _whisper_line(out)
     found = installed_models()
     if model is not None and is_vosk_model(Path(model)):
@@ -64,6 +66,21 @@ def _list(model: Path | None, engine: str) -> None:
         out.print("\nNo vosk models installed (optional: [bold]massage-coach models download[/bold] "
                   "once while online). pocketsphinx's English model is bundled as the last fallback.")
     out.print(f"\nWould use: {describe_choice(engine, model)}")
+
+
+def _engine_lines(out: Console) -> None:
+    """Every engine of the registry, in the order "auto" tries them: what it is, and whether it
+    can run here (or why not, with what to do)."""
+    from coach.voice.asr.engines import ENGINES as REGISTRY
+
+    out.print("Engines, in the order auto tries them:")
+    for engine in REGISTRY:
+        state = engine.available()
+        status = "[green]available[/green]" if state.ok else \
+            f"[yellow]unavailable[/yellow]: {escape(state.problem)}"
+        out.print(f"  {engine.name:<13} {status}")
+        out.print(f"  {'':<13} [dim]{escape(engine.description)}[/dim]")
+    out.print()
 
 
 def _whisper_line(out: Console) -> None:
@@ -113,8 +130,8 @@ def register(main: click.Group) -> None:
     @models_group.command("list")
     @click.option("--model", type=click.Path(path_type=Path), default=None,
                   help="Also consider this vosk model directory (as `run --model` would).")
-    @click.option("--engine", type=click.Choice(ENGINES), default="auto",
-                  show_default=True, help="Which engine request to explain.")
+    @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+                  help=f"Which engine request to explain ({', '.join(ENGINES)}).")
     def list_command(model: Path | None, engine: str) -> None:
         """Show installed models, where they are, and which engine would be used."""
         _list(model, engine)

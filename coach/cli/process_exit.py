@@ -40,7 +40,7 @@ def exit_process(code: int) -> NoReturn:
     watchdog = threading.Timer(EXIT_GRACE_SECONDS, _leave_now, args=(code,))
     watchdog.daemon = True
     watchdog.start()
-    piper = sys.modules.get("coach.voice.speech.piper_tts")
-    if piper is not None:  # a voice still loading must not be torn down mid-load
-        piper.wait_for_loads(EXIT_GRACE_SECONDS - 1.0)
+    from coach.voice.speech.backends import finish_loading
+
+    finish_loading(EXIT_GRACE_SECONDS - 1.0)  # a voice still loading must not be torn down mid-load
     sys.exit(code)

@@ -27,7 +27,10 @@ from coach.core.plain_text import printable
 from coach.core.routine import Routine
 from coach.core.session import Session, SessionOptions
 from coach.exit_status import ExitStatus
+from coach.voice.asr.engines import options_help as engine_help
 from coach.voice.asr.select import ENGINES
+from coach.voice.speech.backends import NAMES as TTS_NAMES
+from coach.voice.speech.backends import options_help as tts_help
 from coach.voice.speech.limits import RATE_LIMITS, VOLUME_LIMITS
 
 log = logging.getLogger(__name__)
@@ -116,7 +119,7 @@ def open_history() -> History | None:
 def make_speaker(quiet: bool, runner: Runner, voice: str | None, rate: int | None,
                  volume: float | None, cues: bool, device: str | None, on_air=None,
                  reference=None, tts: str | None = None):
-    """The real speaker (`tts`: "piper", "pyttsx3" or None for the best installed), or a silent
+    """The real speaker (`tts`: a back-end's name, or None for the best installed), or a silent
     one with `--quiet` or when no audio output works."""
     from coach.voice.audio.devices import device_spec
     from coach.voice.audio.on_air import OnAir
@@ -151,7 +154,7 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
     is refused now, `--voice list` prints the voices and exits, and Piper's voice starts loading
     in the background (~0.5 s) while the rest of the session is set up."""
     from coach.voice.speech.pyttsx3_tts import TTSError
-    from coach.voice.speech.tts_select import choose_backend, make_renderer
+    from coach.voice.speech.tts_select import choose_backend, make_renderer, preload
 
     try:
         backend = choose_backend(tts)
@@ -165,10 +168,7 @@ def prepare_voice(tts: str | None, voice: str | None, quiet: bool) -> None:
             sys.exit(ExitStatus.OK)
         if quiet:
             return
-        if backend == "piper":
-            from coach.voice.speech.piper_tts import PiperRenderer
-
-            PiperRenderer(voice=voice).start()  # the speaker's renderer finds it loading
+        preload(backend, voice)  # the speaker's renderer finds it loading
     except TTSError as error:
         raise click.ClickException(str(error)) from None
 
@@ -224,10 +224,8 @@ def _step_of(session: Session | None, status):
               show_default=True, callback=lambda ctx, param, value: _finite(value, param),
               help=f"Run the clock this many times faster (demos and tests; {MIN_SPEED:g} to "
                    f"{MAX_SPEED:g}).")
-@click.option("--tts", type=click.Choice(["auto", "piper", "pyttsx3"]), default="auto",
-              show_default=True,
-              help="Speech back-end: Piper's neural voice (auto, when installed) or pyttsx3 "
-                   "(espeak-ng, any voice installed on the system).")
+@click.option("--tts", type=click.Choice(["auto", *TTS_NAMES]), default="auto",
+              show_default=True, help=tts_help())
 @click.option("--voice", help="A voice of that back-end (id or part of it, e.g. joe, en-us); "
                               "`--voice list` shows them.")
 @click.option("--rate", type=int, callback=lambda ctx, param, value: _rate(value, param),
@@ -240,7 +238,7 @@ def _step_of(session: Session | None, status):
 @click.option("--side", type=click.Choice(["left", "right"]),
               help="Which side to start on (skips the question).")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
-              show_default=True, help="Speech recognition engine (voice mode).")
+              show_default=True, help=engine_help())
 @click.option("--model", type=click.Path(path_type=Path), help="A Whisper (CTranslate2) or vosk model directory.")
 @click.option("--audio-in", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _usable_recording(value, param),
@@ -290,13 +288,14 @@ def run(routine: str, text_mode: bool, quiet: bool, speed: float, tts: str, voic
         # Which engine hears this session is settled before a word is said (a missing or wrong
         # model is refused now), and the prompts ask for the word to move on that it hears best.
         from coach.voice.asr.base import RecognizerUnavailable
-        from coach.voice.asr.select import ADVANCE_WORDS, plan_choice
+        from coach.voice.asr.engines import engine_named
+        from coach.voice.asr.select import plan_choice
 
         try:
             choice = plan_choice(unless_auto(engine), model)
         except RecognizerUnavailable as error:
             raise click.ClickException(str(error)) from None
-        options.advance_word = ADVANCE_WORDS[choice.engine]
+        options.advance_word = engine_named(choice.engine).advance_word
     if history is not None:
         options = profile_options(history, loaded, receiver, options)
     session = Session(loaded, clock, options)

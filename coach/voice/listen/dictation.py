@@ -219,13 +219,11 @@ notes, even misheard at 0 dB SNR, -0.05 to -1.44."""
 
 
 def transcriber_for(recognizer: Recognizer) -> Transcriber:
-    """The note transcriber that goes with a command recognizer (same engine, same model)."""
-    if recognizer.name == "whisper":
-        return WhisperNoteTranscriber(recognizer)
-    model_path = getattr(recognizer, "model_path", None)
-    if recognizer.name == "vosk" and model_path is not None:
-        return VoskTranscriber(Path(model_path))
-    return PocketsphinxNoteTranscriber(getattr(recognizer, "model_dir", None))
+    """The note transcriber that goes with a command recognizer (same engine, same model): the
+    engine registry's entry says which (coach/voice/asr/engines.py)."""
+    from coach.voice.asr.engines import transcriber_for as registered
+
+    return registered(recognizer)
 
 
 def _read_dictionary(path: Path) -> dict[str, list[str]]:

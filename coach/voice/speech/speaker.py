@@ -43,8 +43,8 @@ from coach.voice.speech.limits import (
 )
 from coach.voice.speech.rendering import Rendered, SpeechRenderer, TTSError, clamp_rate
 from coach.voice.speech.spoken_text import split_first_sentence
-from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM, Pyttsx3Renderer
-from coach.voice.speech.tts_select import make_renderer
+from coach.voice.speech.pyttsx3_tts import DEFAULT_RATE_WPM
+from coach.voice.speech.tts_select import fallback_renderer, make_renderer
 
 if TYPE_CHECKING:
     from coach.voice.audio.playback_reference import PlaybackReference
@@ -309,11 +309,12 @@ class Speaker:
         try:
             return self.renderer.render(text, rate=clamp_rate(rate))
         except VoiceLoadError as exc:
-            if not self._may_fall_back:
+            fallback = fallback_renderer(self.renderer.name) if self._may_fall_back else None
+            if fallback is None:
                 raise
-            log.warning("%s; speaking with pyttsx3 (espeak-ng) instead", exc)
+            log.warning("%s; speaking with %s instead", exc, fallback.describe())
             self._may_fall_back = False
-            self.renderer = Pyttsx3Renderer()
+            self.renderer = fallback
             self.renderer.start()
             return self.renderer.render(text, rate=clamp_rate(rate))
 
