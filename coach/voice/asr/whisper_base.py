@@ -139,6 +139,21 @@ def prepare_base_model(target: Path | None = None) -> Path:
     return target
 
 
+def second_opinion_status() -> tuple[bool, str]:
+    """(usable, one line) for `doctor` and `models list`, without writing anything: the joined
+    folder, or the halves that will be joined at first use, or what to install."""
+    target = base_model_dir()
+    source = f"{' + '.join(PACKAGES)} {PACKAGE_VERSION}, MIT"
+    if is_whisper_model(target):
+        return True, (f"Whisper base, the second opinion ({source}): {target}; model.bin SHA-256 "
+                      f"must be {BASE_SHA256[:16]}... (checked before first use)")
+    if parts_installed():
+        return True, (f"Whisper base, the second opinion ({source}): installed; joined into "
+                      f"{target} at first use (or now: ./setup.sh)")
+    return False, (f"Whisper base, the second opinion: not installed; {INSTALL_HINT}. "
+                   "The coach hears with Whisper tiny.en alone.")
+
+
 def load_second_opinion(threads: int = 2):  # noqa: ANN201 - a WhisperModel or None
     """The loaded base model, or None, with one line saying the coach hears with tiny.en alone
     and why."""
