@@ -146,7 +146,7 @@ def test_model_that_is_not_a_vosk_model(tmp_path: Path) -> None:
 
 def test_unknown_engine() -> None:
     with pytest.raises(RecognizerUnavailable,
-                       match="choose one of auto, whisper, vosk, pocketsphinx"):
+                       match="choose one of auto, whisper, whisper-tiny, vosk, pocketsphinx"):
         plan_choice("kaldi")
 
 

@@ -85,7 +85,8 @@ def _whisper_available() -> Availability:
 
 
 def _whisper_make(model: Path | None, phrases: Sequence[str] | None,
-                  checksum: str | None, second_opinion: bool = True) -> Recognizer:
+                  checksum: str | None, second_opinion: bool = True,
+                  name: str = "whisper") -> Recognizer:
     """tiny.en, with Whisper base as its second opinion when base is installed; only beside
     the packaged tiny.en (`checksum` set): a model chosen with --model is heard as it is."""
     if model is None:
@@ -95,12 +96,12 @@ def _whisper_make(model: Path | None, phrases: Sequence[str] | None,
     from coach.voice.asr.whisper_engine import WhisperRecognizer
 
     second = load_second_opinion() if second_opinion and checksum is not None else None
-    return WhisperRecognizer(model, phrases, second=second)
+    return WhisperRecognizer(model, phrases, second=second, name=name)
 
 
 def _whisper_tiny_make(model: Path | None, phrases: Sequence[str] | None,
                        checksum: str | None) -> Recognizer:
-    return _whisper_make(model, phrases, checksum, second_opinion=False)
+    return _whisper_make(model, phrases, checksum, second_opinion=False, name="whisper-tiny")
 
 
 def _whisper_model_at(path: Path) -> Path | None:

@@ -103,7 +103,7 @@ def _named(engine: Engine, engines: Sequence[Engine]) -> EngineChoice:
     if state.ok:
         return EngineChoice(engine.name, state.model, f"chosen with --engine {engine.name}",
                             engine.name, checksum=state.checksum)
-    others = " or ".join(e.name for e in engines if e is not engine)
+    others = " or ".join(e.name for e in engines if e is not engine and e.auto)
     model_hint = "" if "--model" in state.problem else "pass --model PATH, or "
     raise RecognizerUnavailable(f"--engine {engine.name} needs {engine.needs} and it cannot run "
                                 f"here: {state.problem}; {model_hint}use --engine {others}")
@@ -120,7 +120,7 @@ def _explicit_model(model: Path, requested: str, engines: Sequence[Engine]) -> E
                                     "folder of a Whisper or vosk model (`massage-coach models "
                                     "list` shows the installed ones)") from None
     readers = [e for e in engines if e.model_at is not None
-               and (requested == "auto" or e.name == requested)]
+               and ((requested == "auto" and e.auto) or e.name == requested)]
     for engine in readers:
         found = engine.model_at(model)  # type: ignore[misc]
         if found is not None:

@@ -238,7 +238,8 @@ class WhisperRecognizer(Recognizer):
 
     def __init__(self, model_dir: Path, phrases: Sequence[str] | None = None, *,
                  threads: int = 2, model: WhisperModel | None = None,
-                 second: WhisperModel | None = None) -> None:
+                 second: WhisperModel | None = None, name: str = "whisper") -> None:
+        self.name = name  # the registry's entry it was made for ("whisper-tiny": tiny.en alone)
         self.model = model or WhisperModel(Path(model_dir), threads)
         self.guard = PainCheck(self.model)
         self.rescue = SoundAlikeRescue(self.model)
