@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
-from types import TracebackType
 
-from coach.exit_status import ExitStatus
+INTERRUPTED = 130
+"""`ExitStatus.INTERRUPTED` (128 + SIGINT), written out: this module imports nothing of ours. It
+used to import `coach.exit_status`, and a Ctrl-C that came while that module built its enum
+(~0.025 s into the run on a busy machine) printed a traceback through our files, before the
+hook was installed. tests/test_no_tracebacks.py checks that the two stay equal."""
 
 _previous = sys.excepthook
 
 
 def _hook(kind: type[BaseException], error: BaseException,
-          trace: TracebackType | None) -> None:
+          trace: object) -> None:
     if not issubclass(kind, KeyboardInterrupt):
         _previous(kind, error, trace)
         return
@@ -29,7 +32,7 @@ def _hook(kind: type[BaseException], error: BaseException,
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    os._exit(ExitStatus.INTERRUPTED)  # nothing to save yet: no session or history has been opened
+    os._exit(INTERRUPTED)  # nothing to save yet: no session or history has been opened
 
 
 def install() -> None:
