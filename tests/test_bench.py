@@ -37,11 +37,10 @@ EXPECTED_ROWS = (
 def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     # Given out of order: the side-by-side puts its columns in the benchmark's own order.
-    assert main(["--size", "tiny", "--engines", "pocketsphinx,whisper-tiny,whisper",
+    assert main(["--size", "tiny", "--engines", "pocketsphinx,whisper",
                  "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    titles = {"whisper": "## Whisper tiny.en + base", "whisper-tiny": "## Whisper tiny.en alone",
-              "pocketsphinx": "## pocketsphinx (English)"}
+    titles = {"whisper": "## Whisper tiny.en + base", "pocketsphinx": "## pocketsphinx (English)"}
     for engine, title in titles.items():
         files = list(tmp_path.glob(f"*-{engine}.md"))
         assert len(files) == 1
@@ -56,12 +55,16 @@ def test_tiny_benchmark_writes_a_table_with_every_row(tmp_path: Path,
                 assert line.rstrip().endswith(("PASS |", "MISS |", "- |")), line
     # The engines side by side, on the same clips: one column each, every row of both.
     both = next(tmp_path.glob("*-side-by-side.md")).read_text()
-    assert "| metric | target | whisper | whisper-tiny | pocketsphinx |" in both
+    assert "| metric | target | whisper | pocketsphinx |" in both
     for row in EXPECTED_ROWS:
         assert row in both, row
-    # "whisper" has base beside tiny.en; "whisper-tiny" is tiny.en alone.
+    # "whisper" has base beside tiny.en; "whisper-tiny" (its own column in a real run, left out
+    # here for time: it runs the same rows) is tiny.en alone.
     assert "second opinion: whisper base" in next(tmp_path.glob("*-whisper.md")).read_text()
-    assert "no second opinion" in next(tmp_path.glob("*-whisper-tiny.md")).read_text()
+    from bench.cost import make_listener
+
+    listener, description = make_listener("whisper-tiny")
+    assert "no second opinion" in description and listener.recognizer.name == "whisper-tiny"
 
 
 def test_far_field_clips_are_quieter_longer_and_the_same_every_time() -> None:
