@@ -37,6 +37,7 @@ from collections import deque
 
 import numpy as np
 
+from coach.voice.audio.echo_evidence import EchoEvidence
 from coach.voice.audio.pcm import SAMPLE_RATE
 from coach.voice.audio.playback_reference import PlaybackReference
 from coach.voice.audio.speex import SpeexEcho
@@ -139,6 +140,7 @@ class EchoCanceller:
         self._streams_seen = reference.streams_started
         self._stream_check = False  # a new stream started: re-check the delay soon
         self._idle = 1 << 40  # samples since the reference last sounded (nothing yet)
+        self.evidence = EchoEvidence(frame / rate)  # energy in and out, for `removed_db`
 
     @property
     def active(self) -> bool:
@@ -158,6 +160,7 @@ class EchoCanceller:
         self._base = None
         self._history_mic.clear()
         self._history_len = 0
+        self.evidence.clear()
         if self.speex is not None:
             self.speex.reset()
 
@@ -206,17 +209,33 @@ class EchoCanceller:
         first = self._base + self._count - data.size  # timeline index of data[0]
         done = 0
         out = []
+        kept = []
         while data.size - done >= self.frame:
             index = first + done
+            late = self.late_frames
             if not self._reference_ready(index):
                 break
-            out.append(self._frame(data[done:done + self.frame], index))
+            mic = data[done:done + self.frame]
+            out.append(self._frame(mic, index))
+            kept.append((mic, self._idle == 0, self.late_frames != late))
             done += self.frame
         self._pending = data[done:].copy()
         self.cpu_seconds += time.process_time() - t0
         self.audio_seconds += done / self.rate
         out_end = at - self._pending.size / self.rate
+        step = self.frame / self.rate
+        for k, ((mic, sounding, late), cleaned) in enumerate(zip(kept, out)):
+            self.evidence.add(out_end - (len(out) - 1 - k) * step, mic, cleaned, sounding, late)
         return (np.concatenate(out).tobytes() if out else b""), out_end
+
+    def removed_db(self, start: float, end: float) -> float | None:
+        """How much of the microphone's energy the canceller took away over the cleaned audio
+        of [start, end] (times as `process` returns them), in dB; None when that is no evidence
+        (no libspeexdsp, a late frame, a canceller not yet removing its own voice well): see
+        coach/voice/audio/echo_evidence.py. The listener's own-voice rule weighs it."""
+        if self.speex is None:
+            return None
+        return self.evidence.removed_db(start, end)
 
     def _reference_ready(self, index: int) -> bool:
         """Is everything the player will ever write for this frame's reference written?"""

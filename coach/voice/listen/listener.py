@@ -42,7 +42,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, TRANSCRIPT_ONLY,
@@ -134,6 +134,9 @@ class Listener:
         self._reset_pending_for: float | None = None  # `ended` time of a line awaiting reset
         self._last_reset_for: float | None = None
         self._now = 0.0
+        # The echo canceller's evidence (EchoCanceller.removed_db), set by the pipeline that
+        # cancels before this listener: dB of microphone energy removed over [start, end].
+        self.echo_removed: Callable[[float, float], float | None] | None = None
 
     # ----------------------------------------------------------------- public API
 
@@ -396,8 +399,16 @@ class Listener:
         """Why the coach's own voice makes this result untrustworthy, or "" (judge.own_voice)."""
         if self.on_air is None:
             return ""
-        return judge.own_voice(intent, hyp, self.on_air.overlapping(start, end), self.on_air_min,
-                               self.recognizer.pronunciation, start, end)
+        airings = self.on_air.overlapping(start, end)
+        removed = self.echo_removed(start, end) if airings and self.echo_removed else None
+        verdict = judge.own_voice(intent, hyp, airings, self.on_air_min,
+                                  self.recognizer.pronunciation, start, end, removed)
+        if airings:
+            log.debug("on air: %r (heard %r) conf %.2f over %.2f s (span %s, %s), canceller "
+                      "removed %s dB: %s", hyp.text, hyp.transcript, hyp.confidence, end - start,
+                      hyp.span, hyp.detail, "-" if removed is None else f"{removed:.1f}",
+                      verdict or "fires")
+        return verdict
 
     def _stretched(self, hyp: Hypothesis) -> str:
         """Why a phrase of several words is too slow to be a person's, or "" (judge.stretched)."""
