@@ -186,3 +186,16 @@ def test_one_word_forced_onto_a_long_utterance_is_the_coachs() -> None:
     barge_in = Hypothesis("stop", 0.93, True, span=0.59)
     assert own_voice(Intent.STOP, barge_in, on_air.overlapping(101.0, 101.58), 0.6,
                      pronunciation, 101.0, 101.58) == ""
+
+
+def test_a_grammar_result_that_ordinary_words_explain_better_is_the_coachs() -> None:
+    """pocketsphinx over Piper's "Pressure can slow healing or cause harm." fired "that hurts"
+    (0.79, 1.1 s; no word sounds like it) where its competitor pass of common English words won.
+    While the coach speaks that is its sentence; evidence of a person lifts it."""
+    on_air, _ = line_on_air()
+    forced = Hypothesis("that hurts", 0.79, True, span=1.19, other_words=True)
+    airings = on_air.overlapping(101.0, 102.12)
+    assert "competitor" in own_voice(Intent.OUCH, forced, airings, 0.6, pronunciation,
+                                     101.0, 102.12)
+    assert own_voice(Intent.OUCH, forced, airings, 0.6, pronunciation, 101.0, 102.12,
+                     removed_db=0.5) == ""
