@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED,
                                  CommandSpec, Intent, Strictness, interpret, normalize, parse)
+from coach.core.events import CommandHeard, CommandSource, NoteTaken
 from coach.voice.asr.base import Hypothesis, phone_distance
 from coach.voice.audio.on_air import Airing
 from coach.voice.listen.dictation import Transcript
@@ -89,6 +90,15 @@ energy the canceller cannot remove. Then no word of the coach's line vetoes a sa
 the bar is the intent's own. Measured through the simulated room and the canceller: a person's
 "stop"/"ouch" over the coach -0.3 to 2.0 dB (188 placements, both engines); the coach's own
 voice reaching the judge, figures in docs/listening.md ("Echo evidence")."""
+
+PERSON_BAR = 0.5
+"""Least confidence (pocketsphinx's scale) a barge-in needs, instead of its strictness's
+threshold (EAGER 0.69), when the canceller's evidence says a person said it over the coach.
+Why: a person's "stop" said over the coach's own stop reply came out at 0.52 on a busy machine
+(tests/test_voice_session.py), and for a safety word a false fire is the safe error. Measured
+through the simulated room and the canceller (docs/listening.md, "Echo evidence"): real people's
+"stop" over the long line 0.31-0.94 (one at 0.52 recovered), non-command words and sentences
+read as a safety phrase at most 0.41."""
 
 SMALL_SHARE = 0.4
 SMALL_SHARE_MIN_SECONDS = 1.2
@@ -247,6 +257,18 @@ def note_or_command(transcript: Transcript, hyp: Hypothesis, in_context: Callabl
             and hyp.confidence >= thresholds[SPEC_BY_INTENT[command].strictness]):
         return command, Transcript(hyp.text, hyp.confidence, transcript.detail)
     return intent, transcript
+
+
+def note_event(transcript: Transcript, hyp: Hypothesis, in_context: Callable[[Intent], bool],
+               thresholds: dict[Strictness, float],
+               engine: str) -> tuple[CommandHeard | NoteTaken, Transcript]:
+    """The event an utterance taken while a note was expected stands for (`note_or_command`):
+    the in-context command it is, or the note; and the transcript that stands for it."""
+    intent, transcript = note_or_command(transcript, hyp, in_context, thresholds)
+    if intent is not None and in_context(intent):
+        return CommandHeard(intent, transcript.text, round(transcript.confidence, 3),
+                            CommandSource.SPOKEN, engine, dict(transcript.detail)), transcript
+    return NoteTaken(transcript.text, CommandSource.SPOKEN, engine), transcript
 
 
 def began_mid_line(start: float, airings: Sequence[Airing]) -> bool:
