@@ -88,6 +88,37 @@ def test_speex_removes_a_simulated_room_echo() -> None:
     assert erle >= 15  # (its CPU cost is logged above; cost figures belong to the benchmark)
 
 
+@needs_speex
+def test_the_cancellers_evidence_tells_a_person_from_its_own_voice() -> None:
+    """`removed_db`: over the coach's voice alone, once converged, the canceller removes most of
+    the microphone's energy; over a person's word said on top of it, little (the evidence the
+    own-voice rule weighs: judge.PERSON_MAX_REMOVED_DB). Before the canceller has removed its
+    own voice well for a while it gives no evidence at all."""
+    from coach.voice.listen.judge import PERSON_MAX_REMOVED_DB
+
+    played = ta.synthesize(LONG_LINE, "en-gb", 170, level_dbfs=-20)
+    delay = int(0.02 * ta.SAMPLE_RATE)
+    start = 8000 + delay
+    echo = np.convolve(played, [0.5, 0.2, -0.1])[: played.size]
+    mic = ta.noise_floor(start + echo.size + 16000, -60)
+    mic[start: start + echo.size] += echo
+    word = ta.synthesize("ouch", "en-us", 170, level_dbfs=-20)
+    at = start + 6 * ta.SAMPLE_RATE
+    mic[at: at + word.size] += word
+    ref = PlaybackReference()
+    canceller = EchoCanceller(ref)
+    t0 = 1000.0
+    _simulate(canceller, ref, played, mic, t0, 8000, jitter=0.0)
+    seconds = lambda sample: t0 + sample / ta.SAMPLE_RATE  # noqa: E731 - stream time
+    own = canceller.removed_db(seconds(start + 4.5 * ta.SAMPLE_RATE),
+                               seconds(start + 5.5 * ta.SAMPLE_RATE))
+    person = canceller.removed_db(seconds(at), seconds(at + word.size))
+    assert own is not None and own > 10.0, own
+    assert person is not None and person <= PERSON_MAX_REMOVED_DB, person
+    # the first 0.3 s of the line: the canceller has not yet shown it removes its own voice
+    assert canceller.removed_db(seconds(start), seconds(start + 0.3 * ta.SAMPLE_RATE)) is None
+
+
 def test_without_reference_audio_passes_through_unchanged() -> None:
     canceller = EchoCanceller(PlaybackReference())
     speech = ta.to_pcm(ta.command_clip("stop"))
