@@ -267,7 +267,8 @@ class Listener:
             return []
         if utt.stable < self.stable_partials or hyp.confidence < self.partial_threshold:
             return []
-        verdict = self._stretched(hyp) or self._own_voice_veto(intent, hyp, utt.segment.start, at)
+        verdict = (judge.stretched(hyp, self.recognizer.pronunciation)
+                   or self._own_voice_veto(intent, hyp, utt.segment.start, at))
         if verdict:
             return []
         utt.fired = intent
@@ -298,7 +299,8 @@ class Listener:
         elif hyp.confidence < self._bar(intent, segment.start, end):
             reason = f"confidence {hyp.confidence:.2f} below {SPEC_BY_INTENT[intent].strictness.value}"
         else:
-            reason = self._stretched(hyp) or self._own_voice_veto(intent, hyp, segment.start, end)
+            reason = (judge.stretched(hyp, self.recognizer.pronunciation)
+                      or self._own_voice_veto(intent, hyp, segment.start, end))
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
@@ -384,17 +386,12 @@ class Listener:
         """The confidence a final `intent` needs: its strictness's threshold, or `person_bar` for
         a barge-in the canceller's evidence shows a person said over the coach."""
         bar = self.thresholds[SPEC_BY_INTENT[intent].strictness]
-        if self.person_bar is not None and intent in BARGE_IN_INTENTS and self._person(start, end):
-            return min(bar, self.person_bar)
-        return bar
-
-    def _person(self, start: float, end: float) -> bool:
-        return self.on_air is not None and self.echo_removed is not None and bool(
-            self.on_air.overlapping(start, end)) and judge.is_person(self.echo_removed(start, end))
-
-    def _stretched(self, hyp: Hypothesis) -> str:
-        """Why a phrase of several words is too slow to be a person's, or "" (judge.stretched)."""
-        return judge.stretched(hyp, self.recognizer.pronunciation)
+        if self.person_bar is None or intent not in BARGE_IN_INTENTS or self.on_air is None \
+                or self.echo_removed is None or not self.on_air.overlapping(start, end):
+            return bar
+        removed = self.echo_removed(start, end)
+        log.debug("on air: the canceller removed %s dB over %.2f s", removed, end - start)
+        return min(bar, self.person_bar) if judge.is_person(removed) else bar
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
         return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), CommandSource.SPOKEN,
