@@ -105,12 +105,12 @@ SMALL_SHARE = 0.4
 SMALL_SHARE_MIN_SECONDS = 1.2
 """While the coach speaks, a phrase aligned over less than SMALL_SHARE of an utterance longer
 than SMALL_SHARE_MIN_SECONDS is one word of a sentence forced onto a command (the rest of the
-utterance is speech that is not it): pocketsphinx fired "wait" (0.26 s) in 2.1 s of the coach's
-"Massage could move a clot. Please get a doctor's advice first." (shares 0.11-0.14, four of
-four fires in two benchmark runs); people's barge-ins through the canceller: shares 0.9-1.3.
-Beside it, a grammar result that the engine's competitor pass beat (`Hypothesis.other_words`)
-is the coach's while it speaks: all six pocketsphinx own-voice fires over Piper in four
-benchmark runs ("wait" x4, "that hurts" over "...or cause harm" x2, 1.1-2.9 s), none of 94
+utterance is speech that is not it): pocketsphinx fired "wait" (0.23-0.30 s) in 2.1-2.6 s of the
+coach's "Massage could move a clot..." and "Lay both palms flat on the low back..." (shares
+0.11-0.14; 8 fires in 5 runs of the benchmark's 40-line own-voice row); people's barge-ins
+through the canceller: shares 0.9-1.3. Beside it, a grammar result that the engine's
+competitor pass beat (`Hypothesis.other_words`) is the coach's while it speaks: every one of
+those fires had it, and "that hurts" over "...or cause harm" (1.1 s, twice) too; none of 94
 people's "stop"/"ouch" over the long line through the canceller."""
 
 
