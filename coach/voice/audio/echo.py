@@ -37,7 +37,7 @@ from collections import deque
 
 import numpy as np
 
-from coach.voice.audio.echo_evidence import EchoEvidence
+from coach.voice.audio.echo_evidence import EchoEvidence, power
 from coach.voice.audio.pcm import SAMPLE_RATE
 from coach.voice.audio.playback_reference import PlaybackReference
 from coach.voice.audio.speex import SpeexEcho
@@ -141,6 +141,7 @@ class EchoCanceller:
         self._stream_check = False  # a new stream started: re-check the delay soon
         self._idle = 1 << 40  # samples since the reference last sounded (nothing yet)
         self.evidence = EchoEvidence(frame / rate)  # energy in and out, for `removed_db`
+        self._ref_power = 0.0  # the last frame's reference energy (for the evidence)
 
     @property
     def active(self) -> bool:
@@ -217,15 +218,16 @@ class EchoCanceller:
                 break
             mic = data[done:done + self.frame]
             out.append(self._frame(mic, index))
-            kept.append((mic, self._idle == 0, self.late_frames != late))
+            kept.append((mic, self._ref_power, self._idle == 0, self.late_frames != late))
             done += self.frame
         self._pending = data[done:].copy()
         self.cpu_seconds += time.process_time() - t0
         self.audio_seconds += done / self.rate
         out_end = at - self._pending.size / self.rate
         step = self.frame / self.rate
-        for k, ((mic, sounding, late), cleaned) in enumerate(zip(kept, out)):
-            self.evidence.add(out_end - (len(out) - 1 - k) * step, mic, cleaned, sounding, late)
+        for k, ((mic, ref, sounding, late), cleaned) in enumerate(zip(kept, out)):
+            self.evidence.add(out_end - (len(out) - 1 - k) * step, mic, cleaned, ref, sounding,
+                              late)
         return (np.concatenate(out).tobytes() if out else b""), out_end
 
     def removed_db(self, start: float, end: float) -> float | None:
@@ -255,6 +257,7 @@ class EchoCanceller:
         if self.speex is None:
             return mic
         ref = self.reference.read_index(index - self.delay + self.margin, self.frame)
+        self._ref_power = power(ref.astype(np.float64) * 32768.0)  # int16 scale, as the mic
         sounding = float(np.sqrt(np.mean(ref.astype(np.float64) ** 2))) > ACTIVE_LEVEL
         if not self._fixed_delay:
             self._track_delay(mic, index, sounding)

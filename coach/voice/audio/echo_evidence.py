@@ -9,8 +9,9 @@ person's, though Whisper writes both "out". Figures in docs/listening.md ("Echo 
 
 The evidence is only given when it means something: the canceller must be removing its own
 voice well just before the utterance (`CONVERGED_DB` over the sounding frames of the previous
-`LOOK_BACK_SECONDS`), and no frame of the utterance may have been cancelled before its reference
-was written (a late frame leaves the coach's voice in, which would look like a person).
+`LOOK_BACK_SECONDS`), no frame of the utterance may have been cancelled before its reference
+was written (a late frame leaves the coach's voice in, which would look like a person), and the
+microphone must have heard more than the coach's playback explains (`EXCESS`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ MIN_SOUNDING_SECONDS = 0.5  # ...of which at least this much must be the coach s
 CONVERGED_DB = 8.0
 """Least removed from the coach's own voice just before an utterance for the evidence to count.
 Measured through the simulated room: figures in docs/listening.md ("Echo evidence")."""
+EXCESS = 2.0
+"""The microphone's energy over an utterance must be at least this many times what the coach's
+playback explains (the echo path's gain measured just before, times the reference's energy):
+at least half of it is someone else. Without this a canceller that lost its alignment under
+load (output underflows move the stream anchor 48-117 ms) would make the coach look like a
+person."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class _Frame:
     end: float  # stream time of the frame's last sample, as the canceller hands it on
     mic: float  # energy (sum of squares) in
     out: float  # energy out
+    ref: float  # energy of the reference the frame was cancelled against
     sounding: bool  # the coach's reference was sounding (or its echo tail still ringing)
     late: bool  # cancelled before its reference was written
 
@@ -50,9 +58,9 @@ class EchoEvidence:
         self._frames: deque[_Frame] = deque(maxlen=int(KEEP_SECONDS / frame_seconds))
         self._frame_seconds = frame_seconds
 
-    def add(self, end: float, mic: np.ndarray, out: np.ndarray, sounding: bool,
+    def add(self, end: float, mic: np.ndarray, out: np.ndarray, ref: float, sounding: bool,
             late: bool) -> None:
-        self._frames.append(_Frame(end, power(mic), power(out), sounding, late))
+        self._frames.append(_Frame(end, power(mic), power(out), ref, sounding, late))
 
     def clear(self) -> None:
         self._frames.clear()
@@ -69,6 +77,13 @@ class EchoEvidence:
         if len(before) * self._frame_seconds < MIN_SOUNDING_SECONDS:
             return None
         if _db(before) < CONVERGED_DB:
+            return None
+        # The echo path's gain, from the coach's own voice just before: the microphone must have
+        # heard well more than the coach's playback explains (a misaligned canceller, say after
+        # an output underflow, removes little of the coach's voice too, but adds nothing).
+        gain = sum(f.mic for f in before) / max(sum(f.ref for f in before), 1e-9)
+        expected = gain * sum(f.ref for f in inside)
+        if sum(f.mic for f in inside) < EXCESS * expected:
             return None
         return _db(inside)
 
