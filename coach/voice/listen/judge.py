@@ -97,9 +97,10 @@ threshold (EAGER 0.69), when the canceller's evidence says a person said it over
 Why: a person's "stop" said over the coach's own stop reply came out at 0.52 on a busy machine
 (tests/test_voice_session.py), and for a safety word a false fire is the safe error. Measured
 with pocketsphinx through the simulated room and the canceller, before the EXCESS gate
-(docs/listening.md, "Echo evidence"): 12 real people's "stop" over the long line, 9 read as stop at 0.31-0.94 (one at 0.52
-recovered by this bar); 177 real non-command clips (words, read sentences) over it, 360
-results, 10 read as a barge-in phrase, at most 0.47 ("bird" as "it hurts"): none reaches 0.5."""
+(docs/listening.md, "Echo evidence"): 12 real people's "stop" over the long line, 9 read as
+stop at 0.31-0.94 (one at 0.52 recovered by this bar); 177 real non-command clips (words, read
+sentences) over it, 360 results, 10 read as a barge-in phrase, at most 0.47 ("bird" as "it
+hurts"): none reaches 0.5."""
 
 SMALL_SHARE = 0.4
 SMALL_SHARE_MIN_SECONDS = 1.2
