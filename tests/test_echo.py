@@ -88,6 +88,41 @@ def test_speex_removes_a_simulated_room_echo() -> None:
     assert erle >= 15  # (its CPU cost is logged above; cost figures belong to the benchmark)
 
 
+@needs_speex
+def test_the_cancellers_evidence_tells_a_person_from_its_own_voice() -> None:
+    """`removed_db`: over a person's word said on top of the coach's voice, the canceller removes
+    little (the evidence the own-voice rule weighs: judge.PERSON_MAX_REMOVED_DB). Over the
+    coach's voice alone it removes most (`recent_db`), and the microphone holds no more than the
+    playback explains, so it gives no evidence; nor before it has removed its own voice well."""
+    from coach.voice.listen.judge import PERSON_MAX_REMOVED_DB
+
+    played = ta.synthesize(LONG_LINE, "en-gb", 170, level_dbfs=-20)
+    delay = int(0.02 * ta.SAMPLE_RATE)
+    start = 8000 + delay
+    echo = np.convolve(played, [0.5, 0.2, -0.1])[: played.size]
+    mic = ta.noise_floor(start + echo.size + 16000, -60)
+    mic[start: start + echo.size] += echo
+    word = ta.synthesize("ouch", "en-us", 170, level_dbfs=-20)
+    at = start + 6 * ta.SAMPLE_RATE
+    mic[at: at + word.size] += word
+    ref = PlaybackReference()
+    canceller = EchoCanceller(ref)
+    t0 = 1000.0
+    _simulate(canceller, ref, played, mic, t0, 8000, jitter=0.0)
+    seconds = lambda sample: t0 + sample / ta.SAMPLE_RATE  # noqa: E731 - stream time
+    own = canceller.removed_db(seconds(start + 4.5 * ta.SAMPLE_RATE),
+                               seconds(start + 5.5 * ta.SAMPLE_RATE))
+    person = canceller.removed_db(seconds(at), seconds(at + word.size))
+    # the coach alone: the microphone holds no more than its playback explains, so no evidence
+    # of anyone (judge's word vetoes stand), though the canceller removes its voice well
+    assert own is None, own
+    removed_before = canceller.evidence.recent_db(seconds(start + 5.5 * ta.SAMPLE_RATE))
+    assert removed_before is not None and removed_before > 10.0, removed_before
+    assert person is not None and person <= PERSON_MAX_REMOVED_DB, person
+    # the first 0.3 s of the line: the canceller has not yet shown it removes its own voice
+    assert canceller.removed_db(seconds(start), seconds(start + 0.3 * ta.SAMPLE_RATE)) is None
+
+
 def test_without_reference_audio_passes_through_unchanged() -> None:
     canceller = EchoCanceller(PlaybackReference())
     speech = ta.to_pcm(ta.command_clip("stop"))

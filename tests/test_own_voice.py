@@ -193,6 +193,7 @@ def fired_by(renders: list, engine: str = "pocketsphinx") -> list[tuple[str, flo
         on_air.started(line, at=t0 + (play_at + begin) / ta.SAMPLE_RATE, words=words)
         on_air.finished(at=t0 + (play_at + end) / ta.SAMPLE_RATE)
     listener = Listener(recognizer_for(engine), on_air=on_air)
+    listener.echo_removed = canceller.removed_db  # as the pipeline hands it on in a session
     base = int(round(t0 * reference.rate))
     fired = []
     for i in range(0, mic.size, 320):

@@ -12,7 +12,7 @@ from coach.core.commands import Intent
 from coach.voice.asr.base import Hypothesis
 from coach.voice.asr.pronounce import pronunciation
 from coach.voice.audio.on_air import Airing, OnAir, TimedWord
-from coach.voice.listen.judge import WORD_MARGIN, own_voice
+from coach.voice.listen.judge import PERSON_MAX_REMOVED_DB, WORD_MARGIN, own_voice
 
 LINE = "keeping the pressure light and even, breathing out as you go, and then glide back up"
 
@@ -140,3 +140,62 @@ def test_the_start_of_the_coachs_own_word_is_vetoed() -> None:
     assert "start of 'numbness'" in verdict(numb, on_air, start, end, Intent.WARNING)
     # the same word said by the receiver 2 s after the coach said it fires
     assert verdict(numb, on_air, end + 2.0, end + 2.5, Intent.WARNING) == ""
+
+
+def test_the_cancellers_evidence_of_a_person_lifts_the_word_veto() -> None:
+    """Issue 20, the benchmark's last two misses: a person's "ouch" said over the coach's own
+    "out" was written "out" too. The echo canceller removed 0.5-1.2 dB of it (a person's voice
+    is energy it cannot remove) where it removes ~29 dB of the coach's: a person's. With the
+    coach's own evidence (or none) the word still vetoes."""
+    on_air, airing = line_on_air()
+    start, end = word_time(airing, "out")
+    airings = on_air.overlapping(start - 0.2, end)
+    hyp = rescued_ouch()
+    assert own_voice(Intent.OUCH, hyp, airings, 0.0, pronunciation, start - 0.2, end,
+                     removed_db=0.8) == ""
+    assert "in its own line" in own_voice(Intent.OUCH, hyp, airings, 0.0, pronunciation,
+                                          start - 0.2, end, removed_db=PERSON_MAX_REMOVED_DB + 5)
+    assert "in its own line" in own_voice(Intent.OUCH, hyp, airings, 0.0, pronunciation,
+                                          start - 0.2, end, removed_db=None)
+
+
+def test_a_person_needs_the_intents_own_bar_not_the_on_air_one() -> None:
+    """With the canceller's evidence of a person, `on_air_min` no longer applies (the listener
+    has already applied the intent's own threshold); without it, it does."""
+    on_air, _ = line_on_air()
+    hyp = Hypothesis("stop", 0.5, True)
+    airings = on_air.overlapping(101.0, 101.5)
+    assert own_voice(Intent.STOP, hyp, airings, 0.6, pronunciation, 101.0, 101.5,
+                     removed_db=1.0) == ""
+    assert "below 0.6" in own_voice(Intent.STOP, hyp, airings, 0.6, pronunciation, 101.0, 101.5)
+
+
+def test_one_word_forced_onto_a_long_utterance_is_the_coachs() -> None:
+    """The benchmark's own-voice row, pocketsphinx over Piper (2026-12-07): "wait" aligned over
+    0.26 s of a 2.1 s utterance of the coach's "Massage could move a clot. Please get a
+    doctor's advice first." fired (no word of it sounds like "wait"). A phrase that is a small
+    part of a long utterance is the rest of a sentence; a person's barge-in fills its
+    utterance. Evidence of a person lifts this veto too."""
+    on_air, _ = line_on_air()
+    forced = Hypothesis("wait", 0.77, True, span=0.26)
+    airings = on_air.overlapping(101.0, 103.1)
+    assert "forced onto a command" in own_voice(Intent.PAUSE, forced, airings, 0.6,
+                                                 pronunciation, 101.0, 103.1)
+    assert own_voice(Intent.PAUSE, forced, airings, 0.6, pronunciation, 101.0, 103.1,
+                     removed_db=1.0) == ""
+    barge_in = Hypothesis("stop", 0.93, True, span=0.59)
+    assert own_voice(Intent.STOP, barge_in, on_air.overlapping(101.0, 101.58), 0.6,
+                     pronunciation, 101.0, 101.58) == ""
+
+
+def test_a_grammar_result_that_ordinary_words_explain_better_is_the_coachs() -> None:
+    """pocketsphinx over Piper's "Pressure can slow healing or cause harm." fired "that hurts"
+    (0.79, 1.1 s; no word sounds like it) where its competitor pass of common English words won.
+    While the coach speaks that is its sentence; evidence of a person lifts it."""
+    on_air, _ = line_on_air()
+    forced = Hypothesis("that hurts", 0.79, True, span=1.19, other_words=True)
+    airings = on_air.overlapping(101.0, 102.12)
+    assert "competitor" in own_voice(Intent.OUCH, forced, airings, 0.6, pronunciation,
+                                     101.0, 102.12)
+    assert own_voice(Intent.OUCH, forced, airings, 0.6, pronunciation, 101.0, 102.12,
+                     removed_db=0.5) == ""

@@ -117,6 +117,8 @@ class VoicePipeline:
                  recorder: UtteranceRecorder | None = None) -> None:
         self.listener = listener
         self.canceller = canceller
+        # who is speaking over the coach: the canceller's evidence for the own-voice rule
+        listener.echo_removed = canceller.removed_db if canceller is not None else None
         self.recorder = recorder
         self._end = 0.0  # stream time of the last chunk pushed
 

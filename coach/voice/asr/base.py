@@ -32,6 +32,9 @@ class Hypothesis:
     voice, or chatter), which the listener rejects. `transcript` is what a free-transcribing
     engine (Whisper) wrote, before it was read as the phrase (None for grammar engines): the
     listener compares its words, not only the phrase's, with the coach's own line.
+    `other_words`: a grammar engine's competitor pass (common English words besides the phrases)
+    explained the audio better than any phrase; the listener's own-voice rule counts it against
+    a result heard while the coach speaks (judge.own_voice).
     """
 
     text: str
@@ -40,6 +43,7 @@ class Hypothesis:
     detail: dict[str, float] = field(default_factory=dict)
     span: float | None = None
     transcript: str | None = None
+    other_words: bool = False
 
 
 class Recognizer(abc.ABC):

@@ -323,7 +323,7 @@ class PocketsphinxRecognizer(Recognizer):
         final_text = phrase if sure >= self.reject_below else ""
         return Hypothesis(final_text, sure, is_final,
                           {**detail, "best": float(self.phrases.index(phrase))},
-                          span=frames / FRAME_RATE)
+                          span=frames / FRAME_RATE, other_words=bool(garb_won))
 
     def best_phrase(self, detail: dict[str, float]) -> str:
         """The phrase the grammar pass chose (even when rejected), from a hypothesis' detail."""

@@ -37,6 +37,7 @@ from collections import deque
 
 import numpy as np
 
+from coach.voice.audio.echo_evidence import EchoEvidence, power
 from coach.voice.audio.pcm import SAMPLE_RATE
 from coach.voice.audio.playback_reference import PlaybackReference
 from coach.voice.audio.speex import SpeexEcho
@@ -149,6 +150,8 @@ class EchoCanceller:
         self._streams_seen = reference.streams_started
         self._stream_check = False  # a new stream started: re-check the delay soon
         self._idle = 1 << 40  # samples since the reference last sounded (nothing yet)
+        self.evidence = EchoEvidence(frame / rate)  # energy in and out, for `removed_db`
+        self._ref_power = 0.0  # the last frame's reference energy (for the evidence)
 
     @property
     def active(self) -> bool:
@@ -168,6 +171,7 @@ class EchoCanceller:
         self._base = None
         self._history_mic.clear()
         self._history_len = 0
+        self.evidence.clear()
         if self.speex is not None:
             self.speex.reset()
 
@@ -216,17 +220,34 @@ class EchoCanceller:
         first = self._base + self._count - data.size  # timeline index of data[0]
         done = 0
         out = []
+        kept = []
         while data.size - done >= self.frame:
             index = first + done
+            late = self.late_frames
             if not self._reference_ready(index):
                 break
-            out.append(self._frame(data[done:done + self.frame], index))
+            mic = data[done:done + self.frame]
+            out.append(self._frame(mic, index))
+            kept.append((mic, self._ref_power, self._idle == 0, self.late_frames != late))
             done += self.frame
         self._pending = data[done:].copy()
         self.cpu_seconds += time.process_time() - t0
         self.audio_seconds += done / self.rate
         out_end = at - self._pending.size / self.rate
+        step = self.frame / self.rate
+        for k, ((mic, ref, sounding, late), cleaned) in enumerate(zip(kept, out)):
+            self.evidence.add(out_end - (len(out) - 1 - k) * step, mic, cleaned, ref, sounding,
+                              late)
         return (np.concatenate(out).tobytes() if out else b""), out_end
+
+    def removed_db(self, start: float, end: float) -> float | None:
+        """How much of the microphone's energy the canceller took away over the cleaned audio
+        of [start, end] (times as `process` returns them), in dB; None when that is no evidence
+        (no libspeexdsp, a late frame, a canceller not yet removing its own voice well): see
+        coach/voice/audio/echo_evidence.py. The listener's own-voice rule weighs it."""
+        if self.speex is None:
+            return None
+        return self.evidence.removed_db(start, end)
 
     def _reference_ready(self, index: int) -> bool:
         """Is everything the player will ever write for this frame's reference written?"""
@@ -246,6 +267,7 @@ class EchoCanceller:
         if self.speex is None:
             return mic
         ref = self.reference.read_index(index - self.delay + self.margin, self.frame)
+        self._ref_power = power(ref.astype(np.float64) * 32768.0)  # int16 scale, as the mic
         sounding = float(np.sqrt(np.mean(ref.astype(np.float64) ** 2))) > ACTIVE_LEVEL
         if not self._fixed_delay:
             self._track_delay(mic, index, sounding)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, VOICE_EXCLUDED,
                                  CommandSpec, Intent, Strictness, interpret, normalize, parse)
+from coach.core.events import CommandHeard, CommandSource, NoteTaken
 from coach.voice.asr.base import Hypothesis, phone_distance
 from coach.voice.audio.on_air import Airing
 from coach.voice.listen.dictation import Transcript
@@ -82,9 +83,46 @@ simulated room's reflections reach 95 ms); the utterance's own start already hol
 endpointer's 0.2 s pre-roll. Figures in docs/listening.md ("Word times on the air")."""
 
 
+PERSON_MAX_REMOVED_DB = 3.0
+"""At most this much of the microphone's energy removed by the echo canceller over an utterance
+(`EchoCanceller.removed_db`) means most of what was heard is not the coach: a person's voice is
+energy the canceller cannot remove. Then no word of the coach's line vetoes a safety word, and
+the bar is the intent's own. Measured through the simulated room and the canceller: a person's
+"stop"/"ouch" over the coach -0.3 to 2.0 dB (188 placements, both engines); the coach's own
+voice reaching the judge, figures in docs/listening.md ("Echo evidence")."""
+
+PERSON_BAR = 0.5
+"""Least confidence (pocketsphinx's scale) a barge-in needs, instead of its strictness's
+threshold (EAGER 0.69), when the canceller's evidence says a person said it over the coach.
+Why: a person's "stop" said over the coach's own stop reply came out at 0.52 on a busy machine
+(tests/test_voice_session.py), and for a safety word a false fire is the safe error. Measured
+with pocketsphinx through the simulated room and the canceller, before the EXCESS gate
+(docs/listening.md, "Echo evidence"): 12 real people's "stop" over the long line, 9 read as
+stop at 0.31-0.94 (one at 0.52 recovered by this bar); 177 real non-command clips (words, read
+sentences) over it, 360 results, 10 read as a barge-in phrase, at most 0.47 ("bird" as "it
+hurts"): none reaches 0.5."""
+
+SMALL_SHARE = 0.4
+SMALL_SHARE_MIN_SECONDS = 1.2
+"""While the coach speaks, a phrase aligned over less than SMALL_SHARE of an utterance longer
+than SMALL_SHARE_MIN_SECONDS is one word of a sentence forced onto a command (the rest of the
+utterance is speech that is not it): pocketsphinx fired "wait" (0.23-0.30 s) in 2.1-2.6 s of the
+coach's "Massage could move a clot..." and "Lay both palms flat on the low back..." (shares
+0.11-0.14; 8 fires in 5 runs of the benchmark's 40-line own-voice row); people's barge-ins
+through the canceller: shares 0.9-1.3. Beside it, a grammar result that the engine's
+competitor pass beat (`Hypothesis.other_words`) is the coach's while it speaks: every one of
+those fires had it, and "that hurts" over "...or cause harm" (1.1 s, twice) too; none of 94
+people's "stop"/"ouch" over the long line through the canceller."""
+
+
+def is_person(removed_db: float | None) -> bool:
+    """Does the echo canceller's evidence say the utterance is mostly not the coach?"""
+    return removed_db is not None and removed_db <= PERSON_MAX_REMOVED_DB
+
+
 def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air_min: float,
               pronunciation: Pronounce, start: float | None = None,
-              end: float | None = None) -> str:
+              end: float | None = None, removed_db: float | None = None) -> str:
     """Why the coach's own voice (`airings`: its lines overlapping the utterance [start, end])
     makes this result untrustworthy, or "" if it does not.
 
@@ -99,16 +137,31 @@ def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air
     comes out as "wait" (0.93, seen): there a word that sounds like the coach's, said at that
     moment, vetoes too. A free transcriber writes what it heard ("waist", or "out" that the
     rescue reads as "ouch"), and its words meet the exact-word veto; a sound-alike check on top
-    would only throw away a person's "ouch" said while the coach says "out" or "couch"."""
+    would only throw away a person's "ouch" said while the coach says "out" or "couch".
+
+    `removed_db` (the echo canceller's `removed_db` over the utterance; None without one) is
+    evidence from the audio: when the canceller removed little (`is_person`), the utterance is
+    a person's, so no word of the line vetoes it and its intent's own bar applies, not
+    `on_air_min` (a person's "ouch" said over the coach's "out", written "out", 2 of 47
+    placements; a person's "stop" over the coach's stop reply at 0.52)."""
     if not airings:
         return ""
     if intent not in BARGE_IN_INTENTS:
         return "coach speaking: not a barge-in command"
-    if hyp.confidence < on_air_min:
+    person = is_person(removed_db)
+    if hyp.confidence < on_air_min and not person:
         return f"coach speaking: confidence {hyp.confidence:.2f} below {on_air_min}"
     too_slow = stretched(hyp, pronunciation, floor=0.0)  # people barging in speak sharply
     if too_slow:
         return f"coach speaking: {too_slow}"
+    if person:
+        return ""
+    small = small_share(hyp, start, end)
+    if small:
+        return f"coach speaking: {small}"
+    if hyp.other_words:
+        return ("coach speaking: ordinary English words explain the audio better than "
+                f"{hyp.text!r} (the competitor pass)")
     # A free transcript's own words count too: the coach's "out" leaking through the canceller
     # is written "out" and may be rescued as "ouch"; the phrase alone ("ouch") is in no line.
     words = set(normalize(hyp.text).split()) | set(normalize(hyp.transcript or "").split())
@@ -129,6 +182,18 @@ def own_voice(intent: Intent, hyp: Hypothesis, airings: Sequence[Airing], on_air
             return (f"coach speaking: {alike[0]!r} sounds like {alike[1]!r} in its own line, "
                     "said at that moment")
     return ""
+
+
+def small_share(hyp: Hypothesis, start: float | None, end: float | None) -> str:
+    """Why the phrase is too small a part of its utterance to be a person's barge-in (see
+    SMALL_SHARE), or "" (also when the engine gives no span, or no times are known)."""
+    if hyp.span is None or start is None or end is None:
+        return ""
+    length = end - start
+    if length <= SMALL_SHARE_MIN_SECONDS or hyp.span >= SMALL_SHARE * length:
+        return ""
+    return (f"{hyp.text!r} took {hyp.span:.2f} s of a {length:.1f} s utterance: one word of a "
+            "sentence forced onto a command")
 
 
 STEM_MIN_LETTERS = 4
@@ -194,6 +259,18 @@ def note_or_command(transcript: Transcript, hyp: Hypothesis, in_context: Callabl
             and hyp.confidence >= thresholds[SPEC_BY_INTENT[command].strictness]):
         return command, Transcript(hyp.text, hyp.confidence, transcript.detail)
     return intent, transcript
+
+
+def note_event(transcript: Transcript, hyp: Hypothesis, in_context: Callable[[Intent], bool],
+               thresholds: dict[Strictness, float],
+               engine: str) -> tuple[CommandHeard | NoteTaken, Transcript]:
+    """The event an utterance taken while a note was expected stands for (`note_or_command`):
+    the in-context command it is, or the note; and the transcript that stands for it."""
+    intent, transcript = note_or_command(transcript, hyp, in_context, thresholds)
+    if intent is not None and in_context(intent):
+        return CommandHeard(intent, transcript.text, round(transcript.confidence, 3),
+                            CommandSource.SPOKEN, engine, dict(transcript.detail)), transcript
+    return NoteTaken(transcript.text, CommandSource.SPOKEN, engine), transcript
 
 
 def began_mid_line(start: float, airings: Sequence[Airing]) -> bool:

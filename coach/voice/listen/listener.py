@@ -12,18 +12,16 @@ Decisions, in order:
 1. `Endpointer` (coach.voice.listen.vad) finds utterances; audio between start and end (plus pre-roll)
    goes to the recognizer.
 2. EAGER intents (stop, pause, ouch, softer) may fire from a partial hypothesis that is the same
-   phrase in `stable_partials` consecutive partials with confidence >= the partial threshold, so
-   "stop" acts before the speaker has even finished. At most one command per utterance.
-3. Otherwise the final hypothesis fires if its confidence reaches the intent's `Strictness`
-   threshold (SURE intents lose the receiver's place if wrong, so they need more). Never, final
-   or partial, a phrase of several words stretched slower than a person says it
-   (`STRETCHED_MIN_SECONDS`): that is a sentence forced onto it, the coach's or chatter
-   ("hold on" aligned over 2 s of "Pressure can cause deep bruising...").
-4. Own voice: if the utterance overlaps a line the coach is speaking (guard included), only
-   `BARGE_IN_INTENTS` may fire, with at least `on_air_min` confidence, never a phrase sharing a
-   word with that line or with a word that sounds like one of its words (the recognizer's
-   pronunciations within `soundalike_phones` edits: "wait" is vetoed while the coach says
-   "waist"). After each line ends the recognizer is reset so its voice cannot linger.
+   phrase in `stable_partials` consecutive partials at >= `partial_threshold`: "stop" acts
+   before the speaker has finished. At most one command per utterance. A whole command may end
+   its utterance early (coach.voice.listen.early_end).
+3. Otherwise the final hypothesis fires at its intent's `Strictness` threshold, never as a
+   phrase of several words stretched slower than a person says it (`judge.stretched`).
+4. Own voice: while a line is on the air (guard included) only `BARGE_IN_INTENTS` may fire, at
+   `on_air_min` at least, and never a word the coach said during the utterance (or a sound-alike
+   with a closed grammar): `judge.own_voice`. The echo canceller's evidence (`echo_removed`,
+   set by the pipeline) that a person is speaking lifts the word vetoes and lowers the bar
+   (`judge.PERSON_BAR`). After each line ends the recognizer is reset so its voice cannot linger.
 5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
    intents that make sense now (`Session.active_intents()`), and only those intents fire, besides
    the `TRANSCRIPT_ONLY` ones (warning signs) that a free transcript yields in any phase. It takes
@@ -42,33 +40,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from coach.core.commands import (BARGE_IN_INTENTS, COMMANDS, SPEC_BY_INTENT, TRANSCRIPT_ONLY,
-                                 Intent, Strictness, normalize, parse)
-from coach.core.events import CommandHeard, CommandSource, NotUnderstood, NoteTaken
+from coach.core.commands import (BARGE_IN_INTENTS, SPEC_BY_INTENT, TRANSCRIPT_ONLY, Intent,
+                                 Strictness, parse)
+from coach.core.events import CommandHeard, CommandSource, NotUnderstood
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import seconds_of
 from coach.voice.frames import Heard
-from coach.voice.listen import judge
+from coach.voice.listen import early_end, judge
 from coach.voice.listen.dictation import Transcriber
-from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases, voice_phrases
+from coach.voice.listen.early_end import EARLY_HANGOVER, PEEK_AFTER
+from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases
 from coach.voice.listen.vad import Endpointer, Segment, VadKind, make_classifier
 
 log = logging.getLogger(__name__)
-
-PEEK_AFTER = 0.06
-"""Trailing silence after which a non-streaming engine (Whisper) is asked for its reading, and a
-whole confident command it reads ends the utterance. Measured (20 clips at real-time pace, cores
-busy): latency p50 about 90 ms lower than at 0.1 s (341-367 vs 433-466 ms), nothing more missed.
-A reading taken in a consonant's closure ("sto-") is no command and simply waits for more."""
-
-EARLY_HANGOVER = 0.1
-"""Trailing silence after which a whole, confident, unextendable command ends its utterance.
-Measured (25 real + 25 synthesized clips at real-time pace): latency p50 288 -> 199 ms, p95
-325 -> 320 ms; on 128 non-commands 3 vs 3 false accepts, on 90 commands 35 vs 36 right."""
 
 @dataclass
 class _Utterance:
@@ -134,6 +122,11 @@ class Listener:
         self._reset_pending_for: float | None = None  # `ended` time of a line awaiting reset
         self._last_reset_for: float | None = None
         self._now = 0.0
+        # The echo canceller's evidence (EchoCanceller.removed_db), set by the pipeline that
+        # cancels before this listener: dB of microphone energy removed over [start, end].
+        self.echo_removed: Callable[[float, float], float | None] | None = None
+        # On the pocketsphinx scale only (measured there): see judge.PERSON_BAR.
+        self.person_bar = judge.PERSON_BAR if recognizer.thresholds is None else None
 
     # ----------------------------------------------------------------- public API
 
@@ -274,7 +267,8 @@ class Listener:
             return []
         if utt.stable < self.stable_partials or hyp.confidence < self.partial_threshold:
             return []
-        verdict = self._stretched(hyp) or self._own_voice_veto(intent, hyp, utt.segment.start, at)
+        verdict = (judge.stretched(hyp, self.recognizer.pronunciation)
+                   or self._own_voice_veto(intent, hyp, utt.segment.start, at))
         if verdict:
             return []
         utt.fired = intent
@@ -302,10 +296,11 @@ class Listener:
             reason = "not a command"
         elif not self._in_context(intent):
             reason = f"{intent.value} not listened for now"
-        elif hyp.confidence < self.thresholds[SPEC_BY_INTENT[intent].strictness]:
+        elif hyp.confidence < self._bar(intent, segment.start, end):
             reason = f"confidence {hyp.confidence:.2f} below {SPEC_BY_INTENT[intent].strictness.value}"
         else:
-            reason = self._stretched(hyp) or self._own_voice_veto(intent, hyp, segment.start, end)
+            reason = (judge.stretched(hyp, self.recognizer.pronunciation)
+                      or self._own_voice_veto(intent, hyp, segment.start, end))
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
@@ -315,42 +310,32 @@ class Listener:
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
 
     def _peek_at_pause(self) -> None:
-        """Ask a non-streaming engine (Whisper) for its reading once per pause, when the trailing
-        silence first reaches `early_hangover`: its answer stands in for the partial result a
-        streaming engine would have given, so a whole command can end its utterance early. Only
-        in utterances short enough to end early (`early_max_utterance`): chatter's pauses cost a
-        decode each (real-time factor 0.135 -> 0.195 in the benchmark before this limit)."""
+        """Ask a non-streaming engine (Whisper) for its reading once per pause; its answer
+        stands in for a streaming engine's partial result (early_end.should_peek)."""
         utt = self._utt
-        if utt is None or self.recognizer.streaming or self.early_hangover is None:
+        if utt is None:
             return
-        if self.endpointer.trailing_silence < self.early_hangover - 1e-9:
+        ask = early_end.should_peek(self.recognizer, self.early_hangover,
+                                    self.endpointer.trailing_silence,
+                                    self._now - utt.segment.start, self.early_max_utterance,
+                                    utt.peeked or utt.dictation or utt.fired is not None)
+        if ask is None:
             utt.peeked = False
-            return
-        if utt.peeked or utt.dictation or utt.fired is not None:
-            return
-        if self._now - utt.segment.start > self.early_max_utterance:
-            return  # too long to end early anyway: a decode now would be wasted CPU
-        utt.peeked = True
-        hyp = self.recognizer.decode_now()
-        if hyp is not None:
-            utt.last_partial, utt.partial_confidence = hyp.text, hyp.confidence
+        elif ask:
+            utt.peeked = True
+            got = early_end.reading(self.recognizer.decode_now())
+            if got is not None:
+                utt.last_partial, utt.partial_confidence = got
 
     def _command_complete(self, at: float) -> bool:
         """May this utterance end now, before the full hangover? (See `early_hangover`.)"""
         utt = self._utt
         if (self.early_hangover is None or utt is None or utt.dictation or utt.fired is not None
                 or self.endpointer.trailing_silence < self.early_hangover - 1e-9
-                or at - utt.segment.start > self.early_max_utterance or not utt.last_partial):
+                or at - utt.segment.start > self.early_max_utterance):
             return False
-        intent = parse(utt.last_partial)
-        if intent is None or not self._in_context(intent):
-            return False
-        if utt.partial_confidence < self.thresholds[SPEC_BY_INTENT[intent].strictness]:
-            return False
-        phrase = normalize(utt.last_partial)
-        longer = context_phrases(self._context) if self._context is not None else \
-            [p for spec in COMMANDS for p in voice_phrases(spec)]
-        return not any(other.startswith(phrase + " ") for other in longer)
+        return early_end.complete_command(utt.last_partial, utt.partial_confidence,
+                                          self._context, self._in_context, self.thresholds)
 
     def _finish_note(self, utt: _Utterance, hyp: Hypothesis, at: float) -> list[Heard]:
         """Decide on an utterance taken while a note was expected (module docstring, rule 6).
@@ -361,47 +346,52 @@ class Listener:
         assert self.transcriber is not None
         segment = utt.segment
         if utt.fired is not None:  # "stop" acted on from a partial: that was no note
-            with self._context_lock:
-                self._dictation_armed = False
+            self._disarm()
             return []
         end = segment.end if segment.end is not None else at
         if end - segment.start < self.min_speech:
             return [Heard(self._unheard(""), segment.start, end, at, 0.0, rejected=True)]
-        if self._began_mid_line(segment.start):
+        if self.on_air is not None and judge.began_mid_line(
+                segment.start, self.on_air.overlapping(segment.start, segment.start)):
             log.debug("note wait: utterance began while the coach was speaking; still waiting")
             return [Heard(self._unheard(""), segment.start, end, at, 0.0,
                           rejected=True, own_voice=True)]
         transcript = self.transcriber.transcribe(b"".join(utt.audio))
-        with self._context_lock:
-            self._dictation_armed = False  # one note per "take a note"
-        detail = dict(transcript.detail)
-        intent, transcript = judge.note_or_command(transcript, hyp, self._in_context,
-                                                   self.thresholds)
-        if intent is not None and self._in_context(intent):
-            log.info("heard %s while waiting for a note", intent.value)
-            event: CommandHeard | NoteTaken = CommandHeard(
-                intent, transcript.text, round(transcript.confidence, 3), CommandSource.SPOKEN,
-                self.recognizer.name, detail)
-        else:
-            log.info("note heard: %r", transcript.text)
-            event = NoteTaken(transcript.text, CommandSource.SPOKEN, self.recognizer.name)
-        return [Heard(event, segment.start, end, at, transcript.confidence, detail, note=True)]
+        self._disarm()  # one note per "take a note"
+        event, transcript = judge.note_event(transcript, hyp, self._in_context, self.thresholds,
+                                             self.recognizer.name)
+        log.info("while waiting for a note: %s", event)
+        return [Heard(event, segment.start, end, at, transcript.confidence,
+                      dict(transcript.detail), note=True)]
 
-    def _began_mid_line(self, start: float) -> bool:
-        """Did this utterance begin while a line was on the air (judge.began_mid_line)?"""
-        return self.on_air is not None and judge.began_mid_line(
-            start, self.on_air.overlapping(start, start))
+    def _disarm(self) -> None:
+        with self._context_lock:
+            self._dictation_armed = False
 
     def _own_voice_veto(self, intent: Intent, hyp: Hypothesis, start: float, end: float) -> str:
         """Why the coach's own voice makes this result untrustworthy, or "" (judge.own_voice)."""
         if self.on_air is None:
             return ""
-        return judge.own_voice(intent, hyp, self.on_air.overlapping(start, end), self.on_air_min,
-                               self.recognizer.pronunciation, start, end)
+        airings = self.on_air.overlapping(start, end)
+        removed = self.echo_removed(start, end) if airings and self.echo_removed else None
+        verdict = judge.own_voice(intent, hyp, airings, self.on_air_min,
+                                  self.recognizer.pronunciation, start, end, removed)
+        if airings:
+            log.debug("on air: %r (heard %r) conf %.2f over %.2f s, span %s, canceller removed "
+                      "%s dB: %s", hyp.text, hyp.transcript, hyp.confidence, end - start,
+                      hyp.span, removed, verdict or "fires")
+        return verdict
 
-    def _stretched(self, hyp: Hypothesis) -> str:
-        """Why a phrase of several words is too slow to be a person's, or "" (judge.stretched)."""
-        return judge.stretched(hyp, self.recognizer.pronunciation)
+    def _bar(self, intent: Intent, start: float, end: float) -> float:
+        """The confidence a final `intent` needs: its strictness's threshold, or `person_bar` for
+        a barge-in the canceller's evidence shows a person said over the coach."""
+        bar = self.thresholds[SPEC_BY_INTENT[intent].strictness]
+        if self.person_bar is None or intent not in BARGE_IN_INTENTS or self.on_air is None \
+                or self.echo_removed is None or not self.on_air.overlapping(start, end):
+            return bar
+        removed = self.echo_removed(start, end)
+        log.debug("on air: the canceller removed %s dB over %.2f s", removed, end - start)
+        return min(bar, self.person_bar) if judge.is_person(removed) else bar
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
         return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), CommandSource.SPOKEN,
