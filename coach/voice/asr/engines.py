@@ -15,7 +15,7 @@ Nothing is loaded to answer "is it available?": engines and their models are imp
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,13 +190,10 @@ WHISPER = Engine(
     available=_whisper_available, make=_whisper_make, transcriber=_whisper_transcriber,
     model_at=_whisper_model_at, model_files="model.bin, config.json, tokenizer.json")
 
-WHISPER_TINY = Engine(
-    name="whisper-tiny", title="Whisper", label="Whisper tiny.en alone",
+WHISPER_TINY = replace(
+    WHISPER, name="whisper-tiny", label="Whisper tiny.en alone",
     description="Whisper tiny.en without the second opinion (~170 MB less memory)",
-    advance_word=DEFAULT_ADVANCE_WORD, needs="the Whisper model",
-    picked="asked for by name", available=_whisper_available, make=_whisper_tiny_make,
-    transcriber=_whisper_transcriber, model_at=_whisper_model_at,
-    model_files="model.bin, config.json, tokenizer.json", auto=False)
+    picked="asked for by name", make=_whisper_tiny_make, auto=False)
 
 VOSK = Engine(
     name="vosk", title="vosk", label="vosk (English model)",

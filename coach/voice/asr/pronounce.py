@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -45,3 +46,15 @@ def _dictionary() -> dict[str, tuple[str, ...]]:
 def pronunciation(word: str) -> tuple[str, ...] | None:
     """The first dictionary pronunciation of `word` (any case), or None if unknown."""
     return _dictionary().get(word.lower())
+
+
+def words_pronunciation(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The phones of several words said in a row, or None if any one is unknown (the sound-alike
+    rescues compare whole stretches: "he's up" with "ease up")."""
+    phones: list[str] = []
+    for word in words:
+        sounds = pronunciation(word)
+        if sounds is None:
+            return None
+        phones += sounds
+    return tuple(phones)

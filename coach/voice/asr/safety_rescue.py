@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from coach.core.commands import Intent, interpret
 from coach.core.understanding import CUES, NEGATORS
 from coach.voice.asr.base import phone_distance
-from coach.voice.asr.pronounce import pronunciation
+from coach.voice.asr.pronounce import words_pronunciation
 
 if TYPE_CHECKING:  # pragma: no cover
     from coach.voice.asr.whisper_engine import WhisperModel
@@ -84,7 +84,7 @@ def cue_sounds() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
         if cue.kind == "negated":
             continue
         words = tuple(w for part in cue.words for w in part.split("_"))
-        sounds = _phones(words)
+        sounds = words_pronunciation(words)
         if sounds is not None and len(sounds) >= MIN_CUE_PHONES:
             out.append((words, sounds))
     return tuple(out)
@@ -108,7 +108,7 @@ def candidates(transcript: str) -> list[tuple[str, Intent]]:
                 break
             if NEGATING & set(stretch) or any(w.endswith("n't") for w in stretch):
                 continue
-            sounds = _phones(tuple(w.strip("'") for w in stretch))
+            sounds = words_pronunciation(tuple(w.strip("'") for w in stretch))
             if sounds is None:
                 continue
             for cue, cue_phones in cue_sounds():
@@ -148,13 +148,3 @@ class SafetyRescue:
         sentence, intent = found[best]
         tokens = len(self.model.token_ids(sentence)) + 1
         return SafetyReading(sentence, intent, scores[best + 1], tokens, margin)
-
-
-def _phones(words: tuple[str, ...]) -> tuple[str, ...] | None:
-    out: list[str] = []
-    for word in words:
-        sounds = pronunciation(word)
-        if sounds is None:
-            return None
-        out += sounds
-    return tuple(out)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from coach.core.commands import (SPEC_BY_INTENT, Intent, Strictness, collapse_repeats, interpret,
                                  normalize)
 from coach.voice.asr.base import phone_distance
-from coach.voice.asr.pronounce import pronunciation
+from coach.voice.asr.pronounce import words_pronunciation
 from coach.voice.asr.whisper_features import HOP
 from coach.voice.audio.pcm import SAMPLE_WIDTH
 
@@ -118,7 +118,7 @@ class SoundAlikeRescue:
         words = collapse_repeats(normalize(transcript).split())
         if not words or len(words) > RESCUE_MAX_WORDS or any(c.isdigit() for c in transcript):
             return []
-        heard = _phones(words)
+        heard = words_pronunciation(words)
         if heard is None:
             return []
         out = []
@@ -126,7 +126,7 @@ class SoundAlikeRescue:
             intent = interpret(phrase)
             if intent is None or SPEC_BY_INTENT[intent].strictness is Strictness.SURE:
                 continue
-            phones = _phones(phrase.split())
+            phones = words_pronunciation(phrase.split())
             allowed = RESCUE_PHONES if min(len(heard), len(phones or ())) > 3 else 1
             if phones is not None and phone_distance(heard, phones) <= allowed:
                 out.append(phrase)
@@ -151,13 +151,3 @@ class SoundAlikeRescue:
 def mel_frames(pcm: bytes) -> int:
     """Whisper's 10 ms feature frames that hold this audio (the rest of the window is padding)."""
     return max(1, len(pcm) // SAMPLE_WIDTH // HOP)
-
-
-def _phones(words: list[str]) -> tuple[str, ...] | None:
-    phones: list[str] = []
-    for word in words:
-        pron = pronunciation(word)
-        if pron is None:
-            return None
-        phones += pron
-    return tuple(phones)
