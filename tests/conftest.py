@@ -113,6 +113,31 @@ def recognizer(request: pytest.FixtureRequest) -> Any:
     return PocketsphinxRecognizer(**getattr(request.module, "POCKETSPHINX_OPTIONS", {}))
 
 
+OWN_VOICE_TEST = "test_every_line_spoken_by_the_coach_fires_nothing"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def line_renders(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Every line of each (voice, half) the selected own-voice tests will hear, rendered in the
+    background from the start of the run (testkit/line_renders.py says why); nothing when no
+    such test is selected. The tests take them in the order they run."""
+    wanted: list[tuple[str, str]] = []
+    for item in request.session.items:
+        spec = getattr(item, "callspec", None)
+        if getattr(item, "originalname", "") == OWN_VOICE_TEST and spec is not None:
+            key = (spec.params["voice"][0], spec.params["which"])
+            if key not in wanted:
+                wanted.append(key)
+    if not wanted:
+        yield None
+        return
+    from testkit.line_renders import LineRenders
+
+    renders = LineRenders(wanted)
+    yield renders
+    renders.close()
+
+
 @pytest.fixture(scope="session")
 def virtual_audio() -> Iterator[VirtualAudioInfo]:
     audio = VirtualAudio()

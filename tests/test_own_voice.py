@@ -25,8 +25,6 @@ import os
 import numpy as np
 import pytest
 
-from coach.routine_format.library import available
-from coach.routine_format.loader import load_routine
 from testkit import testaudio as ta
 from coach.voice.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from coach.voice.audio.echo import EchoCanceller
@@ -36,7 +34,7 @@ from coach.voice.listen.listener import Listener
 from coach.voice.audio.on_air import OnAir
 from coach.voice.speech.tts_select import make_renderer
 from testkit.over_the_coach import room_echo
-from testkit.coach_lines import routine_text, spoken_lines
+from testkit.line_renders import OWN_LINES, lines_for
 
 from coach.voice.speech.piper_tts import STEADY_VOICE_ENV
 
@@ -57,34 +55,11 @@ needs_speex = pytest.mark.skipif(speexdsp_error() is not None,
                                  reason=f"libspeexdsp missing: {speexdsp_error()}")
 
 
-@functools.lru_cache(maxsize=1)
-def all_lines() -> list[str]:
-    """Every line the coach can say over every shipped routine (testkit/coach_lines.py)."""
-    lines: set[str] = set()
-    for info in available():
-        lines |= spoken_lines(load_routine(info.path))
-    return sorted(lines)
-
-
-def own_lines() -> list[str]:
-    """The session's own lines: prompts, help lists, answers, cues said as words, summaries."""
-    text: set[str] = set()
-    for info in available():
-        text |= routine_text(load_routine(info.path))
-    return sorted(set(all_lines()) - text)
-
-
 PAIRS = [("piper", "whisper"), ("pyttsx3", "pocketsphinx")]
 """(speech back-end, recognizer): the default pair and the fallback pair."""
 
 
-WHICH = ["routine text", "session's own lines"]
-
-
-def lines_for(which: str) -> list[str]:
-    """The lines of one half: the routines' text, or the session's own lines."""
-    own = own_lines()
-    return own if which == "session's own lines" else sorted(set(all_lines()) - set(own))
+WHICH = ["routine text", OWN_LINES]
 
 
 @pytest.fixture(scope="module", params=PAIRS, ids=lambda pair: "+".join(pair))
@@ -93,61 +68,9 @@ def voice(request):
     return request.param
 
 
-@functools.lru_cache(maxsize=None)
-def _worker_renderer(tts: str):
-    """One started renderer per back-end in a render process, closed when the process ends."""
-    from multiprocessing.util import Finalize
-
-    renderer = make_renderer(tts)
-    renderer.start()
-    Finalize(renderer, renderer.close, exitpriority=10)
-    return renderer
-
-
-def _render_in_worker(tts: str, lines: list[str]) -> list:
-    return [_worker_renderer(tts).render(line) for line in lines]
-
-
-RENDER_BATCH = 20  # lines per job: a test starts listening as soon as its own lines are rendered
-
-
-@pytest.fixture(scope="module")
-def renders(request, steady_voice):
-    """Every line of each (pair, half) this run selected, rendered in two processes (one per
-    core) in the order the tests run: while one test's lines go through the room, the canceller
-    and the listener (one core), the next tests' lines are rendered on the other. One after the
-    other, rendering and listening had left a core idle for most of this module's 6 minutes.
-    Each line is rendered exactly as before (the same back-end, variation off); Piper's voice is
-    not safe to run from two threads, hence processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    wanted = []
-    for item in request.session.items:
-        spec = getattr(item, "callspec", None)
-        if (item.module is request.module and spec is not None
-                and item.originalname == "test_every_line_spoken_by_the_coach_fires_nothing"):
-            key = (tuple(spec.params["voice"]), spec.params["which"])
-            if key not in wanted:
-                wanted.append(key)
-    # niced: the listening test in this process comes first, the rendering takes what is left
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=os.nice, initargs=(5,)) as pool:
-        jobs = {}
-        for (tts, engine), which in wanted:
-            lines = lines_for(which)
-            jobs[((tts, engine), which)] = [
-                pool.submit(_render_in_worker, tts, lines[i:i + RENDER_BATCH])
-                for i in range(0, len(lines), RENDER_BATCH)]
-        yield jobs
-        for batch in jobs.values():
-            for future in batch:
-                future.cancel()
-
-
 @needs_speex
 @pytest.mark.parametrize("which", WHICH)
-def test_every_line_spoken_by_the_coach_fires_nothing(voice, which, renders):
+def test_every_line_spoken_by_the_coach_fires_nothing(voice, which, line_renders):
     """Each line plays, comes back through a simulated room, is echo-cancelled against what was
     played (as in a session) and reaches the listener while OnAir marks the coach speaking.
     "session's own lines" are the ones no routine file holds ("Say continue to move on, or
@@ -159,7 +82,7 @@ def test_every_line_spoken_by_the_coach_fires_nothing(voice, which, renders):
         assert any(line.startswith("You can say:") for line in lines)
         assert any("Say continue to move on, or more time to stay" in line for line in lines)
     tts, engine = voice
-    rendered = [line for batch in renders[(tuple(voice), which)] for line in batch.result()]
+    rendered = line_renders.rendered(tts, which)
     assert len(rendered) == len(lines)
     fired = fired_by(rendered, engine)
     assert fired == [], f"the coach's own voice fired {fired}"

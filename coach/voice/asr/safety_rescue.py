@@ -115,6 +115,8 @@ def candidates(transcript: str) -> list[tuple[str, Intent]]:
                 if list(cue) == stretch:
                     continue
                 allowed = 1 if min(len(sounds), len(cue_phones)) <= 3 else 2
+                if abs(len(sounds) - len(cue_phones)) > allowed:
+                    continue  # the distance is at least the difference in length
                 distance = phone_distance(sounds, cue_phones)
                 if distance > allowed:
                     continue
