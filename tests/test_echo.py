@@ -70,18 +70,24 @@ def _simulate(canceller: EchoCanceller, ref: PlaybackReference, played: np.ndarr
     return np.concatenate(out)
 
 
-@needs_speex
-def test_speex_removes_a_simulated_room_echo() -> None:
+def _coach_in_the_room(delay_seconds: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The long line as played, and the microphone hearing its echo through a short simulated
+    room `delay_seconds` after the 0.5 s the output takes to start: (played, mic, echo start)."""
     played = ta.synthesize(LONG_LINE, "en-gb", 170, level_dbfs=-20)
-    delay = int(0.073 * ta.SAMPLE_RATE)
-    start = 8000 + delay
+    start = 8000 + int(delay_seconds * ta.SAMPLE_RATE)
     echo = np.convolve(played, [0.5, 0.2, -0.1])[: played.size]
     mic = ta.noise_floor(start + echo.size + 16000, -60)
     mic[start: start + echo.size] += echo
+    return played, mic, start
+
+
+@needs_speex
+def test_speex_removes_a_simulated_room_echo() -> None:
+    played, mic, start = _coach_in_the_room(0.073)
     ref = PlaybackReference()
     canceller = EchoCanceller(ref)
     out = _simulate(canceller, ref, played, mic, 1000.0, 8000)
-    converged = slice(start + 2 * ta.SAMPLE_RATE, start + echo.size)
+    converged = slice(start + 2 * ta.SAMPLE_RATE, start + played.size)
     erle = erle_db(mic[converged], out[converged])
     log.info("simulated echo: ERLE %.1f dB after 2 s, CPU %.1f ms per s of audio, delay %s",
              erle, canceller.cpu_per_audio_second * 1000, canceller.estimates)
@@ -96,12 +102,7 @@ def test_the_cancellers_evidence_tells_a_person_from_its_own_voice() -> None:
     playback explains, so it gives no evidence; nor before it has removed its own voice well."""
     from coach.voice.listen.judge import PERSON_MAX_REMOVED_DB
 
-    played = ta.synthesize(LONG_LINE, "en-gb", 170, level_dbfs=-20)
-    delay = int(0.02 * ta.SAMPLE_RATE)
-    start = 8000 + delay
-    echo = np.convolve(played, [0.5, 0.2, -0.1])[: played.size]
-    mic = ta.noise_floor(start + echo.size + 16000, -60)
-    mic[start: start + echo.size] += echo
+    played, mic, start = _coach_in_the_room(0.02)
     word = ta.synthesize("ouch", "en-us", 170, level_dbfs=-20)
     at = start + 6 * ta.SAMPLE_RATE
     mic[at: at + word.size] += word
