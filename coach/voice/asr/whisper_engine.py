@@ -39,7 +39,6 @@ from coach.core.commands import (TRANSCRIPT_ONLY, Intent, Strictness, all_phrase
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
 from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
 from coach.voice.asr.whisper_features import WINDOW_SECONDS, window_features
-from coach.voice.asr.negation_check import NegationCheck
 from coach.voice.asr.safety_rescue import SafetyRescue
 from coach.voice.asr.whisper_guard import PainCheck, SoundAlikeRescue, mel_frames
 
@@ -245,7 +244,6 @@ class WhisperRecognizer(Recognizer):
         self.guard = PainCheck(self.model)
         self.rescue = SoundAlikeRescue(self.model)
         self.safety = SafetyRescue(self.model)
-        self.negation = NegationCheck(self.model)
         self.second = second
         self._second_guard = PainCheck(second) if second is not None else None
         self._allowed: frozenset[str] | None = None
@@ -297,16 +295,12 @@ class WhisperRecognizer(Recognizer):
             return self._cached
         pcm = bytes(self._pcm)
         span = speech_span(pcm)
-        reading = self._read(self.model, (self.guard, self.rescue, self.safety, self.negation),
-                             pcm)
+        reading = self._read(self.model, (self.guard, self.rescue, self.safety), pcm)
         phrase = self._phrase_for(reading.intent) if reading.intent is not None else ""
-        # A reading tiny.en's own audio showed to be a negation is final: base is not asked to
-        # hear the pain report again.
-        if not phrase and "negated" not in reading.detail \
-                and self.second is not None and self._second_guard is not None \
+        if not phrase and self.second is not None and self._second_guard is not None \
                 and span is not None and span <= SECOND_OPINION_SECONDS \
                 and len(reading.transcript.split()) <= SECOND_OPINION_WORDS:
-            second = self._read(self.second, (self._second_guard, None, None, None), pcm)
+            second = self._read(self.second, (self._second_guard, None, None), pcm)
             second_phrase = self._phrase_for(second.intent) if second.intent is not None else ""
             if second_phrase:
                 log.info("second opinion: %r read as %s (tiny.en wrote %r)", second.transcript,
@@ -321,21 +315,18 @@ class WhisperRecognizer(Recognizer):
         return hypothesis
 
     def _read(self, model: WhisperModel,
-              checks: tuple[PainCheck, SoundAlikeRescue | None, SafetyRescue | None,
-                            NegationCheck | None],
+              checks: tuple[PainCheck, SoundAlikeRescue | None, SafetyRescue | None],
               pcm: bytes) -> Reading:
         """One model's reading: the free transcript read as a command, a short sound-alike
-        rescued, a safety word misspelled inside a sentence found, a pain reading that was a
-        negation half-heard taken back, and every reading put to the pain check. The second
-        opinion has no rescues nor negation check (None): their margins were measured on
+        rescued, a safety word misspelled inside a sentence found, and every reading put to the
+        pain check. The second opinion has no rescues (None): their margins were measured on
         tiny.en's scores, and base's are on another scale (it scored "hurts a lot" 5.2 over the
         "That's a lot." it heard itself)."""
-        guard, rescue, safety, negation = checks
+        guard, rescue, safety = checks
         started = time.perf_counter()
         encoded = model.encode(pcm)
         heard = model.transcribe(encoded)
         intent = interpret(heard.text)
-        read_as = heard.text  # the words the reading came from
         confidence = confidence_of(heard.mean_logprob, heard.no_speech)
         detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
                   "tokens": float(heard.tokens), "decode_ms": round(1000 * heard.seconds, 1)}
@@ -345,7 +336,6 @@ class WhisperRecognizer(Recognizer):
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
                          rescued.phrase, rescued.margin)
                 intent = interpret(rescued.phrase)
-                read_as = rescued.phrase
                 confidence = confidence_of(rescued.score, heard.no_speech)
                 detail["rescued"] = round(rescued.margin, 3)
         if intent is None and safety is not None:
@@ -354,18 +344,8 @@ class WhisperRecognizer(Recognizer):
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
                          found.sentence, found.margin)
                 intent = found.intent
-                read_as = found.sentence
                 confidence = confidence_of(found.score / found.tokens, heard.no_speech)
                 detail["safety_rescued"] = round(found.margin, 3)
-        if intent is not None and negation is not None:
-            negated = negation.best(intent, heard.text, read_as, encoded, mel_frames(pcm))
-            if negated is not None:
-                detail["negation_margin"] = round(negated.margin, 3)
-                if negation.yields(negated):
-                    log.info("%r read as no %s: %r fits the audio %.2f better", heard.text,
-                             intent.value, negated.sentence, negated.margin)
-                    detail["negated"] = 1.0
-                    intent = None
         if intent is not None:
             # Every reading, written out or rescued ("Hard." read as harder), meets the pain
             # check: a pain report must never raise the pressure by way of a sound-alike.
