@@ -99,6 +99,19 @@ def test_sentences_get_a_pause_between_them(piper) -> None:
     assert max(silent_runs(one.samples, one.sample_rate), default=0) < max(gaps) - 0.1
 
 
+def test_punctuation_after_a_phoneme_fix_keeps_its_pause_and_is_never_read_aloud(piper) -> None:
+    """After a ``[[ ... ]]`` block Piper dropped a comma ("end session, or stop" ran together)
+    and read "!" as "exclamation": the punctuation now goes inside the block."""
+    assert with_pronunciations("Say end session, or stop.") == "Say [[ ˈɛːnd sˈɛʃən, ]] or stop."
+    fixed = piper.render("Say end session, or stop now.")
+    plain = piper.render("Say next, or stop now.")
+    assert max(silent_runs(fixed.samples, fixed.sample_rate)) >= \
+        max(silent_runs(plain.samples, plain.sample_rate)) - 0.1  # the comma's pause, as in words
+    exclaimed, said = piper.render("Say end session!"), piper.render("Say end session")
+    assert exclaimed.samples.size / exclaimed.sample_rate < \
+        said.samples.size / said.sample_rate + 0.3  # not "... exclamation" (~0.8 s more)
+
+
 def test_numbers_and_durations_are_read_as_words(piper) -> None:
     digits = piper.render("Hold it for 20-30s, then rest 1 min.")
     assert digits.text == "Hold it for twenty to thirty seconds, then rest one minute."
@@ -123,7 +136,7 @@ def test_voices_and_unknown_voice(piper) -> None:
 def test_phoneme_fixes_reach_piper_but_not_the_words(piper, monkeypatch) -> None:
     line = "Please let a physiotherapist check it, or say end session."
     assert with_pronunciations(line) == ("Please let a [[ fˌɪzioʊθˈɛɹəpɪst ]] check it, or say "
-                                         "[[ ˈɛːnd sˈɛʃən ]].")
+                                         "[[ ˈɛːnd sˈɛʃən. ]]")
     assert with_pronunciations("Knead the calf.", {"knead": "nˈiːd"}) == "[[ nˈiːd ]] the calf."
     said = piper.render(line)
     assert said.text == line  # on the air in words; the phonemes went to Piper only

@@ -239,12 +239,17 @@ def _info(voice: PiperVoiceFile) -> VoiceInfo:
 
 
 def with_pronunciations(text: str, fixes: dict[str, str] | None = None) -> str:
-    """`text` with each listed word replaced by its phonemes (Piper's ``[[ ... ]]`` blocks)."""
+    """`text` with each listed word replaced by its phonemes (Piper's ``[[ ... ]]`` blocks).
+
+    Punctuation right after the word goes inside its block: after a block Piper drops a comma or
+    a full stop (no pause: "end session, or stop" ran into "end sessionor stop") and reads "!"
+    aloud as "exclamation"; inside it they are the pause and the intonation they are in words."""
     fixes = PRONUNCIATIONS if fixes is None else fixes
     if not fixes:
         return text
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b", re.IGNORECASE)
-    return pattern.sub(lambda m: f"[[ {fixes[m.group(1).lower()]} ]]", text)
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b([,.!?;:]*)",
+                         re.IGNORECASE)
+    return pattern.sub(lambda m: f"[[ {fixes[m.group(1).lower()]}{m.group(2)} ]]", text)
 
 
 class PiperRenderer:
