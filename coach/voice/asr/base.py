@@ -11,7 +11,7 @@ Audio is always 16 kHz, mono, signed 16-bit little-endian PCM bytes.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from coach.core.commands import Strictness
@@ -101,6 +101,15 @@ class Recognizer(abc.ABC):
         listener then compares words only).
         """
         return None
+
+    def realigned(self) -> Iterator[Hypothesis]:
+        """The last utterance decoded again from a few later starting points, a final
+        `Hypothesis` for each, lazily; none when the engine's result does not hinge on where its frames
+        fall. Asked only for a barge-in a person said over the coach that fell short of its bar
+        (`Listener`): the endpointer cuts audio on its own 32 ms frames, and pocketsphinx read
+        the same "stop" at 0.80 from one cut and 0.38 from another (docs/listening.md,
+        "A barge-in read at several frame phases")."""
+        return iter(())
 
     def reset(self) -> None:
         """Drop any decoder state (called after the coach has spoken). Default: start afresh."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from coach.core.commands import all_phrases, normalize
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 GRAMMAR_OPTIONS: dict[str, object] = {"pip": 0.1}
 
 GARBAGE_GRAMMAR_OPTIONS: dict[str, object] = {"bestpath": False}
+
+REALIGN_SHIFTS = (0.004, 0.008, 0.012, 0.016, 0.020, 0.024, 0.028)
+"""Seconds of an utterance's start left out for each decode of `realigned`: with the first
+decode, four phases of the endpointer's 32 ms frames (docs/listening.md, "A barge-in read at
+several frame phases")."""
 """With `garbage=True` (default) the lattice best-path pass is off: with it on, synthesized "next"
 gave no hypothesis at all (the FSG lattice search failed); off, best phrase right rose 77->90 %
 real, 75->88 % synthesized clean, 45->57 % at 10 dB (listen_bench --quick --zero-thresholds;
@@ -133,6 +138,7 @@ class PocketsphinxRecognizer(Recognizer):
         self._fed_bytes = 0
         self._last_partial_at = 0
         self._audio = bytearray()
+        self._last_audio = b""  # the last utterance's audio, for `realigned`
 
     def _decoders(self) -> list:
         return [d for d in (self._grammar, self._phones, self._garb) if d is not None]
@@ -185,6 +191,7 @@ class PocketsphinxRecognizer(Recognizer):
         # normalisation sees all of it (real one-word commands: 47/60 batch vs 45/60 streamed).
         audio = bytes(self._audio)
         self._audio = bytearray()
+        self._last_audio = audio
         if self.final_batch:
             for decoder in self._decoders():
                 decoder.reinit_feat()
@@ -192,6 +199,26 @@ class PocketsphinxRecognizer(Recognizer):
                 decoder.process_raw(audio, False, True)
                 decoder.end_utt()
         return self._score(is_final=True, started=started)
+
+    def realigned(self) -> Iterator[Hypothesis]:
+        """The last utterance decoded again without its first 4, 8, ... 28 ms, one at a time
+        (the caller stops at the first good enough): with the first decode, every 4 ms phase of
+        the endpointer's 32 ms frames (`Recognizer.realigned`). Decoded as it was streamed (live
+        cepstral mean), so the scores compare with the first. ~60 ms each for a 0.7 s word."""
+        for shift in REALIGN_SHIFTS:
+            piece = self._last_audio[int(shift * SAMPLE_RATE) * 2:]
+            if not piece:
+                return
+            started = time.perf_counter()
+            for decoder in self._decoders():
+                decoder.reinit_feat()
+                decoder.start_utt()
+                decoder.process_raw(piece, False, False)
+                decoder.end_utt()
+            fed, self._fed_bytes = self._fed_bytes, len(piece)
+            hyp = self._score(is_final=True, started=started)
+            self._fed_bytes = fed
+            yield hyp
 
     def reset(self) -> None:
         """Forget the current utterance (after the coach spoke, so its voice does not linger)."""

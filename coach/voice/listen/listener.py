@@ -21,7 +21,8 @@ Decisions, in order:
    `on_air_min` at least, and never a word the coach said during the utterance (or a sound-alike
    with a closed grammar): `judge.own_voice`. The echo canceller's evidence (`echo_removed`,
    set by the pipeline) that a person is speaking lifts the word vetoes and lowers the bar
-   (`judge.PERSON_BAR`). After each line ends the recognizer is reset so its voice cannot linger.
+   (`judge.PERSON_BAR`); a word short of it is read again from other frame phases
+   (`spoken_over`). After each line ends the recognizer is reset so its voice cannot linger.
 5. Context: `set_context(intents)` restricts the recognizer's grammar to the phrases of the
    intents that make sense now (`Session.active_intents()`), and only those intents fire, besides
    the `TRANSCRIPT_ONLY` ones (warning signs) that a free transcript yields in any phase. It takes
@@ -50,7 +51,7 @@ from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.audio.on_air import OnAir
 from coach.voice.audio.pcm import seconds_of
 from coach.voice.frames import Heard
-from coach.voice.listen import early_end, judge
+from coach.voice.listen import early_end, judge, spoken_over
 from coach.voice.listen.dictation import Transcriber
 from coach.voice.listen.early_end import EARLY_HANGOVER, PEEK_AFTER
 from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases
@@ -296,11 +297,19 @@ class Listener:
             reason = "not a command"
         elif not self._in_context(intent):
             reason = f"{intent.value} not listened for now"
-        elif hyp.confidence < self._bar(intent, segment.start, end):
-            reason = f"confidence {hyp.confidence:.2f} below {SPEC_BY_INTENT[intent].strictness.value}"
         else:
-            reason = (judge.stretched(hyp, self.recognizer.pronunciation)
-                      or self._own_voice_veto(intent, hyp, segment.start, end))
+            threshold = self.thresholds[SPEC_BY_INTENT[intent].strictness]
+            bar = spoken_over.bar(intent, threshold, self.person_bar, self.on_air,
+                                 self.echo_removed, segment.start, end)
+            if hyp.confidence < bar < threshold:  # lowered: a person said it over the coach
+                hyp = spoken_over.realigned(self.recognizer, hyp, bar)
+                detail = dict(hyp.detail)
+            if hyp.confidence < bar:
+                reason = (f"confidence {hyp.confidence:.2f} below "
+                          f"{SPEC_BY_INTENT[intent].strictness.value}")
+            else:
+                reason = (judge.stretched(hyp, self.recognizer.pronunciation)
+                          or self._own_voice_veto(intent, hyp, segment.start, end))
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
@@ -381,17 +390,6 @@ class Listener:
                       "%s dB: %s", hyp.text, hyp.transcript, hyp.confidence, end - start,
                       hyp.span, removed, verdict or "fires")
         return verdict
-
-    def _bar(self, intent: Intent, start: float, end: float) -> float:
-        """The confidence a final `intent` needs: its strictness's threshold, or `person_bar` for
-        a barge-in the canceller's evidence shows a person said over the coach."""
-        bar = self.thresholds[SPEC_BY_INTENT[intent].strictness]
-        if self.person_bar is None or intent not in BARGE_IN_INTENTS or self.on_air is None \
-                or self.echo_removed is None or not self.on_air.overlapping(start, end):
-            return bar
-        removed = self.echo_removed(start, end)
-        log.debug("on air: the canceller removed %s dB over %.2f s", removed, end - start)
-        return min(bar, self.person_bar) if judge.is_person(removed) else bar
 
     def _command(self, intent: Intent, hyp: Hypothesis) -> CommandHeard:
         return CommandHeard(intent, hyp.text, round(hyp.confidence, 3), CommandSource.SPOKEN,
