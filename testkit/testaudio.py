@@ -20,6 +20,7 @@ import functools
 import logging
 import math
 import shutil
+import re
 import subprocess
 import tempfile
 import wave
@@ -185,6 +186,22 @@ def _piper(text: str, voice: str, rate: int) -> np.ndarray:
     return out
 
 
+CRY = re.compile(r"\b(ow+)\b", re.IGNORECASE)
+"""The cry of pain "ow" ("oww", "owww"). espeak-ng reads it as "owe" ('oU), and Piper, which
+phonemizes with espeak-ng, too: "Ow!" and "Oh!" came out as the same samples, so a test "ow"
+held "oh", which no recognizer should hear as pain. `synthesize` gives it its sound, /aU/."""
+
+
+def said_as_meant(text: str, piper: bool) -> str:
+    """`text` with the cry "ow" written as its phonemes, for espeak-ng or for Piper (`CRY`)."""
+    if piper:
+        from coach.voice.speech.piper_tts import with_pronunciations
+
+        cries = {m.group(1).lower() for m in CRY.finditer(text)}
+        return with_pronunciations(text, {cry: "ˈaʊ" + "ː" * (len(cry) - 2) for cry in cries})
+    return CRY.sub("[[aU]]", text)
+
+
 def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50,
                floor_dbfs: float | None = -60.0, seed: int = 0, level_dbfs: float = -20.0) -> np.ndarray:
     """Speak `text` with espeak-ng, or with Piper for a `PIPER_PREFIX` voice (both
@@ -194,9 +211,9 @@ def synthesize(text: str, voice: str = "en-us", rate: int = 170, pitch: int = 50
     No padding is added: use `pad` for the quiet before and after. `pitch` is espeak's only.
     """
     if voice.startswith(PIPER_PREFIX):
-        samples = np.array(_piper(text, voice[len(PIPER_PREFIX):], rate))
+        samples = np.array(_piper(said_as_meant(text, True), voice[len(PIPER_PREFIX):], rate))
     else:
-        data = _espeak(text, voice, rate, pitch)
+        data = _espeak(said_as_meant(text, False), voice, rate, pitch)
         with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
             Path(tmp.name).write_bytes(data)
             samples = load_wav(tmp.name)
