@@ -4,9 +4,10 @@ tests/data/stop-over-the-stop-reply.wav is a real recording of the session test'
 (tests/test_voice_session.py, pocketsphinx, a busy loop beside it): the echo canceller's output
 while the coach said "Say resume to carry on, or end session to finish." and a person's "stop"
 landed on "or end session". Live, pocketsphinx read it at 0.36 (under the bar for a person's
-word over the coach, then 0.5) and the stop was missed; replayed from 16 starting points 2 ms apart, the same audio read as stop at
-0.36-0.87, under 0.5 at 12 of them. The endpointer cuts on 32 ms frames, so where the stream
-began decides the reading. `Recognizer.realigned` reads it again from later phases.
+word over the coach, then 0.5) and the stop was missed; replayed from 16 starting points 2 ms
+apart, the same audio read as stop at 0.36-0.87, under 0.5 at 12 of them. The endpointer cuts
+on 32 ms frames, so where the stream began decides the reading. `Recognizer.realigned` reads it
+again from later phases.
 """
 
 from __future__ import annotations

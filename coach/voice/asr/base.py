@@ -104,10 +104,10 @@ class Recognizer(abc.ABC):
 
     def realigned(self) -> Iterator[Hypothesis]:
         """The last utterance decoded again from a few later starting points, a final
-        `Hypothesis` for each, lazily; none when the engine's result does not hinge on where its frames
-        fall. Asked only for a barge-in a person said over the coach that fell short of its bar
-        (`Listener`): the endpointer cuts audio on its own 32 ms frames, and pocketsphinx read
-        the same "stop" at 0.80 from one cut and 0.38 from another (docs/listening.md,
+        `Hypothesis` for each, lazily; none when the engine's result does not hinge on where its
+        frames fall. Asked only for a barge-in a person said over the coach that fell short of
+        its bar (`Listener`): the endpointer cuts audio on its own 32 ms frames, and pocketsphinx
+        read the same "stop" at 0.80 from one cut and 0.38 from another (docs/listening.md,
         "A barge-in read at several frame phases")."""
         return iter(())
 
