@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -55,6 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_GUARD_KEY] = WriteGuard(real_home, ROOT).start()
     config.stash[_PRIVATE_KEY] = private
     os.environ.update(private_environment(private))
+    # A run started in the background from a script (`./run-tests &`) inherits SIGINT ignored,
+    # and so would every coach a test starts: the Ctrl-C tests then saw exit status 0. Ctrl-C
+    # is what those tests are about, not how the suite was started; a handled signal is reset
+    # to its default in each program started (exec), an ignored one is not.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
