@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from testkit import testaudio as ta
-from coach.voice.audio.echo import EchoCanceller, estimate_delay
+from coach.voice.audio.echo import MAX_LAG_SECONDS, EchoCanceller, at_search_edge, estimate_delay
 from coach.voice.audio.playback_reference import PlaybackReference
 from coach.voice.audio.speex import speexdsp_error
 
@@ -92,6 +92,16 @@ def test_speex_removes_a_simulated_room_echo() -> None:
     log.info("simulated echo: ERLE %.1f dB after 2 s, CPU %.1f ms per s of audio, delay %s",
              erle, canceller.cpu_per_audio_second * 1000, canceller.estimates)
     assert erle >= 15  # (its CPU cost is logged above; cost figures belong to the benchmark)
+
+
+def test_a_delay_estimate_at_the_edge_of_the_search_is_no_estimate() -> None:
+    """A suite run's canceller took 499.8 ms (the 0.5 s search's end) for the delay and sat
+    there for the session (echo.EDGE_SECONDS); an estimate pinned to an end is not followed."""
+    max_lag = int(MAX_LAG_SECONDS * ta.SAMPLE_RATE)
+    assert at_search_edge(max_lag, max_lag) and at_search_edge(-max_lag + 40, max_lag)
+    assert at_search_edge(int(0.4998 * ta.SAMPLE_RATE), max_lag)
+    assert not at_search_edge(int(0.073 * ta.SAMPLE_RATE), max_lag)
+    assert not at_search_edge(int(-0.02 * ta.SAMPLE_RATE), max_lag)
 
 
 @needs_speex
