@@ -19,8 +19,8 @@ import csv
 import functools
 import logging
 import math
-import shutil
 import re
+import shutil
 import subprocess
 import tempfile
 import wave

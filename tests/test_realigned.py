@@ -12,18 +12,20 @@ again from later phases.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.core.commands import Intent
 from coach.core.status import Phase
 from coach.voice.asr.select import create_recognizer
 from coach.voice.audio.on_air import OnAir
-from coach.voice.listen import judge
-from coach.voice.listen.listener import Listener
 from coach.voice.audio.chunk import AudioChunk
 from coach.voice.audio.pcm import chunks
+from coach.voice.listen import judge
+from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import VoicePipeline
 from testkit import testaudio as ta
 from testkit.session_driver import to_phase
@@ -42,9 +44,14 @@ def recognizer():  # noqa: ANN201
     return create_recognizer("pocketsphinx")
 
 
+@functools.lru_cache(maxsize=1)
+def recording() -> np.ndarray:
+    return ta.load_wav(str(RECORDING))
+
+
 def heard_at_phase(recognizer, shift_ms: int, realign: bool = True) -> list[Intent]:  # noqa: ANN001
     """What fires when the recording is streamed from `shift_ms` in (another frame phase)."""
-    samples = ta.load_wav(str(RECORDING))
+    samples = recording()
     skip = shift_ms * ta.SAMPLE_RATE // 1000
     on_air = OnAir(guard_seconds=0.3)
     on_air.started(LINE, at=T0 + ON_AIR[0])
