@@ -179,7 +179,7 @@ class PocketsphinxRecognizer(Recognizer):
         hyp = self._grammar.hyp()
         if hyp is None or not hyp.hypstr:
             return Hypothesis("", 0.0, False)
-        return self._score(is_final=False, started=time.perf_counter())
+        return self._score(is_final=False, started=time.perf_counter(), fed=self._fed_bytes)
 
     def end_utterance(self) -> Hypothesis:
         started = time.perf_counter()
@@ -199,7 +199,7 @@ class PocketsphinxRecognizer(Recognizer):
                 decoder.start_utt()
                 decoder.process_raw(audio, False, True)
                 decoder.end_utt()
-        return self._score(is_final=True, started=started)
+        return self._score(is_final=True, started=started, fed=len(audio))
 
     def realigned(self) -> Iterator[Hypothesis]:
         """The last utterance decoded again without its first 4, 8, ... 28 ms, one at a time
@@ -216,10 +216,7 @@ class PocketsphinxRecognizer(Recognizer):
                 decoder.start_utt()
                 decoder.process_raw(piece, False, False)
                 decoder.end_utt()
-            fed, self._fed_bytes = self._fed_bytes, len(piece)
-            hyp = self._score(is_final=True, started=started)
-            self._fed_bytes = fed
-            yield hyp
+            yield self._score(is_final=True, started=started, fed=len(piece))
 
     def reset(self) -> None:
         """Forget the current utterance (after the coach spoke, so its voice does not linger)."""
@@ -300,7 +297,8 @@ class PocketsphinxRecognizer(Recognizer):
         phones = self._pron(word)
         return tuple(phones) if phones else None
 
-    def _score(self, is_final: bool, started: float) -> Hypothesis:
+    def _score(self, is_final: bool, started: float, fed: int) -> Hypothesis:
+        """The decoders' current result as a Hypothesis; `fed`: bytes of audio they decoded."""
         hyp = self._grammar.hyp()
         text = normalize(hyp.hypstr) if hyp is not None and hyp.hypstr else ""
         words = [w for w in text.split() if w not in self.padding]
@@ -339,7 +337,7 @@ class PocketsphinxRecognizer(Recognizer):
                 garb_won = 1.0
             if ghyp is not None:
                 # per-frame acoustic log-likelihood, whole utterance: competitor minus grammar
-                total = max(1, self._fed_bytes // (2 * SAMPLE_RATE // FRAME_RATE))
+                total = max(1, fed // (2 * SAMPLE_RATE // FRAME_RATE))
                 competitor_path = path_log_score(self._garb.seg(), self._ascr_scale)
                 grammar_path = path_log_score(self._grammar.seg(), self._ascr_scale)
                 garb_margin = competitor_margin(competitor_path, grammar_path, total)

@@ -244,8 +244,8 @@ class WhisperRecognizer(Recognizer):
         self.guard = PainCheck(self.model)
         self.rescue = SoundAlikeRescue(self.model)
         self.safety = SafetyRescue(self.model)
-        self.second = second
-        self._second_guard = PainCheck(second) if second is not None else None
+        # the second model with its own pain check (the rescues are tiny.en's: see `_read`)
+        self.second: tuple[WhisperModel, PainCheck] | None = (second, PainCheck(second)) if second is not None else None
         self._allowed: frozenset[str] | None = None
         self.set_phrases(phrases)
         self._pcm = bytearray()
@@ -253,7 +253,7 @@ class WhisperRecognizer(Recognizer):
         self._cached: Hypothesis | None = None
 
     def describe(self) -> str:
-        second = (f"; second opinion: whisper base at {self.second.model_dir}"
+        second = (f"; second opinion: whisper base at {self.second[0].model_dir}"
                   if self.second is not None else "; no second opinion")
         return (f"whisper tiny.en (CTranslate2 int8, {WINDOW_SECONDS:g} s window, greedy) at "
                 f"{self.model.model_dir}{second}")
@@ -297,10 +297,11 @@ class WhisperRecognizer(Recognizer):
         span = speech_span(pcm)
         reading = self._read(self.model, (self.guard, self.rescue, self.safety), pcm)
         phrase = self._phrase_for(reading.intent) if reading.intent is not None else ""
-        if not phrase and self.second is not None and self._second_guard is not None \
+        if not phrase and self.second is not None \
                 and span is not None and span <= SECOND_OPINION_SECONDS \
                 and len(reading.transcript.split()) <= SECOND_OPINION_WORDS:
-            second = self._read(self.second, (self._second_guard, None, None), pcm)
+            second_model, second_guard = self.second
+            second = self._read(second_model, (second_guard, None, None), pcm)
             second_phrase = self._phrase_for(second.intent) if second.intent is not None else ""
             if second_phrase:
                 log.info("second opinion: %r read as %s (tiny.en wrote %r)", second.transcript,
