@@ -245,7 +245,8 @@ class WhisperRecognizer(Recognizer):
         self.rescue = SoundAlikeRescue(self.model)
         self.safety = SafetyRescue(self.model)
         # the second model with its own pain check (the rescues are tiny.en's: see `_read`)
-        self.second: tuple[WhisperModel, PainCheck] | None = (second, PainCheck(second)) if second is not None else None
+        self.second: tuple[WhisperModel, PainCheck] | None = \
+            (second, PainCheck(second)) if second is not None else None
         self._allowed: frozenset[str] | None = None
         self.set_phrases(phrases)
         self._pcm = bytearray()
