@@ -237,6 +237,37 @@ def understand(text: str) -> Intent | None:
     return None
 
 
+OPEN_ENDINGS = frozenset({
+    "a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "of", "to", "for",
+    "with", "from", "into", "onto", "at", "by", "about", "and", "or", "but", "because", "than",
+    "if", "not", "very", "really", "too", "so"})
+"""Words a sentence cannot end on when it is said whole: articles, possessives, prepositions
+that are no verb's particle ("on", "off", "up", "down" end "hold on", "ease off"), conjunctions,
+a negator and intensifiers. (`trails_off`.)"""
+DETERMINERS = frozenset({"a", "an", "the", "my", "your", "this", "some", "that"})
+
+
+def trails_off(text: str) -> bool:
+    """Do these words stop where a sentence cannot, so that more is coming? "It's a sharp"
+    ("...turn after the bridge"), "there's something burning in the", "it's not".
+
+    Why: the listener may end an utterance early, at the first short pause, when the words so
+    far already read as a command (coach.voice.listen.early_end). A pause inside a sentence then
+    cut "It's a sharp turn after the bridge." after "sharp", and the warning fired on half a
+    sentence. Words that trail off are no whole command yet: the listener waits for the end of
+    the utterance, and reads it all. An adjective cue right after a determiner ("a sharp") waits
+    for its noun. Whisper's full stop is no sign of an end: it writes one after a cut-off word.
+    """
+    said = sentences(text)
+    words = [word for clause in said[-1] for word in clause] if said else []
+    if not words:
+        return False
+    if words[-1] in OPEN_ENDINGS:
+        return True
+    adjectives = {cue.words[0] for cue in CUES if cue.kind == "adjective"}
+    return len(words) >= 2 and words[-1] in adjectives and words[-2] in DETERMINERS
+
+
 def _clause_intents(words: list[str]) -> list[tuple[Intent, str]]:
     """(intent, cue kind) for each cue said as a report or request in one clause."""
     if words[0] in QUESTION_STARTS and words[1:2] != ["not"]:

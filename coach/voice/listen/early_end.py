@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coach.core.commands import COMMANDS, SPEC_BY_INTENT, Intent, Strictness, normalize, parse
+from coach.core.understanding import trails_off
 from coach.voice.asr.base import Hypothesis, Recognizer
 from coach.voice.listen.judge import context_phrases, voice_phrases
 
@@ -61,5 +62,11 @@ def complete_command(partial: str, confidence: float, context: frozenset[Intent]
 
 
 def reading(hyp: Hypothesis | None) -> tuple[str, float] | None:
-    """A peeked reading as (text, confidence) to stand in for the partial result."""
-    return None if hyp is None else (hyp.text, hyp.confidence)
+    """A peeked reading as (text, confidence) to stand in for the partial result; no command
+    ("", 0.0) while its words trail off (`understanding.trails_off`): "It's a sharp" is half of
+    "It's a sharp turn after the bridge.", and the pause after "sharp" is no end."""
+    if hyp is None:
+        return None
+    if hyp.transcript is not None and trails_off(hyp.transcript):
+        return "", 0.0
+    return hyp.text, hyp.confidence
