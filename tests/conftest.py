@@ -62,6 +62,16 @@ def pytest_configure(config: pytest.Config) -> None:
     # to its default in each program started (exec), an ignored one is not.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Under `nohup` every coach would ignore SIGHUP (a closed terminal), and a test that closes
+    # its terminal mid-repair saw the repair run on and swap the file in. A handler that does
+    # nothing keeps the suite itself deaf to hangups, as nohup meant, and is reset to the
+    # default in each program a test starts.
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _hangup_ignored)
+
+
+def _hangup_ignored(signum: int, frame: object) -> None:
+    """The suite's own SIGHUP when it was started under nohup: nothing (see pytest_configure)."""
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
