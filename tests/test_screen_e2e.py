@@ -27,14 +27,19 @@ def tmux(*args: str) -> str:
 
 
 def wait_for_pane(name: str, text: str, timeout: float = 20) -> str:
+    """The pane once it shows `text` and has been drawn whole: the same in two captures 0.2 s
+    apart. A capture can land inside a frame's write (tmux takes the terminal's output as it
+    comes): on a busy machine one showed the new frame's "PAUSED" header above the previous
+    frame's lines."""
     deadline = time.monotonic() + timeout
-    pane = ""
+    pane, last = "", None
     while time.monotonic() < deadline:
         pane = tmux("capture-pane", "-t", name, "-p")
-        if text in pane:
+        if text in pane and pane == last:
             return pane
+        last = pane if text in pane else None
         time.sleep(0.2)
-    raise AssertionError(f"{text!r} never appeared; the screen shows:\n{pane}")
+    raise AssertionError(f"{text!r} never appeared on a settled screen; it shows:\n{pane}")
 
 
 def test_live_screen_follows_a_typed_session(tmp_path):
