@@ -245,6 +245,8 @@ OPEN_ENDINGS = frozenset({
 that are no verb's particle ("on", "off", "up", "down" end "hold on", "ease off"), conjunctions,
 a negator and intensifiers. (`trails_off`.)"""
 DETERMINERS = frozenset({"a", "an", "the", "my", "your", "this", "some", "that"})
+ADJECTIVE_CUES = frozenset(cue.words[0] for cue in CUES if cue.kind == "adjective")
+""""sharp", "shooting", "burning", "burns": a warning only with what follows them."""
 
 
 def trails_off(text: str) -> bool:
@@ -264,8 +266,7 @@ def trails_off(text: str) -> bool:
         return False
     if words[-1] in OPEN_ENDINGS:
         return True
-    adjectives = {cue.words[0] for cue in CUES if cue.kind == "adjective"}
-    return len(words) >= 2 and words[-1] in adjectives and words[-2] in DETERMINERS
+    return len(words) >= 2 and words[-1] in ADJECTIVE_CUES and words[-2] in DETERMINERS
 
 
 def _clause_intents(words: list[str]) -> list[tuple[Intent, str]]:
