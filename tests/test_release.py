@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.core.commands import interpret
 from coach.core.routine import Side
 from coach.core.session import SessionOptions
 from coach.core.status import Phase
@@ -69,6 +70,35 @@ def test_the_closing_after_a_skipped_last_step_says_to_lift_off():
         driver.say("next")
     closing = driver.say("skip")
     assert closing[1:3] == [RELEASE, "Drink a glass of water."], closing
+
+
+@pytest.mark.parametrize(("first", "then", "lower_by"), [
+    ("my leg is numb", "ouch", 2), ("sharp", "pain", 2), ("stop", "ouch", 2),
+    ("stop", "softer", 1), ("my leg is numb", "too hard", 1),
+])
+def test_ouch_or_softer_after_a_lift_off_does_not_cut_it_short(first: str, then: str,
+                                                                lower_by: int) -> None:
+    """A receiver often says it in two breaths: "Sharp... pain." The first fires a warning sign,
+    whose reply says to take the pressure off and lift the seat; the second must not silence
+    that reply for an ouch's "Easing off. <lean a little less> Is that better?" (a pressing
+    instruction after a lift-off). The level goes down for later, and the coach says so once
+    the lift-off has been heard."""
+    driver = released()
+    level = driver.session.pressure_talk.level
+    assert RELEASE in driver.command(interpret(first), first)[0]
+    silenced = driver.stops()
+    reply = driver.command(interpret(then), then)
+    assert driver.stops() == silenced, "the lift-off reply was cut short"
+    now = max(1, level - lower_by)
+    assert driver.session.pressure_talk.level == now
+    words = {1: "one, very light", 2: "two, light", 3: "three, medium"}[now]
+    assert reply == [f"Keep the pressure off. When you carry on, it will be level {words}. Say "
+                     f"resume when you're ready to carry on."], reply
+    assert driver.phase is Phase.PAUSED
+    driver.say("resume")
+    assert driver.phase is not Phase.PAUSED
+    assert driver.say("ouch")[-1].endswith("Is that better?")  # pressing again: asked as ever
+    assert driver.stops() == silenced + 1
 
 
 def test_ouch_still_hurting_at_the_lightest_lifts_off_before_leaving_the_spot():

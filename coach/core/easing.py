@@ -17,6 +17,8 @@ starts pressing again without a deliberate word**.
     pressure is on: the offer is simply put again.)
   - "no" eases off one level more and asks again; at the lightest it says to lift off (the
     release) and leave this spot.
+* After stop or a warning sign, "ouch" and "softer" only lower the level for later: the lift-off
+  reply is not cut short (`lower_while_off`).
 * A check-in answered with `other position` ("Does the stretch hurt?" yes) eases off and pauses
   first, then reads the other position, then waits for "resume": the position in use was not
   working, so it ends before the new one is tried.
@@ -57,8 +59,7 @@ class Easing:
         """Silence, pause, and lift off first. `opening` lets a reply that acts like stop say
         why (a warning sign: "That's a warning sign. Stopping.") before the same release."""
         out: list[Action] = [StopSpeaking()]
-        if self.walk.phase is not Phase.PAUSED:
-            self.walk.pause()
+        self.walk.pause(lifted=True)
         return out + self.lines.say(f"{opening} {self.release()}Say resume to carry on, or end "
                                     f"session to finish.", LineKind.ANSWER, urgent=True)
 
@@ -80,9 +81,25 @@ class Easing:
                          Phase.OPTIONAL):
             return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
                                         LineKind.ANSWER, urgent=True)
+        if phase is Phase.PAUSED and self.walk.lifted:
+            return self.lower_while_off(-2, "ouch")
         if phase is not Phase.PAUSED:
             self.walk.pause()
         return out + self.pressure_talk.ouch(self.walk.step_or_none())
+
+    def lower_while_off(self, delta: int, why: str) -> list[Action]:
+        """"ouch" or "softer" after stop or a warning sign: the weight is already off, and the
+        reply saying to take it off (and lift the seat or the tool first) must be heard whole,
+        so nothing is silenced. The level goes down for when the work goes on, and the line
+        after it says so; no "Is that better?", since nothing presses now. (Said in two
+        utterances, "Sharp... pain" was a warning cut short by an ouch's "Easing off. Lean a
+        little less...": a pressing instruction after a lift-off.)"""
+        records = self.pressure_talk.lower_quietly(delta, why)
+        later = "ease in more gently" if self.pressure_talk.stretches else \
+            f"it will be {describe(self.pressure_talk.level)}"
+        return records + self.lines.say(
+            f"Keep the pressure off. When you carry on, {later}. {RESUME_WHEN_READY}",
+            LineKind.ANSWER)
 
     def better(self) -> list[Action]:
         """Yes to "Is that better?": good, and the hold stays paused until "resume" (see the

@@ -71,6 +71,13 @@ class PressureTalk:
         self.checkin = None
         return self.lines.say("Good. Carry on.", LineKind.ANSWER)
 
+    def lower_quietly(self, delta: int, why: str) -> list[Action]:
+        """Lower the level with nothing said (the weight is off: `Easing.lower_while_off`)."""
+        result = pressure_rules.change(self.level, delta, self.ceiling)
+        self.level = result.new
+        self.checkin = None
+        return [_record(result, why)] if result.changed else []
+
     def change(self, delta: int, step: Step | None, urgent: bool) -> list[Action]:
         """Softer or firmer by one level, with the step's guidance for it (`step`: None before a
         step has been read)."""
