@@ -124,6 +124,11 @@ if len(_INTENT_BY_PHRASE) != sum(len(spec.phrases) for spec in COMMANDS):
 
 BARGE_IN_INTENTS: frozenset[Intent] = frozenset(s.intent for s in COMMANDS if s.barge_in)
 
+SAFETY_INTENTS: frozenset[Intent] = frozenset(
+    s.intent for s in COMMANDS if s.strictness is Strictness.EAGER)
+"""Stop, pause, ouch, a warning sign, softer: where a miss costs most (the listener's second
+look, coach.voice.asr.whisper_engine.SECOND_LOOK_BEAM)."""
+
 TRANSCRIPT_ONLY: frozenset[Intent] = frozenset({Intent.WARNING})
 """Intents read only from words (Whisper's free transcript, typed text), never put in a closed
 grammar (pocketsphinx, vosk), and honoured in every phase.

@@ -34,7 +34,9 @@ class Hypothesis:
     listener compares its words, not only the phrase's, with the coach's own line.
     `other_words`: a grammar engine's competitor pass (common English words besides the phrases)
     explained the audio better than any phrase; the listener's own-voice rule counts it against
-    a result heard while the coach speaks (judge.own_voice).
+    a result heard while the coach speaks (judge.own_voice). `read_as`: the words the reading
+    acted on, when a rescue changed the transcript's ("It's a sharp." for the written "It's a
+    shark."); the early end checks that those do not trail off either (listen/early_end.py).
     """
 
     text: str
@@ -44,6 +46,7 @@ class Hypothesis:
     span: float | None = None
     transcript: str | None = None
     other_words: bool = False
+    read_as: str | None = None
 
 
 class Recognizer(abc.ABC):

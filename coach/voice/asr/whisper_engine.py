@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.core.commands import (TRANSCRIPT_ONLY, Intent, Strictness, all_phrases, interpret,
-                                 phrases_of)
+from coach.core.commands import (SAFETY_INTENTS, TRANSCRIPT_ONLY, Intent, Strictness,
+                                 all_phrases, interpret, phrases_of)
 from coach.voice.asr.base import SAMPLE_RATE, Hypothesis, Recognizer, RecognizerUnavailable
 from coach.voice.asr.pronounce import pronunciation as dictionary_pronunciation
 from coach.voice.asr.whisper_features import WINDOW_SECONDS, window_features
@@ -164,15 +164,18 @@ class WhisperModel:
         return self.model.encode(ctranslate2.StorageView.from_array(features))
 
     def transcribe(self, encoded, max_tokens: int = MAX_TOKENS, *,  # noqa: ANN001
-                   prompt: str | None = None, no_repeat_ngram: int = 0) -> Transcription:
-        """Greedy decode. Commands: no prompt (a prompt of the commands tripled false accepts and
-        made the model fall silent on a new speaker: ../shared/notes/whisper.md). Notes: a prompt
-        of massage words and no repeated trigrams (`NOTE_PROMPT`)."""
+                   prompt: str | None = None, no_repeat_ngram: int = 0,
+                   beam_size: int = 1) -> Transcription:
+        """Greedy decode unless `beam_size` > 1 (`SECOND_LOOK_BEAM`). Commands: no prompt (a
+        prompt of the commands tripled false accepts and made the model fall silent on a new
+        speaker: ../shared/notes/whisper.md). Notes: a prompt of massage words and no repeated
+        trigrams (`NOTE_PROMPT`)."""
         started = time.perf_counter()
         start = self.start_sequence
         if prompt:
             start = [self.start_of_prev, *self.token_ids(prompt), *start]
-        result = self.model.generate(encoded, [start], beam_size=1, max_length=max_tokens,
+        result = self.model.generate(encoded, [start], beam_size=beam_size,
+                                     max_length=max_tokens,
                                      return_scores=True, return_no_speech_prob=True,
                                      no_repeat_ngram_size=no_repeat_ngram)[0]
         ids = [i for i in result.sequences_ids[0] if i < self.end_of_text]
@@ -208,6 +211,16 @@ class WhisperModel:
         return scores
 
 
+SECOND_LOOK_BEAM = 3
+"""When tiny.en's greedy words are no command, the same audio is decoded again with a beam this
+wide, before the rescues and base: greedy commits to its likeliest first word (espeak-ng's "Just
+lift off." came out "Just leave the top.", the beam's right). Measured (docs/listening.md, "A
+wider search"): decoding alone, 7 more of 268 spoken dev safety lines (a beam of 5: 8); through
+the listener, where the rescues and base catch most of those already, 2 more on dev and 1 more
+of 128 held out. ~20-35 ms a decode, paid only by utterances greedy reads as no command. Only a
+safety intent in context is taken from it (`SAFETY_INTENTS`): with every intent it also read
+approvals greedy could not ("a bit harder"), and the pain check turned 2 of them into ouch."""
+
 SECOND_OPINION_SECONDS = 3.0
 SECOND_OPINION_WORDS = 8
 """Longest utterance the second opinion is asked about: a voiced span of 3 s and 8 words as
@@ -225,6 +238,7 @@ class Reading:
     confidence: float
     transcript: str
     detail: dict[str, float]
+    read_as: str | None = None  # the sentence a safety rescue read instead of the transcript
 
 
 class WhisperRecognizer(Recognizer):
@@ -256,8 +270,8 @@ class WhisperRecognizer(Recognizer):
     def describe(self) -> str:
         second = (f"; second opinion: whisper base at {self.second[0].model_dir}"
                   if self.second is not None else "; no second opinion")
-        return (f"whisper tiny.en (CTranslate2 int8, {WINDOW_SECONDS:g} s window, greedy) at "
-                f"{self.model.model_dir}{second}")
+        return (f"whisper tiny.en (CTranslate2 int8, {WINDOW_SECONDS:g} s window, greedy; beam "
+                f"{SECOND_LOOK_BEAM} when no command) at {self.model.model_dir}{second}")
 
     def set_phrases(self, phrases: Sequence[str] | None) -> None:
         self._allowed = None if phrases is None else frozenset(phrases)
@@ -312,26 +326,40 @@ class WhisperRecognizer(Recognizer):
             else:
                 reading.detail["second_ms"] = second.detail["decode_ms"]
         hypothesis = Hypothesis(phrase, reading.confidence if phrase else 0.0, True,
-                                reading.detail, span, transcript=reading.transcript)
+                                reading.detail, span, transcript=reading.transcript,
+                                read_as=reading.read_as)
         self._decoded_for, self._cached = len(self._pcm), hypothesis
         return hypothesis
 
     def _read(self, model: WhisperModel,
               checks: tuple[PainCheck, SoundAlikeRescue | None, SafetyRescue | None],
               pcm: bytes) -> Reading:
-        """One model's reading: the free transcript read as a command, a short sound-alike
-        rescued, a safety word misspelled inside a sentence found, and every reading put to the
-        pain check. The second opinion has no rescues (None): their margins were measured on
-        tiny.en's scores, and base's are on another scale (it scored "hurts a lot" 5.2 over the
-        "That's a lot." it heard itself)."""
+        """One model's reading: the free transcript read as a command (decoded again with a
+        wider beam when greedy's words are none), a short sound-alike rescued, a safety word
+        misspelled inside a sentence found, and every reading put to the pain check. The second
+        opinion has neither the wider search (base costs ~4 times tiny.en) nor the rescues
+        (None): their margins were measured on tiny.en's scores, and base's are on another
+        scale (it scored "hurts a lot" 5.2 over the "That's a lot." it heard itself)."""
         guard, rescue, safety = checks
         started = time.perf_counter()
         encoded = model.encode(pcm)
         heard = model.transcribe(encoded)
         intent = interpret(heard.text)
+        decode_ms, widened = round(1000 * heard.seconds, 1), False
+        if intent is None and rescue is not None:
+            # taken only for a safety intent in context (`SECOND_LOOK_BEAM`); the rescues
+            # below still get greedy's words otherwise
+            wider = model.transcribe(encoded, beam_size=SECOND_LOOK_BEAM)
+            if (found := interpret(wider.text)) is not None and found in SAFETY_INTENTS \
+                    and self._phrase_for(found):
+                log.info("%r read as %s by a wider search (greedy wrote %r)", wider.text,
+                         found.value, heard.text)
+                heard, intent, widened = wider, found, True
         confidence = confidence_of(heard.mean_logprob, heard.no_speech)
         detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
-                  "tokens": float(heard.tokens), "decode_ms": round(1000 * heard.seconds, 1)}
+                  "tokens": float(heard.tokens), "decode_ms": decode_ms}
+        if widened:
+            detail["wider_search"] = 1.0
         if intent is None and rescue is not None:
             rescued = rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
             if rescued is not None:
@@ -340,9 +368,11 @@ class WhisperRecognizer(Recognizer):
                 intent = interpret(rescued.phrase)
                 confidence = confidence_of(rescued.score, heard.no_speech)
                 detail["rescued"] = round(rescued.margin, 3)
+        read_as = None
         if intent is None and safety is not None:
             found = safety.rescue(heard.text, encoded, mel_frames(pcm))
             if found is not None:
+                read_as = found.sentence
                 log.info("%r read as %r (%.2f from the transcript's score)", heard.text,
                          found.sentence, found.margin)
                 intent = found.intent
@@ -357,7 +387,7 @@ class WhisperRecognizer(Recognizer):
                 detail["pain_check"] = round(safer.margin, 3)
                 intent = safer.intent
         detail["read_ms"] = round(1000 * (time.perf_counter() - started), 1)
-        return Reading(intent, confidence, heard.text, detail)
+        return Reading(intent, confidence, heard.text, detail, read_as)
 
     def _phrase_list(self) -> list[str]:
         return sorted(self._allowed) if self._allowed is not None else all_phrases()

@@ -64,9 +64,11 @@ def complete_command(partial: str, confidence: float, context: frozenset[Intent]
 def reading(hyp: Hypothesis | None) -> tuple[str, float] | None:
     """A peeked reading as (text, confidence) to stand in for the partial result; no command
     ("", 0.0) while its words trail off (`understanding.trails_off`): "It's a sharp" is half of
-    "It's a sharp turn after the bridge.", and the pause after "sharp" is no end."""
+    "It's a sharp turn after the bridge.", and the pause after "sharp" is no end. The words a
+    rescue read instead (`read_as`) count too: Piper's "It's a sharp" was written "It's a
+    shark." (a whole sentence) and rescued as "it's a sharp", half of one."""
     if hyp is None:
         return None
-    if hyp.transcript is not None and trails_off(hyp.transcript):
+    if any(words is not None and trails_off(words) for words in (hyp.transcript, hyp.read_as)):
         return "", 0.0
     return hyp.text, hyp.confidence
