@@ -101,6 +101,15 @@ def test_ouch_or_softer_after_a_lift_off_does_not_cut_it_short(first: str, then:
     assert driver.stops() == silenced + 1
 
 
+def test_softer_after_a_stop_before_any_step_is_plain_softer() -> None:
+    """Before the work has begun nothing was lifted (the stop said no lift-off), so "softer"
+    is the usual answer, not "Keep the pressure off"."""
+    driver = Driver(replace(sample_routine(), release=RELEASE))
+    driver.say("stop")
+    reply = driver.say("softer")
+    assert reply and not reply[0].startswith("Keep the pressure off"), reply
+
+
 def test_ouch_still_hurting_at_the_lightest_lifts_off_before_leaving_the_spot():
     driver = released()
     driver.say("ouch")

@@ -59,7 +59,7 @@ class Easing:
         """Silence, pause, and lift off first. `opening` lets a reply that acts like stop say
         why (a warning sign: "That's a warning sign. Stopping.") before the same release."""
         out: list[Action] = [StopSpeaking()]
-        self.walk.pause(lifted=True)
+        self.walk.pause(lifted=self.walk.index >= 0)  # as `release`: once the work has begun
         return out + self.lines.say(f"{opening} {self.release()}Say resume to carry on, or end "
                                     f"session to finish.", LineKind.ANSWER, urgent=True)
 
@@ -92,8 +92,9 @@ class Easing:
         reply saying to take it off (and lift the seat or the tool first) must be heard whole,
         so nothing is silenced. The level goes down for when the work goes on, and the line
         after it says so; no "Is that better?", since nothing presses now. (Said in two
-        utterances, "Sharp... pain" was a warning cut short by an ouch's "Easing off. Lean a
-        little less...": a pressing instruction after a lift-off.)"""
+        utterances, "Sharp... pain" was a warning cut short by an ouch's "Sorry. Easing off.
+        <the step's guidance for the lighter level> Is that better?": a pressing instruction
+        straight after a lift-off.)"""
         records = self.pressure_talk.lower_quietly(delta, why)
         later = "ease in more gently" if self.pressure_talk.stretches else \
             f"it will be {describe(self.pressure_talk.level)}"
