@@ -51,9 +51,9 @@ def test_a_safety_phrase_greedy_misheard_is_read_by_the_wider_search(
 
 
 @pytest.mark.parametrize(("said", "voice"), [
-    ("Your shoulders feel really tight today, did you sleep badly?", "en-us"),
+    ("Can you stop by the bakery on the way home?", "en-us"),
     ("Is something burning in the kitchen?", "en-us"),
-    ("I'm going to lift off the lid.", ta.PIPER_SPEAKER),
+    ("My sister's back hurts after all that gardening.", ta.PIPER_SPEAKER),
     ("Whoa, look at that sunset.", ta.PIPER_SPEAKER),
 ])
 def test_the_wider_search_makes_no_command_of_talk(said: str, voice: str) -> None:
