@@ -60,6 +60,15 @@ with `run --music` on the sink under load: -490 ms (prominence 19) and 108 ms (3
 estimates of -5 and 4 ms (110 and 229), each restarting the filter and losing the cancellation
 for seconds; true estimates on the sink's voice were 185-750 in tests/test_echo.py (docs/echo.md).
 A prominent estimate moves at once, as before: a real shift is not left uncancelled."""
+KEEP_RATIO = 0.5
+"""Music that repeats exactly (a loop, tests/test_music.py's arpeggios) correlates with the echo
+at the true delay and at the delay plus or minus each repeat, with peaks of about the same
+height, so the highest can be a repeat and a prominent one: seen in a clean-clone suite run,
+-18.6 -> -218.9 (prominence 80) -> -18.6 -> -218.6 ms (240), each move restarting the filter,
+and the "stop" said over the music read at 0.45 and missed. Once a delay is in use, a peak near
+it (within `MOVE_SECONDS`) that reaches this share of the highest peak keeps it: a real shift
+leaves nothing at the old delay (the correlation there falls to the noise, a prominence of ~1-3
+against the > 8 of an echo), so it still moves."""
 MAX_LAG_SECONDS = 0.5  # delay search range, both ways
 EDGE_SECONDS = 0.005
 """An estimate within this of either end of the search range is no estimate: the peak may lie
@@ -88,9 +97,13 @@ def at_search_edge(lag: int, max_lag: int, rate: int = SAMPLE_RATE) -> bool:
     return abs(lag) > max_lag - EDGE_SECONDS * rate
 
 
-def estimate_delay(mic: np.ndarray, ref: np.ndarray, max_lag: int) -> tuple[int, float]:
+def estimate_delay(mic: np.ndarray, ref: np.ndarray, max_lag: int, near: int | None = None,
+                   within: int = 0) -> tuple[int, float]:
     """Lag L (samples) maximizing GCC-PHAT correlation of mic[n] with ref[n - L], and the
     peak's prominence (peak / median of |correlation|; > ~8 means a trustworthy echo).
+
+    `near` (the delay in use) with `within` samples around it: the highest peak there wins when
+    it reaches `KEEP_RATIO` of the highest anywhere (`KEEP_RATIO`'s docstring says why).
 
     `ref` must hold `max_lag` extra samples on each side of `mic`'s window: ref[k] is the
     reference at mic index k - max_lag.
@@ -105,6 +118,11 @@ def estimate_delay(mic: np.ndarray, ref: np.ndarray, max_lag: int) -> tuple[int,
     ks = np.arange(-2 * max_lag, 1)
     values = np.abs(corr[ks % size])
     best = int(np.argmax(values))
+    if near is not None:
+        low = max(0, near + max_lag - within)  # values[i] is the lag i - max_lag
+        local = values[low:near + max_lag + within + 1]
+        if local.size and float(local.max()) >= KEEP_RATIO * float(values[best]):
+            best = low + int(np.argmax(local))
     prominence = float(values[best] / (np.median(values) + 1e-12))
     return int(ks[best] + max_lag), prominence
 
@@ -337,7 +355,9 @@ class EchoCanceller:
         mic_all = np.concatenate(self._history_mic)
         if float(np.max(np.abs(mic_all))) < 1e-3:
             return  # the speaker is not reaching the microphone at all: nothing to cancel
-        lag, prominence = estimate_delay(mic_all, ref, max_lag)
+        lag, prominence = estimate_delay(
+            mic_all, ref, max_lag, near=self.delay if self._estimated else None,
+            within=int(MOVE_SECONDS * self.rate))
         self.estimates.append((lag, prominence))
         if prominence < 8.0:
             log.debug("echo delay estimate %.1f ms too weak (prominence %.1f): kept %.1f ms",
