@@ -61,9 +61,9 @@ estimates of -5 and 4 ms (110 and 229), each restarting the filter and losing th
 for seconds; true estimates on the sink's voice were 185-750 in tests/test_echo.py (docs/echo.md).
 A prominent estimate moves at once, as before: a real shift is not left uncancelled."""
 KEEP_RATIO = 0.5
-"""Music that repeats exactly (a loop, tests/test_music.py's arpeggios) correlates with the echo
-at the true delay and at the delay plus or minus each repeat, with peaks of about the same
-height, so the highest can be a repeat and a prominent one: seen in a clean-clone suite run,
+"""Music that repeats exactly (a loop, tests/test_music.py's arpeggios) correlates with its echo
+away from the true delay too, with peaks of about the same height, so the highest can be a false
+one and a prominent one: seen in a clean-clone suite run,
 -18.6 -> -218.9 (prominence 80) -> -18.6 -> -218.6 ms (240), each move restarting the filter,
 and the "stop" said over the music read at 0.45 and missed. Once a delay is in use, a peak near
 it (within `MOVE_SECONDS`) that reaches this share of the highest peak keeps it: a real shift
