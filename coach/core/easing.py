@@ -81,7 +81,7 @@ class Easing:
                          Phase.OPTIONAL):
             return out + self.lines.say("Sorry. Nothing has started yet. Say stop at any time.",
                                         LineKind.ANSWER, urgent=True)
-        if phase is Phase.PAUSED and self.walk.lifted:
+        if self.walk.lifted:
             return self.lower_while_off(-2, "ouch")
         if phase is not Phase.PAUSED:
             self.walk.pause()
@@ -95,7 +95,7 @@ class Easing:
         utterances, "Sharp... pain" was a warning cut short by an ouch's "Sorry. Easing off.
         <the step's guidance for the lighter level> Is that better?": a pressing instruction
         straight after a lift-off.)"""
-        records = self.pressure_talk.lower_quietly(delta, why)
+        _, records = self.pressure_talk.move_quietly(delta, why)
         later = "ease in more gently" if self.pressure_talk.stretches else \
             f"it will be {describe(self.pressure_talk.level)}"
         return records + self.lines.say(

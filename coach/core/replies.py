@@ -184,7 +184,7 @@ class Replies:
         return self.easing.end(self._ack())
 
     def _on_softer(self) -> list[Action]:
-        if self.walk.phase is Phase.PAUSED and self.walk.lifted:
+        if self.walk.lifted:
             return self._ack() + self.easing.lower_while_off(-1, "softer")
         return self._ack() + self._change_pressure(-1, urgent=True)
 

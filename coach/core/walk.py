@@ -62,7 +62,7 @@ class Walk:
         self._warned: set[str] = set()
         self._noted: set[str] = set()
         self._released = False  # the current step's `after` lines were said (lift off, ...)
-        self.lifted = False  # paused with the weight taken off (see `pause`)
+        self._lifted = False  # the pause came with the weight taken off (see `pause`)
         self.started_at = 0.0
         # Which steps (indexes into runs) were finished, and which skipped: sets, not counters,
         # so going back and doing a step again never counts it twice ("seven of six steps").
@@ -370,14 +370,19 @@ class Walk:
 
     # ----- pausing -------------------------------------------------------------------------
 
+    @property
+    def lifted(self) -> bool:
+        """Paused by stop or a warning sign, whose reply said to take the weight off
+        (`Easing.stop`): a later "ouch" or "softer" must not cut that reply short."""
+        return self.phase is Phase.PAUSED and self._lifted
+
     def pause(self, lifted: bool = False) -> None:
-        """`lifted`: paused by stop or a warning sign, whose reply said to take the weight off
-        (`Easing.stop`); a later "ouch" or "softer" must not cut that reply short."""
         if self.phase is Phase.PAUSED:
-            self.lifted = self.lifted or lifted
-        if self.phase in (Phase.PAUSED, Phase.CLOSING, Phase.ENDED):
+            self._lifted = self._lifted or lifted
             return
-        self.lifted = lifted
+        if self.phase in (Phase.CLOSING, Phase.ENDED):
+            return
+        self._lifted = lifted
         self._paused_from = self.phase
         self.phase = Phase.PAUSED
         if self.hold is not None:
@@ -388,7 +393,6 @@ class Walk:
             return
         self.phase = self._paused_from or Phase.STEP
         self._paused_from = None
-        self.lifted = False
         if self.hold is not None:
             self.hold.resume(self.clock.now())
 
