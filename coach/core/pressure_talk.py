@@ -71,22 +71,19 @@ class PressureTalk:
         self.checkin = None
         return self.lines.say("Good. Carry on.", LineKind.ANSWER)
 
-    def lower_quietly(self, delta: int, why: str) -> list[Action]:
-        """Lower the level with nothing said (the weight is off: `Easing.lower_while_off`)."""
+    def move_quietly(self, delta: int, why: str) -> tuple[pressure_rules.PressureChange,
+                                                         list[Action]]:
+        """Move the level with nothing said, and the record of it if it moved (said by `change`;
+        unsaid while the weight is off: `Easing.lower_while_off`)."""
         result = pressure_rules.change(self.level, delta, self.ceiling)
         self.level = result.new
         self.checkin = None
-        return [_record(result, why)] if result.changed else []
+        return result, [_record(result, why)] if result.changed else []
 
     def change(self, delta: int, step: Step | None, urgent: bool) -> list[Action]:
         """Softer or firmer by one level, with the step's guidance for it (`step`: None before a
         step has been read)."""
-        result = pressure_rules.change(self.level, delta, self.ceiling)
-        self.level = result.new
-        self.checkin = None
-        out: list[Action] = []
-        if result.changed:
-            out.append(_record(result, "softer" if delta < 0 else "harder"))
+        result, out = self.move_quietly(delta, "softer" if delta < 0 else "harder")
         return out + self.lines.say(pressure_rules.acknowledge(result, step, self.ceiling),
                                     LineKind.ANSWER, urgent=urgent)
 
