@@ -343,9 +343,8 @@ class WhisperRecognizer(Recognizer):
         guard, rescue, safety = checks
         started = time.perf_counter()
         encoded = model.encode(pcm)
-        heard = model.transcribe(encoded)
+        heard = greedy = model.transcribe(encoded)
         intent = interpret(heard.text)
-        decode_ms, widened = round(1000 * heard.seconds, 1), False
         if intent is None and rescue is not None:
             # taken only for a safety intent in context (`SECOND_LOOK_BEAM`); the rescues
             # below still get greedy's words otherwise
@@ -354,11 +353,11 @@ class WhisperRecognizer(Recognizer):
                     and self._phrase_for(found):
                 log.info("%r read as %s by a wider search (greedy wrote %r)", wider.text,
                          found.value, heard.text)
-                heard, intent, widened = wider, found, True
+                heard, intent = wider, found
         confidence = confidence_of(heard.mean_logprob, heard.no_speech)
         detail = {"logprob": round(heard.mean_logprob, 3), "no_speech": round(heard.no_speech, 3),
-                  "tokens": float(heard.tokens), "decode_ms": decode_ms}
-        if widened:
+                  "tokens": float(heard.tokens), "decode_ms": round(1000 * greedy.seconds, 1)}
+        if heard is not greedy:
             detail["wider_search"] = 1.0
         if intent is None and rescue is not None:
             rescued = rescue.rescue(heard.text, self._phrase_list(), encoded, pcm)
