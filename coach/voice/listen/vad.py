@@ -209,16 +209,27 @@ class Endpointer:
         self._segment = None
         self.classifier.reset()
 
+    def _keep_for_next(self, frame: bytes) -> None:
+        """Keep a non-speech frame for the next utterance's pre-roll (the last `preroll`
+        seconds, and the frames that start it).
+
+        Also the open utterance's trailing non-speech, not only the frames after it ends: a
+        quiet fricative is non-speech to the detector. In "Uh, stop." said with a short pause,
+        the /s/ fell inside the first utterance's hangover, the second began at the vowel, and
+        Whisper wrote "up". The trailing frames are still the first utterance's audio too; its
+        voiced frames never reach the next one (a voiced frame empties this buffer)."""
+        self._preroll.append(frame)
+        keep = max(1, int(round(self.preroll / self.frame_seconds)) + self.start_frames)
+        while len(self._preroll) > keep:
+            self._preroll.popleft()
+
     def _frame(self, frame: bytes, end: float) -> list[VadEvent]:
         self.frames_seen += 1
         probability = self.classifier.speech_probability(frame)
         voiced = probability >= self.threshold
         start = end - self.frame_seconds
         if self._segment is None:
-            self._preroll.append(frame)
-            keep = max(1, int(round(self.preroll / self.frame_seconds)) + self.start_frames)
-            while len(self._preroll) > keep:
-                self._preroll.popleft()
+            self._keep_for_next(frame)
             self._voiced_run = self._voiced_run + 1 if voiced else 0
             if self._voiced_run < self.start_frames:
                 return []
@@ -235,10 +246,12 @@ class Endpointer:
         if voiced:
             self._silence = 0.0
             segment.end = None
+            self._preroll.clear()
         else:
             if self._silence == 0.0:
                 segment.end = start
             self._silence += self.frame_seconds
+            self._keep_for_next(frame)
         too_long = end - segment.start >= self.max_utterance
         if self._silence >= self.hangover - 1e-9 or too_long:
             if segment.end is None:
