@@ -58,3 +58,29 @@ def test_a_command_greedy_hears_costs_no_second_search() -> None:
     commands people say most is unchanged)."""
     hyp = heard(ta.to_pcm(ta.command_clip("stop", ta.PIPER_SPEAKER, 170)))
     assert interpret(hyp.text) is Intent.STOP and "wider_search" not in hyp.detail, hyp
+
+
+def beams_used(said: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The beam widths tiny.en decoded `said` (espeak-ng) with, end of utterance only."""
+    model = tiny_model()
+    widths: list[int] = []
+    transcribe = model.transcribe
+
+    def spied(encoded, *args, beam_size: int = 1, **kwargs):  # noqa: ANN001, ANN202
+        widths.append(beam_size)
+        return transcribe(encoded, *args, beam_size=beam_size, **kwargs)
+
+    monkeypatch.setattr(model, "transcribe", spied)
+    assert heard(ta.to_pcm(ta.command_clip(said, "en-us", 170))).text == ""
+    return widths
+
+
+def test_talk_too_long_to_be_a_command_costs_no_second_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wider search is asked only within the second opinion's limits (3 s, 8 words): over
+    continuous chatter it had run on every utterance, 0.046 of the real-time factor. A short
+    remark still gets it (so the spy sees the beam when it runs); a long one does not (seen
+    failing before the limit: [1, 3])."""
+    assert beams_used("Look at that.", monkeypatch) == [1, whisper_engine.SECOND_LOOK_BEAM]
+    assert beams_used("Can you stop by the bakery on the way home after work today?",
+                      monkeypatch) == [1]
