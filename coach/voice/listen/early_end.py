@@ -1,5 +1,6 @@
 """Ending an utterance early: when a whole, confident command is already heard, the listener
-need not wait for the endpointer's full hangover.
+need not wait for the endpointer's full hangover. "stop" acts at that pause even where a longer
+phrase of its own meaning may follow, and the utterance stays open (`ACT_AT_PAUSE`).
 
 Why its own module: it is the listener's latency rule, apart from what a result means
 (judge.py) and from the order of the rules (listener.py). A streaming engine (pocketsphinx)
@@ -9,6 +10,7 @@ once per pause (`peek_at_pause`), and that reading stands in for the partial res
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
 from coach.core.commands import COMMANDS, SPEC_BY_INTENT, Intent, Strictness, normalize, parse
@@ -44,21 +46,56 @@ def should_peek(recognizer: Recognizer, early_hangover: float | None, trailing_s
     return not busy and waited <= early_max_utterance
 
 
+class Early(enum.Enum):
+    """What a partial result (or a peeked reading) allows before the full hangover."""
+
+    WAIT = "wait"  # no whole, sure command, or a longer phrase may still follow
+    FIRE = "fire"  # act now and keep listening (`ACT_AT_PAUSE`)
+    END = "end"  # act now and end the utterance: no longer phrase starts with it
+
+
+ACT_AT_PAUSE = frozenset({Intent.STOP})
+"""Commands that act at the first pause although a longer phrase may follow, when every such
+phrase means the same ("stop now", "stop stop") and the words heard are the command's own
+("Stop.", not "Can you stop", which "...by the bakery" may follow). The utterance stays open,
+and its whole is read again at its end: ended there instead (tried, session 13), the rest was
+read alone, "step" as stop, "now" as ouch (8 of ~210 longer phrases in seven voices). Only stop:
+said as the first word of talk ("Stop by the shop"), it fires where it did not, and that is the
+safe error; "next", "yes", "no", "right" open talk too ("Right, so...", "Next time..."), and
+they keep waiting for the whole. Measured: docs/listening.md, "Stop acts at the first pause"."""
+
+
 def complete_command(partial: str, confidence: float, context: frozenset[Intent] | None,
                      in_context: Callable[[Intent], bool],
-                     thresholds: dict[Strictness, float]) -> bool:
-    """Is the partial result a whole in-context command, at its strictness's confidence, that
-    no longer phrase listened for could extend ("how long", "softer"; not "next", which "next
-    step" could follow)?"""
+                     thresholds: dict[Strictness, float], words: str | None = None) -> Early:
+    """Is the partial result a whole in-context command, at its strictness's confidence, and
+    could a longer phrase listened for extend it? END: nothing longer starts with it ("how
+    long", "softer"). FIRE: see `ACT_AT_PAUSE`. `words`: what a free-transcript engine wrote
+    (Whisper), None for a grammar's own phrase."""
     intent = parse(partial) if partial else None
     if intent is None or not in_context(intent):
-        return False
+        return Early.WAIT
     if confidence < thresholds[SPEC_BY_INTENT[intent].strictness]:
-        return False
+        return Early.WAIT
     phrase = normalize(partial)
     longer = context_phrases(context) if context is not None else \
         [p for spec in COMMANDS for p in voice_phrases(spec)]
-    return not any(other.startswith(phrase + " ") for other in longer)
+    extended_to = {parse(other) for other in longer if other.startswith(phrase + " ")}
+    if not extended_to:
+        return Early.END
+    own_words = words is None or normalize(words) in voice_phrases(SPEC_BY_INTENT[intent])
+    if intent in ACT_AT_PAUSE and extended_to == {intent} and own_words:
+        return Early.FIRE
+    return Early.WAIT
+
+
+def own_words(hyp: Hypothesis | None) -> str | None:
+    """The words a free-transcript engine wrote for `hyp`, for `complete_command`; None when
+    the command's phrase stands for them: a grammar's own phrase, or a short sound-alike read
+    as the phrase whole (tiny.en writes "stop" as "Start." often; the rescue reads it back)."""
+    if hyp is None or hyp.transcript is None or "rescued" in hyp.detail:
+        return None
+    return hyp.transcript
 
 
 def reading(hyp: Hypothesis | None) -> tuple[str, float] | None:

@@ -14,7 +14,8 @@ Decisions, in order:
 2. EAGER intents (stop, pause, ouch, softer) may fire from a partial hypothesis that is the same
    phrase in `stable_partials` consecutive partials at >= `partial_threshold`: "stop" acts
    before the speaker has finished. At most one command per utterance. A whole command may end
-   its utterance early (coach.voice.listen.early_end).
+   its utterance at the first pause (coach.voice.listen.early_end); "stop" acts there, and the
+   utterance's whole is read again at its end, acting only if it says something else.
 3. Otherwise the final hypothesis fires at its intent's `Strictness` threshold, never as a
    phrase of several words stretched slower than a person says it (`judge.stretched`).
 4. Own voice: while a line is on the air (guard included) only `BARGE_IN_INTENTS` may fire, at
@@ -53,8 +54,9 @@ from coach.voice.audio.pcm import seconds_of
 from coach.voice.frames import Heard
 from coach.voice.listen import early_end, judge, spoken_over
 from coach.voice.listen.dictation import Transcriber
-from coach.voice.listen.early_end import EARLY_HANGOVER, PEEK_AFTER
+from coach.voice.listen.early_end import EARLY_HANGOVER, PEEK_AFTER, Early
 from coach.voice.listen.judge import DEFAULT_THRESHOLDS, ON_AIR_MIN, context_phrases
+from coach.voice.listen.note_taking import NoteTaking
 from coach.voice.listen.vad import Endpointer, Segment, VadKind, make_classifier
 
 log = logging.getLogger(__name__)
@@ -65,14 +67,17 @@ class _Utterance:
     last_partial: str = ""
     partial_confidence: float = 0.0
     stable: int = 0
+    partial_hyp: Hypothesis | None = None  # what last_partial was read from
     fired: Intent | None = None
+    fired_early: bool = False  # at a pause, with the utterance left open (early_end.Early.FIRE)
+    early_tried: Hypothesis | None = None  # the reading last judged for an early fire
     fed_seconds: float = 0.0
     dictation: bool = False  # transcribe as a note instead of recognizing a command
     peeked: bool = False  # a non-streaming engine was asked for its reading at this pause
     audio: list[bytes] = field(default_factory=list)  # kept only for dictation
 
 
-class Listener:
+class Listener(NoteTaking):
     """Endpointing + recognition + strictness + own-voice rules (see the module docstring)."""
 
     def __init__(self, recognizer: Recognizer, on_air: OnAir | None = None, *,
@@ -150,21 +155,6 @@ class Listener:
             self._context_dirty = True
         log.debug("context -> %s", "all" if resolved is None else sorted(i.value for i in resolved))
 
-    def set_dictation(self, on: bool) -> None:
-        """Take the next utterance as a note (`on`), or stop waiting for one.
-
-        Called ~10 times a second with the session's `taking_note`; only a change counts, so a
-        note already delivered is not re-armed by a status that has not caught up yet. Without a
-        transcriber this does nothing (the session's wait for a note simply times out).
-        """
-        on = bool(on)
-        if on == self._dictation_arg:
-            return
-        with self._context_lock:
-            self._dictation_arg = on
-            self._dictation_armed = on and self.transcriber is not None
-        log.debug("dictation %s", "armed" if self._dictation_armed else "off")
-
     @property
     def context(self) -> frozenset[Intent] | None:
         """The intents in force for the current (or next) utterance; None = all."""
@@ -188,9 +178,11 @@ class Listener:
             elif event.kind is VadKind.AUDIO and self._utt is not None:
                 out.extend(self._feed(event.pcm, event.at))
                 self._peek_at_pause()
-                if self._utt is not None and self._command_complete(event.at):
-                    if self.endpointer.end_now(self._utt.segment, event.at):
-                        out.extend(self._finish(event.at))
+                early = self._early(event.at)
+                if early is Early.END and self.endpointer.end_now(self._utt.segment, event.at):
+                    out.extend(self._finish(event.at))
+                elif early is Early.FIRE:
+                    out.extend(self._fire_early(event.at))
             elif event.kind is VadKind.END and self._utt is not None:
                 out.extend(self._finish(event.at))
         compute = time.perf_counter() - started
@@ -260,7 +252,7 @@ class Listener:
             utt.stable += 1
         else:
             utt.last_partial, utt.stable = hyp.text, 1
-        utt.partial_confidence = hyp.confidence
+        utt.partial_confidence, utt.partial_hyp = hyp.confidence, hyp
         intent = parse(hyp.text)
         if (intent is None or SPEC_BY_INTENT[intent].strictness is not Strictness.EAGER
                 or not self._in_context(intent)
@@ -285,31 +277,15 @@ class Listener:
             return self._finish_note(utt, hyp, at)
         segment = utt.segment
         end = segment.end if segment.end is not None else at
-        if utt.fired is not None:
+        if utt.fired is not None and not utt.fired_early:
             return []  # already acted on a partial; one command per utterance
-        detail = dict(hyp.detail)
-        voiced = end - segment.start
         intent = parse(hyp.text) if hyp.text else None
-        reason = ""
-        if voiced < self.min_speech:
-            reason = "too short"
-        elif intent is None:
-            reason = "not a command"
-        elif not self._in_context(intent):
-            reason = f"{intent.value} not listened for now"
-        else:
-            threshold = self.thresholds[SPEC_BY_INTENT[intent].strictness]
-            bar = spoken_over.bar(intent, threshold, self.person_bar, self.on_air,
-                                 self.echo_removed, segment.start, end)
-            if hyp.confidence < bar < threshold:  # lowered: a person said it over the coach
-                hyp = spoken_over.realigned(self.recognizer, hyp, bar)
-                detail = dict(hyp.detail)
-            if hyp.confidence < bar:
-                reason = (f"confidence {hyp.confidence:.2f} below "
-                          f"{SPEC_BY_INTENT[intent].strictness.value}")
-            else:
-                reason = (judge.stretched(hyp, self.recognizer.pronunciation)
-                          or self._own_voice_veto(intent, hyp, segment.start, end))
+        if utt.fired_early and intent in (None, utt.fired):
+            return []  # read whole, it says what was done at its first pause, or nothing more
+        reason, hyp = self._verdict(intent, hyp, segment.start, end, realign=True)
+        detail = dict(hyp.detail)
+        if reason and utt.fired_early:
+            return []
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
@@ -317,6 +293,48 @@ class Listener:
                           hyp.confidence, detail, rejected=True)]
         log.info("heard %s (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
         return [Heard(self._command(intent, hyp), segment.start, end, at, hyp.confidence, detail)]
+
+    def _verdict(self, intent: Intent | None, hyp: Hypothesis, start: float, end: float,
+                 realign: bool) -> tuple[str, Hypothesis]:
+        """Why `hyp` (read as `intent`) must not fire ("" when it may), and the hypothesis as
+        judged: read again from other frame phases when a person spoke over the coach and it
+        fell short of the lowered bar (`realign`; only for a whole utterance)."""
+        if end - start < self.min_speech:
+            return "too short", hyp
+        if intent is None:
+            return "not a command", hyp
+        if not self._in_context(intent):
+            return f"{intent.value} not listened for now", hyp
+        threshold = self.thresholds[SPEC_BY_INTENT[intent].strictness]
+        bar = spoken_over.bar(intent, threshold, self.person_bar, self.on_air,
+                              self.echo_removed, start, end)
+        if realign and hyp.confidence < bar < threshold:  # lowered: a person spoke over it
+            hyp = spoken_over.realigned(self.recognizer, hyp, bar)
+        if hyp.confidence < bar:
+            return (f"confidence {hyp.confidence:.2f} below "
+                    f"{SPEC_BY_INTENT[intent].strictness.value}"), hyp
+        return (judge.stretched(hyp, self.recognizer.pronunciation)
+                or self._own_voice_veto(intent, hyp, start, end)), hyp
+
+    def _fire_early(self, at: float) -> list[Heard]:
+        """Act on a whole command at a pause and leave the utterance open (`Early.FIRE`): a
+        longer phrase of the same meaning may follow, and `_finish` reads the whole again,
+        acting only if it says something else ("stop, ouch")."""
+        utt = self._utt
+        assert utt is not None
+        hyp = utt.partial_hyp
+        if hyp is None or hyp is utt.early_tried:
+            return []
+        utt.early_tried = hyp
+        intent = parse(hyp.text) if hyp.text else None
+        end = utt.segment.end if utt.segment.end is not None else at
+        reason, _ = self._verdict(intent, hyp, utt.segment.start, end, realign=False)
+        if reason or intent is None:
+            return []  # not now: the utterance's end decides, as ever
+        utt.fired, utt.fired_early = intent, True
+        log.info("heard %s at a pause (%r, conf %.2f)", intent.value, hyp.text, hyp.confidence)
+        return [Heard(self._command(intent, hyp), utt.segment.start, end, at, hyp.confidence,
+                      dict(hyp.detail))]
 
     def _peek_at_pause(self) -> None:
         """Ask a non-streaming engine (Whisper) for its reading once per pause; its answer
@@ -332,50 +350,22 @@ class Listener:
             utt.peeked = False
         elif ask:
             utt.peeked = True
-            got = early_end.reading(self.recognizer.decode_now())
+            hyp = self.recognizer.decode_now()
+            got = early_end.reading(hyp)
             if got is not None:
                 utt.last_partial, utt.partial_confidence = got
+                utt.partial_hyp = hyp
 
-    def _command_complete(self, at: float) -> bool:
-        """May this utterance end now, before the full hangover? (See `early_hangover`.)"""
+    def _early(self, at: float) -> Early:
+        """May this utterance act, or end, now, before the full hangover? (`early_hangover`.)"""
         utt = self._utt
         if (self.early_hangover is None or utt is None or utt.dictation or utt.fired is not None
                 or self.endpointer.trailing_silence < self.early_hangover - 1e-9
                 or at - utt.segment.start > self.early_max_utterance):
-            return False
+            return Early.WAIT
         return early_end.complete_command(utt.last_partial, utt.partial_confidence,
-                                          self._context, self._in_context, self.thresholds)
-
-    def _finish_note(self, utt: _Utterance, hyp: Hypothesis, at: float) -> list[Heard]:
-        """Decide on an utterance taken while a note was expected (module docstring, rule 6).
-
-        The command recognizer heard it too (`hyp`), because a note model hears a lone "stop"
-        as "the elbow" (judge.note_or_command).
-        """
-        assert self.transcriber is not None
-        segment = utt.segment
-        if utt.fired is not None:  # "stop" acted on from a partial: that was no note
-            self._disarm()
-            return []
-        end = segment.end if segment.end is not None else at
-        if end - segment.start < self.min_speech:
-            return [Heard(self._unheard(""), segment.start, end, at, 0.0, rejected=True)]
-        if self.on_air is not None and judge.began_mid_line(
-                segment.start, self.on_air.overlapping(segment.start, segment.start)):
-            log.debug("note wait: utterance began while the coach was speaking; still waiting")
-            return [Heard(self._unheard(""), segment.start, end, at, 0.0,
-                          rejected=True, own_voice=True)]
-        transcript = self.transcriber.transcribe(b"".join(utt.audio))
-        self._disarm()  # one note per "take a note"
-        event, transcript = judge.note_event(transcript, hyp, self._in_context, self.thresholds,
-                                             self.recognizer.name)
-        log.info("while waiting for a note: %s", event)
-        return [Heard(event, segment.start, end, at, transcript.confidence,
-                      dict(transcript.detail), note=True)]
-
-    def _disarm(self) -> None:
-        with self._context_lock:
-            self._dictation_armed = False
+                                          self._context, self._in_context, self.thresholds,
+                                          early_end.own_words(utt.partial_hyp))
 
     def _own_voice_veto(self, intent: Intent, hyp: Hypothesis, start: float, end: float) -> str:
         """Why the coach's own voice makes this result untrustworthy, or "" (judge.own_voice)."""
