@@ -83,8 +83,8 @@ def complete_command(partial: str, confidence: float, context: frozenset[Intent]
     extended_to = {parse(other) for other in longer if other.startswith(phrase + " ")}
     if not extended_to:
         return Early.END
-    own_words = words is None or normalize(words) in voice_phrases(SPEC_BY_INTENT[intent])
-    if intent in ACT_AT_PAUSE and extended_to == {intent} and own_words:
+    its_own = words is None or normalize(words) in voice_phrases(SPEC_BY_INTENT[intent])
+    if intent in ACT_AT_PAUSE and extended_to == {intent} and its_own:
         return Early.FIRE
     return Early.WAIT
 

@@ -210,8 +210,8 @@ class Endpointer:
         self.classifier.reset()
 
     def _keep_for_next(self, frame: bytes) -> None:
-        """Keep a non-speech frame for the next utterance's pre-roll (the last `preroll`
-        seconds, and the frames that start it).
+        """Keep a frame for the next utterance's pre-roll: the last `preroll` seconds, and the
+        frames that start it.
 
         Also the open utterance's trailing non-speech, not only the frames after it ends: a
         quiet fricative is non-speech to the detector. In "Uh, stop." said with a short pause,
