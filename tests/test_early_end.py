@@ -12,6 +12,8 @@ import pytest
 
 from coach.core.commands import Intent
 from coach.voice.asr.whisper_engine import WhisperRecognizer
+from coach.voice.listen.early_end import Early, complete_command
+from coach.voice.listen.judge import DEFAULT_THRESHOLDS
 from coach.voice.listen.listener import Listener
 from coach.voice.pipeline import listen_pcm
 from testkit import testaudio as ta
@@ -78,3 +80,14 @@ def test_a_different_command_after_the_pause_still_acts() -> None:
     pcm = ta.to_pcm(ta.command_clip("Stop! Ouch!", ta.PIPER_SPEAKER))
     fired = [h.event.intent for h in listen_pcm(listener(), pcm) if h.fired]
     assert fired == [Intent.STOP, Intent.OUCH], fired
+
+
+@pytest.mark.parametrize(("phrase", "words", "early"), [
+    ("stop", "Stop.", Early.FIRE), ("stop", None, Early.FIRE),  # a grammar's own phrase
+    ("stop", "Can you stop?", Early.WAIT), ("next", "Next.", Early.WAIT),
+    ("next", "Go.", Early.WAIT), ("how long", "How long?", Early.END),
+    ("softer", "Softer.", Early.END)])
+def test_what_a_whole_command_allows_at_a_pause(phrase: str, words: str | None,
+                                                early: Early) -> None:
+    assert complete_command(phrase, 0.99, None, lambda _: True, DEFAULT_THRESHOLDS,
+                            words) is early
