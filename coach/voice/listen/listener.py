@@ -280,12 +280,10 @@ class Listener(NoteTaking):
         if utt.fired is not None and not utt.fired_early:
             return []  # already acted on a partial; one command per utterance
         intent = parse(hyp.text) if hyp.text else None
-        if utt.fired_early and intent in (None, utt.fired):
-            return []  # read whole, it says what was done at its first pause, or nothing more
+        if utt.fired_early and intent is utt.fired:
+            return []  # read whole, it says what was done at its first pause
         reason, hyp = self._verdict(intent, hyp, segment.start, end, realign=True)
         detail = dict(hyp.detail)
-        if reason and utt.fired_early:
-            return []
         if reason or intent is None:
             log.debug("rejected %r%s: %s", hyp.text,
                       f" (heard {hyp.transcript!r})" if hyp.transcript is not None else "", reason)
